@@ -1,0 +1,245 @@
+"""The ``lammpskit`` command line (Typer). Heavy imports happen inside commands."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .errors import RunError, UserError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="Melt-quench LAMMPS workflows with machine-learning interatomic potentials.\n\n"
+                       "Example: lammpskit quench --pot chgnet --x 1.5 --profile smoke")
+potentials_app = typer.Typer(no_args_is_help=True, help="The potential registry.")
+app.add_typer(potentials_app, name="potentials")
+
+Pot = Annotated[str, typer.Option("--pot", help="Registered potential (see 'lammpskit potentials list').")]
+X = Annotated[float, typer.Option("--x", help="O per formula unit in Na4P2S7-xOx (0 <= x <= 7).")]
+Fu = Annotated[Optional[int], typer.Option("--fu", help="Number of formula units (exact).")]
+Atoms = Annotated[Optional[int], typer.Option("--atoms", help="Approximate number of atoms (nearest valid size).")]
+Formula = Annotated[str, typer.Option("--formula", help="Glass formula, e.g. Na3PS4, NaPO3, 75Na2S·25P2S5.")]
+Seed = Annotated[int, typer.Option("--seed", help="Random seed (placement and velocities).")]
+Density = Annotated[Optional[float], typer.Option("--density", help="Start density in g/cm^3 (default: estimate).")]
+MinDist = Annotated[Optional[list[str]], typer.Option("--min-dist", help="Minimum distance A-B=d in Å (repeatable).")]
+Json = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+def _echo_json(data) -> None:
+    typer.echo(json.dumps(data, indent=2))
+
+
+def _min_dist(pairs: list[str] | None) -> dict:
+    from . import validate
+
+    out = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        els = key.split("-")
+        if not sep or len(els) != 2:
+            raise UserError(f"--min-dist {pair!r}: expected A-B=distance, e.g. S-S=2.5")
+        out[frozenset(validate.element(e) for e in els)] = validate.number(value, f"--min-dist {key}", 0, 10)
+    return out
+
+
+def _composition(x, fu, atoms, formula, default_atoms=None):
+    from . import composition
+
+    if fu is None and atoms is None:
+        atoms = default_atoms
+    return composition.make(x=x, fu=fu, atoms=atoms, formula=formula)
+
+
+def _density(comp, density):
+    from . import validate
+
+    return comp.density_estimate() if density is None else validate.number(density, "--density", 0.1, 30)
+
+
+@app.command()
+def compositions(
+    x: Annotated[Optional[list[float]], typer.Option("--x", help="x values (default: the study's 0..3.5).")] = None,
+    fu: Fu = None, atoms: Atoms = None, formula: Formula = "Na4P2S7-xOx", as_json: Json = False,
+):
+    """Composition, atom counts, valid sizes and start density for each x.
+
+    Example: lammpskit compositions --x 0 --x 1.5 --atoms 1000
+    """
+    from . import composition
+
+    xs = x or (list(composition.SERIES_X) if formula == composition.SERIES else [None])
+    rows = []
+    for xv in xs:
+        c = _composition(xv, fu, atoms, formula, default_atoms=1000)
+        d = c.as_dict()
+        d.update(x=xv, fu_step=composition.min_fu(c.formula), density_estimate_g_cm3=round(c.density_estimate(), 4),
+                 box_A=round(c.box_length(c.density_estimate()), 3))
+        rows.append(d)
+    if as_json:
+        return _echo_json(rows)
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=f"{formula} (density: volume-additivity estimate, ±20 %)")
+    for col in ("x", "label", "fu", "fu step", "atoms", "counts", "ρ g/cm³", "box Å"):
+        t.add_column(col)
+    for r in rows:
+        t.add_row("" if r["x"] is None else f"{r['x']:g}", r["label"], str(r["formula_units"]), str(r["fu_step"]),
+                  str(r["atoms"]), " ".join(f"{k}{v}" for k, v in r["counts"].items()),
+                  f"{r['density_estimate_g_cm3']:.3f}", f"{r['box_A']:.2f}")
+    Console().print(t)
+
+
+@app.command()
+def build(
+    out: Annotated[str, typer.Option("--out", help="LAMMPS data file to write.")] = "data.lmp",
+    x: X = 0.0, fu: Fu = None, atoms: Atoms = None, formula: Formula = "Na4P2S7-xOx", seed: Seed = 1,
+    density: Density = None, min_dist: MinDist = None, as_json: Json = False,
+):
+    """Random glass start structure as a LAMMPS data file (Masses carry '# El').
+
+    Example: lammpskit build --x 1.5 --atoms 1000 --seed 7 --out start.data
+    """
+    from . import structure, validate
+
+    path = validate.path(out, "--out")
+    comp = _composition(x, fu, atoms, formula, default_atoms=1000)
+    rho = _density(comp, density)
+    s = structure.build(comp, rho, seed, _min_dist(min_dist))
+    structure.write_data(path, s, f"{comp.label} {comp.natoms} atoms, {rho:.4f} g/cm^3, seed {seed}")
+    info = {"data": str(path), **comp.as_dict(), "density_g_cm3": round(rho, 5), "seed": seed}
+    if as_json:
+        return _echo_json(info)
+    typer.echo(f"wrote {path}: {comp.label}, {comp.natoms} atoms, {rho:.3f} g/cm^3, seed {seed}")
+
+
+def render(
+    pot: Pot = "chgnet", x: X = 0.0, fu: Fu = None, atoms: Atoms = None, formula: Formula = "Na4P2S7-xOx",
+    profile: Annotated[str, typer.Option("--profile", help="Protocol profile: smoke (not for science) or paper.")] = "smoke",
+    seed: Seed = 1, density: Density = None, min_dist: MinDist = None,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a protocol parameter, KEY=VALUE "
+                    "(dt fs, T_melt K, t_melt ps, quench_rate K/ps, quench_ensemble nvt|npt, T_final K, P bar, "
+                    "t_anneal ps, t_production ps, Tdamp ps, Pdamp ps, skin Å, min_steps, min_ftol eV/Å, "
+                    "thermo_every, dump_every, restart_every, dump_velocities).")] = None,
+    mode: Annotated[str, typer.Option("--mode", help="auto | native | bridge.")] = "auto",
+    out: Annotated[Optional[str], typer.Option("--out", help="Run directory to create (must not exist).")] = None,
+    as_json: Json = False,
+):
+    """Write a run directory (deck, data file, potential block, run.json); do not run it.
+
+    Example: lammpskit render --pot chgnet --x 1.5 --profile smoke --out runs/try1
+    """
+    run_dir = _render(**locals())
+    if as_json:
+        return _echo_json({"run_dir": str(run_dir), **json.loads((run_dir / "run.json").read_text())})
+    typer.echo(f"rendered {run_dir}; run it with: lammpskit run {run_dir}")
+
+
+def _render(pot, x, fu, atoms, formula, profile, seed, density, min_dist, set_, mode, out, as_json) -> Path:
+    from . import potentials, protocol, validate
+    from . import render as rendering
+
+    potential = potentials.get(pot)
+    params = protocol.profile(validate.name(profile, "--profile")).with_overrides(set_ or [])
+    comp = _composition(x, fu, atoms, formula, default_atoms=params.atoms)
+    tag = f"x{x:g}" if formula == "Na4P2S7-xOx" else validate.name(comp.label.lower(), "formula")
+    target = validate.path(out or f"runs/{pot}-{tag}-{profile}-s{seed}", "--out")
+    run_dir = rendering.render(target, comp, potential, params, profile, seed, _density(comp, density),
+                               mode, _min_dist(min_dist))
+    if params.note and profile == "smoke":
+        typer.echo(f"profile {profile}: {params.note}", err=True)
+    return run_dir
+
+
+app.command("render")(render)
+
+
+def _run_dir(run_dir: Path, threads: int | None, device: str, as_json: bool) -> dict:
+    from . import summary
+    from .engine import Engine
+    from .progress import RunProgress
+
+    result = Engine(run_dir, threads=threads, device=device,
+                    progress=None if as_json else RunProgress()).run()
+    if as_json:
+        _echo_json(result)
+    else:
+        summary.show(run_dir, result)
+    return result
+
+
+@app.command("run")
+def run_cmd(
+    run_dir: Annotated[Path, typer.Argument(help="Run directory made by 'render' or 'quench'.")],
+    threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads (default: all cores).")] = None,
+    device: Annotated[str, typer.Option("--device", help="cpu or cuda (bridge calculators).")] = "cpu",
+    as_json: Json = False,
+):
+    """Run a run directory, or resume it from its last restart.
+
+    Example: lammpskit run runs/chgnet-x0-smoke-s1
+    """
+    from . import validate
+
+    if device not in ("cpu", "cuda"):
+        raise UserError(f"--device must be cpu or cuda, got {device!r}")
+    if threads is not None:
+        validate.integer(threads, "--threads", 1, 1024)
+    _run_dir(validate.path(run_dir, "run directory"), threads, device, as_json)
+
+
+@app.command("quench", help="Render a run directory and run it: the melt-quench in one command.\n\n"
+                             "Example: lammpskit quench --pot chgnet --x 0 --profile smoke --out runs/glass1")
+@functools.wraps(render)
+def quench(**kwargs):
+    run_dir = _render(**kwargs)
+    _run_dir(run_dir, None, "cpu", kwargs["as_json"])
+
+
+@potentials_app.command("list")
+def potentials_list(as_json: Json = False):
+    """Registered potentials.
+
+    Example: lammpskit potentials list --json
+    """
+    from . import potentials
+
+    rows = [p.summary() for p in potentials.registry().values()]
+    if as_json:
+        return _echo_json(rows)
+    for r in rows:
+        typer.echo(f"{r['name']:<16} {'+'.join(r['modes']):<14} {r['title']}  [{r['licence']}]")
+
+
+def main() -> None:
+    """Console entry point: one ``error:`` line and exit 2 (bad input) or 1 (failed run)."""
+    try:
+        from typer._click.exceptions import ClickException  # typer vendors click since 0.2x
+    except ImportError:  # pragma: no cover - older typer
+        from click.exceptions import ClickException
+
+    debug = os.environ.get("LAMMPSKIT_DEBUG") == "1"
+    try:
+        code = app(standalone_mode=False)
+    except UserError as exc:
+        if debug:
+            raise
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except RunError as exc:
+        if debug:
+            raise
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except ClickException as exc:
+        typer.echo(f"error: {exc.format_message()} (see --help)", err=True)
+        sys.exit(2)
+    except (typer.Abort, KeyboardInterrupt):
+        typer.echo("error: interrupted", err=True)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,266 @@
+"""The local engine: run or resume a run directory through the LAMMPS Python module.
+
+The engine executes the rendered deck line by line, so the files on disk are
+exactly what runs. It changes three things only, all for resuming and
+progress: ``read_data`` becomes ``read_restart`` of the newest restart file,
+stage files whose steps are all done are skipped, and each
+``run N upto start B stop E`` is issued in chunks (``pre no`` after the first)
+so progress, live thermo and interrupts happen between chunks. Restarts are
+``restart/step.<timestep>.bin``; the minimise stage writes ``step.0.bin``, so
+any restart file means minimisation is done.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import re
+import signal
+import time
+from pathlib import Path
+
+from . import dumpfile, manifest, thermo
+from .errors import RunError, UserError
+
+_RUN = re.compile(r"^run\s+(\d+)\s+upto\s+start\s+(\d+)\s+stop\s+(\d+)\s*$")
+_RESTART = re.compile(r"^step\.(\d+)\.bin$")
+
+
+class Interrupted(RunError):
+    """The run was stopped by a signal after writing a restart."""
+
+
+def restarts(run_dir: Path) -> list[tuple[int, Path]]:
+    """``(timestep, path)`` of restart files, oldest first."""
+    out = []
+    for p in (Path(run_dir) / "restart").glob("step.*.bin"):
+        m = _RESTART.match(p.name)
+        if m and p.stat().st_size > 0:
+            out.append((int(m.group(1)), p))
+    return sorted(out)
+
+
+@contextlib.contextmanager
+def _locked(run_dir: Path):
+    fh = open(Path(run_dir) / ".lock", "w")
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.close()
+        raise UserError(f"another 'lammpskit run' is working on {run_dir}") from None
+    try:
+        yield
+    finally:
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        fh.close()
+
+
+@contextlib.contextmanager
+def _cwd(path: Path):
+    old = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(old)
+
+
+class Engine:
+    """Runs one run directory; ``progress`` is an object with ``stage``/``advance``/``done`` or None."""
+
+    def __init__(self, run_dir: Path, threads: int | None = None, device: str = "cpu",
+                 progress=None, chunk: int | None = None):
+        self.run_dir = Path(run_dir).resolve()
+        self.threads = threads
+        self.device = device
+        self.progress = progress
+        self.chunk = chunk
+        self.man = manifest.load(self.run_dir)
+        self.stop_requested = False
+        self.bridge = None
+        self.lmp = None
+        self.md_steps = 0
+        self.md_seconds = 0.0
+
+    # -- set-up ---------------------------------------------------------------
+    def _check_potential(self):
+        from . import potentials
+
+        pot = potentials.get(self.man["potential"]["name"])
+        files = pot.resolve_files(verify=False)
+        for key, rec in self.man["potential"].get("files", {}).items():
+            if key not in files or potentials.sha256(files[key]) != rec["sha256"]:
+                raise UserError(f"the model file {key!r} of potential {pot.name!r} is not the one this run was "
+                                f"rendered with (sha256 {rec['sha256'][:12]}…): restore it or render a new run")
+        return pot
+
+    def _start_lammps(self, resume_step: int | None):
+        from . import lammps_env
+
+        self.lmp = lammps_env.new_lammps()
+        self.lmp.command("log log.lammps append" if resume_step is not None else "log log.lammps")
+
+    def _attach_bridge(self, pot):
+        from . import calculators
+        from .bridge import Bridge
+
+        evaluator = calculators.Evaluator(calculators.build(pot, self.device), self.man["elements"])
+        self.bridge = Bridge(self.lmp, evaluator)
+        self.bridge.attach()
+
+    # -- deck execution ---------------------------------------------------------
+    def _lines(self, name: str):
+        for raw in Path(name).read_text().splitlines():
+            line = raw.split("#", 1)[0].strip()
+            if line:
+                yield line
+
+    def _execute(self, name: str, resume_step: int | None, pot):
+        stages = {s["file"]: s for s in self.man["stages"]}
+        for line in self._lines(name):
+            words = line.split()
+            if words[0] == "read_data" and resume_step is not None:
+                self.lmp.command(f"read_restart restart/step.{resume_step}.bin")
+            elif words[0] == "include":
+                target = words[1]
+                st = stages.get(target)
+                if st is not None:
+                    if resume_step is not None and st["end"] <= resume_step:
+                        continue  # stage already done
+                    if self.progress:
+                        self.progress.stage(st["name"], st["begin"], st["end"])
+                self._execute(target, resume_step, pot)
+                if target == "potential.lmp" and self.man["potential"]["mode"] == "bridge":
+                    self._attach_bridge(pot)
+            elif (m := _RUN.match(line)):
+                self._run_chunked(*(int(g) for g in m.groups()))
+            else:
+                self.lmp.command(line)
+            self._check()
+
+    def _step(self) -> int:
+        return int(self.lmp.extract_global("ntimestep"))
+
+    def _run_chunked(self, end: int, begin: int, stop: int):
+        chunk = self.chunk or int(self.man["params"]["thermo_every"])
+        pre = "yes"
+        while (step := self._step()) < end:
+            nxt = min(end, (step // chunk + 1) * chunk)
+            t0 = time.perf_counter()
+            self.lmp.command(f"run {nxt} upto start {begin} stop {stop} pre {pre} post no")
+            self.md_seconds += time.perf_counter() - t0
+            self.md_steps += self._step() - step
+            pre = "no"
+            self._check()
+            if self.progress:
+                self.progress.advance(self._step(), {k: self.lmp.get_thermo(k) for k in ("temp", "press", "density")})
+
+    def _check(self):
+        if self.bridge is not None and self.bridge.error is not None:
+            err = self.bridge.error
+            raise RunError(f"the {self.man['potential']['name']} calculator failed: {type(err).__name__}: {err}") from err
+        if self.stop_requested:
+            step = self._step()
+            self.lmp.command(f"write_restart restart/step.{step}.bin")
+            raise Interrupted(f"stopped at step {step} (restart written); resume with 'lammpskit run {self.run_dir}'")
+
+    def _on_signal(self, signum, _frame):
+        self.stop_requested = True
+        if self.bridge is not None:
+            self.bridge.stop_requested = True
+
+    # -- the run ------------------------------------------------------------------
+    def run(self) -> dict:
+        """Run or resume; returns the result dict (also written to result.json)."""
+        if self.man.get("state") == "done" and (self.run_dir / manifest.RESULT).exists():
+            import json
+
+            return json.loads((self.run_dir / manifest.RESULT).read_text())
+        with _locked(self.run_dir), _cwd(self.run_dir):
+            return self._run_locked()
+
+    def _run_locked(self) -> dict:
+        from . import lammps_env
+
+        pot = self._check_potential()
+        threads = lammps_env.configure_threads(self.threads)
+        done = restarts(self.run_dir)
+        resume_step = done[-1][0] if done else None
+        with contextlib.suppress(FileNotFoundError):
+            Path(manifest.RESULT).unlink()
+        if resume_step is None:
+            for stale in ("log.lammps", "glass.data", *[s.get("dump", "") for s in self.man["stages"]]):
+                with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+                    Path(stale).unlink()
+        for dump in Path(".").glob("dump.*.lammpstrj"):
+            dumpfile.truncate(dump, resume_step or 0)
+        manifest.update(self.run_dir, state="running", pid=os.getpid(), threads=threads,
+                        engine="lammps-python", resumed_from=resume_step, error=None)
+        old = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+        wall0 = time.perf_counter()
+        try:
+            self._start_lammps(resume_step)
+            manifest.update(self.run_dir, lammps_version=int(self.lmp.version()))
+            if self.progress:
+                self.progress.start(self.man["total_steps"], resume_step or 0)
+            self._execute(self.man["deck"], resume_step, pot)
+            result = self._result(time.perf_counter() - wall0, threads)
+        except Interrupted as exc:
+            manifest.update(self.run_dir, state="stopped", error=str(exc), last_restart=self._last_restart())
+            raise
+        except (UserError, RunError) as exc:
+            manifest.update(self.run_dir, state="failed", error=str(exc), last_restart=self._last_restart())
+            raise
+        except Exception as exc:  # LAMMPS errors arrive as plain Exception
+            msg = str(exc).strip() or type(exc).__name__
+            manifest.update(self.run_dir, state="failed", error=msg, last_restart=self._last_restart())
+            raise RunError(f"run failed in {self.run_dir}: {msg} (see log.lammps; "
+                           f"'lammpskit run {self.run_dir}' resumes from the last restart)") from exc
+        finally:
+            for s, h in old.items():
+                signal.signal(s, h)
+            if self.progress:
+                self.progress.done()
+            if self.lmp is not None:
+                self.lmp.close()
+        manifest.write_json(self.run_dir / manifest.RESULT, result)
+        manifest.update(self.run_dir, state="done", error=None, last_restart=self._last_restart())
+        return result
+
+    def _last_restart(self) -> str | None:
+        done = restarts(self.run_dir)
+        return str(done[-1][1].relative_to(self.run_dir)) if done else None
+
+    def _result(self, wall: float, threads: int) -> dict:
+        rows = thermo.read_log(Path("log.lammps"))
+        stages = {s["name"]: s for s in self.man["stages"]}
+        final = rows[-1] if rows else {}
+        out = {
+            "state": "done",
+            "composition": self.man["composition"]["label"],
+            "atoms": self.man["composition"]["atoms"],
+            "potential": self.man["potential"]["name"],
+            "mode": self.man["potential"]["mode"],
+            "profile": self.man["profile"],
+            "steps": self.man["total_steps"],
+            "final": {"step": int(final.get("Step", 0)), "temp_K": final.get("Temp"),
+                      "press_bar": final.get("Press"), "pe_eV": final.get("PotEng"),
+                      "etotal_eV": final.get("TotEng"), "volume_A3": final.get("Volume"),
+                      "density_g_cm3": final.get("Density")},
+            "wall_s": round(wall, 2),
+            "md_steps_this_run": self.md_steps,
+            "steps_per_s": round(self.md_steps / self.md_seconds, 4) if self.md_seconds else None,
+            "threads": threads,
+            "dump": next((s.get("dump") for s in self.man["stages"] if s.get("dump")), None),
+            "glass_data": "glass.data",
+        }
+        if "anneal" in stages:
+            st = stages["anneal"]
+            half = (st["begin"] + st["end"]) / 2  # second half of the anneal
+            dens = [r["Density"] for r in rows if half <= r["Step"] <= st["end"]]
+            out["density_g_cm3"] = thermo.block_average(dens)
+        if self.bridge is not None and self.bridge.calls:
+            out["bridge"] = {"calls": self.bridge.calls,
+                             "model_s_per_call": round(self.bridge.model_seconds / self.bridge.calls, 5)}
+        return out

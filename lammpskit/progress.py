@@ -1,0 +1,38 @@
+"""Live progress for a run: a rich bar with ETA and the latest T (K), P (bar), density (g/cm^3)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+
+class RunProgress:
+    """The engine calls ``start``, ``stage``, ``advance`` and ``done``."""
+
+    def __init__(self, console: Console | None = None):
+        self.console = console or Console(stderr=True)
+        self.bar = Progress(TextColumn("[bold]{task.fields[stage]:<10}"), BarColumn(), MofNCompleteColumn(),
+                            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                            TextColumn("{task.fields[live]}"), console=self.console, transient=False)
+        self.task = None
+        self.current = ""
+
+    def start(self, total: int, step: int) -> None:
+        self.bar.start()
+        self.task = self.bar.add_task("run", total=max(total, 1), completed=step, stage="start", live="")
+        if step:
+            self.console.print(f"resuming from step {step}")
+
+    def stage(self, name: str, begin: int, end: int) -> None:
+        if self.current and self.current != name:
+            self.console.print(f"  {self.current} done")
+        self.current = name
+        self.bar.update(self.task, stage=name)
+
+    def advance(self, step: int, live: dict) -> None:
+        text = f"T {live['temp']:7.1f} K  P {live['press']:9.1f} bar  ρ {live['density']:.3f} g/cm³"
+        self.bar.update(self.task, completed=step, live=text)
+
+    def done(self) -> None:
+        if self.task is not None:
+            self.bar.stop()

@@ -1,0 +1,34 @@
+"""The one-screen summary printed after a run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+
+def show(run_dir: Path, result: dict, console: Console | None = None) -> None:
+    """Print density, energies, speed and where the dump is."""
+    console = console or Console()
+    f = result["final"]
+    t = Table(title=f"{result['composition']} · {result['atoms']} atoms · {result['potential']} "
+                    f"({result['mode']}) · profile {result['profile']}", show_header=False)
+    t.add_column(style="bold")
+    t.add_column()
+    d = result.get("density_g_cm3")
+    if d:
+        t.add_row("density (anneal, 2nd half)", f"{d['mean']:.4f} ± {d['err']:.4f} g/cm³  ({d['n']} samples)")
+    t.add_row("final density", f"{f['density_g_cm3']:.4f} g/cm³")
+    t.add_row("final T, P", f"{f['temp_K']:.1f} K, {f['press_bar']:.0f} bar")
+    t.add_row("final energy", f"{f['pe_eV']:.3f} eV potential, {f['pe_eV'] / result['atoms']:.4f} eV/atom")
+    t.add_row("steps", f"{result['steps']} ({result['md_steps_this_run']} MD steps in this run)")
+    t.add_row("speed", f"{result['steps_per_s']} steps/s on {result['threads']} threads, wall {result['wall_s']:.0f} s")
+    if result.get("bridge"):
+        t.add_row("model call", f"{result['bridge']['model_s_per_call'] * 1e3:.1f} ms per step")
+    if result.get("dump"):
+        t.add_row("dump (OVITO)", str(Path(run_dir) / result["dump"]))
+    t.add_row("glass data file", str(Path(run_dir) / result["glass_data"]))
+    console.print(t)
+    if result["profile"] == "smoke":
+        console.print("[yellow]profile smoke: not for science[/yellow]")

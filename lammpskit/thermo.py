@@ -1,0 +1,47 @@
+"""Reading thermo output from ``log.lammps`` (also logs appended by resumed runs)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+
+def read_log(path: Path) -> list[dict[str, float]]:
+    """Thermo rows (one dict per step, keys as in the header); later rows of a step win."""
+    rows: dict[int, dict[str, float]] = {}
+    header: list[str] | None = None
+    with open(path, errors="replace") as fh:
+        for line in fh:
+            words = line.split()
+            if not words:
+                continue
+            if words[0] == "Step":
+                header = words
+                continue
+            if header is None:
+                continue
+            if len(words) != len(header):
+                header = None if words[0] in ("Loop", "ERROR:", "WARNING:") else header
+                continue
+            try:
+                values = [float(w) for w in words]
+            except ValueError:
+                header = None
+                continue
+            row = dict(zip(header, values))
+            rows[int(row["Step"])] = row
+    return [rows[k] for k in sorted(rows)]
+
+
+def block_average(values: list[float], nblocks: int = 5) -> dict[str, float]:
+    """Mean and standard error from ``nblocks`` block means (error 0 if too few values)."""
+    n = len(values)
+    if n == 0:
+        return {"mean": math.nan, "err": math.nan, "n": 0}
+    mean = sum(values) / n
+    if n < 2 * nblocks:
+        return {"mean": mean, "err": 0.0, "n": n}
+    size = n // nblocks
+    means = [sum(values[i * size:(i + 1) * size]) / size for i in range(nblocks)]
+    var = sum((m - mean) ** 2 for m in means) / (nblocks - 1)
+    return {"mean": mean, "err": math.sqrt(var / nblocks), "n": n}
