@@ -1,0 +1,5 @@
+"""``python -m lammpskit`` = the ``lammpskit`` command."""
+
+from .cli import main
+
+main()

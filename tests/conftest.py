@@ -1,0 +1,37 @@
+"""Shared fixtures: a random-init MACE potential registered in a temporary registry folder."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ELEMENTS = ["Na", "P", "S", "O"]
+
+
+@pytest.fixture(scope="session")
+def user_pots(tmp_path_factory):
+    """A registry folder on LAMMPSKIT_POTENTIALS holding 'tiny-mace' (float64, random weights)."""
+    from lammpskit import testing
+
+    folder = tmp_path_factory.mktemp("potentials")
+    model = testing.tiny_mace(folder / "tiny.model", ELEMENTS)
+    testing.mace_potential_toml(folder, "tiny-mace", model, ELEMENTS)
+    old = os.environ.get("LAMMPSKIT_POTENTIALS")
+    os.environ["LAMMPSKIT_POTENTIALS"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("LAMMPSKIT_POTENTIALS", None)
+    else:
+        os.environ["LAMMPSKIT_POTENTIALS"] = old
+
+
+def cli(*args, env=None, timeout=600, **kw) -> subprocess.CompletedProcess:
+    """Run the real console entry point in a subprocess."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "lammpskit", *map(str, args)], capture_output=True,
+                          text=True, env=full_env, timeout=timeout, **kw)
