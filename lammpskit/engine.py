@@ -181,7 +181,12 @@ class Engine:
             return self._run_locked()
 
     def _run_locked(self) -> dict:
+        import warnings
+
         from . import lammps_env
+
+        # model packages warn about torch.load defaults and tensor conversions at every load
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"(e3nn|mace|chgnet|torch)\b")
 
         pot = self._check_potential()
         threads = lammps_env.configure_threads(self.threads)

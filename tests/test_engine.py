@@ -1,0 +1,169 @@
+"""Local engine end to end: render + run through real LAMMPS and a real MACE model; kill and resume."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from lammpskit import dumpfile, thermo
+from lammpskit.engine import restarts
+
+from .conftest import cli
+
+FAST = ["--set", "t_melt=0.2", "--set", "quench_rate=12000", "--set", "t_anneal=0.1",
+        "--set", "t_production=0.2", "--set", "restart_every=10", "--set", "dump_every=5",
+        "--set", "thermo_every=5", "--set", "min_steps=20"]
+
+
+def render(tmp_path, name="run"):
+    out = tmp_path / name
+    r = cli("render", "--pot", "tiny-mace", "--x", "1.5", "--fu", "4", *FAST, "--out", out)
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+def start_run(run_dir):
+    return subprocess.Popen([sys.executable, "-m", "lammpskit", "run", str(run_dir)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for_restart(run_dir, step, proc, timeout=300):
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        done = restarts(run_dir)
+        if done and done[-1][0] >= step:
+            return done[-1][0]
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.2)
+    raise AssertionError("no restart written in time")
+
+
+def manifest(run_dir):
+    return json.loads((run_dir / "run.json").read_text())
+
+
+def production(run_dir):
+    return next(s for s in manifest(run_dir)["stages"] if s["name"] == "production")
+
+
+def check_finished(run_dir):
+    res = json.loads((run_dir / "result.json").read_text())
+    assert manifest(run_dir)["state"] == "done"
+    prod = production(run_dir)
+    steps = dumpfile.timesteps(run_dir / "dump.production.lammpstrj")
+    assert steps == list(range(prod["begin"], prod["end"] + 1, 5)), "frames missing or duplicated"
+    assert res["final"]["step"] == prod["end"] == res["steps"]
+    assert 1.0 < res["density_g_cm3"]["mean"] < 4.0
+    rows = thermo.read_log(run_dir / "log.lammps")
+    assert rows[-1]["Step"] == prod["end"]
+    return res
+
+
+def test_quench_runs_end_to_end_and_ovito_reads_the_dump(tmp_path, user_pots):
+    out = tmp_path / "q"
+    r = cli("quench", "--pot", "tiny-mace", "--x", "1.5", "--fu", "4", *FAST, "--out", out, "--json")
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    assert res == json.loads((out / "result.json").read_text())
+    check_finished(out)
+    assert res["bridge"]["calls"] >= res["steps"]
+    from ovito.io import import_file
+
+    pipe = import_file(str(out / "dump.production.lammpstrj"))
+    data = pipe.compute(pipe.source.num_frames - 1)
+    names = {t.name for t in data.particles.particle_types.types}
+    assert names == {"Na", "P", "S", "O"}
+    assert data.particles.count == 52
+    # a finished run is not run again
+    r2 = cli("run", out, "--json")
+    assert r2.returncode == 0 and json.loads(r2.stdout)["wall_s"] == res["wall_s"]
+
+
+def test_killed_run_resumes_from_last_restart(tmp_path, user_pots):
+    run_dir = render(tmp_path)
+    prod = production(run_dir)
+    proc = start_run(run_dir)
+    step = wait_for_restart(run_dir, prod["begin"] + 30, proc)
+    time.sleep(0.5)  # let it write a few more dump frames past the restart
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not (run_dir / "result.json").exists()
+    assert manifest(run_dir)["state"] == "running"  # as the killed process left it
+    assert dumpfile.timesteps(run_dir / "dump.production.lammpstrj")[-1] >= step
+    r = cli("run", run_dir)
+    assert r.returncode == 0, r.stderr
+    assert manifest(run_dir)["resumed_from"] >= step
+    res = check_finished(run_dir)
+    assert res["md_steps_this_run"] <= prod["end"] - step
+
+
+def test_sigterm_stops_cleanly_and_resumes(tmp_path, user_pots):
+    run_dir = render(tmp_path, "term")
+    proc = start_run(run_dir)
+    wait_for_restart(run_dir, 20, proc)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1
+    assert err.strip().splitlines()[-1].startswith("error: stopped at step")
+    man = manifest(run_dir)
+    assert man["state"] == "stopped" and not (run_dir / "result.json").exists()
+    r = cli("run", run_dir)
+    assert r.returncode == 0, r.stderr
+    check_finished(run_dir)
+
+
+def test_second_runner_is_refused_while_one_works(tmp_path, user_pots):
+    run_dir = render(tmp_path, "lock")
+    proc = start_run(run_dir)
+    try:
+        wait_for_restart(run_dir, 0, proc)
+        r = cli("run", run_dir)
+        assert r.returncode == 2 and r.stderr.startswith("error: another 'lammpskit run'")
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.mark.slow
+def test_chgnet_bridge_matches_direct_call(tmp_path):
+    """The embedded default potential through the bridge: one short NVT run, forces vs CHGNet itself."""
+    import numpy as np
+
+    from lammpskit import calculators, composition, lammps_env, potentials, structure
+    from lammpskit.bridge import Bridge, lammps_cell
+
+    comp = composition.make(1.5, fu=4)
+    s = structure.build(comp, 2.1, 2)
+    structure.write_data(tmp_path / "d.lmp", s, "t")
+    ev = calculators.Evaluator(calculators.build(potentials.get("chgnet")), comp.elements)
+    lmp = lammps_env.new_lammps()
+    lmp.commands_string(f"""
+        units metal
+        atom_style atomic
+        atom_modify map array sort 1 2.0
+        read_data {tmp_path / 'd.lmp'}
+        pair_style zero 1.0
+        pair_coeff * *
+        fix lk_bridge all external pf/callback 1 1
+        fix_modify lk_bridge energy yes virial yes
+        timestep 0.001
+        velocity all create 600 1
+        fix md all nvt temp 600 600 0.1
+    """)
+    bridge = Bridge(lmp, ev)
+    bridge.attach()
+    lmp.command("run 5")
+    n = lmp.get_natoms()
+    order = np.argsort(lmp.numpy.extract_atom("id", nelem=n))
+    f = np.array(lmp.numpy.extract_atom("f", nelem=n))[order]
+    x = np.array(lmp.numpy.extract_atom("x", nelem=n))[order]
+    t = np.array(lmp.numpy.extract_atom("type", nelem=n))[order]
+    _, forces, _ = ev(t, x, lammps_cell(lmp))
+    # float32 model: same configuration, atoms in another order -> summation-order noise only
+    assert np.max(np.abs(f - forces)) < 2e-4
+    lmp.close()
