@@ -1,0 +1,1 @@
+"""OVITO pipelines that read dumps and data files and return numbers (no simulation code here)."""
