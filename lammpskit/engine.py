@@ -27,6 +27,9 @@ _RUN = re.compile(r"^run\s+(\d+)\s+upto\s+start\s+(\d+)\s+stop\s+(\d+)\s*$")
 _RESTART = re.compile(r"^step\.(\d+)\.bin$")
 
 
+KEEP_RESTARTS = 2  # newest periodic restarts kept; older ones are deleted as the run goes
+
+
 class Interrupted(RunError):
     """The run was stopped by a signal after writing a restart."""
 
@@ -39,6 +42,27 @@ def restarts(run_dir: Path) -> list[tuple[int, Path]]:
         if m and p.stat().st_size > 0:
             out.append((int(m.group(1)), p))
     return sorted(out)
+
+
+def usable_restart(run_dir: Path) -> int | None:
+    """Timestep of the newest restart file LAMMPS can read (a kill can truncate the newest)."""
+    from . import lammps_env
+
+    for step, path in reversed(restarts(run_dir)):
+        lmp = lammps_env.new_lammps()
+        try:
+            lmp.command(f"read_restart {path}")
+            return step
+        except Exception:  # noqa: BLE001 - damaged file: set it aside, try the previous one
+            path.rename(path.with_suffix(".damaged"))
+        finally:
+            lmp.close()
+    return None
+
+
+def prune_restarts(run_dir: Path, keep: int = KEEP_RESTARTS) -> None:
+    for _step, path in restarts(run_dir)[:-keep]:
+        path.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
@@ -152,6 +176,7 @@ class Engine:
             self.md_seconds += time.perf_counter() - t0
             self.md_steps += self._step() - step
             pre = "no"
+            prune_restarts(self.run_dir)
             self._check()
             if self.progress:
                 self.progress.advance(self._step(), {k: self.lmp.get_thermo(k) for k in ("temp", "press", "density")})
@@ -190,8 +215,7 @@ class Engine:
 
         pot = self._check_potential()
         threads = lammps_env.configure_threads(self.threads)
-        done = restarts(self.run_dir)
-        resume_step = done[-1][0] if done else None
+        resume_step = usable_restart(self.run_dir)
         with contextlib.suppress(FileNotFoundError):
             Path(manifest.RESULT).unlink()
         if resume_step is None:

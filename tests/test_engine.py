@@ -95,9 +95,15 @@ def test_killed_run_resumes_from_last_restart(tmp_path, user_pots):
     assert not (run_dir / "result.json").exists()
     assert manifest(run_dir)["state"] == "running"  # as the killed process left it
     assert dumpfile.timesteps(run_dir / "dump.production.lammpstrj")[-1] >= step
+    newest = restarts(run_dir)[-1]
+    assert len(restarts(run_dir)) <= 3  # old restarts are pruned as the run goes
+    # a kill during write_restart leaves a truncated newest file: it must be set aside
+    damaged = run_dir / "restart" / f"step.{newest[0] + 5}.bin"
+    damaged.write_bytes(newest[1].read_bytes()[:200])
     r = cli("run", run_dir)
     assert r.returncode == 0, r.stderr
-    assert manifest(run_dir)["resumed_from"] >= step
+    assert manifest(run_dir)["resumed_from"] == newest[0] >= step
+    assert damaged.with_suffix(".damaged").exists()
     res = check_finished(run_dir)
     assert res["md_steps_this_run"] <= prod["end"] - step
 
