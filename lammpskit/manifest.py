@@ -22,6 +22,7 @@ def write_json(path: Path, data: dict) -> None:
         fh.write("\n")
         fh.flush()
         os.fsync(fh.fileno())
+    os.chmod(tmp, 0o644)
     os.replace(tmp, path)
 
 

@@ -173,3 +173,35 @@ def test_chgnet_bridge_matches_direct_call(tmp_path):
     # float32 model: same configuration, atoms in another order -> summation-order noise only
     assert np.max(np.abs(f - forces)) < 2e-4
     lmp.close()
+
+
+def test_native_classical_pair_style_runs_in_the_engine_and_by_hand(tmp_path):
+    """A classical pair style registered as data runs natively: via the engine and via plain `lmp -in`."""
+    import os
+    import shutil
+
+    reg = tmp_path / "reg"
+    reg.mkdir()
+    (reg / "lj-test.toml").write_text(
+        'name = "lj-test"\ntitle = "Lennard-Jones test potential"\nfamily = "classical"\n'
+        'licence = "none"\n[native]\npair_style = "lj/cut 6.0"\npair_coeff = "* * 0.01 2.6"\n'
+        'styles = ["lj/cut"]\n')
+    env = {"LAMMPSKIT_POTENTIALS": str(reg)}
+    out = tmp_path / "lj"
+    r = cli("quench", "--pot", "lj-test", "--x", "1", "--fu", "4", *FAST, "--out", out, "--json", env=env)
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    assert res["mode"] == "native" and "bridge" not in res
+    assert "pair_style      lj/cut 6.0" in (out / "potential.lmp").read_text()
+    check_finished(out)
+    # the same deck, from scratch, with the LAMMPS executable and no Python in the loop
+    by_hand = tmp_path / "by-hand"
+    shutil.copytree(out, by_hand, ignore=shutil.ignore_patterns("restart", "*.lammpstrj", "log.lammps",
+                                                               "result.json", "glass.data"))
+    (by_hand / "restart").mkdir()
+    lmp = shutil.which("lmp", path=os.path.dirname(sys.executable))
+    p = subprocess.run([lmp, "-in", "in.quench.lmp"], cwd=by_hand, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stdout[-2000:]
+    assert dumpfile.timesteps(by_hand / "dump.production.lammpstrj") == \
+        dumpfile.timesteps(out / "dump.production.lammpstrj")
+    assert (by_hand / "glass.data").exists()
