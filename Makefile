@@ -33,6 +33,7 @@ test: venv
 	$(BIN)/python -m pytest -q
 
 bench: venv
+	$(BIN)/python bench/bench_structure.py
 	$(BIN)/python bench/bench_bridge.py
 
 clean-venv:

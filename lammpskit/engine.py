@@ -39,8 +39,9 @@ def restarts(run_dir: Path) -> list[tuple[int, Path]]:
     out = []
     for p in (Path(run_dir) / "restart").glob("step.*.bin"):
         m = _RESTART.match(p.name)
-        if m and p.stat().st_size > 0:
-            out.append((int(m.group(1)), p))
+        with contextlib.suppress(FileNotFoundError):  # a running engine may prune it meanwhile
+            if m and p.stat().st_size > 0:
+                out.append((int(m.group(1)), p))
     return sorted(out)
 
 
