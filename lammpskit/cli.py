@@ -18,6 +18,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=N
                        "Example: lammpskit quench --pot chgnet --x 1.5 --profile smoke")
 potentials_app = typer.Typer(no_args_is_help=True, help="The potential registry.")
 app.add_typer(potentials_app, name="potentials")
+analyze_app = typer.Typer(no_args_is_help=True, help="Structural analysis of dumps and data files (OVITO).")
+app.add_typer(analyze_app, name="analyze")
 
 Pot = Annotated[str, typer.Option("--pot", help="Registered potential (see 'lammpskit potentials list').")]
 X = Annotated[float, typer.Option("--x", help="O per formula unit in Na4P2S7-xOx (0 <= x <= 7).")]
@@ -214,6 +216,35 @@ def potentials_list(as_json: Json = False):
         return _echo_json(rows)
     for r in rows:
         typer.echo(f"{r['name']:<16} {'+'.join(r['modes']):<14} {r['title']}  [{r['licence']}]")
+
+
+@analyze_app.command("units")
+def analyze_units(
+    path: Annotated[Path, typer.Argument(help="LAMMPS dump (element or type column) or data file.")],
+    frames: Annotated[str, typer.Option("--frames", help="last | all | A:B (frame indices).")] = "last",
+    types: Annotated[Optional[str], typer.Option("--types", help="Elements of types 1..n, e.g. Na,P,S,O.")] = None,
+    cutoff: Annotated[Optional[list[str]], typer.Option("--cutoff", help="Bond cutoff A-B=r in Å (repeatable); "
+                      "defaults P-S=2.6 P-O=2.0 P-P=2.5 S-S=2.5 Na-S=3.6 Na-O=3.1.")] = None,
+    as_json: Json = False,
+):
+    """P^n units, PS(4-m)Om units, bridging/non-bridging/free S and O, edge sharing, P-P and S-S bonds.
+
+    Example: lammpskit analyze units runs/glass1/dump.production.lammpstrj --frames all --json
+    """
+    from analysis import cutoffs, reader, units
+
+    from .progress import frame_progress
+
+    cut = cutoffs.parse(cutoff)
+    pipeline = reader.open_pipeline(path, reader.parse_types(types))
+    selected = reader.select_frames(frames, pipeline.source.num_frames)
+    with frame_progress(len(selected), quiet=as_json) as tick:
+        result = units.analyse(pipeline, selected, cut, tick)
+    if as_json:
+        return _echo_json(result)
+    from .summary import show_units
+
+    show_units(path, result)
 
 
 def main() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
@@ -36,3 +38,16 @@ class RunProgress:
     def done(self) -> None:
         if self.task is not None:
             self.bar.stop()
+
+
+@contextlib.contextmanager
+def frame_progress(total: int, quiet: bool = False):
+    """A bar over analysed frames; yields a ``tick()`` to call once per frame."""
+    console = Console(stderr=True)
+    if quiet or total < 2 or not console.is_terminal:
+        yield lambda: None
+        return
+    with Progress(TextColumn("frames"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task("frames", total=total)
+        yield lambda: bar.advance(task)
