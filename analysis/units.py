@@ -125,37 +125,52 @@ def kinds_of(names: dict[int, str], type_ids: np.ndarray) -> np.ndarray:
 
 
 def bonds_modifier(cut: dict, present: Iterable[str]):
-    """OVITO CreateBondsModifier with the pairwise cutoffs among the elements present."""
+    """OVITO CreateBondsModifier with the pairwise cutoffs among the elements present (None if no pair)."""
     from ovito.modifiers import CreateBondsModifier
 
     mod = CreateBondsModifier(mode=CreateBondsModifier.Mode.Pairwise)
     present = set(present)
+    used = 0
     for pair, r in cut.items():
         els = sorted(pair) * (2 if len(pair) == 1 else 1)
         if set(els) <= present:
             mod.set_pairwise_cutoff(els[0], els[1], r)
-    return mod
+            used += 1
+    return mod if used else None
+
+
+def frame_bonds(data, cut: dict, cache: dict) -> np.ndarray:
+    """Bond topology (nb, 2) of one frame; modifiers are cached per set of elements present."""
+    from .reader import type_names
+
+    present = frozenset(type_names(data).values())
+    if present not in cache:
+        cache[present] = bonds_modifier(cut, present)
+    mod = cache[present]
+    if mod is None:
+        return np.zeros((0, 2), dtype=np.int64)
+    data.apply(mod)
+    return np.asarray(data.particles.bonds.topology)
 
 
 def analyse(pipeline, frames: list[int], cut: dict | None = None, progress=None) -> dict:
     """Counts for each selected frame of an OVITO pipeline, summarised (mean, std)."""
+    from lammpskit.errors import RunError
+
     from .reader import type_names
 
     cut = cut or dict(_cutoffs.DEFAULTS)
-    first = pipeline.compute(frames[0])
-    names = type_names(first)
-    pipeline.modifiers.append(bonds_modifier(cut, names.values()))
-    per_frame = []
-    try:
-        for f in frames:
+    per_frame, cache = [], {}
+    for f in frames:
+        try:
             data = pipeline.compute(f)
-            names = type_names(data)
-            kind = kinds_of(names, np.asarray(data.particles.particle_types))
-            per_frame.append(frame_counts(kind, np.asarray(data.particles.bonds.topology)))
-            if progress:
-                progress()
-    finally:
-        pipeline.modifiers.pop()
+        except RuntimeError as exc:
+            raise RunError(f"OVITO could not read frame {f}: {str(exc).splitlines()[0]}") from None
+        bonds = frame_bonds(data, cut, cache)
+        kind = kinds_of(type_names(data), np.asarray(data.particles.particle_types))
+        per_frame.append(frame_counts(kind, bonds))
+        if progress:
+            progress()
     return summarise(per_frame, cut)
 
 

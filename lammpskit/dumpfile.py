@@ -37,3 +37,28 @@ def timesteps(path: Path) -> list[int]:
             if line.startswith(b"ITEM: TIMESTEP"):
                 out.append(int(fh.readline()))
     return out
+
+
+def write(path: Path, frames, append: bool = False) -> None:
+    """Write text dump frames ``(step, ids, elements, positions, cell, origin)``.
+
+    ``cell`` rows a, b, c (LAMMPS-restricted: a along x, b in the xy plane);
+    columns ``id element x y z``; rows in the order given (ids need not be sorted).
+    """
+    with open(path, "a" if append else "w") as fh:
+        for step, ids, elements, pos, cell, origin in frames:
+            (lx, _, _), (xy, ly, _), (xz, yz, lz) = cell
+            lo = origin
+            tri = any(abs(v) > 0 for v in (xy, xz, yz))
+            fh.write(f"ITEM: TIMESTEP\n{step}\nITEM: NUMBER OF ATOMS\n{len(ids)}\n")
+            if tri:
+                xlo_b = lo[0] + min(0.0, xy, xz, xy + xz)
+                xhi_b = lo[0] + lx + max(0.0, xy, xz, xy + xz)
+                ylo_b, yhi_b = lo[1] + min(0.0, yz), lo[1] + ly + max(0.0, yz)
+                fh.write(f"ITEM: BOX BOUNDS xy xz yz pp pp pp\n{xlo_b:.10f} {xhi_b:.10f} {xy:.10f}\n"
+                         f"{ylo_b:.10f} {yhi_b:.10f} {xz:.10f}\n{lo[2]:.10f} {lo[2] + lz:.10f} {yz:.10f}\n")
+            else:
+                fh.write(f"ITEM: BOX BOUNDS pp pp pp\n{lo[0]:.10f} {lo[0] + lx:.10f}\n"
+                         f"{lo[1]:.10f} {lo[1] + ly:.10f}\n{lo[2]:.10f} {lo[2] + lz:.10f}\n")
+            fh.write("ITEM: ATOMS id element x y z\n")
+            fh.write("".join(f"{i} {e} {x:.8f} {y:.8f} {z:.8f}\n" for i, e, (x, y, z) in zip(ids, elements, pos)))
