@@ -33,7 +33,9 @@ test: venv
 	$(BIN)/python -m pytest -q
 
 bench: venv
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/bench_structure.py
+	$(BIN)/python bench/bench_units.py
 	$(BIN)/python bench/bench_bridge.py
 
 clean-venv:
