@@ -26,10 +26,11 @@ def show(run_dir: Path, result: dict, console: Console | None = None) -> None:
     t.add_row("speed", f"{result['steps_per_s']} steps/s on {result['threads']} threads, wall {result['wall_s']:.0f} s")
     if result.get("bridge"):
         t.add_row("model call", f"{result['bridge']['model_s_per_call'] * 1e3:.1f} ms per step")
-    if result.get("dump"):
-        t.add_row("dump (OVITO)", str(Path(run_dir) / result["dump"]))
-    t.add_row("glass data file", str(Path(run_dir) / result["glass_data"]))
     console.print(t)
+    # paths on their own lines so a narrow terminal never truncates them
+    if result.get("dump"):
+        console.print(f"dump (open in OVITO): {Path(run_dir) / result['dump']}", soft_wrap=True)
+    console.print(f"final structure: {Path(run_dir) / result['glass_data']}", soft_wrap=True)
     if result["profile"] == "smoke":
         console.print("[yellow]profile smoke: not for science[/yellow]")
 
