@@ -11,6 +11,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from .cli_analyze import analyze_app
+from .cli_common import Json, echo_json as _echo_json
 from .errors import RunError, UserError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
@@ -18,7 +20,6 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=N
                        "Example: lammpskit quench --pot chgnet --x 1.5 --profile smoke")
 potentials_app = typer.Typer(no_args_is_help=True, help="The potential registry.")
 app.add_typer(potentials_app, name="potentials")
-analyze_app = typer.Typer(no_args_is_help=True, help="Structural analysis of dumps and data files (OVITO).")
 app.add_typer(analyze_app, name="analyze")
 
 Pot = Annotated[str, typer.Option("--pot", help="Registered potential (see 'lammpskit potentials list').")]
@@ -29,11 +30,6 @@ Formula = Annotated[str, typer.Option("--formula", help="Glass formula, e.g. Na3
 Seed = Annotated[int, typer.Option("--seed", help="Random seed (placement and velocities).")]
 Density = Annotated[Optional[float], typer.Option("--density", help="Start density in g/cm^3 (default: estimate).")]
 MinDist = Annotated[Optional[list[str]], typer.Option("--min-dist", help="Minimum distance A-B=d in Å (repeatable).")]
-Json = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-
-
-def _echo_json(data) -> None:
-    typer.echo(json.dumps(data, indent=2))
 
 
 def _min_dist(pairs: list[str] | None) -> dict:
@@ -216,156 +212,6 @@ def potentials_list(as_json: Json = False):
         return _echo_json(rows)
     for r in rows:
         typer.echo(f"{r['name']:<16} {'+'.join(r['modes']):<14} {r['title']}  [{r['licence']}]")
-
-
-@analyze_app.command("units")
-def analyze_units(
-    path: Annotated[Path, typer.Argument(help="LAMMPS dump (element or type column) or data file.")],
-    frames: Annotated[str, typer.Option("--frames", help="last | all | A:B (frame indices).")] = "last",
-    types: Annotated[Optional[str], typer.Option("--types", help="Elements of types 1..n, e.g. Na,P,S,O.")] = None,
-    cutoff: Annotated[Optional[list[str]], typer.Option("--cutoff", help="Bond cutoff A-B=r in Å (repeatable); "
-                      "defaults P-S=2.6 P-O=2.0 P-P=2.5 S-S=2.5 Na-S=3.6 Na-O=3.1.")] = None,
-    as_json: Json = False,
-):
-    """P^n units, PS(4-m)Om units, bridging/non-bridging/free S and O, edge sharing, P-P and S-S bonds.
-
-    Example: lammpskit analyze units runs/glass1/dump.production.lammpstrj --frames all --json
-    """
-    from analysis import cutoffs, reader, units
-
-    from .progress import frame_progress
-
-    cut = cutoffs.parse(cutoff)
-    pipeline = reader.open_pipeline(path, reader.parse_types(types))
-    selected = reader.select_frames(frames, pipeline.source.num_frames)
-    with frame_progress(len(selected), quiet=as_json) as tick:
-        result = units.analyse(pipeline, selected, cut, tick)
-    if as_json:
-        return _echo_json(result)
-    from .summary import show_units
-
-    show_units(path, result)
-
-
-Path_ = Annotated[Path, typer.Argument(help="LAMMPS dump (element or type column) or data file.")]
-Frames = Annotated[str, typer.Option("--frames", help="last | all | A:B (frame indices).")]
-Types = Annotated[Optional[str], typer.Option("--types", help="Elements of types 1..n, e.g. Na,P,S,O.")]
-OutDir = Annotated[Optional[str], typer.Option("--out", help="Folder for CSV and PNG (default: beside PATH).")]
-
-
-def _analysis_input(path, frames, types, out, as_json):
-    """Pipeline, selected frames, output folder and a progress context for the analysis commands."""
-    from analysis import reader
-
-    from . import validate
-    from .progress import frame_progress
-
-    pipeline = reader.open_pipeline(path, reader.parse_types(types))
-    selected = reader.select_frames(frames, pipeline.source.num_frames)
-    folder = validate.path(out or Path(path).parent / "analysis", "--out")
-    folder.mkdir(parents=True, exist_ok=True)
-    return pipeline, selected, folder, frame_progress(len(selected), quiet=as_json)
-
-
-@analyze_app.command("rdf")
-def analyze_rdf(
-    path: Path_, frames: Frames = "all", types: Types = None, out: OutDir = None,
-    rmax: Annotated[float, typer.Option("--rmax", help="Largest r in Å (at most half the box).")] = 6.0,
-    bins: Annotated[int, typer.Option("--bins", help="Histogram bins.")] = 300,
-    as_json: Json = False,
-):
-    """Partial and total (neutron, X-ray) g(r) averaged over frames, and cutoffs proposed from first minima.
-
-    Example: lammpskit analyze rdf runs/glass1/dump.production.lammpstrj --rmax 8 --out runs/glass1/analysis
-    """
-    from analysis import plots, scattering
-
-    from . import validate
-
-    validate.number(rmax, "--rmax", 1, 50)
-    validate.integer(bins, "--bins", 10, 100000)
-    pipeline, selected, folder, progress = _analysis_input(path, frames, types, out, as_json)
-    with progress as tick:
-        rdf = scattering.partial_rdf(pipeline, selected, rmax, bins, tick)
-    tot = scattering.total_gr(rdf)
-    cols = {"r_A": rdf["r"], **{f"g_{k}": v for k, v in rdf["partials"].items()}, **tot}
-    csv_path = plots.write_csv(folder / "rdf.csv", cols)
-    png = plots.line_plot(folder / "rdf.png", rdf["r"], {k: v for k, v in rdf["partials"].items()},
-                          "r (Å)", "g(r)", f"partial g(r), {len(selected)} frame(s)")
-    proposed = scattering.propose_cutoffs(rdf)
-    info = {"frames": len(selected), "csv": str(csv_path), "png": str(png), "cutoffs_proposed": proposed,
-            "density_atoms_per_A3": rdf["rho"], "concentrations": rdf["conc"]}
-    if as_json:
-        return _echo_json(info)
-    typer.echo(f"wrote {csv_path} and {png}")
-    typer.echo("proposed cutoffs (first minimum of g_ab): " + " ".join(f"--cutoff {k}={v}" for k, v in proposed.items()))
-
-
-@analyze_app.command("sq")
-def analyze_sq(
-    path: Path_, frames: Frames = "all", types: Types = None, out: OutDir = None,
-    rmax: Annotated[float, typer.Option("--rmax", help="Largest r in Å of the g(r) transformed.")] = 6.0,
-    qmax: Annotated[float, typer.Option("--qmax", help="Largest Q in 1/Å.")] = 20.0,
-    as_json: Json = False,
-):
-    """Neutron and X-ray total S(Q) and G(r) (Faber-Ziman, tabulated b and f(Q)).
-
-    Example: lammpskit analyze sq runs/glass1/dump.production.lammpstrj --qmax 25
-    """
-    import numpy as np
-
-    from analysis import plots, scattering
-
-    from . import validate
-
-    validate.number(rmax, "--rmax", 1, 50)
-    validate.number(qmax, "--qmax", 1, 100)
-    pipeline, selected, folder, progress = _analysis_input(path, frames, types, out, as_json)
-    with progress as tick:
-        rdf = scattering.partial_rdf(pipeline, selected, rmax, 400, tick)
-    q = np.linspace(0.3, qmax, 400)
-    sq = scattering.total_sq(rdf, q)
-    gr = scattering.total_gr(rdf)
-    sq_csv = plots.write_csv(folder / "sq.csv", {"Q_invA": q, "S_neutron": sq["neutron"], "S_xray": sq["xray"]})
-    gr_csv = plots.write_csv(folder / "Gr.csv", {"r_A": rdf["r"], **gr})
-    sq_png = plots.line_plot(folder / "sq.png", q, {"neutron": sq["neutron"], "X-ray": sq["xray"]},
-                             "Q (1/Å)", "S(Q)", "total structure factor")
-    gr_png = plots.line_plot(folder / "Gr.png", rdf["r"], {"neutron": gr["G_neutron"], "X-ray": gr["G_xray"]},
-                             "r (Å)", "G(r) (1/Å²)", "total pair distribution function")
-    info = {"frames": len(selected), "csv": [str(sq_csv), str(gr_csv)], "png": [str(sq_png), str(gr_png)]}
-    if as_json:
-        return _echo_json(info)
-    typer.echo(f"wrote {sq_csv}, {gr_csv}, {sq_png}, {gr_png}")
-
-
-@analyze_app.command("angles")
-def analyze_angles(
-    path: Path_, frames: Frames = "all", types: Types = None, out: OutDir = None,
-    cutoff: Annotated[Optional[list[str]], typer.Option("--cutoff", help="Bond cutoff A-B=r in Å (repeatable).")] = None,
-    as_json: Json = False,
-):
-    """Bond-angle distributions S-P-S, O-P-O, S-P-O, P-S-P, P-O-P (degrees).
-
-    Example: lammpskit analyze angles runs/glass1/dump.production.lammpstrj --frames -10:
-    """
-    from analysis import angles, cutoffs, plots
-
-    cut = cutoffs.parse(cutoff)
-    pipeline, selected, folder, progress = _analysis_input(path, frames, types, out, as_json)
-    with progress as tick:
-        dist = angles.distributions(pipeline, selected, cut, progress=tick)
-    series = {t: dist[t] for t in angles.DEFAULT_TRIPLETS}
-    csv_path = plots.write_csv(folder / "angles.csv", {"angle_deg": dist["angle"], **series})
-    png = plots.line_plot(folder / "angles.png", dist["angle"], {t: v for t, v in series.items() if dist["counts"][t]},
-                          "angle (degrees)", "probability density", "bond-angle distributions")
-    info = {"frames": len(selected), "csv": str(csv_path), "png": str(png), "angles_per_frame": dist["counts"],
-            "mean_deg": dist["mean"]}
-    if as_json:
-        return _echo_json(info)
-    typer.echo(f"wrote {csv_path} and {png}")
-    for t in angles.DEFAULT_TRIPLETS:
-        if dist["counts"][t]:
-            typer.echo(f"  {t}: mean {dist['mean'][t]:.1f}°, {dist['counts'][t]:.1f} per frame")
 
 
 def main() -> None:

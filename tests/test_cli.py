@@ -84,7 +84,8 @@ def test_help_is_light_and_has_examples():
             "assert not heavy, heavy\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    for cmd in (["compositions"], ["build"], ["render"], ["run"], ["quench"], ["potentials", "list"]):
+    for cmd in (["compositions"], ["build"], ["render"], ["run"], ["quench"], ["potentials", "list"],
+                ["analyze", "units"], ["analyze", "rdf"], ["analyze", "sq"], ["analyze", "angles"]):
         r = cli(*cmd, "--help")
         assert r.returncode == 0 and "Example: lammpskit" in r.stdout, cmd
 
