@@ -5,7 +5,7 @@ Na in between) of ~3 000 atoms, replicated 3x3x3 (81 000 atoms) for the comparis
 and a Na4P2S5O2-like mixed-anion frame of ~3 000 and ~100 000 atoms. Reported:
 (1) analysis time on a frame already in memory (ours: OVITO bonds + counts;
 amorphouspy: compute_qn on an ASE Atoms, warm, after its numba compile), their
-ratio; (2) read + analysis time; (3) peak RSS of a fresh process doing (2);
+ratio; (2) read + analysis time; (3) peak RSS (VmHWM) of a fresh process doing (2), and of one that only imports;
 (4) a 1 000-frame, 3 000-atom trajectory analysed end to end (reading included).
 
     python bench/bench_units.py [--frames 1000] [--skip-amorphouspy]
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -159,21 +158,22 @@ def amorphouspy_in_memory(els, pos, cell, repeats=3):
 
 
 def read_and_analyse_in_fresh_process(path, frames="last"):
-    code = ("import sys, time, resource, json\n"
+    code = ("import sys, time, json\n"
             "t0 = time.perf_counter()\n"
             "from analysis import reader, units\n"
             f"p = reader.open_pipeline({str(path)!r})\n"
             f"r = units.analyse(p, reader.select_frames({frames!r}, p.source.num_frames))\n"
-            "print(json.dumps({'s': time.perf_counter() - t0, 'rss_mb': "
-            "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 'frames': r['frames']}))\n")
+            "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]\n"
+            "print(json.dumps({'s': time.perf_counter() - t0, 'rss_mb': int(hwm) / 1024, 'frames': r['frames']}))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1])
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def baseline_rss():
-    code = ("import resource, json\nfrom analysis import reader, units\nimport ovito.io\n"
-            "print(json.dumps(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))")
+    code = ("import json\nfrom analysis import reader, units\nimport ovito.io\n"
+            "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]\n"
+            "print(json.dumps(int(hwm) / 1024))")
     return json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                                      cwd=Path(__file__).resolve().parents[1]).stdout.strip().splitlines()[-1])
 
