@@ -199,6 +199,43 @@ def quench(**kwargs):
     _run_dir(run_dir, None, "cpu", kwargs["as_json"])
 
 
+@app.command("elastic")
+def elastic_cmd(
+    target: Annotated[Path, typer.Argument(help="A finished quench run directory, or a LAMMPS data file.")],
+    pot: Annotated[Optional[str], typer.Option("--pot", help="Potential (default: the run directory's).")] = None,
+    method: Annotated[str, typer.Option("--method", help="static (dynamic: not yet).")] = "static",
+    strain: Annotated[float, typer.Option("--strain", help="Strain magnitude, 0 < e <= 0.05.")] = 0.005,
+    mode: Annotated[str, typer.Option("--mode", help="auto | native | bridge.")] = "auto",
+    out: Annotated[Optional[str], typer.Option("--out", help="Run directory for the strained runs.")] = None,
+    as_json: Json = False,
+):
+    """Elastic constants C_ij and Voigt/Reuss/Hill B, G, E, nu (GPa) from +/- strains.
+
+    Example: lammpskit elastic runs/chgnet-x0-smoke-s1 --method static --strain 0.005 --json
+    """
+    from . import elastic, potentials, validate
+    from .engine import Engine
+
+    strain = elastic.check_strain(strain)
+    if method not in ("static", "dynamic"):
+        raise UserError(f"--method must be static or dynamic, got {method!r}")
+    data, run_pot = elastic.source_of(validate.path(target, "target"))
+    name = pot or run_pot
+    if name is None:
+        raise UserError("a data file needs --pot NAME")
+    default = (Path(target) / f"elastic-{method}") if Path(target).is_dir() else \
+        Path(target).with_name(f"{Path(target).stem}-elastic-{method}")
+    run_dir = validate.path(out or default, "--out")
+    if not (run_dir / "run.json").exists():
+        elastic.render(run_dir, data, potentials.get(name), strain, method, mode)
+    result = Engine(run_dir).run()
+    if as_json:
+        return _echo_json(result)
+    from .summary import show_elastic
+
+    show_elastic(run_dir, result)
+
+
 @potentials_app.command("list")
 def potentials_list(as_json: Json = False):
     """Registered potentials.

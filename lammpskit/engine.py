@@ -45,6 +45,28 @@ def restarts(run_dir: Path) -> list[tuple[int, Path]]:
     return sorted(out)
 
 
+def strip_comment(line: str) -> str:
+    """Drop a ``#`` comment as LAMMPS does: not inside single, double or triple quotes."""
+    quote = None
+    i = 0
+    while i < len(line):
+        if quote is None and line.startswith('"""', i):
+            quote, i = '"""', i + 3
+            continue
+        if quote == '"""' and line.startswith('"""', i):
+            quote, i = None, i + 3
+            continue
+        c = line[i]
+        if quote is None and c in "'\"":
+            quote = c
+        elif quote == c:
+            quote = None
+        elif quote is None and c == "#":
+            return line[:i]
+        i += 1
+    return line
+
+
 def usable_restart(run_dir: Path) -> int | None:
     """Timestep of the newest restart file LAMMPS can read (a kill can truncate the newest)."""
     from . import lammps_env
@@ -137,7 +159,7 @@ class Engine:
     # -- deck execution ---------------------------------------------------------
     def _lines(self, name: str):
         for raw in Path(name).read_text().splitlines():
-            line = raw.split("#", 1)[0].strip()
+            line = strip_comment(raw).strip()
             if line:
                 yield line
 
@@ -220,7 +242,7 @@ class Engine:
         with contextlib.suppress(FileNotFoundError):
             Path(manifest.RESULT).unlink()
         if resume_step is None:
-            for stale in ("log.lammps", "glass.data", *[s.get("dump", "") for s in self.man["stages"]]):
+            for stale in ("log.lammps", "glass.data", "stress.txt", *[s.get("dump", "") for s in self.man["stages"]]):
                 with contextlib.suppress(FileNotFoundError, IsADirectoryError):
                     Path(stale).unlink()
         for dump in Path(".").glob("dump.*.lammpstrj"):
@@ -263,6 +285,13 @@ class Engine:
         return str(done[-1][1].relative_to(self.run_dir)) if done else None
 
     def _result(self, wall: float, threads: int) -> dict:
+        if self.man.get("protocol") == "elastic":
+            from . import elastic
+
+            return {**elastic.result(self.run_dir, self.man), "wall_s": round(wall, 2), "threads": threads}
+        return self._quench_result(wall, threads)
+
+    def _quench_result(self, wall: float, threads: int) -> dict:
         rows = thermo.read_log(Path("log.lammps"))
         stages = {s["name"]: s for s in self.man["stages"]}
         final = rows[-1] if rows else {}

@@ -149,24 +149,31 @@ def write_data(path: Path, s: Structure, title: str) -> None:
 
 
 def read_data_elements(path: Path) -> list[str]:
-    """Element names from the ``# El`` comments of a data file's Masses section."""
-    elements: dict[int, str] = {}
-    in_masses = False
+    """Element names of a data file: its ``Atom Type Labels`` section, else ``# El`` comments on Masses."""
+    sections: dict[str, dict[int, str]] = {"Masses": {}, "Atom Type Labels": {}}
+    current = None
     with open(path) as fh:
         for line in fh:
             s = line.strip()
-            if s == "Masses":
-                in_masses = True
+            if s.split("#")[0].strip() in sections:
+                current = s.split("#")[0].strip()
                 continue
-            if in_masses:
-                if not s:
-                    if elements:
-                        break
-                    continue
+            if current is None or not s:
+                if current and sections[current]:
+                    current = None
+                continue
+            if current == "Masses":
                 m = re.match(r"^(\d+)\s+\S+\s*#\s*([A-Z][a-z]?)\b", s)
-                if not m:
-                    raise UserError(f"{path}: Masses line {s!r} has no '# El' comment; give the elements with --types")
-                elements[int(m.group(1))] = m.group(2)
-    if not elements:
-        raise UserError(f"{path}: no Masses section with '# El' comments")
-    return [elements[i] for i in sorted(elements)]
+                if m:
+                    sections[current][int(m.group(1))] = m.group(2)
+            else:
+                m = re.match(r"^(\d+)\s+([A-Z][a-z]?)\s*$", s)
+                if m:
+                    sections[current][int(m.group(1))] = m.group(2)
+            if s[0].isalpha() and current and not re.match(r"^\d", s):
+                current = None
+    found = sections["Atom Type Labels"] or sections["Masses"]
+    if not found:
+        raise UserError(f"{path}: no element names (an 'Atom Type Labels' section or '# El' comments on "
+                        "Masses lines); give the elements with --types")
+    return [found[i] for i in sorted(found)]

@@ -52,3 +52,18 @@ def show_units(path, r: dict, console: Console | None = None) -> None:
     t.add_row("coordination", "  ".join(f"{k} {v:.2f}" for k, v in r["coordination"].items()))
     t.add_row("cutoffs (Å)", "  ".join(f"{k} {v}" for k, v in r["cutoffs"].items()))
     console.print(t)
+
+
+def show_elastic(run_dir, r: dict, console: Console | None = None) -> None:
+    """Print C_ij and the isotropic moduli (GPa)."""
+    console = console or Console()
+    t = Table(title=f"elastic constants (GPa), {r['method']}, strain {r['strain']}, {r['potential']}")
+    for j in range(6):
+        t.add_column(f"C_{j + 1}", justify="right")
+    for row in r["C"]:
+        t.add_row(*(f"{v:8.2f}" for v in row))
+    console.print(t)
+    console.print(f"B {r['B']:.2f}  G {r['G']:.2f}  E {r['E']:.2f} GPa  nu {r['nu']:.3f}  "
+                  f"(Voigt/Reuss B {r['B_voigt']:.2f}/{r['B_reuss']:.2f}, G {r['G_voigt']:.2f}/{r['G_reuss']:.2f}; "
+                  f"anisotropy {r['anisotropy_rel']:.3f})")
+    console.print(f"run directory: {run_dir}", soft_wrap=True)

