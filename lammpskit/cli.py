@@ -123,7 +123,7 @@ def render(
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a protocol parameter, KEY=VALUE "
                     "(dt fs, T_melt K, t_melt ps, quench_rate K/ps, quench_ensemble nvt|npt, T_final K, P bar, "
                     "t_anneal ps, t_production ps, Tdamp ps, Pdamp ps, skin Å, min_steps, min_ftol eV/Å, "
-                    "thermo_every, dump_every, restart_every, dump_velocities).")] = None,
+                    "thermo_every, dump_every, msd_every, restart_every, dump_velocities).")] = None,
     mode: Annotated[str, typer.Option("--mode", help="auto | native | bridge.")] = "auto",
     out: Annotated[Optional[str], typer.Option("--out", help="Run directory to create (must not exist).")] = None,
     as_json: Json = False,
@@ -197,6 +197,25 @@ def run_cmd(
 def quench(**kwargs):
     run_dir = _render(**kwargs)
     _run_dir(run_dir, None, "cpu", kwargs["as_json"])
+
+
+@app.command("density")
+def density_cmd(
+    run_dir: Annotated[Path, typer.Argument(help="A quench run directory with an NPT anneal.")],
+    blocks: Annotated[int, typer.Option("--blocks", help="Blocks for the error estimate.")] = 5,
+    as_json: Json = False,
+):
+    """Density over the second half of the NPT anneal (g/cm^3) with a block-averaged standard error.
+
+    Example: lammpskit density runs/chgnet-x0-smoke-s1 --json
+    """
+    from . import manifest, thermo, validate
+
+    validate.integer(blocks, "--blocks", 2, 1000)
+    res = thermo.anneal_density(run_dir, manifest.load(run_dir), blocks)
+    if as_json:
+        return _echo_json({"density_g_cm3": res})
+    typer.echo(f"density {res['mean']:.4f} ± {res['err']:.4f} g/cm³ ({res['n']} thermo rows, {blocks} blocks)")
 
 
 @app.command("elastic")

@@ -161,3 +161,55 @@ def analyze_angles(
     for t in angles.DEFAULT_TRIPLETS:
         if dist["counts"][t]:
             typer.echo(f"  {t}: mean {dist['mean'][t]:.1f}°, {dist['counts'][t]:.1f} per frame")
+
+
+@analyze_app.command("msd")
+def analyze_msd(
+    path: Annotated[Path, typer.Argument(help="Run directory (uses dump.unwrapped.lammpstrj) or a dump with xu yu zu.")],
+    frames: Frames = "all", types: Types = None, out: OutDir = None,
+    dt: Annotated[Optional[float], typer.Option("--dt", help="MD timestep in fs (default: the run's).")] = None,
+    temperature: Annotated[Optional[float], typer.Option("--temperature", help="T in K (default: the run's T_final).")] = None,
+    fit: Annotated[str, typer.Option("--fit", help="Fit window as fractions of the longest lag, A:B.")] = "0.2:0.8",
+    as_json: Json = False,
+):
+    """MSD per element, diffusion coefficients (cm^2/s) and Nernst-Einstein conductivity (S/cm).
+
+    Example: lammpskit analyze msd runs/glass1 --fit 0.2:0.8 --json
+    """
+    from analysis import plots, transport
+
+    from . import manifest, validate
+    from .errors import UserError
+
+    path = Path(path)
+    if path.is_dir():
+        man = manifest.load(path)
+        dt = dt if dt is not None else man["params"]["dt"]
+        temperature = temperature if temperature is not None else man["params"]["T_final"]
+        path = path / "dump.unwrapped.lammpstrj"
+    if dt is None or temperature is None:
+        raise UserError("a dump file needs --dt (fs) and --temperature (K)")
+    validate.number(dt, "--dt", 0, 100, lo_open=True)
+    validate.number(temperature, "--temperature", 0, 1e5, lo_open=True)
+    try:
+        lo, hi = (float(v) for v in fit.split(":"))
+        assert 0 <= lo < hi <= 1
+    except (ValueError, AssertionError):
+        raise UserError(f"--fit {fit!r}: expected A:B with 0 <= A < B <= 1, e.g. 0.2:0.8") from None
+    pipeline, selected, folder, progress = _analysis_input(path, frames, types, out, as_json)
+    if len(selected) < 3:
+        raise UserError("MSD needs at least 3 frames")
+    with progress as tick:
+        res = transport.analyse(pipeline, selected, dt / 1000.0, temperature, (lo, hi), tick)
+    t = res["time_ps"]
+    csv_path = plots.write_csv(folder / "msd.csv", {"t_ps": t, **{f"msd_{k}_A2": v for k, v in res["msd_A2"].items()}})
+    png = plots.line_plot(folder / "msd.png", t, res["msd_A2"], "t (ps)", "MSD (Å²)", "mean-square displacement")
+    summary = {k: v for k, v in res.items() if k not in ("msd_A2", "time_ps")}
+    summary.update(csv=str(csv_path), png=str(png))
+    if as_json:
+        return _echo_json(summary)
+    for el, d in res["D"].items():
+        sigma = res["conductivity_S_cm"].get(el)
+        extra = f", Nernst-Einstein sigma {sigma:.3g} S/cm" if sigma is not None else ""
+        typer.echo(f"{el}: D = {d['D_cm2_s']:.3g} cm²/s (fit {d['fit_ps'][0]:.2f}-{d['fit_ps'][1]:.2f} ps){extra}")
+    typer.echo(f"wrote {csv_path} and {png}")

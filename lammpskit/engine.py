@@ -315,10 +315,7 @@ class Engine:
             "glass_data": "glass.data",
         }
         if "anneal" in stages:
-            st = stages["anneal"]
-            half = (st["begin"] + st["end"]) / 2  # second half of the anneal
-            dens = [r["Density"] for r in rows if half <= r["Step"] <= st["end"]]
-            out["density_g_cm3"] = thermo.block_average(dens)
+            out["density_g_cm3"] = thermo.anneal_density(self.run_dir, self.man)
         if self.bridge is not None and self.bridge.calls:
             out["bridge"] = {"calls": self.bridge.calls,
                              "model_s_per_call": round(self.bridge.model_seconds / self.bridge.calls, 5)}

@@ -37,6 +37,7 @@ class Params:
     min_ftol: float = 0.01         # eV/Å
     thermo_every: int = 100        # steps
     dump_every: int = 1000         # steps
+    msd_every: int = 100           # steps, unwrapped-coordinate dump for MSD
     restart_every: int = 10000     # steps
     dump_velocities: bool = False
 
@@ -55,7 +56,7 @@ class Params:
         v.number(self.skin, "skin (Å)", 0, 10, lo_open=True)
         v.number(self.min_etol, "min_etol", 0, 1)
         v.number(self.min_ftol, "min_ftol (eV/Å)", 0, 100)
-        for key in ("atoms", "thermo_every", "dump_every", "restart_every"):
+        for key in ("atoms", "thermo_every", "dump_every", "msd_every", "restart_every"):
             v.integer(getattr(self, key), key, 1, 10**9)
         v.integer(self.min_steps, "min_steps", 0, 10**7)
         if self.quench_ensemble not in ("nvt", "npt"):

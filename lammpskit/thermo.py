@@ -45,3 +45,23 @@ def block_average(values: list[float], nblocks: int = 5) -> dict[str, float]:
     means = [sum(values[i * size:(i + 1) * size]) / size for i in range(nblocks)]
     var = sum((m - mean) ** 2 for m in means) / (nblocks - 1)
     return {"mean": mean, "err": math.sqrt(var / nblocks), "n": n}
+
+
+def anneal_density(run_dir: Path, man: dict, nblocks: int = 5) -> dict[str, float]:
+    """Density (g/cm^3) over the second half of the NPT anneal, block-averaged error."""
+    from .errors import UserError
+
+    stage = next((s for s in man.get("stages", []) if s["name"] == "anneal"), None)
+    if stage is None:
+        raise UserError(f"{run_dir} has no NPT (anneal) stage: no equilibrium density to report")
+    log = Path(run_dir) / "log.lammps"
+    if not log.exists():
+        raise UserError(f"{run_dir} has no log.lammps yet: run it first")
+    rows = read_log(log)
+    if rows and "Density" not in rows[0]:
+        raise UserError(f"{log} has no Density thermo column (thermo_style custom ... density)")
+    half = (stage["begin"] + stage["end"]) / 2
+    values = [r["Density"] for r in rows if half <= r["Step"] <= stage["end"] and "Density" in r]
+    if not values:
+        raise UserError(f"{log} has no thermo rows in the second half of the anneal (steps {half:.0f}-{stage['end']})")
+    return block_average(values, nblocks)

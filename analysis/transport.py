@@ -1,0 +1,89 @@
+"""Mean-square displacement per element, diffusion coefficients, Nernst-Einstein conductivity.
+
+MSD(t) = <|r_i(t0 + t) - r_i(t0)|^2>, averaged over atoms of an element and
+over all time origins t0, from unwrapped coordinates (``xu yu zu``). D is
+fitted as MSD = 6 D t + c over a window of lag times (default: 20 % to 80 %
+of the longest lag, leaving out the ballistic start and the noisy tail).
+Units: Å^2, ps; D reported in cm^2/s (1 Å^2/ps = 1e-4 cm^2/s). Nernst-Einstein
+conductivity sigma = n q^2 D / (kB T) (S/cm), Haven ratio 1.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+E_CHARGE = 1.602176634e-19  # C
+KB = 1.380649e-23  # J/K
+CHARGES = {"Li": 1, "Na": 1, "K": 1, "Ag": 1, "Cu": 1, "Mg": 2, "Ca": 2}
+
+
+def read_unwrapped(pipeline, frames: list[int], timestep_ps: float, progress=None):
+    """Positions (frames, atoms, 3) sorted by id, times (ps), element per atom, mean volume (Å^3)."""
+    from .reader import type_names
+
+    pos, times, vols, els = [], [], [], None
+    for f in frames:
+        data = pipeline.compute(f)
+        ids = np.asarray(data.particles.identifiers)
+        order = np.argsort(ids)
+        pos.append(np.asarray(data.particles.positions)[order])
+        times.append(data.attributes["Timestep"] * timestep_ps)
+        vols.append(abs(np.linalg.det(np.asarray(data.cell[:3, :3]))))
+        if els is None:
+            names = type_names(data)
+            els = np.array([names[t] for t in np.asarray(data.particles.particle_types)[order]])
+        if progress:
+            progress()
+    return np.array(pos), np.array(times) - times[0], els, float(np.mean(vols))
+
+
+def msd(pos: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """MSD (Å^2) for each lag in frames, all time origins, atoms in ``mask``."""
+    x = pos[:, mask, :]
+    n = len(x)
+    out = np.zeros(n)
+    for lag in range(1, n):
+        d = x[lag:] - x[:-lag]
+        out[lag] = np.mean(np.sum(d * d, axis=-1))
+    return out
+
+
+def fit_d(t: np.ndarray, m: np.ndarray, window: tuple[float, float] = (0.2, 0.8)) -> dict:
+    """D (cm^2/s) from the slope of MSD vs t over the fraction ``window`` of the longest lag."""
+    sel = (t >= window[0] * t[-1]) & (t <= window[1] * t[-1])
+    if sel.sum() < 2:
+        from lammpskit.errors import UserError
+
+        raise UserError("too few frames in the fit window: dump more often (msd_every) or run longer")
+    slope, icpt = np.polyfit(t[sel], m[sel], 1)
+    return {"D_cm2_s": slope / 6 * 1e-4, "D_A2_ps": slope / 6, "fit_ps": [float(t[sel][0]), float(t[sel][-1])],
+            "intercept_A2": float(icpt)}
+
+
+def nernst_einstein(d_cm2_s: float, n_ions: int, volume_a3: float, temperature: float, charge: int = 1) -> float:
+    """Conductivity sigma (S/cm) from D (cm^2/s), ion count, volume (Å^3) and T (K)."""
+    n_per_cm3 = n_ions / (volume_a3 * 1e-24)
+    return n_per_cm3 * (charge * E_CHARGE) ** 2 * d_cm2_s / (KB * temperature)
+
+
+def arrhenius(temperatures, diffusivities) -> dict:
+    """Fit D = D0 exp(-Ea / kB T): Ea (eV), D0 (cm^2/s)."""
+    x = 1 / np.asarray(temperatures, float)
+    slope, icpt = np.polyfit(x, np.log(diffusivities), 1)
+    return {"Ea_eV": -slope * 8.617333262e-5, "D0_cm2_s": math.exp(icpt)}
+
+
+def analyse(pipeline, frames, timestep_ps: float, temperature: float, window=(0.2, 0.8), progress=None) -> dict:
+    pos, t, els, vol = read_unwrapped(pipeline, frames, timestep_ps, progress)
+    out = {"frames": len(frames), "time_ps": t.tolist(), "temperature_K": temperature, "volume_A3": vol,
+           "msd_A2": {}, "D": {}, "conductivity_S_cm": {}}
+    for el in sorted(set(els)):
+        m = msd(pos, els == el)
+        out["msd_A2"][el] = m.tolist()
+        out["D"][el] = fit_d(t, m, window)
+        if el in CHARGES:
+            out["conductivity_S_cm"][el] = nernst_einstein(out["D"][el]["D_cm2_s"], int((els == el).sum()), vol,
+                                                           temperature, CHARGES[el])
+    return out
