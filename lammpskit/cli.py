@@ -222,8 +222,13 @@ def density_cmd(
 def elastic_cmd(
     target: Annotated[Path, typer.Argument(help="A finished quench run directory, or a LAMMPS data file.")],
     pot: Annotated[Optional[str], typer.Option("--pot", help="Potential (default: the run directory's).")] = None,
-    method: Annotated[str, typer.Option("--method", help="static (dynamic: not yet).")] = "static",
+    method: Annotated[str, typer.Option("--method", help="static (0 K, relaxed) or dynamic (NVT at T).")] = "static",
     strain: Annotated[float, typer.Option("--strain", help="Strain magnitude, 0 < e <= 0.05.")] = 0.005,
+    temperature: Annotated[Optional[float], typer.Option("--temperature", help="dynamic: T in K "
+                           "(default: the run's T_final, else 300).")] = None,
+    steps: Annotated[int, typer.Option("--steps", help="dynamic: averaging steps per strained state.")] = 10000,
+    equil: Annotated[int, typer.Option("--equil", help="dynamic: equilibration steps per state.")] = 2000,
+    dt: Annotated[Optional[float], typer.Option("--dt", help="dynamic: timestep in fs (default: the run's, else 1).")] = None,
     mode: Annotated[str, typer.Option("--mode", help="auto | native | bridge.")] = "auto",
     out: Annotated[Optional[str], typer.Option("--out", help="Run directory for the strained runs.")] = None,
     as_json: Json = False,
@@ -232,13 +237,19 @@ def elastic_cmd(
 
     Example: lammpskit elastic runs/chgnet-x0-smoke-s1 --method static --strain 0.005 --json
     """
-    from . import elastic, potentials, validate
+    from . import elastic, manifest, potentials, validate
     from .engine import Engine
 
     strain = elastic.check_strain(strain)
     if method not in ("static", "dynamic"):
         raise UserError(f"--method must be static or dynamic, got {method!r}")
     data, run_pot = elastic.source_of(validate.path(target, "target"))
+    run_params = manifest.load(target)["params"] if Path(target).is_dir() else {}
+    T = validate.number(temperature if temperature is not None else run_params.get("T_final", 300.0),
+                        "--temperature", 0, 1e5, lo_open=True)
+    dt = validate.number(dt if dt is not None else run_params.get("dt", 1.0), "--dt", 0, 10, lo_open=True)
+    validate.integer(steps, "--steps", 10, 10**9)
+    validate.integer(equil, "--equil", 0, 10**9)
     name = pot or run_pot
     if name is None:
         raise UserError("a data file needs --pot NAME")
@@ -246,7 +257,8 @@ def elastic_cmd(
         Path(target).with_name(f"{Path(target).stem}-elastic-{method}")
     run_dir = validate.path(out or default, "--out")
     if not (run_dir / "run.json").exists():
-        elastic.render(run_dir, data, potentials.get(name), strain, method, mode)
+        elastic.render(run_dir, data, potentials.get(name), strain, method, mode, T=T, dt=dt, n_eq=equil,
+                       n_avg=steps)
     result = Engine(run_dir).run()
     if as_json:
         return _echo_json(result)

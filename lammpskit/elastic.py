@@ -1,6 +1,9 @@
 """Elastic constants from strained cells, and the isotropic moduli of glasses (GPa).
 
-Static method: relax, strain +/- e along the six Voigt directions (1 xx, 2 yy,
+Dynamic method: NVT at T in the reference cell and at each +/- strain;
+the pressure tensor is sampled every few steps, block-averaged, and the
+errors of the means propagate to C_ij (and, by sampling C within its errors,
+to B, G, E, nu). Static method: relax, strain +/- e along the six Voigt directions (1 xx, 2 yy,
 3 zz, 4 yz, 5 xz, 6 xy; shear as engineering strain through the tilt factors),
 relax atoms at fixed cell, C_ij = -(p_i(+e_j) - p_i(-e_j)) / (2 e) with the
 pressure tensor p in bar (stress = -p). Voigt, Reuss and Hill bulk and shear
@@ -36,15 +39,9 @@ def moduli(C) -> dict:
     b, g = (bv + br) / 2, (gv + gr) / 2
     e = 9 * b * g / (3 * b + g)
     nu = (3 * b - 2 * g) / (2 * (3 * b + g))
-    # isotropy: an isotropic C has C11 = C22 = C33, C12 = C13 = C23, C44 = C55 = C66 = (C11 - C12)/2
     c11, c12, c44 = np.mean(np.diag(C)[:3]), np.mean([C[0, 1], C[0, 2], C[1, 2]]), np.mean(np.diag(C)[3:])
-    iso = np.zeros((6, 6))
-    iso[:3, :3] = c12
-    iso[np.arange(3), np.arange(3)] = c11
-    iso[np.arange(3, 6), np.arange(3, 6)] = (c11 - c12) / 2
     return {"B": b, "G": g, "E": e, "nu": nu, "B_voigt": bv, "B_reuss": br, "G_voigt": gv, "G_reuss": gr,
-            "zener_ratio": 2 * c44 / (c11 - c12) if c11 != c12 else None,
-            "anisotropy_rel": float(np.linalg.norm(C - iso) / np.linalg.norm(C))}
+            "zener_ratio": 2 * c44 / (c11 - c12) if c11 != c12 else None}
 
 
 def c_from_stress(path: Path, strain: float) -> np.ndarray:
@@ -66,13 +63,68 @@ def c_from_stress(path: Path, strain: float) -> np.ndarray:
     return (C + C.T) / 2
 
 
+def c_from_samples(run_dir: Path, strain: float, nblocks: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """C and its standard error (GPa) from the dynamic deck's ``stress.D.S.txt`` samples."""
+    from .thermo import block_average
+
+    C, err = np.zeros((6, 6)), np.zeros((6, 6))
+    for d in range(1, 7):
+        means, errs = [], []
+        for sign in (1, -1):
+            samples = np.loadtxt(Path(run_dir) / f"stress.{d}.{sign}.txt", comments="#", ndmin=2)[:, 1:7]
+            stats = [block_average(list(samples[:, k]), nblocks) for k in range(6)]
+            means.append(np.array([st["mean"] for st in stats]))
+            errs.append(np.array([st["err"] for st in stats]))
+        C[:, d - 1] = -(means[0] - means[1]) / (2 * strain) * BAR_TO_GPA
+        err[:, d - 1] = np.hypot(errs[0], errs[1]) / (2 * strain) * BAR_TO_GPA
+    return (C + C.T) / 2, np.hypot(err, err.T) / 2
+
+
+def moduli_errors(C: np.ndarray, err: np.ndarray, n: int = 400, seed: int = 0) -> dict:
+    """Standard deviations of B, G, E, nu for C varied within its (symmetric) errors."""
+    rng = np.random.default_rng(seed)
+    draws = []
+    for _ in range(n):
+        noise = np.triu(rng.normal(size=(6, 6)) * err)
+        sample = C + noise + np.triu(noise, 1).T
+        draws.append([moduli(sample)[k] for k in ("B", "G", "E", "nu")])
+    return dict(zip(("B_err", "G_err", "E_err", "nu_err"), np.std(draws, axis=0)))
+
+
+def isotropy(C: np.ndarray, err: np.ndarray | None) -> dict:
+    """Largest deviation of C from the nearest isotropic tensor, in GPa and in standard errors."""
+    c11, c12 = np.mean(np.diag(C)[:3]), np.mean([C[0, 1], C[0, 2], C[1, 2]])
+    c44 = np.mean(np.diag(C)[3:])
+    lam, mu = (c11 + 2 * c12) / 3 - 2 / 3 * (c11 - c12 + 2 * c44) / 4, (c11 - c12 + 2 * c44) / 4
+    iso = np.zeros((6, 6))
+    iso[:3, :3] = lam
+    iso[np.arange(3), np.arange(3)] = lam + 2 * mu
+    iso[np.arange(3, 6), np.arange(3, 6)] = mu
+    mask = (np.abs(iso) > 0) | (np.abs(C) > 0)
+    dev = np.abs(C - iso)
+    out = {"max_dev_GPa": float(dev[mask].max())}
+    if err is not None:
+        out["max_dev_sigma"] = float((dev[mask] / np.maximum(err[mask], 1e-12)).max())
+        out["isotropic_within_3_sigma"] = bool(out["max_dev_sigma"] <= 3.0)
+    return out
+
+
 def result(run_dir: Path, man: dict) -> dict:
     """The engine's result for an elastic run directory."""
-    strain = man["params"]["strain"]
-    C = c_from_stress(Path(run_dir) / "stress.txt", strain)
-    return {"state": "done", "method": man["params"]["method"], "strain": strain, "potential": man["potential"]["name"],
-            "source": man["source"], "C": np.round(C, 4).tolist(),
-            **{k: (round(v, 4) if isinstance(v, float) else v) for k, v in moduli(C).items()}}
+    strain, method = man["params"]["strain"], man["params"]["method"]
+    if method == "static":
+        C, err = c_from_stress(Path(run_dir) / "stress.txt", strain), None
+    else:
+        C, err = c_from_samples(run_dir, strain)
+    out = {"state": "done", "method": method, "strain": strain, "potential": man["potential"]["name"],
+           "source": man["source"], "C": np.round(C, 4).tolist()}
+    out.update({k: (round(v, 4) if isinstance(v, float) else v) for k, v in moduli(C).items()})
+    if err is not None:
+        out["C_err"] = np.round(err, 4).tolist()
+        out.update({k: round(float(v), 4) for k, v in moduli_errors(C, err).items()})
+        out["temperature_K"] = man["params"]["T"]
+    out["isotropy"] = isotropy(C, err)
+    return out
 
 
 def check_strain(strain: float) -> float:
@@ -96,13 +148,15 @@ def source_of(target: Path) -> tuple[Path, str | None]:
 
 
 def render(out: Path, data: Path, pot: potentials.Potential, strain: float, method: str, mode: str,
-           relax_cell: bool = True, ftol: float = 1e-8, maxiter: int = 5000) -> Path:
+           relax_cell: bool = True, ftol: float = 1e-8, maxiter: int = 5000, T: float = 300.0,
+           dt: float = 1.0, n_eq: int = 2000, n_avg: int = 10000, every: int = 10, seed: int = 1,
+           Tdamp: float = 0.1) -> Path:
     """Write an elastic run directory ``out`` (must not exist) with run.json."""
     from .render import _env, choose_mode
     from .structure import read_data_elements
 
-    if method != "static":
-        raise UserError("--method dynamic is not available yet; use --method static")
+    if method not in ("static", "dynamic"):
+        raise UserError(f"--method must be static or dynamic, got {method!r}")
     out = Path(out)
     if out.exists():
         raise UserError(f"{out} exists: choose another --out or remove it")
@@ -116,6 +170,7 @@ def render(out: Path, data: Path, pot: potentials.Potential, strain: float, meth
         env = _env()
         ctx = dict(version=__version__, pot=pot, mode=mode, source=str(data), strain=strain, ftol=ftol,
                    maxiter=maxiter, relax_cell=relax_cell, directions=DIRECTIONS, elements=elements,
+                   T=T, dt_ps=dt / 1000.0, n_eq=n_eq, n_avg=n_avg, every=every, seed=seed, Tdamp=Tdamp,
                    files={k: str(v) for k, v in files.items()})
         shutil.copyfile(data, tmp / "data.lmp")
         (tmp / "potential.lmp").write_text(env.get_template(f"potential/{mode}.lmp.j2").render(**ctx))
@@ -127,7 +182,8 @@ def render(out: Path, data: Path, pot: potentials.Potential, strain: float, meth
             "potential": {"name": pot.name, "mode": mode, "source": str(pot.source),
                           "files": {k: {"path": str(v), "sha256": potentials.sha256(v)} for k, v in files.items()}},
             "params": {"method": method, "strain": strain, "ftol": ftol, "maxiter": maxiter,
-                       "relax_cell": relax_cell, "thermo_every": 100},
+                       "relax_cell": relax_cell, "thermo_every": 100, "T": T, "dt": dt, "n_eq": n_eq,
+                       "n_avg": n_avg, "every": every, "seed": seed},
             "stages": [], "total_steps": 0, "state": "rendered",
         })
         tmp.replace(out)

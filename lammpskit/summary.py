@@ -64,6 +64,10 @@ def show_elastic(run_dir, r: dict, console: Console | None = None) -> None:
         t.add_row(*(f"{v:8.2f}" for v in row))
     console.print(t)
     console.print(f"B {r['B']:.2f}  G {r['G']:.2f}  E {r['E']:.2f} GPa  nu {r['nu']:.3f}  "
-                  f"(Voigt/Reuss B {r['B_voigt']:.2f}/{r['B_reuss']:.2f}, G {r['G_voigt']:.2f}/{r['G_reuss']:.2f}; "
-                  f"anisotropy {r['anisotropy_rel']:.3f})")
+                  f"(Voigt/Reuss B {r['B_voigt']:.2f}/{r['B_reuss']:.2f}, G {r['G_voigt']:.2f}/{r['G_reuss']:.2f})")
+    if "B_err" in r:
+        console.print(f"errors: B ±{r['B_err']:.2f}  G ±{r['G_err']:.2f}  E ±{r['E_err']:.2f} GPa  nu ±{r['nu_err']:.3f}")
+    iso = r["isotropy"]
+    console.print(f"isotropy: largest deviation from the nearest isotropic C {iso['max_dev_GPa']:.2f} GPa"
+                  + (f" = {iso['max_dev_sigma']:.1f} sigma" if "max_dev_sigma" in iso else ""))
     console.print(f"run directory: {run_dir}", soft_wrap=True)
