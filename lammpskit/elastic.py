@@ -13,9 +13,7 @@ nu = (3B-2G)/(2(3B+G)) from the Hill averages.
 
 from __future__ import annotations
 
-import datetime as _dt
 import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -152,7 +150,7 @@ def render(out: Path, data: Path, pot: potentials.Potential, strain: float, meth
            dt: float = 1.0, n_eq: int = 2000, n_avg: int = 10000, every: int = 10, seed: int = 1,
            Tdamp: float = 0.1) -> Path:
     """Write an elastic run directory ``out`` (must not exist) with run.json."""
-    from .render import _env, choose_mode
+    from .render import _env, choose_mode, manifest_head, staging
     from .structure import read_data_elements
 
     if method not in ("static", "dynamic"):
@@ -164,9 +162,7 @@ def render(out: Path, data: Path, pot: potentials.Potential, strain: float, meth
     pot.supports(elements)
     files = pot.resolve_files()
     mode = choose_mode(pot, mode)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.rendering-", dir=out.parent))
-    try:
+    with staging(out) as tmp:
         env = _env()
         ctx = dict(version=__version__, pot=pot, mode=mode, source=str(data), strain=strain, ftol=ftol,
                    maxiter=maxiter, relax_cell=relax_cell, directions=DIRECTIONS, elements=elements,
@@ -176,18 +172,11 @@ def render(out: Path, data: Path, pot: potentials.Potential, strain: float, meth
         (tmp / "potential.lmp").write_text(env.get_template(f"potential/{mode}.lmp.j2").render(**ctx))
         (tmp / "in.elastic.lmp").write_text(env.get_template(f"elastic/{method}.lmp.j2").render(**ctx))
         manifest.write_json(tmp / manifest.MANIFEST, {
-            "kit_version": __version__,
-            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-            "protocol": "elastic", "deck": "in.elastic.lmp", "source": str(data), "elements": elements,
-            "potential": {"name": pot.name, "mode": mode, "source": str(pot.source),
-                          "files": {k: {"path": str(v), "sha256": potentials.sha256(v)} for k, v in files.items()}},
+            **manifest_head("elastic", "in.elastic.lmp", pot, mode, files),
+            "source": str(data), "elements": elements,
             "params": {"method": method, "strain": strain, "ftol": ftol, "maxiter": maxiter,
                        "relax_cell": relax_cell, "thermo_every": 100, "T": T, "dt": dt, "n_eq": n_eq,
                        "n_avg": n_avg, "every": every, "seed": seed},
             "stages": [], "total_steps": 0, "state": "rendered",
         })
-        tmp.replace(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out

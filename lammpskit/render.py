@@ -6,6 +6,7 @@ renamed into place at the end, so a failed render leaves nothing behind.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import shutil
 import tempfile
@@ -53,6 +54,34 @@ def choose_mode(pot: potentials.Potential, mode: str, lammps_styles=None) -> str
     return "bridge"
 
 
+@contextlib.contextmanager
+def staging(out: Path):
+    """Yield a hidden folder beside ``out``; rename it to ``out`` on success, delete it on failure."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.rendering-", dir=out.parent))
+    try:
+        yield tmp
+        if out.exists():
+            out.rmdir()  # callers refuse non-empty targets
+        tmp.replace(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def manifest_head(protocol_name: str, deck: str, pot: potentials.Potential, mode: str, files: dict) -> dict:
+    """The run.json fields every protocol shares: kit version, time, deck, potential with file sha256."""
+    return {
+        "kit_version": __version__,
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "protocol": protocol_name,
+        "deck": deck,
+        "potential": {"name": pot.name, "mode": mode, "source": str(pot.source),
+                      "files": {k: {"path": str(v), "sha256": potentials.sha256(v)} for k, v in files.items()}},
+    }
+
+
 def render(out: Path, comp: Composition, pot: potentials.Potential, params: protocol.Params,
            profile: str, seed: int, density: float, mode: str = "auto",
            min_dist: dict | None = None) -> Path:
@@ -69,9 +98,7 @@ def render(out: Path, comp: Composition, pot: potentials.Potential, params: prot
     stages = protocol.stages(params)
     s = structure.build(comp, density, seed, min_dist)
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.rendering-", dir=out.parent))
-    try:
+    with staging(out) as tmp:
         env = _env()
         ctx = dict(version=__version__, comp=comp, pot=pot, mode=mode, profile=profile,
                    note=params.note, p=params, dt_ps=params.dt / 1000.0, seed=seed,
@@ -85,16 +112,11 @@ def render(out: Path, comp: Composition, pot: potentials.Potential, params: prot
         (tmp / "in.quench.lmp").write_text(env.get_template("quench/deck.lmp.j2").render(**ctx))
         (tmp / "restart").mkdir()
         manifest.write_json(tmp / manifest.MANIFEST, {
-            "kit_version": __version__,
-            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-            "protocol": "quench",
-            "deck": "in.quench.lmp",
+            **manifest_head("quench", "in.quench.lmp", pot, mode, files),
             "composition": comp.as_dict(),
             "elements": comp.elements,
             "density_start_g_cm3": round(density, 5),
             "seed": seed,
-            "potential": {"name": pot.name, "mode": mode, "source": str(pot.source),
-                          "files": {k: {"path": str(v), "sha256": potentials.sha256(v)} for k, v in files.items()}},
             "profile": profile,
             "params": asdict(params),
             "stages": [{"name": st.name, "file": st.file, "begin": st.begin, "end": st.end,
@@ -102,10 +124,4 @@ def render(out: Path, comp: Composition, pot: potentials.Potential, params: prot
             "total_steps": stages[-1].end,
             "state": "rendered",
         })
-        if out.exists():
-            out.rmdir()  # empty (checked above)
-        tmp.replace(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out

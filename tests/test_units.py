@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from analysis import cutoffs, reader, units
+from analysis import cutoffs
 from lammpskit import dumpfile, structure
 
 from . import bruteforce, known_units
