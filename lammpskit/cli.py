@@ -282,6 +282,31 @@ def potentials_list(as_json: Json = False):
         typer.echo(f"{r['name']:<16} {'+'.join(r['modes']):<14} {r['title']}  [{r['licence']}]")
 
 
+@potentials_app.command("show")
+def potentials_show(name: Annotated[str, typer.Argument(help="Potential name.")], as_json: Json = False):
+    """One potential: facts, files with sha256 and whether they are present, how it runs.
+
+    Example: lammpskit potentials show chgnet
+    """
+    from . import potentials
+
+    pot = potentials.get(name)
+    info = pot.summary()
+    info["files"] = []
+    for spec in pot.files:
+        path = pot.file_path(spec)
+        info["files"].append({**spec, "resolved": str(path), "present": path.is_file()})
+    info["native"], info["bridge"] = pot.native, pot.bridge
+    if as_json:
+        return _echo_json(info)
+    for key in ("name", "title", "family", "elements", "cutoff", "dtype", "licence", "citation", "source"):
+        typer.echo(f"{key:<9} {info[key]}")
+    typer.echo(f"{'runs':<9} {' or '.join(info['modes'])}")
+    for f in info["files"]:
+        typer.echo(f"{'file':<9} {f['key']}: {f['resolved']} ({'present' if f['present'] else 'MISSING'}), "
+                   f"sha256 {f.get('sha256', '?')}")
+
+
 def main() -> None:
     """Console entry point: one ``error:`` line and exit 2 (bad input) or 1 (failed run)."""
     try:

@@ -84,10 +84,19 @@ def test_help_is_light_and_has_examples():
             "assert not heavy, heavy\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    for cmd in (["compositions"], ["build"], ["render"], ["run"], ["quench"], ["potentials", "list"],
+    for cmd in (["compositions"], ["build"], ["render"], ["run"], ["quench"], ["potentials", "list"], ["potentials", "show"],
                 ["analyze", "units"], ["analyze", "rdf"], ["analyze", "sq"], ["analyze", "angles"]):
         r = cli(*cmd, "--help")
         assert r.returncode == 0 and "Example: lammpskit" in r.stdout, cmd
+
+
+def test_potentials_show():
+    import json
+
+    r = cli("potentials", "show", "chgnet", "--json")
+    info = json.loads(r.stdout)
+    assert info["files"][0]["present"] and info["bridge"]["calculator"] == "chgnet"
+    assert_user_error(cli("potentials", "show", "nope"), "unknown potential 'nope'")
 
 
 def test_potentials_list_has_the_embedded_defaults():
