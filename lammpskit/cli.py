@@ -267,6 +267,58 @@ def elastic_cmd(
     show_elastic(run_dir, result)
 
 
+@app.command("arrhenius")
+def arrhenius_cmd(
+    target: Annotated[Path, typer.Argument(help="A finished quench run directory (its glass is reheated).")],
+    temps: Annotated[str, typer.Option("--temperatures", help="Temperatures in K, comma-separated.")] = "600,700,800",
+    ps: Annotated[float, typer.Option("--ps", help="Sampled time per temperature (ps).")] = 100.0,
+    equil: Annotated[float, typer.Option("--equil", help="NVT equilibration per temperature (ps).")] = 10.0,
+    every: Annotated[int, typer.Option("--every", help="Steps between unwrapped-coordinate frames.")] = 100,
+    element: Annotated[str, typer.Option("--element", help="Diffusing element fitted.")] = "Na",
+    as_json: Json = False,
+):
+    """Launch NVT diffusion runs at several T from a quenched glass; fit D = D0 exp(-Ea/kB T).
+
+    Example: lammpskit arrhenius runs/glass1 --temperatures 600,700,800 --ps 200
+    """
+    from analysis import transport
+
+    from . import diffusion, manifest, potentials, validate
+    from .engine import Engine
+
+    data, pot_name = _finished_glass(target)
+    man = manifest.load(target)
+    temperatures = diffusion.temperatures(temps)
+    validate.number(ps, "--ps", 0, 1e6, lo_open=True)
+    validate.number(equil, "--equil", 0, 1e6)
+    validate.integer(every, "--every", 1, 10**9)
+    validate.element(element)
+    rows = []
+    for T in temperatures:
+        run_dir = Path(target) / f"diffusion-{T:g}K"
+        if not (run_dir / "run.json").exists():
+            diffusion.render(run_dir, data, potentials.get(pot_name), T, man["params"]["dt"], ps, equil, every,
+                             man["potential"]["mode"], man["seed"])
+        rows.append(Engine(run_dir).run())
+    ds = [r["D_cm2_s"].get(element) for r in rows]
+    if any(d is None or d <= 0 for d in ds):
+        raise RunError(f"no positive {element} diffusion coefficient at every temperature: run longer (--ps)")
+    out = {"element": element, "temperatures_K": temperatures, "D_cm2_s": ds,
+           "conductivity_S_cm": [r["conductivity_S_cm"].get(element) for r in rows],
+           **transport.arrhenius(temperatures, ds)}
+    if as_json:
+        return _echo_json(out)
+    for T, d in zip(temperatures, ds):
+        typer.echo(f"{T:7.1f} K  D({element}) = {d:.3g} cm²/s")
+    typer.echo(f"Ea = {out['Ea_eV']:.3f} eV, D0 = {out['D0_cm2_s']:.3g} cm²/s")
+
+
+def _finished_glass(target: Path):
+    from . import elastic, validate
+
+    return elastic.source_of(validate.path(target, "run directory"))
+
+
 @potentials_app.command("list")
 def potentials_list(as_json: Json = False):
     """Registered potentials.

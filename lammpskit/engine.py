@@ -285,10 +285,11 @@ class Engine:
         return str(done[-1][1].relative_to(self.run_dir)) if done else None
 
     def _result(self, wall: float, threads: int) -> dict:
-        if self.man.get("protocol") == "elastic":
-            from . import elastic
+        if self.man.get("protocol") in ("elastic", "diffusion"):
+            import importlib
 
-            return {**elastic.result(self.run_dir, self.man), "wall_s": round(wall, 2), "threads": threads}
+            module = importlib.import_module(f".{self.man['protocol']}", __package__)
+            return {**module.result(self.run_dir, self.man), "wall_s": round(wall, 2), "threads": threads}
         return self._quench_result(wall, threads)
 
     def _quench_result(self, wall: float, threads: int) -> dict:

@@ -74,3 +74,24 @@ def test_density_from_the_log(tmp_path, user_pots):
     log.write_text(log.read_text().replace("Density", "Dens1ty"))
     r = cli("density", run)
     assert r.returncode == 2 and "no Density thermo column" in r.stderr
+
+
+def test_arrhenius_launches_runs_and_fits(tmp_path):
+    """An LJ liquid heated to three temperatures: D grows with T and Ea > 0 (native runs launched by the kit)."""
+    reg = tmp_path / "reg"
+    reg.mkdir()
+    (reg / "lj-test.toml").write_text('name = "lj-test"\nfamily = "classical"\n[native]\npair_style = "lj/cut 6.0"\n'
+                                      'pair_coeff = "* * 0.01 2.6"\nstyles = ["lj/cut"]\n')
+    env = {"LAMMPSKIT_POTENTIALS": str(reg)}
+    from .test_engine import FAST
+
+    run = tmp_path / "g"
+    assert cli("quench", "--pot", "lj-test", "--fu", "8", *FAST, "--out", run, env=env).returncode == 0
+    r = cli("arrhenius", run, "--temperatures", "150,300,600", "--ps", "4", "--equil", "1", "--every", "20",
+            "--json", env=env)
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    assert res["D_cm2_s"] == sorted(res["D_cm2_s"]) and res["Ea_eV"] > 0
+    assert (run / "diffusion-300K" / "result.json").exists()
+    bad = cli("arrhenius", run, "--temperatures", "300", env=env)
+    assert bad.returncode == 2 and "at least two" in bad.stderr

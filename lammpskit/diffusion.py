@@ -1,0 +1,74 @@
+"""Diffusion runs at several temperatures from one glass, and their Arrhenius fit.
+
+Each temperature gets its own run directory (``diffusion-<T>K``: the glass
+data file, the same potential block, ``in.diffusion.lmp`` from
+templates/transport/) run by the engine; ``analysis.transport`` turns the
+unwrapped dump into D per element, and D(T) is fitted to D0 exp(-Ea / kB T).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from . import __version__, manifest, potentials, validate
+
+
+def render(out: Path, data: Path, pot: potentials.Potential, T: float, dt: float, ps: float,
+           equil_ps: float, every: int, mode: str = "auto", seed: int = 1) -> Path:
+    """Write one diffusion run directory ``out`` (must not exist)."""
+    from .errors import UserError
+    from .render import _env, choose_mode, manifest_head, staging
+    from .structure import read_data_elements
+
+    if Path(out).exists():
+        raise UserError(f"{out} exists: choose another --out or remove it")
+    elements = read_data_elements(data)
+    pot.supports(elements)
+    files = pot.resolve_files()
+    mode = choose_mode(pot, mode)
+    n_run, n_eq = round(ps * 1000 / dt), round(equil_ps * 1000 / dt)
+    if n_run < 3 * every:
+        raise UserError(f"--ps {ps:g} gives fewer than 3 dump frames at --every {every}: run longer")
+    with staging(out) as tmp:
+        ctx = dict(version=__version__, pot=pot, mode=mode, source=str(data), T=T, dt_ps=dt / 1000.0,
+                   n_eq=n_eq, n_run=n_run, every=every, seed=seed, Tdamp=0.1, skin=2.0, elements=elements,
+                   files={k: str(v) for k, v in files.items()})
+        env = _env()
+        shutil.copyfile(data, tmp / "data.lmp")
+        (tmp / "potential.lmp").write_text(env.get_template(f"potential/{mode}.lmp.j2").render(**ctx))
+        (tmp / "in.diffusion.lmp").write_text(env.get_template("transport/nvt.lmp.j2").render(**ctx))
+        manifest.write_json(tmp / manifest.MANIFEST, {
+            **manifest_head("diffusion", "in.diffusion.lmp", pot, mode, files),
+            "source": str(data), "elements": elements,
+            "params": {"T_final": T, "dt": dt, "ps": ps, "equil_ps": equil_ps, "thermo_every": every,
+                       "msd_every": every, "seed": seed},
+            "stages": [], "total_steps": n_run, "state": "rendered",
+        })
+    return Path(out)
+
+
+def result(run_dir: Path, man: dict) -> dict:
+    """The engine's result for a diffusion run directory: D per element (cm^2/s) and conductivity."""
+    from analysis import reader, transport
+
+    pipeline = reader.open_pipeline(Path(run_dir) / "dump.unwrapped.lammpstrj")
+    frames = list(range(pipeline.source.num_frames))
+    p = man["params"]
+    res = transport.analyse(pipeline, frames, p["dt"] / 1000.0, p["T_final"])
+    return {"state": "done", "protocol": "diffusion", "temperature_K": p["T_final"], "potential": man["potential"]["name"],
+            "D_cm2_s": {el: d["D_cm2_s"] for el, d in res["D"].items()},
+            "conductivity_S_cm": res["conductivity_S_cm"], "frames": res["frames"]}
+
+
+def temperatures(text: str) -> list[float]:
+    """``"500,600,700"`` -> temperatures in K (at least two)."""
+    from .errors import UserError
+
+    try:
+        temps = [validate.number(t, "--temperatures", 1, 1e5) for t in text.split(",")]
+    except Exception:
+        raise UserError(f"--temperatures {text!r}: expected K values like 600,700,800") from None
+    if len(temps) < 2:
+        raise UserError("--temperatures needs at least two values for an Arrhenius fit")
+    return temps
