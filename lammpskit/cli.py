@@ -237,14 +237,14 @@ def elastic_cmd(
 
     Example: lammpskit elastic runs/chgnet-x0-smoke-s1 --method static --strain 0.005 --json
     """
-    from . import elastic, manifest, potentials, validate
+    from . import elastic, potentials, validate
     from .engine import Engine
 
     strain = elastic.check_strain(strain)
     if method not in ("static", "dynamic"):
         raise UserError(f"--method must be static or dynamic, got {method!r}")
-    data, run_pot = elastic.source_of(validate.path(target, "target"))
-    run_params = manifest.load(target)["params"] if Path(target).is_dir() else {}
+    data, run = elastic.source_of(validate.path(target, "target"))
+    run_pot, run_params = (run["potential"]["name"], run["params"]) if run else (None, {})
     T = validate.number(temperature if temperature is not None else run_params.get("T_final", 300.0),
                         "--temperature", 0, 1e5, lo_open=True)
     dt = validate.number(dt if dt is not None else run_params.get("dt", 1.0), "--dt", 0, 10, lo_open=True)
@@ -283,11 +283,12 @@ def arrhenius_cmd(
     """
     from analysis import transport
 
-    from . import diffusion, manifest, potentials, validate
+    from . import diffusion, elastic, potentials, validate
     from .engine import Engine
 
-    data, pot_name = _finished_glass(target)
-    man = manifest.load(target)
+    data, man = elastic.source_of(validate.path(target, "run directory"))
+    if man is None:
+        raise UserError(f"{target} is a data file: give a quenched run directory")
     temperatures = diffusion.temperatures(temps)
     validate.number(ps, "--ps", 0, 1e6, lo_open=True)
     validate.number(equil, "--equil", 0, 1e6)
@@ -297,7 +298,7 @@ def arrhenius_cmd(
     for T in temperatures:
         run_dir = Path(target) / f"diffusion-{T:g}K"
         if not (run_dir / "run.json").exists():
-            diffusion.render(run_dir, data, potentials.get(pot_name), T, man["params"]["dt"], ps, equil, every,
+            diffusion.render(run_dir, data, potentials.get(man["potential"]["name"]), T, man["params"]["dt"], ps, equil, every,
                              man["potential"]["mode"], man["seed"])
         rows.append(Engine(run_dir).run())
     ds = [r["D_cm2_s"].get(element) for r in rows]
@@ -311,12 +312,6 @@ def arrhenius_cmd(
     for T, d in zip(temperatures, ds):
         typer.echo(f"{T:7.1f} K  D({element}) = {d:.3g} cm²/s")
     typer.echo(f"Ea = {out['Ea_eV']:.3f} eV, D0 = {out['D0_cm2_s']:.3g} cm²/s")
-
-
-def _finished_glass(target: Path):
-    from . import elastic, validate
-
-    return elastic.source_of(validate.path(target, "run directory"))
 
 
 @potentials_app.command("list")

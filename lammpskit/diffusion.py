@@ -8,44 +8,25 @@ unwrapped dump into D per element, and D(T) is fitted to D0 exp(-Ea / kB T).
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-from . import __version__, manifest, potentials, validate
+from . import potentials, validate
 
 
 def render(out: Path, data: Path, pot: potentials.Potential, T: float, dt: float, ps: float,
            equil_ps: float, every: int, mode: str = "auto", seed: int = 1) -> Path:
     """Write one diffusion run directory ``out`` (must not exist)."""
     from .errors import UserError
-    from .render import _env, choose_mode, manifest_head, staging
-    from .structure import read_data_elements
+    from .render import render_from_data
 
-    if Path(out).exists():
-        raise UserError(f"{out} exists: choose another --out or remove it")
-    elements = read_data_elements(data)
-    pot.supports(elements)
-    files = pot.resolve_files()
-    mode = choose_mode(pot, mode)
     n_run, n_eq = round(ps * 1000 / dt), round(equil_ps * 1000 / dt)
     if n_run < 3 * every:
         raise UserError(f"--ps {ps:g} gives fewer than 3 dump frames at --every {every}: run longer")
-    with staging(out) as tmp:
-        ctx = dict(version=__version__, pot=pot, mode=mode, source=str(data), T=T, dt_ps=dt / 1000.0,
-                   n_eq=n_eq, n_run=n_run, every=every, seed=seed, Tdamp=0.1, skin=2.0, elements=elements,
-                   files={k: str(v) for k, v in files.items()})
-        env = _env()
-        shutil.copyfile(data, tmp / "data.lmp")
-        (tmp / "potential.lmp").write_text(env.get_template(f"potential/{mode}.lmp.j2").render(**ctx))
-        (tmp / "in.diffusion.lmp").write_text(env.get_template("transport/nvt.lmp.j2").render(**ctx))
-        manifest.write_json(tmp / manifest.MANIFEST, {
-            **manifest_head("diffusion", "in.diffusion.lmp", pot, mode, files),
-            "source": str(data), "elements": elements,
-            "params": {"T_final": T, "dt": dt, "ps": ps, "equil_ps": equil_ps, "thermo_every": every,
-                       "msd_every": every, "seed": seed},
-            "stages": [], "total_steps": n_run, "state": "rendered",
-        })
-    return Path(out)
+    ctx = dict(T=T, dt_ps=dt / 1000.0, n_eq=n_eq, n_run=n_run, every=every, seed=seed, Tdamp=0.1, skin=2.0)
+    params = {"T_final": T, "dt": dt, "ps": ps, "equil_ps": equil_ps, "thermo_every": every, "msd_every": every,
+              "seed": seed}
+    return render_from_data(out, data, pot, mode, "diffusion", "transport/nvt.lmp.j2", ctx,
+                            {"params": params, "total_steps": n_run})
 
 
 def result(run_dir: Path, man: dict) -> dict:

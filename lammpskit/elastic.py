@@ -13,21 +13,24 @@ nu = (3B-2G)/(2(3B+G)) from the Hill averages.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
 
-from . import __version__, manifest, potentials, validate
+from . import manifest, potentials, validate
 from .errors import UserError
 
 BAR_TO_GPA = 1e-4
 DIRECTIONS = ((1, "x", "lx"), (2, "y", "ly"), (3, "z", "lz"), (4, "yz", "lz"), (5, "xz", "lz"), (6, "xy", "ly"))
-_VOIGT_OF_P = (0, 1, 2, 3, 4, 5)  # columns pxx pyy pzz pyz pxz pxy are already Voigt-ordered
+
+
+def _cubic_means(C: np.ndarray) -> tuple[float, float, float]:
+    """Mean C11-type, C12-type and C44-type entries of a 6x6 C."""
+    return np.mean(np.diag(C)[:3]), np.mean([C[0, 1], C[0, 2], C[1, 2]]), np.mean(np.diag(C)[3:])
 
 
 def moduli(C) -> dict:
-    """Voigt/Reuss/Hill B and G, E, nu (GPa) and an isotropy measure from a 6x6 C (GPa)."""
+    """Voigt/Reuss/Hill B and G, E, nu and the Zener ratio (GPa) from a 6x6 C (GPa)."""
     C = np.asarray(C, float)
     S = np.linalg.inv(C)
     bv = (C[0, 0] + C[1, 1] + C[2, 2] + 2 * (C[0, 1] + C[1, 2] + C[0, 2])) / 9
@@ -37,7 +40,7 @@ def moduli(C) -> dict:
     b, g = (bv + br) / 2, (gv + gr) / 2
     e = 9 * b * g / (3 * b + g)
     nu = (3 * b - 2 * g) / (2 * (3 * b + g))
-    c11, c12, c44 = np.mean(np.diag(C)[:3]), np.mean([C[0, 1], C[0, 2], C[1, 2]]), np.mean(np.diag(C)[3:])
+    c11, c12, c44 = _cubic_means(C)
     return {"B": b, "G": g, "E": e, "nu": nu, "B_voigt": bv, "B_reuss": br, "G_voigt": gv, "G_reuss": gr,
             "zener_ratio": 2 * c44 / (c11 - c12) if c11 != c12 else None}
 
@@ -91,8 +94,7 @@ def moduli_errors(C: np.ndarray, err: np.ndarray, n: int = 400, seed: int = 0) -
 
 def isotropy(C: np.ndarray, err: np.ndarray | None) -> dict:
     """Largest deviation of C from the nearest isotropic tensor, in GPa and in standard errors."""
-    c11, c12 = np.mean(np.diag(C)[:3]), np.mean([C[0, 1], C[0, 2], C[1, 2]])
-    c44 = np.mean(np.diag(C)[3:])
+    c11, c12, c44 = _cubic_means(C)
     lam, mu = (c11 + 2 * c12) / 3 - 2 / 3 * (c11 - c12 + 2 * c44) / 4, (c11 - c12 + 2 * c44) / 4
     iso = np.zeros((6, 6))
     iso[:3, :3] = lam
@@ -129,8 +131,8 @@ def check_strain(strain: float) -> float:
     return validate.number(strain, "--strain", 0, 0.05, lo_open=True)
 
 
-def source_of(target: Path) -> tuple[Path, str | None]:
-    """Data file to strain, and the potential a run directory was made with (None for a data file)."""
+def source_of(target: Path) -> tuple[Path, dict | None]:
+    """The glass data file of a finished, annealed run directory and its manifest; a data file and None."""
     target = Path(target)
     if target.is_dir():
         man = manifest.load(target)
@@ -139,7 +141,7 @@ def source_of(target: Path) -> tuple[Path, str | None]:
                             "density; quench it with a profile that anneals (t_anneal > 0)")
         if man.get("state") != "done" or not (target / "glass.data").exists():
             raise UserError(f"{target} is not finished: run it first with 'lammpskit run {target}'")
-        return target / "glass.data", man["potential"]["name"]
+        return target / "glass.data", man
     if not target.is_file():
         raise UserError(f"{target} is neither a run directory nor a data file")
     return target, None
@@ -150,33 +152,12 @@ def render(out: Path, data: Path, pot: potentials.Potential, strain: float, meth
            dt: float = 1.0, n_eq: int = 2000, n_avg: int = 10000, every: int = 10, seed: int = 1,
            Tdamp: float = 0.1) -> Path:
     """Write an elastic run directory ``out`` (must not exist) with run.json."""
-    from .render import _env, choose_mode, manifest_head, staging
-    from .structure import read_data_elements
+    from .render import render_from_data
 
     if method not in ("static", "dynamic"):
         raise UserError(f"--method must be static or dynamic, got {method!r}")
-    out = Path(out)
-    if out.exists():
-        raise UserError(f"{out} exists: choose another --out or remove it")
-    elements = read_data_elements(data)
-    pot.supports(elements)
-    files = pot.resolve_files()
-    mode = choose_mode(pot, mode)
-    with staging(out) as tmp:
-        env = _env()
-        ctx = dict(version=__version__, pot=pot, mode=mode, source=str(data), strain=strain, ftol=ftol,
-                   maxiter=maxiter, relax_cell=relax_cell, directions=DIRECTIONS, elements=elements,
-                   T=T, dt_ps=dt / 1000.0, n_eq=n_eq, n_avg=n_avg, every=every, seed=seed, Tdamp=Tdamp,
-                   files={k: str(v) for k, v in files.items()})
-        shutil.copyfile(data, tmp / "data.lmp")
-        (tmp / "potential.lmp").write_text(env.get_template(f"potential/{mode}.lmp.j2").render(**ctx))
-        (tmp / "in.elastic.lmp").write_text(env.get_template(f"elastic/{method}.lmp.j2").render(**ctx))
-        manifest.write_json(tmp / manifest.MANIFEST, {
-            **manifest_head("elastic", "in.elastic.lmp", pot, mode, files),
-            "source": str(data), "elements": elements,
-            "params": {"method": method, "strain": strain, "ftol": ftol, "maxiter": maxiter,
-                       "relax_cell": relax_cell, "thermo_every": 100, "T": T, "dt": dt, "n_eq": n_eq,
-                       "n_avg": n_avg, "every": every, "seed": seed},
-            "stages": [], "total_steps": 0, "state": "rendered",
-        })
-    return out
+    params = {"method": method, "strain": strain, "ftol": ftol, "maxiter": maxiter, "relax_cell": relax_cell,
+              "thermo_every": 100, "T": T, "dt": dt, "n_eq": n_eq, "n_avg": n_avg, "every": every, "seed": seed}
+    ctx = dict(params, directions=DIRECTIONS, dt_ps=dt / 1000.0, Tdamp=Tdamp)
+    return render_from_data(out, data, pot, mode, "elastic", f"elastic/{method}.lmp.j2", ctx,
+                            {"params": params, "total_steps": 0})

@@ -82,6 +82,38 @@ def manifest_head(protocol_name: str, deck: str, pot: potentials.Potential, mode
     }
 
 
+def render_from_data(out: Path, data: Path, pot: potentials.Potential, mode: str, protocol_name: str,
+                     template: str, ctx: dict, fields: dict) -> Path:
+    """A run directory that starts from an existing data file (elastic, diffusion).
+
+    Writes ``data.lmp`` (a copy), ``potential.lmp``, ``in.<protocol>.lmp`` from ``template``
+    rendered with ``ctx`` (plus pot, mode, elements, files, version, source) and run.json
+    (the shared head plus ``fields``). ``out`` must not exist.
+    """
+    from .structure import read_data_elements
+
+    out = Path(out)
+    if out.exists():
+        raise UserError(f"{out} exists: choose another --out or remove it")
+    elements = read_data_elements(data)
+    pot.supports(elements)
+    files = pot.resolve_files()
+    mode = choose_mode(pot, mode)
+    deck = f"in.{protocol_name}.lmp"
+    with staging(out) as tmp:
+        env = _env()
+        full = dict(version=__version__, pot=pot, mode=mode, source=str(data), elements=elements,
+                    files={k: str(v) for k, v in files.items()}, **ctx)
+        shutil.copyfile(data, tmp / "data.lmp")
+        (tmp / "potential.lmp").write_text(env.get_template(f"potential/{mode}.lmp.j2").render(**full))
+        (tmp / deck).write_text(env.get_template(template).render(**full))
+        manifest.write_json(tmp / manifest.MANIFEST, {
+            **manifest_head(protocol_name, deck, pot, mode, files),
+            "source": str(data), "elements": elements, "stages": [], "state": "rendered", **fields,
+        })
+    return out
+
+
 def render(out: Path, comp: Composition, pot: potentials.Potential, params: protocol.Params,
            profile: str, seed: int, density: float, mode: str = "auto",
            min_dist: dict | None = None) -> Path:
