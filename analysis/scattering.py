@@ -37,6 +37,12 @@ def form_factor(el: str, q: np.ndarray) -> np.ndarray:
     return a1 * np.exp(-b1 * s2) + a2 * np.exp(-b2 * s2) + a3 * np.exp(-b3 * s2) + a4 * np.exp(-b4 * s2) + c
 
 
+def half_width(cell: np.ndarray) -> float:
+    """Half the smallest perpendicular width (Å) of a cell whose columns are the box vectors."""
+    vol = abs(np.linalg.det(cell))
+    return 0.5 * min(vol / np.linalg.norm(np.cross(cell[:, (i + 1) % 3], cell[:, (i + 2) % 3])) for i in range(3))
+
+
 def partial_rdf(pipeline, frames: list[int], cutoff: float = 8.0, bins: int = 400, progress=None) -> dict:
     """Frame-averaged partial g_ab(r): ``{"r": array, "partials": {"A-B": array}, "conc": {el: c}, "rho": n/Å^3}``."""
     from ovito.modifiers import CoordinationAnalysisModifier
@@ -53,8 +59,7 @@ def partial_rdf(pipeline, frames: list[int], cutoff: float = 8.0, bins: int = 40
         names = type_names(data)
         cell = np.asarray(data.cell[:3, :3])
         vol = abs(np.linalg.det(cell))
-        if cutoff > 0.5 * min(vol / np.linalg.norm(np.cross(cell[:, (i + 1) % 3], cell[:, (i + 2) % 3]))
-                              for i in range(3)):
+        if cutoff > half_width(cell):
             from lammpskit.errors import UserError
 
             raise UserError(f"--rmax {cutoff} Å is more than half the box width: use a smaller --rmax")

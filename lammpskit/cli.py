@@ -12,6 +12,7 @@ from typing import Annotated, Optional
 import typer
 
 from .cli_analyze import analyze_app
+from .cli_campaign import campaign_app
 from .cli_common import Json, echo_json as _echo_json
 from .errors import RunError, UserError
 
@@ -21,6 +22,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=N
 potentials_app = typer.Typer(no_args_is_help=True, help="The potential registry.")
 app.add_typer(potentials_app, name="potentials")
 app.add_typer(analyze_app, name="analyze")
+app.add_typer(campaign_app, name="campaign")
 
 Pot = Annotated[str, typer.Option("--pot", help="Registered potential (see 'lammpskit potentials list').")]
 X = Annotated[float, typer.Option("--x", help="O per formula unit in Na4P2S7-xOx (0 <= x <= 7).")]

@@ -62,6 +62,24 @@ def _analysis_input(path, frames, types, out, as_json):
     return pipeline, selected, folder, progress
 
 
+@analyze_app.command("run")
+def analyze_run(
+    run_dir: Annotated[Path, typer.Argument(help="A finished quench run directory.")],
+    as_json: Json = False,
+):
+    """All analyses of a finished quench (units, g(r), S(Q), density) into RUN_DIR/analysis/.
+
+    Example: lammpskit analyze run runs/glass1 --json
+    """
+    from . import run_analysis, validate
+
+    result = run_analysis.analyse(validate.path(run_dir, "run directory"))
+    if as_json:
+        return _echo_json(result)
+    typer.echo(f"wrote {Path(run_dir) / 'analysis'}: units.json, rdf.csv, sq.csv, result.json "
+               f"({result['frames']} frames)")
+
+
 @analyze_app.command("rdf")
 def analyze_rdf(
     path: Path_, frames: Frames = "all", types: Types = None, out: OutDir = None,

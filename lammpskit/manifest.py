@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import tempfile
@@ -37,9 +39,21 @@ def load(run_dir: Path) -> dict:
         raise UserError(f"{path} is damaged: {exc}") from None
 
 
+@contextlib.contextmanager
+def locked(run_dir: Path):
+    """Serialise read-modify-write of run.json between processes (the engine and a submitter)."""
+    with open(Path(run_dir) / ".run.json.lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def update(run_dir: Path, **changes) -> dict:
     """Merge ``changes`` into the manifest and write it back atomically."""
-    data = load(run_dir)
-    data.update(changes)
-    write_json(Path(run_dir) / MANIFEST, data)
+    with locked(run_dir):
+        data = load(run_dir)
+        data.update(changes)
+        write_json(Path(run_dir) / MANIFEST, data)
     return data
