@@ -12,10 +12,13 @@ PROFILE ?= smoke
 SEED ?= 1
 ATOMS ?=
 OUT ?=
+CAMPAIGN ?= campaign.toml
+# Debian packages the tests need: a real SLURM cluster (slurm-wlm, munge) and OVITO rendering (Vulkan)
+DEBS := slurm-wlm munge libvulkan1 mesa-vulkan-drivers
 # values reach the command through the environment, quoted: never pasted into shell text
-export POT X PROFILE SEED ATOMS OUT
+export POT X PROFILE SEED ATOMS OUT CAMPAIGN
 
-.PHONY: venv quench test bench clean-venv
+.PHONY: venv system quench submit status test bench clean-venv
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +32,24 @@ quench: venv
 	$(BIN)/lammpskit quench --pot "$$POT" --x "$$X" --profile "$$PROFILE" --seed "$$SEED" \
 		$${ATOMS:+--atoms "$$ATOMS"} $${OUT:+--out "$$OUT"}
 
-test: venv
+# as root, install the missing Debian packages (apt-get update only if the first try fails)
+system:
+	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "installing $$missing"; export DEBIAN_FRONTEND=noninteractive; \
+			apt-get install -y -q $$missing >/dev/null || \
+			{ apt-get update -q >/dev/null && apt-get install -y -q $$missing >/dev/null; }; \
+		else echo "warning: missing Debian packages $$missing (needed by the SLURM and rendering tests)"; fi; \
+	fi
+
+submit: venv
+	$(BIN)/lammpskit campaign submit "$$CAMPAIGN"
+
+status: venv
+	$(BIN)/lammpskit campaign status "$$CAMPAIGN"
+
+test: venv system
 	$(BIN)/python -m pytest -q
 
 bench: venv

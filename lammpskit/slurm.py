@@ -27,6 +27,7 @@ from . import resources, validate
 from .errors import RunError, UserError
 
 WORD_RE = re.compile(r"^[A-Za-z0-9_.:+-]{1,128}$")
+STYLE_RE = re.compile(r"^[a-z0-9_/.+-]{1,64}$")
 TIME_RE = re.compile(r"^(\d+-)?\d{1,3}(:\d{2}){0,2}$")
 MEM_RE = re.compile(r"^\d+[KMGT]?$")
 ACTIVE = ("PENDING", "CONFIGURING", "RUNNING", "COMPLETING", "REQUEUED", "RESIZING", "SUSPENDED",
@@ -74,7 +75,7 @@ class Site:
             if getattr(self, key):
                 validate.path(getattr(self, key), f"{where}: {key}")
         for style in self.lmp_styles:
-            if not WORD_RE.fullmatch(style):
+            if not isinstance(style, str) or not STYLE_RE.fullmatch(style):
                 raise UserError(f"{where}: lmp_styles entry {style!r} is not a LAMMPS style name")
         for line in self.setup:
             if not isinstance(line, str) or any(c in line for c in "\n\r\0"):

@@ -1,0 +1,223 @@
+"""Campaigns against a real single-node SLURM cluster started by the tests (slurm_cluster.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import cli
+from .slurm_cluster import Cluster, available
+
+FAST = ["t_melt=0.2", "quench_rate=12000", "t_anneal=0.1", "t_production=0.2", "restart_every=10",
+        "dump_every=5", "thermo_every=5", "min_steps=20"]
+LJ = ('name = "{name}"\ntitle = "Lennard-Jones test potential"\nfamily = "classical"\nlicence = "none"\n'
+      '[native]\npair_style = "lj/cut 6.0"\npair_coeff = "* * {eps} 2.6"\nstyles = ["lj/cut"]\n')
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    why = available()
+    if why:
+        pytest.fail(f"cannot start the test SLURM cluster: {why} (.ci/run installs slurm-wlm and munge)")
+    with Cluster(tmp_path_factory.mktemp("slurm")) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def lj_env(tmp_path_factory):
+    reg = tmp_path_factory.mktemp("reg")
+    for name, eps in (("lj-a", 0.01), ("lj-b", 0.008)):
+        (reg / f"{name}.toml").write_text(LJ.format(name=name, eps=eps))
+    return {"LAMMPSKIT_POTENTIALS": str(reg)}
+
+
+def write_campaign(folder: Path, name: str, xs=(0, 1.5), pots=("lj-a", "lj-b"), seeds=(1, 2),
+                   slurm: str = 'time = "00:10:00"', extra: str = "") -> Path:
+    path = folder / f"{name}.toml"
+    path.write_text(f'name = "{name}"\nx = {list(xs)}\npotentials = {json.dumps(list(pots))}\n'
+                    f'seeds = {list(seeds)}\nprofile = "smoke"\nfu = 4\nset = {json.dumps(FAST)}\n{extra}\n'
+                    f'[elastic]\nmethod = "static"\nstrain = 0.005\n[slurm]\n{slurm}\n')
+    return path
+
+
+def status(path: Path, env: dict) -> list[dict]:
+    r = cli("campaign", "status", path, "--json", env=env)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def wait_idle(path: Path, env: dict, timeout: float = 400) -> list[dict]:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        rows = status(path, env)
+        if not any(r["state"] in ("pending", "running") for r in rows):
+            return rows
+        time.sleep(2)
+    raise AssertionError(f"campaign still busy after {timeout} s: {rows}")
+
+
+def jobcomp(cluster: Cluster) -> dict[tuple[str, str], dict]:
+    """Finished jobs from SLURM's completion log, by (array job id, task id)."""
+    out = {}
+    for line in cluster.jobcomp.read_text().splitlines():
+        rec = dict(tok.split("=", 1) for tok in line.split() if "=" in tok)
+        if "ArrayJobId" in rec:
+            out[(rec["ArrayJobId"], rec["ArrayTaskId"])] = rec
+    return out
+
+
+def test_campaign_2x2x2_failure_resume_and_killed_submitter(cluster, lj_env, tmp_path):
+    camp = write_campaign(tmp_path, "study")
+    r = cli("campaign", "plan", camp, "--json", env=lj_env)
+    assert r.returncode == 0, r.stderr
+    plan = json.loads(r.stdout)
+    assert plan["cases"] == 8 and plan["new"] == list(range(8))
+    cases = status(camp, lj_env)
+    assert all(c["state"] == "missing" for c in cases)
+    # inject a failure: case 5's data file is damaged
+    bad = Path(cases[5]["dir"]) / "data.lmp"
+    good = bad.read_text()
+    bad.write_text("this is not a LAMMPS data file\n")
+
+    # submit and follow; the following process is killed while the jobs run
+    env = {**os.environ, **lj_env}
+    follower = subprocess.Popen([sys.executable, "-m", "lammpskit", "campaign", "submit", str(camp), "--watch"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    end = time.monotonic() + 60
+    while time.monotonic() < end and not (tmp_path / "study" / "campaign.json").exists():
+        time.sleep(0.2)
+    while time.monotonic() < end:
+        events = json.loads((tmp_path / "study" / "campaign.json").read_text())["events"]
+        if sum(e["event"] == "submit" for e in events) == 3:
+            break
+        time.sleep(0.2)
+    analysis_array = [e for e in events if e["event"] == "submit"][-1]["array"]
+    dep = subprocess.run(["scontrol", "show", "job", f"{analysis_array}_0"], capture_output=True, text=True).stdout
+    follower.send_signal(signal.SIGKILL)
+    follower.wait()
+
+    rows = status(camp, lj_env)  # a new process, from files and SLURM alone
+    for row in rows:
+        assert all(st["job"] for st in row["stages"].values()), row
+        assert row["state"] in ("pending", "running", "done", "failed"), row
+    subs = [e for e in events if e["event"] == "submit"]
+    assert [s["stage"] for s in subs] == ["quench", "elastic", "analysis"]
+    assert subs[1]["dependency"] == f"aftercorr:{subs[0]['array']}"
+    assert subs[2]["dependency"] == f"aftercorr:{subs[1]['array']}"
+    assert "aftercorr" in dep or "JobState=COMPLETED" in dep
+
+    rows = wait_idle(camp, lj_env)
+    failed = [r for r in rows if r["state"] != "done"]
+    assert [r["case"] for r in failed] == [5], rows
+    st = failed[0]["stages"]
+    assert st["quench"]["state"] == "failed" and "error" in st["quench"]["reason"].lower()
+    assert st["elastic"]["state"] == st["analysis"]["state"] == "cancelled"
+    assert st["elastic"]["reason"] == "an earlier stage failed"
+    table = cli("campaign", "status", camp, env=lj_env)
+    assert table.returncode == 0 and "failed" in table.stdout and "7 done" in table.stdout
+
+    # the dependency order is in SLURM's job records: each stage starts after the previous one ended
+    done = jobcomp(cluster)
+    for row in rows[:5] + rows[6:]:
+        recs = [done[tuple(row["stages"][s]["job"].split("_"))] for s in ("quench", "elastic", "analysis")]
+        assert [r["JobState"] for r in recs] == ["COMPLETED"] * 3
+        for before, after in zip(recs, recs[1:]):
+            assert before["EndTime"] <= after["EligibleTime"] <= after["StartTime"], (before, after)
+        man = json.loads((Path(row["dir"]) / "run.json").read_text())
+        assert man["slurm"]["quench"] == [row["stages"]["quench"]["job"]]
+        assert (Path(row["dir"]) / "analysis" / "units.json").exists()
+        res = json.loads((Path(row["dir"]) / "elastic-static" / "result.json").read_text())
+        assert res["B"] > 0
+
+    # fix the case; resume resubmits it and nothing else
+    bad.write_text(good)
+    r = cli("campaign", "resume", camp, "--json", env=lj_env)
+    assert r.returncode == 0, r.stderr
+    subs = json.loads(r.stdout)["submitted"]
+    assert [(s["stage"], s["cases"]) for s in subs] == [("quench", [5]), ("elastic", [5]), ("analysis", [5])]
+    again = cli("campaign", "resume", camp, "--json", env=lj_env)  # queued: never twice
+    assert json.loads(again.stdout)["submitted"] == []
+    rows = wait_idle(camp, lj_env)
+    assert all(r["state"] == "done" for r in rows), rows
+    assert len(json.loads((Path(rows[5]["dir"]) / "run.json").read_text())["slurm"]["quench"]) == 2
+    final = cli("campaign", "resume", camp, "--json", env=lj_env)
+    assert json.loads(final.stdout)["submitted"] == []
+
+
+def test_campaign_cancel(cluster, lj_env, tmp_path):
+    camp = write_campaign(tmp_path, "cancelme", pots=("lj-a",), slurm='time = "00:10:00"\ncpus = 2')
+    r = cli("campaign", "submit", camp, env=lj_env)
+    assert r.returncode == 0, r.stderr
+    assert "submitted quench" in r.stdout
+    r = cli("campaign", "cancel", camp, "--json", env=lj_env)
+    assert r.returncode == 0, r.stderr
+    assert len(json.loads(r.stdout)["cancelled"]) >= 8  # 4 cases x 3 stages, minus any that finished
+    rows = wait_idle(camp, lj_env, timeout=60)
+    assert not any(r["state"] in ("pending", "running") for r in rows)
+    assert sum(r["stages"]["analysis"]["state"] == "cancelled" for r in rows) >= 3
+    names = subprocess.run(["squeue", "-h", "-o", "%j"], capture_output=True, text=True).stdout
+    assert "cancelme" not in names
+    r = cli("campaign", "resume", camp, "--json", env=lj_env)  # cancelled work is resubmitted and finishes
+    assert json.loads(r.stdout)["submitted"]
+    assert all(r["state"] == "done" for r in wait_idle(camp, lj_env))
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("slurm", 'partition = "debug\\nrm -rf /"', "partition"),
+    ("slurm", 'account = "a;b"', "account"),
+    ("slurm", 'time = "$(reboot)"', "time"),
+    ("slurm", 'setup = ["module load x\\nrm -rf /"]', "setup"),
+    ("slurm", 'lmp = "/opt/$(whoami)/lmp"', "lmp"),
+    ("root", 'root = "runs/$(touch /tmp/pwned)"', "root"),
+    ("name", 'name = "a b"', "name"),
+    ("set", 'set = ["t_melt=1;rm"]', "set"),
+    ("slurm", 'colour = "red"', "unknown"),
+])
+def test_hostile_campaign_values_refused(tmp_path, field, value, message):
+    path = tmp_path / "bad.toml"
+    lines = {"name": 'name = "bad"', "root": "", "set": "", "slurm": ""}
+    lines[field] = value
+    body = "\n".join(lines[k] for k in ("name", "root", "set"))
+    path.write_text(f'{body}\nx = [0]\npotentials = ["chgnet"]\nseeds = [1]\n[slurm]\n{lines["slurm"]}\n')
+    before = set(tmp_path.iterdir())
+    r = cli("campaign", "submit", path)
+    assert r.returncode == 2
+    lines_err = r.stderr.strip().splitlines()
+    assert len(lines_err) == 1 and lines_err[0].startswith("error:") and message in lines_err[0], r.stderr
+    assert set(tmp_path.iterdir()) == before
+    assert not Path("/tmp/pwned").exists()
+
+
+def test_native_kokkos_job_script(lj_env, tmp_path):
+    """A GPU site with a Kokkos LAMMPS binary: the quench script runs it natively; bridge stages use the kit."""
+    site = ('partition = "gpu"\naccount = "glass01"\ntime = "1-00:00:00"\ncpus = 8\ngpus = 1\n'
+            'setup = ["module load lammps/kokkos-cuda", "source /opt/venvs/kit/bin/activate"]\n'
+            'lmp = "/opt/lammps/bin/lmp"\nkokkos = true\nlmp_styles = ["lj/cut"]\n'
+            'lammpskit = "/opt/venvs/kit/bin/lammpskit"\nrequeue = true\n')
+    camp = write_campaign(tmp_path, "gpu", xs=(0,), pots=("lj-a",), seeds=(1,), slurm=site)
+    r = cli("campaign", "plan", camp, env=lj_env)
+    assert r.returncode == 0, r.stderr
+    jobs = tmp_path / "gpu" / "jobs"
+    native = (jobs / "quench-native.sh").read_text()
+    assert "srun /opt/lammps/bin/lmp -k on g 1 -sf kk -pk kokkos newton on neigh half -in in.quench.lmp" in native
+    for line in ("#SBATCH --partition=gpu", "#SBATCH --account=glass01", "#SBATCH --gpus=1",
+                 "#SBATCH --time=1-00:00:00", "#SBATCH --cpus-per-task=8", "#SBATCH --signal=B:TERM@120",
+                 "#SBATCH --requeue", "module load lammps/kokkos-cuda"):
+        assert line in native
+    bridge = (jobs / "quench.sh").read_text()
+    assert "/opt/venvs/kit/bin/lammpskit run \"$CASE\" --threads 8 --device cuda" in bridge
+    assert re.search(r"lammpskit elastic \"\$CASE\" --method static --strain 0.005", (jobs / "elastic.sh").read_text())
+    for script in jobs.iterdir():
+        assert subprocess.run(["bash", "-n", str(script)]).returncode == 0, script.name
+    man = json.loads((tmp_path / "gpu" / "lj-a" / "x0" / "s1" / "run.json").read_text())
+    assert man["potential"]["mode"] == "native"
+    shutil.rmtree(tmp_path / "gpu")
