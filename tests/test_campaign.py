@@ -221,3 +221,25 @@ def test_native_kokkos_job_script(lj_env, tmp_path):
     man = json.loads((tmp_path / "gpu" / "lj-a" / "x0" / "s1" / "run.json").read_text())
     assert man["potential"]["mode"] == "native"
     shutil.rmtree(tmp_path / "gpu")
+
+
+@pytest.mark.slow
+def test_time_limit_then_resume_continues_from_restart(cluster, lj_env, tmp_path):
+    """A run longer than its 1-minute limit is stopped by SLURM (restart written on SIGTERM); resume finishes it."""
+    camp = write_campaign(tmp_path, "limit", xs=(0,), pots=("lj-a",), seeds=(1,), slurm='time = "00:01:00"',
+                          extra='stages = ["quench"]')
+    text = camp.read_text().replace('"min_steps=20"', '"min_steps=20", "t_production=11000", '
+                                    '"restart_every=50000", "dump_every=500000", "thermo_every=50000"')
+    camp.write_text(text)
+    assert cli("campaign", "submit", camp, env=lj_env).returncode == 0
+    row = wait_idle(camp, lj_env, timeout=240)[0]
+    st = row["stages"]["quench"]
+    assert st["state"] == "stopped" and "time limit" in st["reason"], row
+    man = json.loads((Path(row["dir"]) / "run.json").read_text())
+    assert man["state"] == "stopped" and man["last_restart"]
+    r = cli("campaign", "resume", camp, "--json", env=lj_env)
+    assert [s["cases"] for s in json.loads(r.stdout)["submitted"]] == [[0]]
+    row = wait_idle(camp, lj_env, timeout=240)[0]
+    assert row["state"] == "done", row
+    man = json.loads((Path(row["dir"]) / "run.json").read_text())
+    assert man["resumed_from"] and man["resumed_from"] > 0
