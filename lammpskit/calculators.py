@@ -31,7 +31,28 @@ def _mace(pot: Potential, files: dict, device: str):
                           head=opts.get("head", "Default") if opts.get("head") else None)
 
 
-BUILDERS: dict[str, Callable] = {"chgnet": _chgnet, "mace": _mace}
+def _grace(pot: Potential, files: dict, device: str):
+    import os
+
+    os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")  # before tensorflow is first imported
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from tensorpotential.calculator import TPCalculator
+
+    model = files["model"]
+    if (model / "saved_model" / "saved_model.pb").exists():
+        model = model / "saved_model"
+    return TPCalculator(str(model))
+
+
+def _deepmd(pot: Potential, files: dict, device: str):
+    from deepmd.calculator import DP
+
+    return DP(model=str(files["model"]))
+
+
+BUILDERS: dict[str, Callable] = {"chgnet": _chgnet, "mace": _mace, "grace": _grace, "deepmd": _deepmd}
+# the Python package each calculator needs (checked before a run is rendered)
+PACKAGES = {"chgnet": "chgnet", "mace": "mace", "grace": "tensorpotential", "deepmd": "deepmd"}
 
 
 def build(pot: Potential, device: str = "cpu"):
@@ -42,7 +63,7 @@ def build(pot: Potential, device: str = "cpu"):
     if kind not in BUILDERS:
         raise UserError(f"potential {pot.name!r}: unknown bridge calculator {kind!r} "
                         f"(known: {', '.join(BUILDERS)})")
-    files = pot.resolve_files()
+    files = pot.resolve_files(pot.bridge_keys())
     import contextlib
     import io
 

@@ -38,7 +38,7 @@ from . import manifest, slurm, validate
 from .errors import UserError
 
 STAGES = ("quench", "elastic", "analysis")
-KEYS = {"name", "root", "x", "potentials", "seeds", "profile", "atoms", "fu", "set", "stages", "mode",
+KEYS = {"name", "root", "x", "potentials", "seeds", "profile", "atoms", "fu", "set", "stages", "mode", "d3",
         "elastic", "slurm"}
 ELASTIC_DEFAULTS = {"method": "static", "strain": 0.005, "steps": 10000, "equil": 2000}
 STATE_FILE = "campaign.json"
@@ -72,6 +72,7 @@ class Campaign:
     size: dict
     overrides: list[str]
     mode: str
+    d3: bool
     elastic: dict
     site: slurm.Site
     spec: dict = field(default_factory=dict)
@@ -146,7 +147,10 @@ def load(path: str | Path) -> Campaign:
     profile = validate.name(spec.get("profile", "smoke"), f"{where}: profile")
     cases = [Case(i, p, x, s, validate.path(root / p / f"x{x:g}" / f"s{s}", "case directory"))
              for i, (p, x, s) in enumerate((p, x, s) for p in pots for x in xs for s in seeds)]
-    return Campaign(name, path, root, cases, stages, profile, size, overrides, mode, elastic, site, spec)
+    d3 = spec.get("d3", False)
+    if not isinstance(d3, bool):
+        raise UserError(f"{where}: d3 must be true or false")
+    return Campaign(name, path, root, cases, stages, profile, size, overrides, mode, d3, elastic, site, spec)
 
 
 def _list(value, key: str, where: str) -> list:
@@ -180,6 +184,7 @@ def plan(c: Campaign) -> list[Case]:
 
     params = protocol.profile(c.profile).with_overrides(c.overrides)
     pots = {name: potentials.get(name) for name in {case.pot for case in c.cases}}
+    build = c.site.build()
     new = []
     for case in c.cases:
         if (case.dir / manifest.MANIFEST).exists():
@@ -187,8 +192,8 @@ def plan(c: Campaign) -> list[Case]:
         comp = composition.make(x=case.x, fu=c.size.get("fu"), atoms=c.size.get("atoms", params.atoms if
                                 not c.size else None))
         pot = pots[case.pot]
-        mode = rendering.choose_mode(pot, c.mode, c.site.has_style)
-        rendering.render(case.dir, comp, pot, params, c.profile, case.seed, comp.density_estimate(), mode)
+        rendering.render(case.dir, comp, pot, params, c.profile, case.seed, comp.density_estimate(), c.mode,
+                         d3=c.d3, build=build)
         new.append(case)
     logs = c.root / "logs"
     logs.mkdir(exist_ok=True)
@@ -244,6 +249,7 @@ def status(c: Campaign) -> list[dict]:
         if rec["state"] in slurm.ACTIVE and "_" in rec["job"]:
             stage = rec["name"].rsplit("-", 1)[-1]
             active[(stage, int(rec["job"].split("_")[1]))] = rec
+    cancelled = _cancelled_by_us(c)
     rows = []
     for case in c.cases:
         recorded = _recorded(case)
@@ -251,7 +257,7 @@ def status(c: Campaign) -> list[dict]:
                "dir": str(case.dir), "stages": {}}
         for stage in c.stages:
             row["stages"][stage] = _stage_state(c, case, stage, recorded.get(stage, []), queue,
-                                                active.get((stage, case.index)))
+                                                active.get((stage, case.index)), cancelled)
         states = [s["state"] for s in row["stages"].values()]
         row["state"] = next((s for s in ("failed", "stopped", "cancelled", "running", "pending", "missing")
                              if s in states), "done")
@@ -259,7 +265,15 @@ def status(c: Campaign) -> list[dict]:
     return rows
 
 
-def _stage_state(c, case, stage, jobs_, queue, active) -> dict:
+def _cancelled_by_us(c: Campaign) -> set[str]:
+    """Job ids that 'campaign cancel' cancelled (SLURM forgets finished jobs after MinJobAge)."""
+    path = c.root / STATE_FILE
+    if not path.exists():
+        return set()
+    return {j for e in json.loads(path.read_text())["events"] if e["event"] == "cancel" for j in e["jobs"]}
+
+
+def _stage_state(c, case, stage, jobs_, queue, active, cancelled=frozenset()) -> dict:
     if c.result_file(case, stage).exists():
         return {"state": "done", "job": jobs_[-1] if jobs_ else None}
     if active is not None:
@@ -269,11 +283,11 @@ def _stage_state(c, case, stage, jobs_, queue, active) -> dict:
     if not jobs_:
         return {"state": "missing", "job": None, "reason": "not submitted"}
     job = jobs_[-1]
-    rec = queue.get(job) or slurm.job_record(job)
+    rec = queue.get(job) or queue.get(job.split("_")[0]) or slurm.job_record(job)
     sl_state = (rec.get("state") or rec.get("JobState") or "").upper()
     reason = rec.get("reason") or rec.get("Reason") or ""
     err = _log_error(c, stage, job)
-    if sl_state == "CANCELLED":
+    if sl_state == "CANCELLED" or (not sl_state and job in cancelled):
         why = "an earlier stage failed" if "Dependency" in reason else "cancelled"
         return {"state": "cancelled", "job": job, "reason": why}
     if sl_state == "TIMEOUT":

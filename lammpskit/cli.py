@@ -13,13 +13,13 @@ import typer
 
 from .cli_analyze import analyze_app
 from .cli_campaign import campaign_app
+from .cli_potentials import potentials_app
 from .cli_common import Json, echo_json as _echo_json
 from .errors import RunError, UserError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Melt-quench LAMMPS workflows with machine-learning interatomic potentials.\n\n"
                        "Example: lammpskit quench --pot chgnet --x 1.5 --profile smoke")
-potentials_app = typer.Typer(no_args_is_help=True, help="The potential registry.")
 app.add_typer(potentials_app, name="potentials")
 app.add_typer(analyze_app, name="analyze")
 app.add_typer(campaign_app, name="campaign")
@@ -127,6 +127,8 @@ def render(
                     "t_anneal ps, t_production ps, Tdamp ps, Pdamp ps, skin Å, min_steps, min_ftol eV/Å, "
                     "thermo_every, dump_every, msd_every, restart_every, dump_velocities).")] = None,
     mode: Annotated[str, typer.Option("--mode", help="auto | native | bridge.")] = "auto",
+    d3: Annotated[bool, typer.Option("--d3", help="Add Grimme D3(BJ) dispersion (LAMMPS dispersion/d3) "
+                                     "for the functional the potential was trained on.")] = False,
     out: Annotated[Optional[str], typer.Option("--out", help="Run directory to create (must not exist).")] = None,
     as_json: Json = False,
 ):
@@ -140,7 +142,7 @@ def render(
     typer.echo(f"rendered {run_dir}; run it with: lammpskit run {run_dir}")
 
 
-def _render(pot, x, fu, atoms, formula, profile, seed, density, min_dist, set_, mode, out, as_json) -> Path:
+def _render(pot, x, fu, atoms, formula, profile, seed, density, min_dist, set_, mode, d3, out, as_json) -> Path:
     from . import potentials, protocol, validate
     from . import render as rendering
 
@@ -150,7 +152,7 @@ def _render(pot, x, fu, atoms, formula, profile, seed, density, min_dist, set_, 
     tag = f"x{x:g}" if formula == "Na4P2S7-xOx" else validate.name(comp.label.lower(), "formula")
     target = validate.path(out or f"runs/{pot}-{tag}-{profile}-s{seed}", "--out")
     run_dir = rendering.render(target, comp, potential, params, profile, seed, _density(comp, density),
-                               mode, _min_dist(min_dist))
+                               mode, _min_dist(min_dist), d3)
     if params.note and profile == "smoke":
         typer.echo(f"profile {profile}: {params.note}", err=True)
     return run_dir
@@ -259,7 +261,8 @@ def elastic_cmd(
         Path(target).with_name(f"{Path(target).stem}-elastic-{method}")
     run_dir = validate.path(out or default, "--out")
     if not (run_dir / "run.json").exists():
-        elastic.render(run_dir, data, potentials.get(name), strain, method, mode, T=T, dt=dt, n_eq=equil,
+        d3 = bool(run and run["potential"].get("d3") and name == run_pot)
+        elastic.render(run_dir, data, potentials.get(name), strain, method, mode, d3=d3, T=T, dt=dt, n_eq=equil,
                        n_avg=steps)
     result = Engine(run_dir).run()
     if as_json:
@@ -301,7 +304,7 @@ def arrhenius_cmd(
         run_dir = Path(target) / f"diffusion-{T:g}K"
         if not (run_dir / "run.json").exists():
             diffusion.render(run_dir, data, potentials.get(man["potential"]["name"]), T, man["params"]["dt"], ps, equil, every,
-                             man["potential"]["mode"], man["seed"])
+                             man["potential"]["mode"], man["seed"], bool(man["potential"].get("d3")))
         rows.append(Engine(run_dir).run())
     ds = [r["D_cm2_s"].get(element) for r in rows]
     if any(d is None or d <= 0 for d in ds):
@@ -314,46 +317,6 @@ def arrhenius_cmd(
     for T, d in zip(temperatures, ds):
         typer.echo(f"{T:7.1f} K  D({element}) = {d:.3g} cm²/s")
     typer.echo(f"Ea = {out['Ea_eV']:.3f} eV, D0 = {out['D0_cm2_s']:.3g} cm²/s")
-
-
-@potentials_app.command("list")
-def potentials_list(as_json: Json = False):
-    """Registered potentials.
-
-    Example: lammpskit potentials list --json
-    """
-    from . import potentials
-
-    rows = [p.summary() for p in potentials.registry().values()]
-    if as_json:
-        return _echo_json(rows)
-    for r in rows:
-        typer.echo(f"{r['name']:<16} {'+'.join(r['modes']):<14} {r['title']}  [{r['licence']}]")
-
-
-@potentials_app.command("show")
-def potentials_show(name: Annotated[str, typer.Argument(help="Potential name.")], as_json: Json = False):
-    """One potential: facts, files with sha256 and whether they are present, how it runs.
-
-    Example: lammpskit potentials show chgnet
-    """
-    from . import potentials
-
-    pot = potentials.get(name)
-    info = pot.summary()
-    info["files"] = []
-    for spec in pot.files:
-        path = pot.file_path(spec)
-        info["files"].append({**spec, "resolved": str(path), "present": path.is_file()})
-    info["native"], info["bridge"] = pot.native, pot.bridge
-    if as_json:
-        return _echo_json(info)
-    for key in ("name", "title", "family", "elements", "cutoff", "dtype", "licence", "citation", "source"):
-        typer.echo(f"{key:<9} {info[key]}")
-    typer.echo(f"{'runs':<9} {' or '.join(info['modes'])}")
-    for f in info["files"]:
-        typer.echo(f"{'file':<9} {f['key']}: {f['resolved']} ({'present' if f['present'] else 'MISSING'}), "
-                   f"sha256 {f.get('sha256', '?')}")
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ from . import potentials, validate
 
 
 def render(out: Path, data: Path, pot: potentials.Potential, T: float, dt: float, ps: float,
-           equil_ps: float, every: int, mode: str = "auto", seed: int = 1) -> Path:
+           equil_ps: float, every: int, mode: str = "auto", seed: int = 1, d3: bool = False) -> Path:
     """Write one diffusion run directory ``out`` (must not exist)."""
     from .errors import UserError
     from .render import render_from_data
@@ -26,7 +26,7 @@ def render(out: Path, data: Path, pot: potentials.Potential, T: float, dt: float
     params = {"T_final": T, "dt": dt, "ps": ps, "equil_ps": equil_ps, "thermo_every": every, "msd_every": every,
               "seed": seed}
     return render_from_data(out, data, pot, mode, "diffusion", "transport/nvt.lmp.j2", ctx,
-                            {"params": params, "total_steps": n_run})
+                            {"params": params, "total_steps": n_run}, d3)
 
 
 def result(run_dir: Path, man: dict) -> dict:

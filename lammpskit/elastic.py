@@ -150,7 +150,7 @@ def source_of(target: Path) -> tuple[Path, dict | None]:
 def render(out: Path, data: Path, pot: potentials.Potential, strain: float, method: str, mode: str,
            relax_cell: bool = True, ftol: float = 1e-8, maxiter: int = 5000, T: float = 300.0,
            dt: float = 1.0, n_eq: int = 2000, n_avg: int = 10000, every: int = 10, seed: int = 1,
-           Tdamp: float = 0.1) -> Path:
+           Tdamp: float = 0.1, d3: bool = False) -> Path:
     """Write an elastic run directory ``out`` (must not exist) with run.json."""
     from .render import render_from_data
 
@@ -160,4 +160,4 @@ def render(out: Path, data: Path, pot: potentials.Potential, strain: float, meth
               "thermo_every": 100, "T": T, "dt": dt, "n_eq": n_eq, "n_avg": n_avg, "every": every, "seed": seed}
     ctx = dict(params, directions=DIRECTIONS, dt_ps=dt / 1000.0, Tdamp=Tdamp)
     return render_from_data(out, data, pot, mode, "elastic", f"elastic/{method}.lmp.j2", ctx,
-                            {"params": params, "total_steps": 0})
+                            {"params": params, "total_steps": 0}, d3)

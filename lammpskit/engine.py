@@ -135,7 +135,7 @@ class Engine:
         from . import potentials
 
         pot = potentials.get(self.man["potential"]["name"])
-        files = pot.resolve_files(verify=False)
+        files = pot.resolve_files(list(self.man["potential"].get("files", {})), verify=False)
         for key, rec in self.man["potential"].get("files", {}).items():
             if key not in files or potentials.sha256(files[key]) != rec["sha256"]:
                 raise UserError(f"the model file {key!r} of potential {pot.name!r} is not the one this run was "

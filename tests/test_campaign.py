@@ -163,7 +163,7 @@ def test_campaign_cancel(cluster, lj_env, tmp_path):
     assert len(json.loads(r.stdout)["cancelled"]) >= 8  # 4 cases x 3 stages, minus any that finished
     rows = wait_idle(camp, lj_env, timeout=60)
     assert not any(r["state"] in ("pending", "running") for r in rows)
-    assert sum(r["stages"]["analysis"]["state"] == "cancelled" for r in rows) >= 3
+    assert sum(r["stages"]["analysis"]["state"] == "cancelled" for r in rows) >= 3, [r["stages"] for r in rows]
     names = subprocess.run(["squeue", "-h", "-o", "%j"], capture_output=True, text=True).stdout
     assert "cancelme" not in names
     r = cli("campaign", "resume", camp, "--json", env=lj_env)  # cancelled work is resubmitted and finishes

@@ -56,7 +56,7 @@ def test_missing_model_file(tmp_path):
     reg.mkdir()
     (reg / "ghost.toml").write_text(
         'name = "ghost"\nfamily = "mace"\n[[files]]\nkey = "model"\npath = "/nonexistent/ghost.model"\n'
-        'sha256 = "00"\n[bridge]\ncalculator = "mace"\n')
+        'sha256 = "0000000000000000000000000000000000000000000000000000000000000000"\n[bridge]\ncalculator = "mace"\n')
     out = tmp_path / "run"
     r = cli("quench", "--pot", "ghost", "--out", out, env={"LAMMPSKIT_POTENTIALS": str(reg)})
     assert_user_error(r, "model file /nonexistent/ghost.model", "missing")
