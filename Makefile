@@ -18,7 +18,7 @@ DEBS := slurm-wlm munge libvulkan1 mesa-vulkan-drivers
 # values reach the command through the environment, quoted: never pasted into shell text
 export POT X PROFILE SEED ATOMS OUT CAMPAIGN
 
-.PHONY: venv system quench submit status test bench clean-venv
+.PHONY: venv mlips system quench submit status test bench clean-venv
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,14 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 venv: $(VENV)/.installed
+
+# the optional MLIP packages the tests exercise: deepmd-kit (with its LAMMPS plugin) and GRACE
+$(VENV)/.mlips: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test,deepmd,grace]'
+	$(BIN)/pip install --quiet --no-deps 'tf_keras==2.20.*' 'tensorpotential==0.6.2.1'
+	touch $@
+
+mlips: $(VENV)/.mlips
 
 quench: venv
 	$(BIN)/lammpskit quench --pot "$$POT" --x "$$X" --profile "$$PROFILE" --seed "$$SEED" \
@@ -49,7 +57,7 @@ submit: venv
 status: venv
 	$(BIN)/lammpskit campaign status "$$CAMPAIGN"
 
-test: venv system
+test: venv mlips system
 	$(BIN)/python -m pytest -q
 
 bench: venv

