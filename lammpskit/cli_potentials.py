@@ -215,10 +215,10 @@ def potentials_check(name: Name, lmp: Lmp = None, as_json: Json = False):
     pot = potentials.get(name)
     build = _build(lmp)
     rows = builds.verdicts(pot, build)
-    info = {"name": name, "build": build.label, "ways": rows, **builds.readiness(pot, build)}
+    info = {"name": name, "build": build.label, "ways": rows, "licence": pot.licence, **builds.readiness(pot, build)}
+    _licence_warning(pot)
     if as_json:
         return _echo_json(info)
     typer.echo(f"{name} on {build.label}: {info['status']}, runs as {info['how']}")
     for r in rows:
         typer.echo(f"  {'yes' if r['ok'] else 'no '} {r['variant'] or 'bridge':<16} {r['why']}")
-    _licence_warning(pot)

@@ -34,14 +34,20 @@ def _run(cmd: list[str], cwd: Path, what: str, timeout: float = 3600) -> None:
     out = subprocess.run(cmd, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout)
     if out.returncode != 0:
         tail = (out.stderr or out.stdout).strip().splitlines()[-3:]
-        raise RunError(f"{what} failed ({' '.join(cmd[:2])} ...): {' | '.join(tail)}")
+        raise RunError(f"{what} failed: {' | '.join(tail)}")
 
 
 def _mace(source: Path, dest: Path, spec: dict, dtype: str, mliap: bool) -> None:
+    import importlib.util
+
+    if mliap and importlib.util.find_spec("cuequivariance_torch") is None:
+        raise UserError("the ML-IAP export (pair_style mliap unified) needs cuequivariance: "
+                        "pip install cuequivariance-torch, or convert on the GPU machine that runs LAMMPS")
     with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
         model = Path(tmp) / "model.model"
         shutil.copyfile(source, model)
-        cmd = [_tool("mace_create_lammps_model"), str(model), "--dtype", dtype]
+        # mace's CLI module, run after a safe `import lammps` (see lammpskit._tool)
+        cmd = [sys.executable, "-m", "lammpskit._tool", "mace.cli.create_lammps_model", str(model), "--dtype", dtype]
         if mliap:
             cmd.append("--format=mliap")
         if spec.get("head"):

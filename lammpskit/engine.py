@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import sys
 import re
 import signal
 import time
@@ -111,6 +112,21 @@ def _cwd(path: Path):
         yield
     finally:
         os.chdir(old)
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr():
+    """Send what C/C++ code (LAMMPS plugins, model libraries) prints to stdout to stderr instead,
+    so stdout stays clean for ``--json``; Python's own stdout is flushed first."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 class Engine:
@@ -225,7 +241,7 @@ class Engine:
             import json
 
             return json.loads((self.run_dir / manifest.RESULT).read_text())
-        with _locked(self.run_dir), _cwd(self.run_dir):
+        with _locked(self.run_dir), _cwd(self.run_dir), _stdout_to_stderr():
             return self._run_locked()
 
     def _run_locked(self) -> dict:
