@@ -55,6 +55,11 @@ def potential_ctx(pot: potentials.Potential, mode: str, variant: dict | None, d3
     return ctx, files
 
 
+def potential_text(pctx: dict) -> str:
+    """The potential block (``potential.lmp``) for a context made by ``potential_ctx``."""
+    return _env().get_template(f"potential/{pctx['mode']}.lmp.j2").render(**pctx)
+
+
 @contextlib.contextmanager
 def staging(out: Path):
     """Yield a hidden folder beside ``out``; rename it to ``out`` on success, delete it on failure."""
@@ -108,7 +113,7 @@ def render_from_data(out: Path, data: Path, pot: potentials.Potential, mode: str
         env = _env()
         full = dict(version=__version__, source=str(data), **pctx, **ctx)
         shutil.copyfile(data, tmp / "data.lmp")
-        (tmp / "potential.lmp").write_text(env.get_template(f"potential/{mode}.lmp.j2").render(**full))
+        (tmp / "potential.lmp").write_text(potential_text(pctx))
         (tmp / deck).write_text(env.get_template(template).render(**full))
         manifest.write_json(tmp / manifest.MANIFEST, {
             **manifest_head(protocol_name, deck, pot, mode, files, variant, pctx["d3"]),
@@ -140,7 +145,7 @@ def render(out: Path, comp: Composition, pot: potentials.Potential, params: prot
                    stages=stages, **pctx)
         structure.write_data(tmp / "data.lmp", s, f"{comp.label} {comp.natoms} atoms, "
                              f"{density:.4f} g/cm^3, seed {seed} (lammpskit {__version__})")
-        (tmp / "potential.lmp").write_text(env.get_template(f"potential/{mode}.lmp.j2").render(**ctx))
+        (tmp / "potential.lmp").write_text(potential_text(pctx))
         for st in stages:
             (tmp / st.file).write_text(env.get_template(f"quench/{st.template}").render(s=st, **ctx))
         (tmp / "in.quench.lmp").write_text(env.get_template("quench/deck.lmp.j2").render(**ctx))

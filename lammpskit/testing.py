@@ -62,6 +62,9 @@ sha256 = "{potentials.sha256(model)}"
 [bridge]
 calculator = "mace"
 dtype = "{dtype}"
+
+[d3]
+functional = "pbe"
 '''.replace("'", '"')
     out = Path(folder) / f"{name}.toml"
     out.write_text(text)
