@@ -29,9 +29,11 @@ $(VENV)/.installed: pyproject.toml
 venv: $(VENV)/.installed
 
 # the optional MLIP packages the tests exercise: deepmd-kit (with its LAMMPS plugin) and GRACE
+# GRACE goes to a side folder, off the default path (see lammpskit/extras.py)
 $(VENV)/.mlips: $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[test,deepmd,grace]'
-	$(BIN)/pip install --quiet --no-deps 'tf_keras==2.20.*' 'tensorpotential==0.6.2.1'
+	$(BIN)/pip install --quiet -e '.[test,deepmd]'
+	$(BIN)/pip install --quiet --upgrade --target $(VENV)/opt/grace 'tensorflow-cpu==2.20.*' 'scikit-learn>=1.5'
+	$(BIN)/pip install --quiet --upgrade --no-deps --target $(VENV)/opt/grace 'tf_keras==2.20.*' 'tensorpotential==0.6.2.1'
 	touch $@
 
 mlips: $(VENV)/.mlips

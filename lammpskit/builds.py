@@ -159,7 +159,9 @@ def bridge_verdict(pot: Potential) -> tuple[str | None, str]:
     pkg = PACKAGES.get(kind)
     if pkg is None:
         return None, f"unknown bridge calculator {kind!r}"
-    if importlib.util.find_spec(pkg) is None:
+    from . import extras
+
+    if not extras.available(pkg):
         return None, f"the bridge needs the Python package {pkg!r} (pip install it in the kit's environment)"
     return "bridge", f"LAMMPS integrates, {kind} ({pkg}) computes forces through fix external"
 

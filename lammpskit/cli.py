@@ -224,7 +224,8 @@ def density_cmd(
 
 @app.command("elastic")
 def elastic_cmd(
-    target: Annotated[Path, typer.Argument(help="A finished quench run directory, or a LAMMPS data file.")],
+    targets: Annotated[list[Path], typer.Argument(help="A finished quench run directory or a LAMMPS data file; "
+                       "several (replicas of one glass) are averaged, with errors from their spread.")],
     pot: Annotated[Optional[str], typer.Option("--pot", help="Potential (default: the run directory's).")] = None,
     method: Annotated[str, typer.Option("--method", help="static (0 K, relaxed) or dynamic (NVT at T).")] = "static",
     strain: Annotated[float, typer.Option("--strain", help="Strain magnitude, 0 < e <= 0.05.")] = 0.005,
@@ -234,26 +235,42 @@ def elastic_cmd(
     equil: Annotated[int, typer.Option("--equil", help="dynamic: equilibration steps per state.")] = 2000,
     dt: Annotated[Optional[float], typer.Option("--dt", help="dynamic: timestep in fs (default: the run's, else 1).")] = None,
     mode: Annotated[str, typer.Option("--mode", help="auto | native | bridge.")] = "auto",
-    out: Annotated[Optional[str], typer.Option("--out", help="Run directory for the strained runs.")] = None,
+    out: Annotated[Optional[str], typer.Option("--out", help="Run directory for the strained runs (one target).")] = None,
     as_json: Json = False,
 ):
     """Elastic constants C_ij and Voigt/Reuss/Hill B, G, E, nu (GPa) from +/- strains.
 
     Example: lammpskit elastic runs/chgnet-x0-smoke-s1 --method static --strain 0.005 --json
     """
-    from . import elastic, potentials, validate
-    from .engine import Engine
+    from . import elastic, validate
 
     strain = elastic.check_strain(strain)
     if method not in ("static", "dynamic"):
         raise UserError(f"--method must be static or dynamic, got {method!r}")
+    validate.integer(steps, "--steps", 10, 10**9)
+    validate.integer(equil, "--equil", 0, 10**9)
+    if out is not None and len(targets) > 1:
+        raise UserError("--out works with one target; replicas keep their results inside their own run directories")
+    results = [_elastic_one(t, pot, method, strain, temperature, steps, equil, dt, mode, out) for t in targets]
+    run_dir, result = results[0] if len(results) == 1 else \
+        (Path(targets[0]).parent, elastic.combine([r for _, r in results]))
+    if as_json:
+        return _echo_json(result)
+    from .summary import show_elastic
+
+    show_elastic(run_dir, result)
+
+
+def _elastic_one(target, pot, method, strain, temperature, steps, equil, dt, mode, out) -> tuple[Path, dict]:
+    """Render (once) and run the elastic run directory of one target; (run_dir, result)."""
+    from . import elastic, potentials, validate
+    from .engine import Engine
+
     data, run = elastic.source_of(validate.path(target, "target"))
     run_pot, run_params = (run["potential"]["name"], run["params"]) if run else (None, {})
     T = validate.number(temperature if temperature is not None else run_params.get("T_final", 300.0),
                         "--temperature", 0, 1e5, lo_open=True)
     dt = validate.number(dt if dt is not None else run_params.get("dt", 1.0), "--dt", 0, 10, lo_open=True)
-    validate.integer(steps, "--steps", 10, 10**9)
-    validate.integer(equil, "--equil", 0, 10**9)
     name = pot or run_pot
     if name is None:
         raise UserError("a data file needs --pot NAME")
@@ -264,12 +281,7 @@ def elastic_cmd(
         d3 = bool(run and run["potential"].get("d3") and name == run_pot)
         elastic.render(run_dir, data, potentials.get(name), strain, method, mode, d3=d3, T=T, dt=dt, n_eq=equil,
                        n_avg=steps)
-    result = Engine(run_dir).run()
-    if as_json:
-        return _echo_json(result)
-    from .summary import show_elastic
-
-    show_elastic(run_dir, result)
+    return run_dir, Engine(run_dir).run()
 
 
 @app.command("arrhenius")

@@ -65,10 +65,15 @@ def _deepmd_compress(source: Path, dest: Path, spec: dict, dtype: str) -> None:
 
 
 def _grace_fs_yaml(source: Path, dest: Path, spec: dict, dtype: str) -> None:
-    folder = source if source.is_dir() else source.parent
+    folder = source if (source / "model.yaml").exists() else source.parent
     if not (folder / "model.yaml").exists():
         raise UserError(f"{folder} has no model.yaml and checkpoint (gracemaker's output) to export from")
-    _run([_tool("grace_utils"), "-p", "model.yaml", "-c", "checkpoint", "export", "-sf", "-n", str(dest)],
+    from . import extras
+
+    extras.enable("tensorpotential")
+    code = ("import sys; from lammpskit import extras; extras.enable('tensorpotential'); "
+            "from tensorpotential.scripts.grace_utils import main; sys.argv[0] = 'grace_utils'; main()")
+    _run([sys.executable, "-c", code, "-p", "model.yaml", "-c", "checkpoint", "export", "-sf", "-n", str(dest)],
          folder, "grace_utils export")
 
 

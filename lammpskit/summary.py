@@ -57,7 +57,8 @@ def show_units(path, r: dict, console: Console | None = None) -> None:
 def show_elastic(run_dir, r: dict, console: Console | None = None) -> None:
     """Print C_ij and the isotropic moduli (GPa)."""
     console = console or Console()
-    t = Table(title=f"elastic constants (GPa), {r['method']}, strain {r['strain']}, {r['potential']}")
+    reps = f", mean of {r['replicas']} replicas" if r.get("replicas") else ""
+    t = Table(title=f"elastic constants (GPa), {r['method']}, strain {r['strain']}, {r['potential']}{reps}")
     for j in range(6):
         t.add_column(f"C_{j + 1}", justify="right")
     for row in r["C"]:

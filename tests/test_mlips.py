@@ -90,6 +90,11 @@ def test_grace_fs_random_model_bridge(home, tmp_path):
     log_pe = [float(line.split()[4]) for line in (out / "log.lammps").read_text().splitlines()
               if line.strip() and line.split()[0] == str(res["final"]["step"])]
     assert abs(e - res["final"]["pe_eV"]) < 1e-3 * max(1, abs(e)), (e, res["final"]["pe_eV"], log_pe)
+    # the FS YAML for grace/fs(/kk) exported by grace_utils, run by the kit, is gracemaker's own export
+    from lammpskit import conversions
+
+    conversions.CONVERTERS["grace-fs-yaml"](model / "saved_model", tmp_path / "fs.yaml", {}, "float64")
+    assert (tmp_path / "fs.yaml").read_text() == (model / "FS_model.yaml").read_text()
 
 
 @pytest.fixture(scope="module")
@@ -130,6 +135,12 @@ def test_deepmd_trained_model_native_with_plugin(home, tmp_path, deepmd_models):
     e_dp, f_dp, _ = dp.eval(at.positions.reshape(1, -1), np.asarray(at.cell).reshape(1, -1), atype)
     assert abs(pe - float(np.ravel(e_dp)[0])) < 1e-8
     assert np.abs(f - f_dp.reshape(-1, 3)).max() < 1e-8
+    # dp --pt compress, run by the kit, gives the same numbers faster
+    r = cli("potentials", "convert", "deepmd", "--file", "compressed", "--json")
+    assert r.returncode == 0, r.stderr
+    e_c = DeepPot(json.loads(r.stdout)[0]["path"]).eval(at.positions.reshape(1, -1), np.asarray(at.cell).reshape(1, -1),
+                                                       atype)[0]
+    assert abs(float(np.ravel(e_c)[0]) - pe) < 1e-6
 
 
 def test_deepmd_model_deviation_of_an_ensemble(home, tmp_path, deepmd_models):

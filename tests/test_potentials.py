@@ -158,6 +158,16 @@ def test_add_classical_pair_style_and_hostile_text(tmp_path):
             "--set", "t_production=0.1", "--set", "quench_rate=20000", "--out", tmp_path / "run", "--json", env=env)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["mode"] == "native"
+    # the Makefile front door runs a user's entry too
+    import os
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    made = subprocess.run(["make", "-s", "-C", str(root), "quench", "POT=lj-mine", "ATOMS=52",
+                           f"OUT={tmp_path / 'by-make'}"], capture_output=True, text=True,
+                          env={**os.environ, **env}, timeout=600)
+    assert made.returncode == 0, made.stderr
+    assert (tmp_path / "by-make" / "result.json").exists()
     for bad in ("lj/cut 6.0\nshell rm -rf /", "lj/cut 6.0; shell ls", "lj/cut $(whoami)"):
         r = cli("potentials", "add", "evil", "--pair-style", bad, "--elements", "Na", env=env)
         assert_user_error(r, "--pair-style")
