@@ -37,17 +37,26 @@ def write_systems(folder: Path, frames: list, type_map: list[str]) -> list[Path]
         (path / "type.raw").write_text("\n".join(str(type_map.index(s)) for s in symbols) + "\n")
         cols = {"coord": [], "box": [], "energy": [], "force": [], "virial": []}
         for at in group:
-            vol = at.get_volume()
-            stress = at.get_stress(voigt=False)
+            energy, forces, stress = labels(at)
             cols["coord"].append(at.positions.ravel())
             cols["box"].append(np.asarray(at.cell).ravel())
-            cols["energy"].append(at.get_potential_energy())
-            cols["force"].append(at.get_forces().ravel())
-            cols["virial"].append((-stress * vol).ravel())
+            cols["energy"].append(energy)
+            cols["force"].append(forces.ravel())
+            cols["virial"].append((-stress * at.get_volume()).ravel())
         for key, values in cols.items():
             np.save(path / "set.000" / f"{key}.npy", np.asarray(values, dtype=np.float64))
         out.append(path)
     return out
+
+
+def labels(at):
+    """(energy eV, forces eV/Å, stress 3x3 eV/Å³) from REF_* keys (lammpskit.finetune) or the attached calculator."""
+    import numpy as np
+
+    if "REF_energy" in at.info:
+        return (float(at.info["REF_energy"]), np.asarray(at.arrays["REF_forces"], float),
+                np.asarray(at.info.get("REF_stress", np.zeros(9)), float).reshape(3, 3))
+    return at.get_potential_energy(), at.get_forces(), at.get_stress(voigt=False)
 
 
 def input_json(type_map: list[str], train: list[Path], valid: list[Path], steps: int, seed: int = 1,

@@ -26,6 +26,22 @@ NATIVE = {  # native blocks written for new entries of these families
 }
 
 
+def register_trained(name: str, model: Path, family: str, elements: list[str], provenance: dict,
+                     dtype: str = "float64") -> dict:
+    """Register a model the kit trained, with ``provenance`` (data, hyper-parameters, base model)
+    written next to the registered file as ``<file>.provenance.json``."""
+    existing = potentials.registry().get(name)
+    if existing is not None and _waits_for_user(existing):
+        result = _fill(existing, Path(model), None)
+    else:
+        result = add(name, model=Path(model), family=family, elements=",".join(elements), dtype=dtype,
+                     title=f"{family} model trained by lammpskit finetune", licence="yours",
+                     citation=str(provenance.get("foundation", "")))
+    placed = Path(result["files"][0]["path"])
+    placed.with_name(placed.name + ".provenance.json").write_text(json.dumps(provenance, indent=1, default=str))
+    return result
+
+
 def add(name: str, model: Path | None = None, fs_yaml: Path | None = None, family: str | None = None,
         elements: str | None = None, pair_style: str | None = None, pair_coeff: list[str] | None = None,
         files: list[str] | None = None, title: str = "", licence: str = "yours", citation: str = "",

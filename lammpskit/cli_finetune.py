@@ -1,0 +1,259 @@
+"""``lammpskit finetune``: sample -> label -> train (MACE fine-tuning, DeePMD) -> register -> rerun."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .cli_common import Json, echo_json as _echo_json
+from .errors import UserError
+
+finetune_app = typer.Typer(no_args_is_help=True, help="Fine-tune MLIPs on the glasses: sample frames, label "
+                           "them (DFT or a registered potential), train, register.")
+Out = Annotated[Path, typer.Option("--out", help="File (or folder) to write.")]
+
+
+def _out(path: Path) -> Path:
+    from . import validate
+
+    return validate.path(path, "--out")
+
+
+@finetune_app.command("sample")
+def sample_cmd(
+    run_dirs: Annotated[list[Path], typer.Argument(help="Run directories (their *.lammpstrj dumps are read).")],
+    n: Annotated[int, typer.Option("--n", help="Frames to pick.")] = 50,
+    max_atoms: Annotated[Optional[int], typer.Option("--max-atoms", help="Only cells this small (for DFT).")] = None,
+    every: Annotated[int, typer.Option("--every", help="Use every k-th dump frame.")] = 1,
+    seed: Annotated[int, typer.Option("--seed", help="Start of the farthest-point sampling.")] = 0,
+    out: Out = Path("frames.xyz"), as_json: Json = False,
+):
+    """Pick diverse frames (farthest-point sampling on partial-g(r) shells, T and composition) as extxyz.
+
+    Example: lammpskit finetune sample runs/mos/*/x*/s1 --n 100 --max-atoms 200 --out frames.xyz
+    """
+    from . import finetune, validate
+
+    validate.integer(n, "--n", 1, 10**6)
+    validate.integer(every, "--every", 1, 10**6)
+    if max_atoms is not None:
+        validate.integer(max_atoms, "--max-atoms", 1, 10**7)
+    frames = finetune.sample([validate.path(r, "run directory") for r in run_dirs], n, max_atoms, every, seed)
+    finetune.write(_out(out), frames)
+    info = {"frames": len(frames), "out": str(out), "atoms": sorted({len(f) for f in frames})}
+    if as_json:
+        return _echo_json(info)
+    typer.echo(f"wrote {len(frames)} frames to {out}")
+
+
+@finetune_app.command("label")
+def label_cmd(
+    frames: Annotated[Path, typer.Argument(help="extxyz frames (from 'finetune sample').")],
+    pot: Annotated[str, typer.Option("--pot", help="Registered potential whose calculator labels them.")],
+    device: Annotated[str, typer.Option("--device", help="cpu or cuda.")] = "cpu",
+    out: Out = Path("labelled.xyz"), as_json: Json = False,
+):
+    """Energy, forces and stress from a registered potential (tests, distillation into a faster model).
+
+    Example: lammpskit finetune label frames.xyz --pot chgnet --out labelled.xyz
+    """
+    from . import finetune
+
+    if device not in ("cpu", "cuda"):
+        raise UserError("--device must be cpu or cuda")
+    labelled = finetune.label(finetune.read(frames), pot, device)
+    finetune.write(_out(out), labelled)
+    if as_json:
+        return _echo_json({"frames": len(labelled), "out": str(out), "label_source": pot})
+    typer.echo(f"labelled {len(labelled)} frames with {pot}: {out}")
+
+
+@finetune_app.command("export-dft")
+def export_dft_cmd(
+    frames: Annotated[Path, typer.Argument(help="extxyz frames to compute.")],
+    code: Annotated[str, typer.Option("--code", help="DFT code (qe: Quantum ESPRESSO pw.x).")] = "qe",
+    functional: Annotated[str, typer.Option("--functional", help="pbe or r2scan.")] = "pbe",
+    pseudo_dir: Annotated[str, typer.Option("--pseudo-dir", help="Folder with <El>.upf files on the DFT machine.")] = "./pseudo",
+    kspacing: Annotated[float, typer.Option("--kspacing", help="k-point spacing in 1/Å (2π included).")] = 0.25,
+    out: Out = Path("dft"), as_json: Json = False,
+):
+    """One SCF input per frame (forces and stress on); run them, then 'finetune collect'.
+
+    Example: lammpskit finetune export-dft frames.xyz --code qe --functional r2scan --out dft/
+    """
+    from . import finetune, validate
+
+    if code != "qe":
+        raise UserError("--code: only qe (Quantum ESPRESSO) is supported")
+    validate.number(kspacing, "--kspacing", 0.01, 2)
+    validate.path(pseudo_dir, "--pseudo-dir")
+    dirs = finetune.export_qe(finetune.read(frames), _out(out), functional, pseudo_dir, kspacing)
+    if as_json:
+        return _echo_json({"inputs": [str(d / "pw.in") for d in dirs]})
+    typer.echo(f"wrote {len(dirs)} pw.x inputs under {out} (run: pw.x -in pw.in > pw.out in each folder)")
+
+
+@finetune_app.command("collect")
+def collect_cmd(
+    paths: Annotated[list[Path], typer.Argument(help="DFT output folders/files (pw.out, OUTCAR, vasprun.xml) "
+                     "or labelled extxyz.")],
+    valid_fraction: Annotated[float, typer.Option("--valid-fraction", help="Share kept for validation.")] = 0.1,
+    train: Annotated[Path, typer.Option("--train", help="Training set to write.")] = Path("train.xyz"),
+    valid: Annotated[Path, typer.Option("--valid", help="Validation set to write.")] = Path("valid.xyz"),
+    as_json: Json = False,
+):
+    """Read labelled results back into train/valid extxyz (REF_energy, REF_forces, REF_stress).
+
+    Example: lammpskit finetune collect dft/ --train train.xyz --valid valid.xyz
+    """
+    from . import finetune, validate
+
+    validate.number(valid_fraction, "--valid-fraction", 0, 0.9, lo_open=True)
+    tr, va = finetune.collect(paths, valid_fraction)
+    finetune.write(_out(train), tr)
+    finetune.write(_out(valid), va)
+    if as_json:
+        return _echo_json({"train": len(tr), "valid": len(va)})
+    typer.echo(f"{len(tr)} training and {len(va)} validation frames: {train}, {valid}")
+
+
+@finetune_app.command("deepmd")
+def deepmd_cmd(
+    train: Annotated[Path, typer.Option("--train", help="Labelled training frames (extxyz).")],
+    valid: Annotated[Path, typer.Option("--valid", help="Labelled validation frames (extxyz).")],
+    steps: Annotated[int, typer.Option("--steps", help="Training steps.")] = 100000,
+    ensemble: Annotated[int, typer.Option("--ensemble", help="Models with different seeds (model deviation).")] = 1,
+    rcut: Annotated[float, typer.Option("--rcut", help="Cutoff in Å.")] = 6.0,
+    compress: Annotated[bool, typer.Option("--compress", help="Also write dp --pt compress output.")] = False,
+    name: Annotated[str, typer.Option("--name", help="Register the first model under this name.")] = "deepmd",
+    out: Out = Path("deepmd-train"), as_json: Json = False,
+):
+    """Train DeePMD (se_e2_a, PyTorch backend), freeze (and compress), register with provenance.
+
+    Example: lammpskit finetune deepmd --train train.xyz --valid valid.xyz --steps 200000 --ensemble 4
+    """
+    from . import deepmd_train, finetune, registration, validate
+
+    validate.integer(steps, "--steps", 1, 10**9)
+    validate.integer(ensemble, "--ensemble", 1, 16)
+    validate.number(rcut, "--rcut", 2, 12)
+    validate.name(name, "--name")
+    folder = _out(out).resolve()
+    tr, va = finetune.read(train), finetune.read(valid)
+    type_map = sorted({s for f in tr + va for s in f.get_chemical_symbols()})
+    systems = deepmd_train.write_systems(folder / "data" / "train", tr, type_map)
+    vsystems = deepmd_train.write_systems(folder / "data" / "valid", va, type_map)
+    dirs = [deepmd_train.write_input(folder / f"model{k}", deepmd_train.input_json(
+        type_map, systems, vsystems, steps, seed=k + 1, rcut=rcut)) for k in range(ensemble)]
+    models = deepmd_train.train(dirs, compress)
+    curve = deepmd_train.lcurve(dirs[0] / "lcurve.out")
+    errors = {k: [float(curve[k][0]), float(curve[k][-1])] for k in ("rmse_e_val", "rmse_f_val") if k in curve}
+    provenance = {"trainer": "deepmd-kit (dp --pt)", "train": str(train), "valid": str(valid), "steps": steps,
+                  "rcut_A": rcut, "type_map": type_map, "ensemble": [str(m) for m in models],
+                  "validation_first_last": errors}
+    reg = registration.register_trained(name, models[0], "deepmd", type_map, provenance)
+    info = {"models": [str(m) for m in models], "registered": name, **reg, "validation_first_last": errors}
+    if as_json:
+        return _echo_json(info)
+    typer.echo(f"trained {len(models)} model(s); validation force RMSE {errors.get('rmse_f_val')} eV/Å; "
+               f"registered {name}")
+
+
+@finetune_app.command("deviation")
+def deviation_cmd(
+    dump: Annotated[Path, typer.Argument(help="A LAMMPS dump (element column) to re-evaluate.")],
+    models: Annotated[list[Path], typer.Option("--model", help="DeePMD models of the ensemble (repeat, >= 2).")],
+    threshold: Annotated[float, typer.Option("--threshold", help="Flag frames with max force deviation above "
+                         "this (eV/Å).")] = 0.2,
+    out: Out = Path("uncertain.xyz"), as_json: Json = False,
+):
+    """Model deviation of a DeePMD ensemble over a trajectory (pair_style deepmd m1 m2 ... out_file);
+    frames above the threshold are written for the next labelling round.
+
+    Example: lammpskit finetune deviation runs/g1/dump.production.lammpstrj --model m0.pth --model m1.pth
+    """
+    from . import deviation, validate
+
+    if len(models) < 2:
+        raise UserError("give at least two --model files")
+    validate.number(threshold, "--threshold", 0, 100, lo_open=True)
+    res = deviation.run(validate.path(dump, "dump"), [validate.path(m, "--model") for m in models], threshold,
+                        _out(out))
+    if as_json:
+        return _echo_json(res)
+    typer.echo(f"{res['flagged']} of {res['frames']} frames above {threshold} eV/Å: {out}")
+
+
+@finetune_app.command("mace")
+def mace_cmd(
+    train: Annotated[Path, typer.Option("--train", help="Labelled training frames (extxyz, REF_* keys).")],
+    foundation: Annotated[str, typer.Option("--foundation", help="A registered MACE potential (mp0, ...) or a "
+                          ".model file.")] = "mp0",
+    valid: Annotated[Optional[Path], typer.Option("--valid", help="Validation frames (default: 10 % of --train).")] = None,
+    epochs: Annotated[int, typer.Option("--epochs", help="Training epochs.")] = 50,
+    lr: Annotated[float, typer.Option("--lr", help="Learning rate.")] = 0.01,
+    batch: Annotated[int, typer.Option("--batch", help="Batch size (frames).")] = 4,
+    e0s: Annotated[str, typer.Option("--e0s", help="average (fit to the data) or foundation.")] = "average",
+    device: Annotated[str, typer.Option("--device", help="cpu or cuda.")] = "cpu",
+    threads: Annotated[int, typer.Option("--threads", help="CPU threads for training.")] = 1,
+    name: Annotated[str, typer.Option("--name", help="Register the result under this name.")] = "ft-mp0",
+    out: Out = Path("mace-finetune"), as_json: Json = False,
+):
+    """Fine-tune a MACE foundation model (mace_run_train), convert it for LAMMPS, register it with provenance.
+
+    Example: lammpskit finetune mace --foundation mp0 --train train.xyz --valid valid.xyz --epochs 100
+    """
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    from . import conversions, finetune, mace_train, modelfiles, potentials, registration, validate
+
+    validate.integer(epochs, "--epochs", 1, 100000)
+    validate.number(lr, "--lr", 0, 10, lo_open=True)
+    validate.integer(batch, "--batch", 1, 4096)
+    validate.integer(threads, "--threads", 1, 1024)
+    validate.name(name, "--name")
+    if e0s not in ("average", "foundation"):
+        raise UserError("--e0s must be average or foundation")
+    if device not in ("cpu", "cuda"):
+        raise UserError("--device must be cpu or cuda")
+    path = Path(foundation)
+    if path.exists():
+        base = validate.path(path.resolve(), "--foundation")
+    else:
+        pot = potentials.get(foundation)
+        if pot.family != "mace":
+            raise UserError(f"--foundation {foundation} is a {pot.family} potential, not MACE")
+        base = pot.resolve_files(["model"])["model"]
+    modelfiles.check(base, "mace", "--foundation")
+    frames = finetune.read(validate.path(train, "--train"))
+    if valid is not None:
+        finetune.read(validate.path(valid, "--valid"))
+    elements = sorted({s for f in frames for s in f.get_chemical_symbols()})
+    work = _out(out).resolve()
+    cmd = mace_train.command(base, Path(train).resolve(), Path(valid).resolve() if valid else None, work, epochs,
+                             lr, batch, e0s=e0s, device=device)
+    with Progress(TextColumn("fine-tuning {task.description}"), BarColumn(), TextColumn("epoch {task.completed}/"
+                  "{task.total}"), disable=as_json, transient=True) as bar:
+        task = bar.add_task(base.name, total=epochs)
+        model = mace_train.train(cmd, work, epochs, threads, lambda d, n: bar.update(task, completed=d))
+    history = mace_train.epochs(work)
+    provenance = {"trainer": "mace_run_train (mace-torch)", "foundation": str(base), "foundation_name": foundation,
+                  "train": str(train), "valid": str(valid) if valid else "10 % of train", "epochs": epochs,
+                  "lr": lr, "batch": batch, "e0s": e0s, "loss": "stress (weights E 10, F 10, S 100)",
+                  "dtype": "float64", "validation": history}
+    reg = registration.register_trained(name, model, "mace", elements, provenance)
+    converted = []
+    pot = potentials.get(name)
+    for spec in pot.files:
+        if spec.get("derive") == "mace-libtorch":
+            converted.append(str(conversions.convert(pot, spec["key"])))
+    info = {"model": str(model), "registered": name, **reg, "converted": converted,
+            "validation_first_last": [history[0], history[-1]] if history else []}
+    if as_json:
+        return _echo_json(info)
+    if history:
+        typer.echo(f"validation RMSE: E {history[0]['rmse_e_per_atom']:.4f} -> {history[-1]['rmse_e_per_atom']:.4f}"
+                   f" eV/atom, F {history[0]['rmse_f']:.4f} -> {history[-1]['rmse_f']:.4f} eV/Å")
+    typer.echo(f"registered {name} ({reg['files'][0]['path']}); run it: lammpskit quench --pot {name}")

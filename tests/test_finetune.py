@@ -1,0 +1,99 @@
+"""The fine-tuning loop from the CLI alone: quench -> sample -> label (CHGNet) -> train -> register -> quench."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from .conftest import cli
+
+FAST = ["--set", "t_melt=0.2", "--set", "quench_rate=12000", "--set", "t_anneal=0.1",
+        "--set", "t_production=0.2", "--set", "restart_every=10", "--set", "dump_every=5",
+        "--set", "thermo_every=5", "--set", "min_steps=20"]
+
+
+@pytest.fixture(scope="module")
+def labelled(tmp_path_factory, user_pots):
+    """Two quenched glasses (x = 0, 1.5) with tiny-mace; 24 diverse frames labelled by CHGNet; train/valid."""
+    wd = tmp_path_factory.mktemp("ft")
+    home = wd / "home"
+    os.environ["LAMMPSKIT_HOME"] = str(home)
+    runs = []
+    for x in ("0", "1.5"):
+        run = wd / f"glass-x{x}"
+        r = cli("quench", "--pot", "tiny-mace", "--x", x, "--fu", "4", *FAST, "--out", run)
+        assert r.returncode == 0, r.stderr
+        runs.append(run)
+    r = cli("finetune", "sample", *runs, "--n", "24", "--max-atoms", "80", "--out", wd / "frames.xyz", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["frames"] == 24
+    r = cli("finetune", "label", wd / "frames.xyz", "--pot", "chgnet", "--out", wd / "labelled.xyz")
+    assert r.returncode == 0, r.stderr
+    r = cli("finetune", "collect", wd / "labelled.xyz", "--valid-fraction", "0.25", "--train", wd / "train.xyz",
+            "--valid", wd / "valid.xyz", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == {"train": 18, "valid": 6}
+    yield wd, runs
+    os.environ.pop("LAMMPSKIT_HOME", None)
+
+
+def test_sampled_frames_span_both_compositions_and_dft_inputs(labelled):
+    from ase.io import read
+
+    wd, runs = labelled
+    frames = read(wd / "labelled.xyz", index=":")
+    assert {len(f) for f in frames} == {52}
+    assert {f.get_chemical_formula() for f in frames} == {"Na16P8S28", "Na16O6P8S22"}
+    assert all("REF_energy" in f.info and f.arrays["REF_forces"].shape == (52, 3) for f in frames)
+    r = cli("finetune", "export-dft", wd / "train.xyz", "--functional", "pbe", "--out", wd / "dft", "--json")
+    assert r.returncode == 0, r.stderr
+    inputs = json.loads(r.stdout)["inputs"]
+    assert len(inputs) == 18
+    text = open(inputs[0]).read()
+    assert "tprnfor          = .true." in text and "input_dft        = 'pbe'" in text and "K_POINTS" in text
+
+
+def test_deepmd_chain_trains_registers_quenches_and_flags_uncertain_frames(labelled):
+    wd, runs = labelled
+    r = cli("finetune", "deepmd", "--train", wd / "train.xyz", "--valid", wd / "valid.xyz", "--steps", "400",
+            "--ensemble", "2", "--rcut", "5.0", "--name", "dp-glass", "--out", wd / "dp", "--json")
+    assert r.returncode == 0, r.stderr
+    info = json.loads(r.stdout)
+    for key in ("rmse_e_val", "rmse_f_val"):  # training errors drop
+        first, last = info["validation_first_last"][key]
+        assert last < 0.8 * first, (key, info["validation_first_last"])
+    placed = info["files"][0]["path"]
+    prov = json.loads(open(placed + ".provenance.json").read())
+    assert prov["steps"] == 400 and prov["train"].endswith("train.xyz")
+    run = wd / "dp-run"
+    r = cli("quench", "--pot", "dp-glass", "--x", "1.5", "--fu", "4", *FAST, "--out", run, "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["mode"] == "native"
+    r = cli("finetune", "deviation", run / "dump.production.lammpstrj", "--model", info["models"][0],
+            "--model", info["models"][1], "--threshold", "1e-6", "--out", wd / "uncertain.xyz", "--json")
+    assert r.returncode == 0, r.stderr
+    dev = json.loads(r.stdout)
+    assert dev["frames"] == 21 and dev["flagged"] == 21 and all(d > 0 for d in dev["max_devi_f"])
+
+
+def test_mace_finetune_of_a_small_foundation_registers_and_quenches(labelled, user_pots):
+    """'finetune mace' on a random-init MACE 'foundation' (built by the test): errors drop, ft-mp0 is filled."""
+    wd, runs = labelled
+    r = cli("finetune", "mace", "--foundation", user_pots / "tiny.model", "--train", wd / "train.xyz",
+            "--valid", wd / "valid.xyz", "--epochs", "12", "--name", "ft-mp0", "--out", wd / "mace", "--json")
+    assert r.returncode == 0, r.stderr
+    info = json.loads(r.stdout)
+    before, after = info["validation_first_last"]
+    assert after["rmse_e_per_atom"] < 0.5 * before["rmse_e_per_atom"], (before, after)
+    assert after["rmse_f"] < before["rmse_f"], (before, after)
+    assert info["files"][0]["path"].endswith("models/ft-mp0/ft-mp0.model")
+    assert info["converted"] and info["converted"][0].endswith("ft-mp0.model-lammps.pt")
+    prov = json.loads(open(info["files"][0]["path"] + ".provenance.json").read())
+    assert prov["foundation"].endswith("tiny.model") and prov["epochs"] == 12 and len(prov["validation"]) >= 12
+    r = cli("potentials", "list", "--json")
+    assert {p["name"]: p for p in json.loads(r.stdout)}["ft-mp0"]["status"] == "ready"
+    r = cli("quench", "--pot", "ft-mp0", "--x", "1.5", "--fu", "4", *FAST, "--out", wd / "ft-run", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["potential"] == "ft-mp0"
