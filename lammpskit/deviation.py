@@ -32,22 +32,23 @@ def run(dump: Path, models: list[Path], threshold: float, out: Path) -> dict:
     import deepmd
 
     plugin = Path(deepmd.__file__).parent / "lib" / "libdeepmd_lmpplugin.so"
-    lmp = lammps_env.new_lammps()
-    try:
-        lmp.commands_string(f"""
-            units metal
-            atom_style atomic
-            atom_modify map array
-            read_data {data}
-            plugin load {plugin}
-            pair_style deepmd {' '.join(map(str, models))} out_freq 1 out_file {devi}
-            pair_coeff * * {' '.join(elements)}
-            rerun {dump} dump x y z box yes
-        """)
-    except Exception as exc:  # LAMMPS errors are plain exceptions
-        raise UserError(f"LAMMPS could not replay {dump} with the ensemble: {str(exc).strip()}") from None
-    finally:
-        lmp.close()
+    with lammps_env.stdout_to_stderr():  # deepmd-kit prints its banners to C stdout
+        lmp = lammps_env.new_lammps()
+        try:
+            lmp.commands_string(f"""
+                units metal
+                atom_style atomic
+                atom_modify map array
+                read_data {data}
+                plugin load {plugin}
+                pair_style deepmd {' '.join(map(str, models))} out_freq 1 out_file {devi}
+                pair_coeff * * {' '.join(elements)}
+                rerun {dump} dump x y z box yes
+            """)
+        except Exception as exc:  # LAMMPS errors are plain exceptions
+            raise UserError(f"LAMMPS could not replay {dump} with the ensemble: {str(exc).strip()}") from None
+        finally:
+            lmp.close()
     rows = np.loadtxt(devi, ndmin=2)
     header = devi.read_text().splitlines()[0].lstrip("#").split()
     f_dev = rows[:, header.index("max_devi_f")]

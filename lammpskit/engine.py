@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import sys
 import re
 import signal
 import time
@@ -112,21 +111,6 @@ def _cwd(path: Path):
         yield
     finally:
         os.chdir(old)
-
-
-@contextlib.contextmanager
-def _stdout_to_stderr():
-    """Send what C/C++ code (LAMMPS plugins, model libraries) prints to stdout to stderr instead,
-    so stdout stays clean for ``--json``; Python's own stdout is flushed first."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    os.dup2(2, 1)
-    try:
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
 
 
 class Engine:
@@ -241,7 +225,9 @@ class Engine:
             import json
 
             return json.loads((self.run_dir / manifest.RESULT).read_text())
-        with _locked(self.run_dir), _cwd(self.run_dir), _stdout_to_stderr():
+        from .lammps_env import stdout_to_stderr
+
+        with _locked(self.run_dir), _cwd(self.run_dir), stdout_to_stderr():
             return self._run_locked()
 
     def _run_locked(self) -> dict:

@@ -16,6 +16,7 @@ of the processes the kit starts.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
 import os
@@ -102,3 +103,18 @@ def has_style(kind: str, style: str) -> bool:
 
 def version() -> int:
     return _probe()["version"]
+
+
+@contextlib.contextmanager
+def stdout_to_stderr():
+    """Send what C/C++ code (LAMMPS plugins, model libraries) prints to stdout to stderr instead,
+    so stdout stays clean for ``--json``; Python's own stdout is flushed first."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)

@@ -14,7 +14,6 @@ SLURM for SIGTERM ``signal_s`` seconds before the limit and requeue the job).
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 import shlex
 import shutil

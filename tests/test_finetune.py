@@ -61,9 +61,9 @@ def test_deepmd_chain_trains_registers_quenches_and_flags_uncertain_frames(label
             "--ensemble", "2", "--rcut", "5.0", "--name", "dp-glass", "--out", wd / "dp", "--json")
     assert r.returncode == 0, r.stderr
     info = json.loads(r.stdout)
-    for key in ("rmse_e_val", "rmse_f_val"):  # training errors drop
-        first, last = info["validation_first_last"][key]
-        assert last < 0.8 * first, (key, info["validation_first_last"])
+    # the force error drops (the energy term only weighs in late: start_pref_e 0.02 vs start_pref_f 1000)
+    first, last = info["validation_first_last"]["rmse_f_val"]
+    assert last < 0.5 * first, info["validation_first_last"]
     placed = info["files"][0]["path"]
     prov = json.loads(open(placed + ".provenance.json").read())
     assert prov["steps"] == 400 and prov["train"].endswith("train.xyz")
@@ -86,8 +86,9 @@ def test_mace_finetune_of_a_small_foundation_registers_and_quenches(labelled, us
     assert r.returncode == 0, r.stderr
     info = json.loads(r.stdout)
     before, after = info["validation_first_last"]
-    assert after["rmse_e_per_atom"] < 0.5 * before["rmse_e_per_atom"], (before, after)
-    assert after["rmse_f"] < before["rmse_f"], (before, after)
+    assert after["rmse_e_per_atom"] < before["rmse_e_per_atom"], (before, after)
+    assert after["rmse_f"] < 0.6 * before["rmse_f"], (before, after)
+    assert after["rmse_stress"] < before["rmse_stress"], (before, after)
     assert info["files"][0]["path"].endswith("models/ft-mp0/ft-mp0.model")
     assert info["converted"] and info["converted"][0].endswith("ft-mp0.model-lammps.pt")
     prov = json.loads(open(info["files"][0]["path"] + ".provenance.json").read())
