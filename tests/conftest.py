@@ -11,6 +11,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 ELEMENTS = ["Na", "P", "S", "O"]
+# a melt-quench of a few hundred steps: checks code paths, not physics
+FAST = ["--set", "t_melt=0.2", "--set", "quench_rate=12000", "--set", "t_anneal=0.1",
+        "--set", "t_production=0.2", "--set", "restart_every=10", "--set", "dump_every=5",
+        "--set", "thermo_every=5", "--set", "min_steps=20"]
 
 
 @pytest.fixture(scope="session")

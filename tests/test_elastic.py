@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from .conftest import cli
-from .test_engine import FAST
+from .conftest import FAST
 
 
 

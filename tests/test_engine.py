@@ -13,12 +13,7 @@ import pytest
 from lammpskit import dumpfile, thermo
 from lammpskit.engine import restarts
 
-from .conftest import cli
-
-FAST = ["--set", "t_melt=0.2", "--set", "quench_rate=12000", "--set", "t_anneal=0.1",
-        "--set", "t_production=0.2", "--set", "restart_every=10", "--set", "dump_every=5",
-        "--set", "thermo_every=5", "--set", "min_steps=20"]
-
+from .conftest import FAST, cli
 
 def render(tmp_path, name="run"):
     out = tmp_path / name

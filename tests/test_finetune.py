@@ -7,12 +7,7 @@ import os
 
 import pytest
 
-from .conftest import cli
-
-FAST = ["--set", "t_melt=0.2", "--set", "quench_rate=12000", "--set", "t_anneal=0.1",
-        "--set", "t_production=0.2", "--set", "restart_every=10", "--set", "dump_every=5",
-        "--set", "thermo_every=5", "--set", "min_steps=20"]
-
+from .conftest import FAST, cli
 
 @pytest.fixture(scope="module")
 def labelled(tmp_path_factory, user_pots):
