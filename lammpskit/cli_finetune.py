@@ -199,12 +199,15 @@ def mace_cmd(
     device: Annotated[str, typer.Option("--device", help="cpu or cuda.")] = "cpu",
     threads: Annotated[int, typer.Option("--threads", help="CPU threads for training.")] = 1,
     name: Annotated[str, typer.Option("--name", help="Register the result under this name.")] = "ft-mp0",
+    slurm_site: Annotated[Optional[Path], typer.Option("--slurm", help="Submit this command as a SLURM job with the "
+                          "settings of this site file (TOML, the [slurm] keys of a campaign).")] = None,
     out: Out = Path("mace-finetune"), as_json: Json = False,
 ):
     """Fine-tune a MACE foundation model (mace_run_train), convert it for LAMMPS, register it with provenance.
 
     Example: lammpskit finetune mace --foundation mp0 --train train.xyz --valid valid.xyz --epochs 100
     """
+
     from rich.progress import BarColumn, Progress, TextColumn
 
     from . import conversions, finetune, mace_train, modelfiles, potentials, registration, validate
@@ -230,6 +233,9 @@ def mace_cmd(
     frames = finetune.read(validate.path(train, "--train"))
     if valid is not None:
         finetune.read(validate.path(valid, "--valid"))
+    if slurm_site is not None:  # everything is checked: run this same command on a node
+        return _submit_self(slurm_site, "mace", out, as_json, foundation=foundation, train=train, valid=valid,
+                            epochs=epochs, lr=lr, batch=batch, e0s=e0s, device=device, threads=threads, name=name)
     elements = sorted({s for f in frames for s in f.get_chemical_symbols()})
     work = _out(out).resolve()
     cmd = mace_train.command(base, Path(train).resolve(), Path(valid).resolve() if valid else None, work, epochs,
@@ -257,3 +263,26 @@ def mace_cmd(
         typer.echo(f"validation RMSE: E {history[0]['rmse_e_per_atom']:.4f} -> {history[-1]['rmse_e_per_atom']:.4f}"
                    f" eV/atom, F {history[0]['rmse_f']:.4f} -> {history[-1]['rmse_f']:.4f} eV/Å")
     typer.echo(f"registered {name} ({reg['files'][0]['path']}); run it: lammpskit quench --pot {name}")
+
+
+def _submit_self(site_file: Path, command: str, out: Path, as_json: bool, **options) -> None:
+    """Submit ``lammpskit finetune COMMAND`` with ``options`` (all checked first) as one SLURM job."""
+    from . import slurm, validate
+
+    site = slurm.load_site_file(site_file)
+    argv = [site.kit_command(), "finetune", command]
+    for key, value in options.items():
+        if value is None:
+            continue
+        text = str(Path(value).resolve()) if isinstance(value, Path) or (key == "foundation" and Path(value).exists()) \
+            else str(value)
+        if isinstance(value, Path) or key == "foundation":
+            validate.path(text, f"--{key}")
+        argv += [f"--{key}", text]
+    folder = _out(out).resolve()
+    argv += ["--out", str(folder), "--json"]
+    job = slurm.submit_one(site, f"lk-finetune-{command}", argv, folder)
+    info = {"job": job, "script": str(folder / "job.sh"), "log": str(folder / f"slurm-{job}.out")}
+    if as_json:
+        return _echo_json(info)
+    typer.echo(f"submitted job {job}: {info['script']} (log {info['log']})")

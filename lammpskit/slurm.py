@@ -151,6 +151,29 @@ def render_script(path: Path, site: Site, job_name: str, log_dir: Path, cases: l
     return path
 
 
+def submit_one(site: Site, job_name: str, argv: list[str], folder: Path) -> str:
+    """Write ``folder/job.sh`` running ``argv`` (each word shell-quoted) and sbatch it; returns the job id."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if not WORD_RE.fullmatch(job_name):
+        raise UserError(f"job name {job_name!r} is not a SLURM name")
+    script = folder / "job.sh"
+    script.write_text(_env().get_template("slurm/single.sh.j2").render(
+        site=site, job_name=job_name, log=f"{validate.path(folder, 'job folder')}/slurm-%j.out",
+        command=shlex.join(argv)))
+    script.chmod(0o755)
+    return _client(["sbatch", "--parsable", str(script)], f"sbatch {script.name}", folder).strip().split(";")[0]
+
+
+def load_site_file(path: Path) -> Site:
+    """A Site from a TOML file holding the ``[slurm]`` keys (at the top level or in a [slurm] table)."""
+    path = validate.path(path, "--slurm")
+    try:
+        table = tomllib.loads(Path(path).read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise UserError(f"cannot read site file {path}: {exc}") from None
+    return load_site(table.get("slurm", table), str(path))
+
+
 def stage_command(stage: str, site: Site, native: bool, elastic: dict) -> str:
     """The shell command one array task runs in ``$CASE`` for ``stage``."""
     kit = shlex.quote(site.kit_command())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -93,3 +94,38 @@ def test_mace_finetune_of_a_small_foundation_registers_and_quenches(labelled, us
     r = cli("quench", "--pot", "ft-mp0", "--x", "1.5", "--fu", "4", *FAST, "--out", wd / "ft-run", "--json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["potential"] == "ft-mp0"
+
+
+def test_mace_finetune_as_a_slurm_job(labelled, user_pots, tmp_path):
+    """'finetune mace --slurm site.toml' submits the same command to a real SLURM cluster; the job registers the model."""
+    from .slurm_cluster import Cluster, available
+
+    if available():
+        pytest.fail(f"cannot start the test SLURM cluster: {available()}")
+    wd, _ = labelled
+    site = tmp_path / "site.toml"
+    site.write_text('time = "00:10:00"\ncpus = 1\nsetup = ["export OMP_NUM_THREADS=1"]\n')
+    with Cluster(tmp_path / "slurm"):
+        r = cli("finetune", "mace", "--foundation", user_pots / "tiny.model", "--train", wd / "train.xyz",
+                "--valid", wd / "valid.xyz", "--epochs", "3", "--name", "ft-slurm", "--slurm", site,
+                "--out", tmp_path / "job", "--json")
+        assert r.returncode == 0, r.stderr
+        job = json.loads(r.stdout)["job"]
+        script = (tmp_path / "job" / "job.sh").read_text()
+        assert "#SBATCH --time=00:10:00" in script and "finetune mace" in script and "--slurm" not in script
+        import subprocess
+        import time
+
+        end = time.monotonic() + 300
+        while time.monotonic() < end:
+            state = subprocess.run(["squeue", "-h", "-t", "all", "-j", job, "-o", "%T"], capture_output=True,
+                                   text=True).stdout.strip()
+            if state in ("COMPLETED", "FAILED", "CANCELLED", "TIMEOUT"):
+                break
+            time.sleep(2)
+        log = (tmp_path / "job" / f"slurm-{job}.out").read_text()
+        assert state == "COMPLETED", log[-3000:]
+    r = cli("potentials", "show", "ft-slurm", "--json")
+    info = json.loads(r.stdout)
+    assert info["status"] == "ready", info
+    assert Path(info["files"][0]["resolved"] + ".provenance.json").exists()
