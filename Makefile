@@ -13,12 +13,13 @@ SEED ?= 1
 ATOMS ?=
 OUT ?=
 CAMPAIGN ?= campaign.toml
-# Debian packages the tests need: a real SLURM cluster (slurm-wlm, munge) and OVITO rendering (Vulkan)
-DEBS := slurm-wlm munge libvulkan1 mesa-vulkan-drivers
+# Debian packages the tests need: a real SLURM cluster (slurm-wlm, munge), OVITO rendering (Vulkan),
+# headless Chromium for the report test
+DEBS := slurm-wlm munge libvulkan1 mesa-vulkan-drivers chromium
 # values reach the command through the environment, quoted: never pasted into shell text
 export POT X PROFILE SEED ATOMS OUT CAMPAIGN
 
-.PHONY: venv mlips system quench submit status test bench clean-venv
+.PHONY: venv mlips system quench submit status report test bench clean-venv
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +59,9 @@ submit: venv
 
 status: venv
 	$(BIN)/lammpskit campaign status "$$CAMPAIGN"
+
+report: venv
+	$(BIN)/lammpskit report "$$CAMPAIGN"
 
 test: venv mlips system
 	$(BIN)/python -m pytest -q

@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 import typer
 
 from .cli_analyze import analyze_app
-from .cli_campaign import campaign_app
+from .cli_campaign import campaign_app, report as report_cmd
 from .cli_finetune import finetune_app
 from .cli_potentials import potentials_app
 from .cli_common import Json, echo_json as _echo_json
@@ -25,6 +25,7 @@ app.add_typer(potentials_app, name="potentials")
 app.add_typer(analyze_app, name="analyze")
 app.add_typer(campaign_app, name="campaign")
 app.add_typer(finetune_app, name="finetune")
+app.command("report")(report_cmd)
 
 Pot = Annotated[str, typer.Option("--pot", help="Registered potential (see 'lammpskit potentials list').")]
 X = Annotated[float, typer.Option("--x", help="O per formula unit in Na4P2S7-xOx (0 <= x <= 7).")]

@@ -135,3 +135,26 @@ def _table(c, rows) -> None:
     for r in rows:
         counts[r["state"]] = counts.get(r["state"], 0) + 1
     typer.echo(", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+
+
+def report(
+    campaign_file: File,
+    out: Annotated[Path | None, typer.Option("--out", help="Report folder (default: <root>/report).")] = None,
+    reference: Annotated[Path | None, typer.Option("--reference", help="Experimental values (CSV: system, x, "
+                         "quantity, value, uncertainty, unit, method, source, doi, note).")] = None,
+    as_json: Json = False,
+):
+    """Tables (CSV, Markdown, self-contained HTML) and figures comparing the potentials of a campaign.
+
+    Example: lammpskit report mos.toml
+    """
+    from . import campaign, report as reporting, validate
+
+    c = campaign.load(campaign_file)
+    folder = validate.path(out or c.root / "report", "--out")
+    ref = validate.path(reference, "--reference") if reference else reporting.REFERENCE
+    info = reporting.write(c, Path(folder), Path(ref))
+    if as_json:
+        return _echo_json(info)
+    typer.echo(f"wrote {folder}/report.html, report.md, report.csv and {len(info['figures'])} figures "
+               f"({info['rows']} potential x composition rows, {len(info['problems'])} missing/failed cases)")

@@ -243,3 +243,41 @@ def test_time_limit_then_resume_continues_from_restart(cluster, lj_env, tmp_path
     assert row["state"] == "done", row
     man = json.loads((Path(row["dir"]) / "run.json").read_text())
     assert man["resumed_from"] and man["resumed_from"] > 0
+
+
+def test_report_of_a_small_campaign_in_headless_chromium(cluster, lj_env, tmp_path):
+    """Report of a 2 x 2 campaign with one failed case: tables, figures, the failure named; the HTML opens
+    in headless Chromium without console errors and every figure decodes."""
+    camp = write_campaign(tmp_path, "rep", seeds=(1,))
+    assert cli("campaign", "plan", camp, env=lj_env).returncode == 0
+    bad = tmp_path / "rep" / "lj-b" / "x1.5" / "s1" / "data.lmp"
+    bad.write_text("broken\n")
+    assert cli("campaign", "submit", camp, env=lj_env).returncode == 0
+    wait_idle(camp, lj_env)
+    r = cli("report", camp, "--json", env=lj_env)
+    assert r.returncode == 0, r.stderr
+    info = json.loads(r.stdout)
+    assert info["rows"] == 3 and [p["case"] for p in info["problems"]] == ["lj-b x=1.5 s1"]
+    assert "quench failed" in info["problems"][0]["why"]
+    folder = tmp_path / "rep" / "report"
+    md = (folder / "report.md").read_text()
+    assert "lj-b x=1.5 s1: quench failed" in md and "| lj-a | 1.5 | 1 |" in md
+    rows = (folder / "report.csv").read_text().splitlines()
+    assert rows[0].startswith("potential,x,replicas,density,density_spread,B,") and len(rows) == 4
+    assert len(info["figures"]) >= 5 and all(Path(f).stat().st_size > 5000 for f in info["figures"])
+    for s in info["scores"]:
+        assert s["artefacts_per_100P"] is not None or s["potential"]
+    # open it in headless Chromium: console errors are logged to stderr; a probe script counts decoded images
+    probe = folder / "probe.html"
+    probe.write_text((folder / "report.html").read_text().replace(
+        "</body>", "<script>window.onload=()=>{const i=[...document.images];document.body.setAttribute('data-ok',"
+        "i.length+'/'+i.filter(x=>x.complete&&x.naturalWidth>0).length)}</script></body>"))
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium, "Debian chromium is needed (make system installs it)"
+    out = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr",
+                          "--virtual-time-budget=5000", "--dump-dom", probe.as_uri()],
+                         capture_output=True, text=True, timeout=120)
+    n = len(info["figures"])
+    assert f'data-ok="{n}/{n}"' in out.stdout, out.stdout[-500:]
+    console_errors = [ln for ln in out.stderr.splitlines() if "CONSOLE" in ln and ("rror" in ln or "Uncaught" in ln)]
+    assert not console_errors, console_errors
