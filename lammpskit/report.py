@@ -196,13 +196,54 @@ def figures(rows: list[dict], ref: list[dict], folder: Path) -> list[tuple[str, 
     return out
 
 
+def structure_figures(c: campaigns.Campaign, folder: Path) -> list[tuple[str, Path]]:
+    """Per x: neutron S(Q) and total neutron G(r), one line per potential (first replica with an analysis);
+    per potential and x: an OVITO picture of the glass (P coloured by n, P-P bonded P in magenta)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from analysis import snapshot
+
+    first: dict[tuple, campaigns.Case] = {}
+    for case in c.cases:
+        if (case.dir / "analysis" / "sq.csv").exists():
+            first.setdefault((case.pot, case.x), case)
+    out = []
+    for x in sorted({x for _, x in first}):
+        for name, csv_name, xcol, ycol, xlabel in (("S(Q)", "sq.csv", "Q_invA", "S_neutron", "Q (1/Å)"),
+                                                   ("G(r)", "rdf.csv", "r_A", "G_neutron", "r (Å)")):
+            fig, ax = plt.subplots(figsize=(5, 3.4), dpi=100)
+            for (pot, xx), case in sorted(first.items()):
+                if xx == x:
+                    table = np.genfromtxt(case.dir / "analysis" / csv_name, delimiter=",", names=True)
+                    if ycol in table.dtype.names:
+                        ax.plot(table[xcol], table[ycol], label=pot)
+            ax.set_xlabel(xlabel)
+            ax.set_ylabel(f"neutron {name}")
+            ax.set_title(f"x = {x:g}")
+            ax.legend(fontsize=8)
+            fig.tight_layout()
+            path = folder / f"{name[0]}_x{x:g}.png"
+            fig.savefig(path)
+            plt.close(fig)
+            out.append((f"neutron {name}, x = {x:g}", path))
+    for (pot, x), case in sorted(first.items()):
+        dump = case.dir / "dump.production.lammpstrj"
+        if dump.exists():
+            out.append((f"{pot}, x = {x:g} (P0 blue, P1 green, P2 orange, P3 red; P-P magenta)",
+                        snapshot.render(dump, folder / f"glass_{pot}_x{x:g}.png")))
+    return out
+
+
 def write(c: campaigns.Campaign, folder: Path, ref_path: Path = REFERENCE) -> dict:
     """Write report.csv, report.md, report.html (images embedded) and the PNGs into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     rows, problems = collect(c)
     ref = reference(ref_path)
     score = scores(rows, ref)
-    figs = figures(rows, ref, folder)
+    figs = figures(rows, ref, folder) + structure_figures(c, folder)
     cols = ["potential", "x", "replicas"] + [k for key, *_ in QUANTITIES for k in (key, key + "_spread")]
     tmp = folder / "report.csv.tmp"
     with open(tmp, "w", newline="") as fh:

@@ -265,6 +265,8 @@ def test_report_of_a_small_campaign_in_headless_chromium(cluster, lj_env, tmp_pa
     rows = (folder / "report.csv").read_text().splitlines()
     assert rows[0].startswith("potential,x,replicas,density,density_spread,B,") and len(rows) == 4
     assert len(info["figures"]) >= 5 and all(Path(f).stat().st_size > 5000 for f in info["figures"])
+    names = {Path(f).name for f in info["figures"]}
+    assert {"density.png", "B.png", "P1.png", "S_x0.png", "G_x1.5.png", "glass_lj-a_x0.png"} <= names
     for s in info["scores"]:
         assert s["artefacts_per_100P"] is not None or s["potential"]
     # open it in headless Chromium: console errors are logged to stderr; a probe script counts decoded images
