@@ -129,6 +129,17 @@ def total_gr(rdf: dict) -> dict[str, np.ndarray]:
     return out
 
 
+def rdf_table(rdf: dict) -> dict[str, np.ndarray]:
+    """Columns of rdf.csv: r (Å), every partial g_ab, total neutron/X-ray g(r) and G(r)."""
+    return {"r_A": rdf["r"], **{f"g_{k}": v for k, v in rdf["partials"].items()}, **total_gr(rdf)}
+
+
+def sq_table(rdf: dict, q: np.ndarray) -> dict[str, np.ndarray]:
+    """Columns of sq.csv: Q (1/Å), neutron and X-ray total S(Q)."""
+    sq = total_sq(rdf, q)
+    return {"Q_invA": q, "S_neutron": sq["neutron"], "S_xray": sq["xray"]}
+
+
 def propose_cutoffs(rdf: dict, pairs=("P-S", "P-O", "P-P", "S-S", "Na-S", "Na-O"), smooth: int = 5) -> dict[str, float]:
     """First minimum after the first peak of each partial g(r) (Å), for pairs whose first peak exists."""
     r = rdf["r"]

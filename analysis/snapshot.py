@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from . import cutoffs as _cutoffs
-from .units import KINDS, NA, O, P, S, frame_bonds, kinds_of
+from .units import NA, O, P, S, _ends, bridging_per_atom, frame_bonds, kinds_of
 
 PN_COLOURS = [(0.15, 0.35, 0.9), (0.1, 0.7, 0.2), (1.0, 0.55, 0.0), (0.8, 0.0, 0.0)]
 COLOURS = {NA: (0.75, 0.75, 0.75), S: (0.95, 0.85, 0.1), O: (0.7, 0.15, 0.1)}
@@ -21,15 +21,11 @@ RADII = {NA: 0.45, P: 0.6, S: 0.7, O: 0.55}
 
 def p_n(kind: np.ndarray, bonds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(n per atom: bridging anions of each P, -1 elsewhere; True for P atoms bonded to another P)."""
-    a, b = bonds[:, 0], bonds[:, 1]
-    anion = lambda k: (k == S) | (k == O)  # noqa: E731
-    fwd, rev = (kind[a] == P) & anion(kind[b]), (kind[b] == P) & anion(kind[a])
-    p_end, x_end = np.concatenate([a[fwd], b[rev]]), np.concatenate([b[fwd], a[rev]])
-    n_p = np.bincount(x_end, minlength=len(kind))
-    n = np.bincount(p_end, weights=n_p[x_end] >= 2, minlength=len(kind)).astype(int)
+    n = bridging_per_atom(kind, bonds)
     n[kind != P] = -1
-    pp = np.zeros(len(kind), bool)
+    a, b = _ends(bonds)
     both = (kind[a] == P) & (kind[b] == P)
+    pp = np.zeros(len(kind), bool)
     pp[a[both]] = pp[b[both]] = True
     return n, pp
 
@@ -67,5 +63,3 @@ def render(path: Path, png: Path, size: tuple[int, int] = (480, 480)) -> Path:
         pipeline.remove_from_scene()
     return Path(png)
 
-
-__all__ = ["render", "p_n", "KINDS"]

@@ -28,19 +28,38 @@ def unit_name(ns: int, no: int) -> str:
     return "P" + part("S", ns) + part("O", no)
 
 
+def _ends(bonds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return (bonds[:, 0], bonds[:, 1]) if len(bonds) else (np.zeros(0, int), np.zeros(0, int))
+
+
+def p_anion_bonds(kind: np.ndarray, bonds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(P end, anion end) of every P-S and P-O bond."""
+    a, b = _ends(bonds)
+    anion = lambda k: (k == S) | (k == O)  # noqa: E731
+    fwd, rev = (kind[a] == P) & anion(kind[b]), (kind[b] == P) & anion(kind[a])
+    return np.concatenate([a[fwd], b[rev]]), np.concatenate([b[fwd], a[rev]])
+
+
+def bridging_per_atom(kind: np.ndarray, bonds: np.ndarray) -> np.ndarray:
+    """For each atom, the number of bridging anions (bonded to >= 2 P) it is bonded to: n of P^n for P."""
+    return _bridging_counts(len(kind), *p_anion_bonds(kind, bonds))
+
+
+def _bridging_counts(n: int, p_of: np.ndarray, x_of: np.ndarray) -> np.ndarray:
+    bridging = np.bincount(x_of, minlength=n) >= 2
+    return np.bincount(p_of, weights=bridging[x_of], minlength=n).astype(int)
+
+
 def frame_counts(kind: np.ndarray, bonds: np.ndarray) -> dict:
     """Counts for one frame. ``kind``: per-atom code (KINDS, 0 = other); ``bonds``: (nb, 2) atom indices."""
     n = len(kind)
-    a, b = (bonds[:, 0], bonds[:, 1]) if len(bonds) else (np.zeros(0, int), np.zeros(0, int))
+    a, b = _ends(bonds)
     ka, kb = kind[a], kind[b]
-    anion = lambda k: (k == S) | (k == O)  # noqa: E731
-    fwd, rev = (ka == P) & anion(kb), (kb == P) & anion(ka)
-    p_of = np.concatenate([a[fwd], b[rev]])  # P end of each P-anion bond
-    x_of = np.concatenate([b[fwd], a[rev]])  # anion end
+    p_of, x_of = p_anion_bonds(kind, bonds)
     n_p = np.bincount(x_of, minlength=n)  # P neighbours per atom (anions only)
     bridging = n_p >= 2
     is_p = kind == P
-    n_bridge = np.bincount(p_of, weights=bridging[x_of], minlength=n).astype(int)[is_p]
+    n_bridge = _bridging_counts(n, p_of, x_of)[is_p]
     n_s = np.bincount(p_of[kind[x_of] == S], minlength=n)[is_p]
     n_o = np.bincount(p_of[kind[x_of] == O], minlength=n)[is_p]
 

@@ -205,9 +205,10 @@ def readiness(pot: Potential, build: Build) -> dict:
 
     ``how`` is the way the kit would run ``pot`` on ``build`` (e.g. ``native:deepmd (plugin)``, ``bridge``).
     """
-    ways = [r for r in verdicts(pot, build) if r["ok"]]
+    rows = verdicts(pot, build)
+    ways = [r for r in rows if r["ok"]]
     if not ways:
-        return {"status": "cannot run here", "how": "-", "why": "; ".join(r["why"] for r in verdicts(pot, build))
+        return {"status": "cannot run here", "how": "-", "why": "; ".join(r["why"] for r in rows)
                 or "no [[native]] or [bridge] table"}
     waiting = []
     for r in ways:

@@ -100,9 +100,7 @@ def analyze_rdf(
     pipeline, selected, folder, progress = _analysis_input(path, frames, types, out, as_json)
     with progress as tick:
         rdf = scattering.partial_rdf(pipeline, selected, rmax, bins, tick)
-    tot = scattering.total_gr(rdf)
-    cols = {"r_A": rdf["r"], **{f"g_{k}": v for k, v in rdf["partials"].items()}, **tot}
-    csv_path = plots.write_csv(folder / "rdf.csv", cols)
+    csv_path = plots.write_csv(folder / "rdf.csv", scattering.rdf_table(rdf))
     png = plots.line_plot(folder / "rdf.png", rdf["r"], {k: v for k, v in rdf["partials"].items()},
                           "r (Å)", "g(r)", f"partial g(r), {len(selected)} frame(s)")
     proposed = scattering.propose_cutoffs(rdf)
@@ -137,11 +135,11 @@ def analyze_sq(
     with progress as tick:
         rdf = scattering.partial_rdf(pipeline, selected, rmax, 400, tick)
     q = np.linspace(0.3, qmax, 400)
-    sq = scattering.total_sq(rdf, q)
+    sq = scattering.sq_table(rdf, q)
     gr = scattering.total_gr(rdf)
-    sq_csv = plots.write_csv(folder / "sq.csv", {"Q_invA": q, "S_neutron": sq["neutron"], "S_xray": sq["xray"]})
+    sq_csv = plots.write_csv(folder / "sq.csv", sq)
     gr_csv = plots.write_csv(folder / "Gr.csv", {"r_A": rdf["r"], **gr})
-    sq_png = plots.line_plot(folder / "sq.png", q, {"neutron": sq["neutron"], "X-ray": sq["xray"]},
+    sq_png = plots.line_plot(folder / "sq.png", q, {"neutron": sq["S_neutron"], "X-ray": sq["S_xray"]},
                              "Q (1/Å)", "S(Q)", "total structure factor")
     gr_png = plots.line_plot(folder / "Gr.png", rdf["r"], {"neutron": gr["G_neutron"], "X-ray": gr["G_xray"]},
                              "r (Å)", "G(r) (1/Å²)", "total pair distribution function")

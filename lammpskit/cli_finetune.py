@@ -274,11 +274,9 @@ def _submit_self(site_file: Path, command: str, out: Path, as_json: bool, **opti
     for key, value in options.items():
         if value is None:
             continue
-        text = str(Path(value).resolve()) if isinstance(value, Path) or (key == "foundation" and Path(value).exists()) \
-            else str(value)
-        if isinstance(value, Path) or key == "foundation":
-            validate.path(text, f"--{key}")
-        argv += [f"--{key}", text]
+        if isinstance(value, Path) or (key == "foundation" and Path(value).exists()):  # files: absolute, safe
+            value = validate.path(Path(value).resolve(), f"--{key}")
+        argv += [f"--{key}", str(value)]
     folder = _out(out).resolve()
     argv += ["--out", str(folder), "--json"]
     job = slurm.submit_one(site, f"lk-finetune-{command}", argv, folder)

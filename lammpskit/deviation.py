@@ -20,7 +20,9 @@ def run(dump: Path, models: list[Path], threshold: float, out: Path) -> dict:
 
     from . import finetune, lammps_env
 
-    frames = finetune.trajectory_frames([dump.parent], 1) if dump.is_dir() else _frames(dump)
+    if not dump.is_file():
+        raise UserError(f"{dump} is not a dump file")
+    frames = finetune.dump_frames(dump)
     if not frames:
         raise UserError(f"{dump} has no frames")
     elements = sorted(set(frames[0].get_chemical_symbols()), key=frames[0].get_chemical_symbols().index)
@@ -59,11 +61,3 @@ def run(dump: Path, models: list[Path], threshold: float, out: Path) -> dict:
     return {"frames": len(f_dev), "flagged": len(flagged), "threshold": threshold, "model_devi": str(devi),
             "max_devi_f": [round(float(x), 5) for x in f_dev], "out": str(out)}
 
-
-def _frames(dump: Path) -> list:
-    from ovito.io.ase import ovito_to_ase
-
-    from analysis import reader
-
-    pipeline = reader.open_pipeline(dump)
-    return [ovito_to_ase(pipeline.compute(i)) for i in range(pipeline.source.num_frames)]

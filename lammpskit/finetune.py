@@ -23,34 +23,43 @@ KEYS = {"energy": "REF_energy", "forces": "REF_forces", "stress": "REF_stress"}
 
 # -- sampling ---------------------------------------------------------------------------------------
 
-def _temperature(run_dir: Path) -> float:
-    man = manifest.load(run_dir)
-    p = man.get("params", {})
+def _temperature(run_dir: Path) -> float | None:
+    """The run's sampling temperature (K), None for a dump outside a run directory."""
+    if not (Path(run_dir) / manifest.MANIFEST).exists():
+        return None
+    p = manifest.load(run_dir).get("params", {})
     return float(p.get("T", p.get("T_final", 300.0)))
 
 
-def trajectory_frames(run_dirs: list[Path], every: int = 1) -> list:
-    """Every ``every``-th frame of every dump under the run directories, tagged with source and T (K)."""
+def dump_frames(dump: Path, every: int = 1) -> list:
+    """Every ``every``-th frame of one dump as ASE Atoms (wrapped), tagged with source, frame and T (K)."""
     from ovito.io.ase import ovito_to_ase
 
     from analysis import reader
 
+    T = _temperature(dump.parent)
+    pipeline = reader.open_pipeline(dump)
+    frames = []
+    for i in range(0, pipeline.source.num_frames, every):
+        data = pipeline.compute(i)
+        at = ovito_to_ase(data)
+        at.set_pbc(True)
+        at.wrap()
+        at.info = {"source": str(dump), "frame": i, "timestep": int(data.attributes.get("Timestep", i)),
+                   **({"temperature_K": T} if T is not None else {})}
+        frames.append(at)
+    return frames
+
+
+def trajectory_frames(run_dirs: list[Path], every: int = 1) -> list:
+    """Every ``every``-th frame of every dump under the run directories (see ``dump_frames``)."""
     frames = []
     for run in run_dirs:
         dumps = sorted(Path(run).rglob("*.lammpstrj"))
         if not dumps:
             raise UserError(f"{run} has no LAMMPS dumps (*.lammpstrj): run it first")
         for dump in dumps:
-            T = _temperature(dump.parent)
-            pipeline = reader.open_pipeline(dump)
-            for i in range(0, pipeline.source.num_frames, every):
-                data = pipeline.compute(i)
-                at = ovito_to_ase(data)
-                at.set_pbc(True)
-                at.wrap()
-                at.info = {"source": str(dump), "frame": i, "temperature_K": T,
-                           "timestep": int(data.attributes.get("Timestep", i))}
-                frames.append(at)
+            frames += dump_frames(dump, every)
     return frames
 
 

@@ -1,9 +1,8 @@
 """Everything the report needs from one finished quench run, in ``<run>/analysis/``.
 
 Structural units over all production frames (units.json), partial and total g(r)
-(rdf.csv), neutron and X-ray S(Q) (sq.csv), the anneal density, and Na transport
-when the unwrapped dump has enough frames. ``analysis/result.json`` is written last
-and atomically: its presence means the analysis is complete.
+(rdf.csv), neutron and X-ray S(Q) (sq.csv) and the anneal density. ``analysis/result.json``
+is written last and atomically: its presence means the analysis is complete.
 """
 
 from __future__ import annotations
@@ -43,11 +42,8 @@ def analyse(run_dir: Path, rmax: float = 6.0, qmax: float = 20.0, progress=None)
     manifest.write_json(folder / "units.json", unit_stats)
     rmax = min(rmax, 0.99 * scattering.half_width(np.asarray(pipeline.compute(frames[-1]).cell[:3, :3])))
     rdf = scattering.partial_rdf(pipeline, frames, rmax, 300)
-    plots.write_csv(folder / "rdf.csv", {"r_A": rdf["r"], **{f"g_{k}": v for k, v in rdf["partials"].items()},
-                                         **scattering.total_gr(rdf)})
-    q = np.linspace(0.3, qmax, 300)
-    sq = scattering.total_sq(rdf, q)
-    plots.write_csv(folder / "sq.csv", {"Q_invA": q, "S_neutron": sq["neutron"], "S_xray": sq["xray"]})
+    plots.write_csv(folder / "rdf.csv", scattering.rdf_table(rdf))
+    plots.write_csv(folder / "sq.csv", scattering.sq_table(rdf, np.linspace(0.3, qmax, 300)))
     quench = json.loads((Path(run_dir) / manifest.RESULT).read_text())
     out = {
         "run_dir": str(run_dir),

@@ -231,9 +231,10 @@ def jobs(names: list[str]) -> dict[str, dict]:
             continue
         jid, array_id, task, name, state, reason, start, end = parts
         rec = {"name": name, "state": state, "reason": reason, "start": start, "end": end}
-        for t in _task_ids(task):
+        tasks = _task_ids(task)
+        for t in tasks:
             rows[f"{array_id}_{t}"] = {"job": f"{array_id}_{t}", **rec}
-        if not _task_ids(task):
+        if not tasks:
             rows[array_id] = {"job": array_id, **rec}
     return rows
 

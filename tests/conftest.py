@@ -39,3 +39,13 @@ def cli(*args, env=None, timeout=600, **kw) -> subprocess.CompletedProcess:
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([sys.executable, "-m", "lammpskit", *map(str, args)], capture_output=True,
                           text=True, env=full_env, timeout=timeout, **kw)
+
+
+def assert_user_error(r, *needles):
+    """One ``error:`` line on stderr naming ``needles``, exit code 2, no traceback."""
+    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), r.stderr
+    for n in needles:
+        assert n in lines[0], lines[0]
+    assert "Traceback" not in r.stderr

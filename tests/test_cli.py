@@ -7,16 +7,7 @@ import sys
 
 import pytest
 
-from .conftest import cli
-
-
-def assert_user_error(r, *needles):
-    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), r.stderr
-    for n in needles:
-        assert n in lines[0], lines[0]
-    assert "Traceback" not in r.stderr
+from .conftest import assert_user_error, cli
 
 
 BAD = [

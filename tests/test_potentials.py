@@ -15,16 +15,9 @@ from lammpskit import builds, lammps_env, potentials
 from lammpskit import render as rendering
 
 from . import pair_syntax
-from .conftest import ELEMENTS, cli
+from .conftest import ELEMENTS, assert_user_error, cli
 
 STUDY = ["mp0", "matpes-r2scan", "matpes-pbe", "grace-gse", "deepmd", "ft-mp0"]
-
-
-def assert_user_error(r, *needles):
-    lines = r.stderr.strip().splitlines()
-    assert r.returncode == 2 and len(lines) == 1 and lines[0].startswith("error:"), r.stderr
-    for n in needles:
-        assert n in lines[0], lines[0]
 
 
 def test_list_shows_the_study_with_status_licence_and_how(tmp_path):
