@@ -76,6 +76,11 @@ def arrhenius(temperatures, diffusivities) -> dict:
 
 
 def analyse(pipeline, frames, timestep_ps: float, temperature: float, window=(0.2, 0.8), progress=None) -> dict:
+    """MSD per element (Å^2) vs lag (ps), D per element, Nernst-Einstein conductivity at ``temperature`` (K)."""
+    if len(frames) < 3:
+        from lammpskit.errors import UserError
+
+        raise UserError(f"MSD needs at least 3 frames, got {len(frames)}")
     pos, t, els, vol = read_unwrapped(pipeline, frames, timestep_ps, progress)
     out = {"frames": len(frames), "time_ps": t.tolist(), "temperature_K": temperature, "volume_A3": vol,
            "msd_A2": {}, "D": {}, "conductivity_S_cm": {}}
@@ -87,3 +92,19 @@ def analyse(pipeline, frames, timestep_ps: float, temperature: float, window=(0.
             out["conductivity_S_cm"][el] = nernst_einstein(out["D"][el]["D_cm2_s"], int((els == el).sum()), vol,
                                                            temperature, CHARGES[el])
     return out
+
+
+def from_dump(path, timestep_ps: float, temperature: float, window=(0.2, 0.8)) -> dict:
+    """``analyse`` over every frame of an unwrapped dump file (``xu yu zu``)."""
+    from .reader import open_pipeline
+
+    pipeline = open_pipeline(path)
+    return analyse(pipeline, list(range(pipeline.source.num_frames)), timestep_ps, temperature, window)
+
+
+def summary(res: dict) -> dict:
+    """The scalars of an ``analyse`` result: D per element (cm^2/s), conductivity (S/cm), fit window (ps)."""
+    return {"temperature_K": res["temperature_K"], "frames": res["frames"],
+            "D_cm2_s": {el: d["D_cm2_s"] for el, d in res["D"].items()},
+            "fit_ps": next(iter(res["D"].values()))["fit_ps"] if res["D"] else None,
+            "conductivity_S_cm": res["conductivity_S_cm"]}

@@ -12,7 +12,7 @@ A campaign file (TOML)::
     set = ["t_anneal=10"]
     stages = ["quench", "elastic", "analysis"]   # run in this order, each after the last succeeded
     [elastic]
-    method = "static"            # or dynamic (steps, equil)
+    method = "static"            # or dynamic (steps, equil); static: ftol (eV/Å), maxiter
     strain = 0.005
     [slurm]                      # see lammpskit.slurm: partition, account, time, cpus, gpus, setup, ...
 
@@ -40,7 +40,7 @@ from .errors import UserError
 STAGES = ("quench", "elastic", "analysis")
 KEYS = {"name", "root", "x", "potentials", "seeds", "profile", "atoms", "fu", "set", "stages", "mode", "d3",
         "elastic", "slurm"}
-ELASTIC_DEFAULTS = {"method": "static", "strain": 0.005, "steps": 10000, "equil": 2000}
+ELASTIC_DEFAULTS = {"method": "static", "strain": 0.005, "steps": 10000, "equil": 2000, "ftol": 1e-8, "maxiter": 5000}
 STATE_FILE = "campaign.json"
 
 
@@ -143,6 +143,8 @@ def load(path: str | Path) -> Campaign:
     elastic["strain"] = check_strain(elastic["strain"])
     elastic["steps"] = validate.integer(elastic["steps"], f"{where}: [elastic] steps", 10, 10**9)
     elastic["equil"] = validate.integer(elastic["equil"], f"{where}: [elastic] equil", 0, 10**9)
+    elastic["ftol"] = validate.number(elastic["ftol"], f"{where}: [elastic] ftol", 0, 10, lo_open=True)
+    elastic["maxiter"] = validate.integer(elastic["maxiter"], f"{where}: [elastic] maxiter", 1, 10**7)
     site = slurm.load_site(_table(spec.get("slurm", {}), "slurm", where), where)
     profile = validate.name(spec.get("profile", "smoke"), f"{where}: profile")
     cases = [Case(i, p, x, s, validate.path(root / p / f"x{x:g}" / f"s{s}", "case directory"))

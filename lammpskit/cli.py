@@ -237,6 +237,8 @@ def elastic_cmd(
     steps: Annotated[int, typer.Option("--steps", help="dynamic: averaging steps per strained state.")] = 10000,
     equil: Annotated[int, typer.Option("--equil", help="dynamic: equilibration steps per state.")] = 2000,
     dt: Annotated[Optional[float], typer.Option("--dt", help="dynamic: timestep in fs (default: the run's, else 1).")] = None,
+    ftol: Annotated[float, typer.Option("--ftol", help="static: force tolerance of each relaxation (eV/Å).")] = 1e-8,
+    maxiter: Annotated[int, typer.Option("--maxiter", help="static: iteration cap of each relaxation.")] = 5000,
     mode: Annotated[str, typer.Option("--mode", help="auto | native | bridge.")] = "auto",
     out: Annotated[Optional[str], typer.Option("--out", help="Run directory for the strained runs (one target).")] = None,
     as_json: Json = False,
@@ -252,9 +254,11 @@ def elastic_cmd(
         raise UserError(f"--method must be static or dynamic, got {method!r}")
     validate.integer(steps, "--steps", 10, 10**9)
     validate.integer(equil, "--equil", 0, 10**9)
+    knobs = {"strain": strain, "n_eq": equil, "n_avg": steps, "ftol": validate.number(ftol, "--ftol", 0, 10, lo_open=True),
+             "maxiter": validate.integer(maxiter, "--maxiter", 1, 10**7)}
     if out is not None and len(targets) > 1:
         raise UserError("--out works with one target; replicas keep their results inside their own run directories")
-    results = [_elastic_one(t, pot, method, strain, temperature, steps, equil, dt, mode, out) for t in targets]
+    results = [_elastic_one(t, pot, method, temperature, dt, mode, out, knobs) for t in targets]
     run_dir, result = results[0] if len(results) == 1 else \
         (Path(targets[0]).parent, elastic.combine([r for _, r in results]))
     if as_json:
@@ -264,8 +268,11 @@ def elastic_cmd(
     show_elastic(run_dir, result)
 
 
-def _elastic_one(target, pot, method, strain, temperature, steps, equil, dt, mode, out) -> tuple[Path, dict]:
-    """Render (once) and run the elastic run directory of one target; (run_dir, result)."""
+def _elastic_one(target, pot, method, temperature, dt, mode, out, knobs: dict) -> tuple[Path, dict]:
+    """Render (once) and run the elastic run directory of one target; (run_dir, result).
+
+    ``knobs``: strain, n_eq, n_avg (dynamic steps), ftol (eV/Å), maxiter (static), passed to elastic.render.
+    """
     from . import elastic, potentials, validate
     from .engine import Engine
 
@@ -282,8 +289,7 @@ def _elastic_one(target, pot, method, strain, temperature, steps, equil, dt, mod
     run_dir = validate.path(out or default, "--out")
     if not (run_dir / "run.json").exists():
         d3 = bool(run and run["potential"].get("d3") and name == run_pot)
-        elastic.render(run_dir, data, potentials.get(name), strain, method, mode, d3=d3, T=T, dt=dt, n_eq=equil,
-                       n_avg=steps)
+        elastic.render(run_dir, data, potentials.get(name), method=method, mode=mode, d3=d3, T=T, dt=dt, **knobs)
     return run_dir, Engine(run_dir).run()
 
 

@@ -213,8 +213,6 @@ def analyze_msd(
     except (ValueError, AssertionError):
         raise UserError(f"--fit {fit!r}: expected A:B with 0 <= A < B <= 1, e.g. 0.2:0.8") from None
     pipeline, selected, folder, progress = _analysis_input(path, frames, types, out, as_json)
-    if len(selected) < 3:
-        raise UserError("MSD needs at least 3 frames")
     with progress as tick:
         res = transport.analyse(pipeline, selected, dt / 1000.0, temperature, (lo, hi), tick)
     t = res["time_ps"]

@@ -31,15 +31,11 @@ def render(out: Path, data: Path, pot: potentials.Potential, T: float, dt: float
 
 def result(run_dir: Path, man: dict) -> dict:
     """The engine's result for a diffusion run directory: D per element (cm^2/s) and conductivity."""
-    from analysis import reader, transport
+    from analysis import transport
 
-    pipeline = reader.open_pipeline(Path(run_dir) / "dump.unwrapped.lammpstrj")
-    frames = list(range(pipeline.source.num_frames))
     p = man["params"]
-    res = transport.analyse(pipeline, frames, p["dt"] / 1000.0, p["T_final"])
-    return {"state": "done", "protocol": "diffusion", "temperature_K": p["T_final"], "potential": man["potential"]["name"],
-            "D_cm2_s": {el: d["D_cm2_s"] for el, d in res["D"].items()},
-            "conductivity_S_cm": res["conductivity_S_cm"], "frames": res["frames"]}
+    res = transport.from_dump(Path(run_dir) / "dump.unwrapped.lammpstrj", p["dt"] / 1000.0, p["T_final"])
+    return {"state": "done", "protocol": "diffusion", "potential": man["potential"]["name"], **transport.summary(res)}
 
 
 def temperatures(text: str) -> list[float]:

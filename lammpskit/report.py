@@ -1,8 +1,9 @@
 """The comparison report of a campaign: tables (CSV, Markdown, HTML) and figures per potential and x.
 
 Each case contributes what its stages produced: the anneal density (quench
-``result.json``), B, G, E, nu (``elastic-<method>/result.json``) and the structural units
-(``analysis/units.json``). Replicas (seeds) are averaged; the spread is their standard
+``result.json``), B, G, E, nu (``elastic-<method>/result.json``), the structural units
+(``analysis/units.json``: P^n, PS(4-m)Om units, bridging anions, artefacts) and Na
+transport over the production stage (``analysis/result.json``: D, Nernst-Einstein sigma). Replicas (seeds) are averaged; the spread is their standard
 deviation. Missing or failed cases are listed and left out. Experimental values come
 from a reference CSV (one value per row with source and DOI); quantities without one
 stay empty.
@@ -19,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from . import campaign as campaigns
-from . import manifest
+from . import manifest, validate
 from .errors import RunError, UserError
 
 REFERENCE = Path(__file__).parent / "reference" / "na4p2s7-xox.csv"
@@ -39,6 +40,10 @@ def _per_100p(u: dict, key: str) -> float | None:
     return 100 * u[key] / u["P_atoms"] if u.get("P_atoms") else None
 
 
+def _na(r: dict, key: str) -> float | None:
+    return r["transport"][key]["Na"]
+
+
 # key, label, unit, source file, getter
 QUANTITIES = [
     ("density", "density", "g/cm³", "quench", lambda r: r["density_g_cm3"]["mean"]),
@@ -55,6 +60,9 @@ QUANTITIES = [
     ("NBO", "non-bridging O fraction", "", "units", lambda u: _anion(u, "O", "nonbridging")),
     ("edge_sharing", "edge-sharing pairs per 100 P", "", "units", lambda u: _per_100p(u, "edge_sharing_pairs")),
     ("pp_bonds", "P-P bonds per 100 P", "", "units", lambda u: _per_100p(u, "pp_bonds")),
+    ("D_Na", "Na diffusion coefficient (production T)", "cm²/s", "analysis", lambda r: _na(r, "D_cm2_s")),
+    ("sigma_Na", "Na Nernst-Einstein conductivity (production T)", "S/cm", "analysis",
+     lambda r: _na(r, "conductivity_S_cm")),
 ]
 ARTEFACTS = ("edge_sharing", "pp_bonds")
 
@@ -63,7 +71,8 @@ def case_values(c: campaigns.Campaign, case: campaigns.Case) -> dict:
     """The quantities of one case (None where its stage has no result)."""
     files = {"quench": c.result_file(case, "quench"),
              "elastic": case.dir / f"elastic-{c.elastic['method']}" / manifest.RESULT,
-             "units": case.dir / "analysis" / "units.json"}
+             "units": case.dir / "analysis" / "units.json",
+             "analysis": case.dir / "analysis" / manifest.RESULT}
     data = {k: json.loads(p.read_text()) if p.exists() else None for k, p in files.items()}
     out = {}
     for key, _label, _unit, src, get in QUANTITIES:
@@ -71,8 +80,8 @@ def case_values(c: campaigns.Campaign, case: campaigns.Case) -> dict:
             out[key] = None if data[src] is None else get(data[src])
         except (KeyError, TypeError, ZeroDivisionError):
             out[key] = None
-    units = data["units"]
-    out["units"] = units["units"] if units else {}
+    u = data["units"]
+    out["units"] = {k: n / u["P_atoms"] for k, n in u["units"].items()} if u and u.get("P_atoms") else {}
     return out
 
 
@@ -102,13 +111,21 @@ def collect(c: campaigns.Campaign) -> tuple[list[dict], list[dict]]:
             got = [v[key] for v in vals if v[key] is not None]
             row[key] = float(np.mean(got)) if got else None
             row[key + "_spread"] = float(np.std(got, ddof=1)) if len(got) > 1 else None
-        units: dict[str, list] = {}
-        for v in vals:
-            for u, n in v["units"].items():
-                units.setdefault(u, []).append(n)
-        row["units"] = {u: float(np.sum(n) / len(vals)) for u, n in sorted(units.items())}
+        have = [v["units"] for v in vals if v["units"]]
+        names = sorted({u for h in have for u in h}, key=unit_order)
+        row["units"] = {u: float(np.mean([h.get(u, 0.0) for h in have])) for u in names}
+        row["units_spread"] = {u: float(np.std([h.get(u, 0.0) for h in have], ddof=1)) if len(have) > 1 else None
+                               for u in names}
         rows.append(row)
     return rows, problems
+
+
+def unit_order(name: str) -> tuple:
+    """PS4, PS3O, PS2O2, PSO3, PO4 first (by falling S count), then other coordinations alphabetically."""
+    import re
+
+    n = {el: int(k or 1) for el, k in re.findall(r"([SO])(\d*)", name)}
+    return (sum(n.values()) != 4, -n.get("S", 0), name)
 
 
 def _why(st: dict | None) -> str:
@@ -118,14 +135,32 @@ def _why(st: dict | None) -> str:
                      for k, s in st["stages"].items() if s["state"] != "done")
 
 
+REF_COLUMNS = ("system", "x", "quantity", "value", "uncertainty", "unit", "method", "source", "doi", "note")
+
+
 def reference(path: Path = REFERENCE) -> list[dict]:
-    """Experimental values: one row per value (system, x, quantity, value, uncertainty, unit, ..., doi)."""
-    with open(path, newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    for r in rows:
-        r["x"] = float(r["x"])
-        r["value"] = float(r["value"])
-    return rows
+    """Experimental values with a number: one row per value (REF_COLUMNS). Rows whose value is empty (unknown)
+    are allowed and left out; every row needs x in [0, 7], a quantity, a source and a DOI."""
+    try:
+        with open(path, newline="") as fh:
+            table = csv.DictReader(fh)
+            missing = [k for k in REF_COLUMNS if k not in (table.fieldnames or [])]
+            if missing:
+                raise UserError(f"{path}: missing columns {missing} (expected {', '.join(REF_COLUMNS)})")
+            rows = list(table)
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        raise UserError(f"cannot read the reference values {path}: {e}") from None
+    out = []
+    for line, r in enumerate(rows, start=2):
+        where = f"{path}, line {line}"
+        if not (r["quantity"] or "").strip() or not (r["source"] or "").strip() or not (r["doi"] or "").strip():
+            raise UserError(f"{where}: quantity, source and doi are required")
+        r["x"] = validate.number(r["x"], f"{where}: x", 0, 7)
+        if (r["value"] or "").strip():
+            r["value"] = validate.number(r["value"], f"{where}: value")
+            r["uncertainty"] = validate.number(r["uncertainty"], f"{where}: uncertainty", 0) if r["uncertainty"] else ""
+            out.append(r)
+    return out
 
 
 def scores(rows: list[dict], ref: list[dict]) -> list[dict]:
@@ -196,6 +231,36 @@ def figures(rows: list[dict], ref: list[dict], folder: Path) -> list[tuple[str, 
     return out
 
 
+PARTIALS = ("P-S", "P-O", "P-P", "Na-S", "Na-O", "S-S")
+
+
+def partial_figure(tables: dict[str, Path], title: str, path: Path) -> Path:
+    """Partial g(r) of the P and Na pairs (PARTIALS), one panel per pair, one line per potential (rdf.csv files)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 3, figsize=(10, 5.6), dpi=100, sharex=True)
+    for ax, pair in zip(axes.flat, PARTIALS):
+        a, b = pair.split("-")
+        for pot, csv_path in tables.items():
+            t = np.genfromtxt(csv_path, delimiter=",", names=True, deletechars="")
+            col = next((k for k in (f"g_{a}-{b}", f"g_{b}-{a}") if k in t.dtype.names), None)
+            if col is not None:
+                ax.plot(t["r_A"], t[col], label=pot)
+        ax.set_title(pair, fontsize=9)
+        ax.set_xlabel("r (Å)")
+    axes[0, 0].set_ylabel("g(r)")
+    axes[1, 0].set_ylabel("g(r)")
+    axes[0, 0].legend(fontsize=7)
+    fig.suptitle(f"partial g(r), {title}")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
 def structure_figures(c: campaigns.Campaign, folder: Path) -> list[tuple[str, Path]]:
     """Per x: neutron S(Q) and total neutron G(r), one line per potential (first replica with an analysis);
     per potential and x: an OVITO picture of the glass (P coloured by n, P-P bonded P in magenta)."""
@@ -229,6 +294,10 @@ def structure_figures(c: campaigns.Campaign, folder: Path) -> list[tuple[str, Pa
             fig.savefig(path)
             plt.close(fig)
             out.append((f"neutron {name}, x = {x:g}", path))
+        path = folder / f"partials_x{x:g}.png"
+        partial_figure({pot: case.dir / "analysis" / "rdf.csv" for (pot, xx), case in sorted(first.items()) if xx == x},
+                       f"x = {x:g}", path)
+        out.append((f"partial g(r), x = {x:g}", path))
     for (pot, x), case in sorted(first.items()):
         dump = case.dir / "dump.production.lammpstrj"
         if dump.exists():
@@ -238,24 +307,34 @@ def structure_figures(c: campaigns.Campaign, folder: Path) -> list[tuple[str, Pa
 
 
 def write(c: campaigns.Campaign, folder: Path, ref_path: Path = REFERENCE) -> dict:
-    """Write report.csv, report.md, report.html (images embedded) and the PNGs into ``folder``."""
+    """Write report.csv, units.csv, report.md, report.html (images embedded) and the PNGs into ``folder``."""
+    ref = reference(ref_path)
     folder.mkdir(parents=True, exist_ok=True)
     rows, problems = collect(c)
-    ref = reference(ref_path)
     score = scores(rows, ref)
     figs = figures(rows, ref, folder) + structure_figures(c, folder)
-    cols = ["potential", "x", "replicas"] + [k for key, *_ in QUANTITIES for k in (key, key + "_spread")]
-    tmp = folder / "report.csv.tmp"
+    flat = [{**r, **r["units"], **{k + "_spread": v for k, v in r["units_spread"].items()}} for r in rows]
+    names = sorted({u for r in rows for u in r["units"]}, key=unit_order)
+    for name, keys in (("report.csv", [q[0] for q in QUANTITIES]), ("units.csv", names)):
+        _write_csv(folder / name, ["potential", "x", "replicas"] + [k for key in keys for k in (key, key + "_spread")],
+                   flat)
+    tables = [("Per potential and x", *_table(rows)),
+              ("PS(4-m)Om units (fraction of P)", *_units_table(rows, names))]
+    text = _document(c, tables, problems, score, ref)
+    (folder / "report.md").write_text(_markdown(text, figs))
+    (folder / "report.html").write_text(_html(text, figs))
+    return {"folder": str(folder), "rows": len(rows), "problems": problems, "figures": [str(p) for _, p in figs],
+            "scores": score}
+
+
+def _write_csv(path: Path, cols: list[str], rows: list[dict]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "w", newline="") as fh:
         w = csv.DictWriter(fh, cols, extrasaction="ignore")
         w.writeheader()
         for r in rows:
             w.writerow({k: ("" if r.get(k) is None else r[k]) for k in cols})
-    tmp.replace(folder / "report.csv")
-    (folder / "report.md").write_text(_markdown(c, rows, problems, score, ref, figs))
-    (folder / "report.html").write_text(_html(c, rows, problems, score, ref, figs))
-    return {"folder": str(folder), "rows": len(rows), "problems": problems, "figures": [str(p) for _, p in figs],
-            "scores": score}
+    tmp.replace(path)
 
 
 def _fmt(v, spread=None) -> str:
@@ -272,52 +351,57 @@ def _table(rows: list[dict]) -> tuple[list[str], list[list[str]]]:
     return head, body
 
 
-def _markdown(c, rows, problems, score, ref, figs) -> str:
-    head, body = _table(rows)
-    lines = [f"# Campaign {c.name}: potentials compared", "", f"{len(c.cases)} cases in {c.root}.", ""]
-    lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(b) + " |" for b in body]
-    lines += ["", "## Scores", ""]
-    for s in score:
-        lines.append(f"- **{s['potential']}**: mean relative deviation from experiment "
-                     f"{_fmt(s['mean_rel_deviation'])} over {s['compared_values']} value(s); artefacts "
-                     f"{_fmt(s['artefacts_per_100P'])} per 100 P; P1 -> P0 + P2 with x: {s['P1_disproportionates']}"
-                     + (" (closest to experiment)" if s["closest"] else ""))
-    lines += ["", "## Missing or failed cases", ""]
-    lines += [f"- {p['case']}: {p['why']}" for p in problems] or ["- none"]
-    lines += ["", "## Experimental reference values", ""]
-    lines += [f"- x = {e['x']:g}: {e['quantity']} = {e['value']:g} {e['unit']} ({e['source']}, doi:{e['doi']})"
-              for e in ref] or ["- none"]
-    lines += ["", "## Figures", ""] + [f"![{label}]({p.name})" for label, p in figs]
-    return "\n".join(lines) + "\n"
+def _units_table(rows: list[dict], names: list[str]) -> tuple[list[str], list[list[str]]]:
+    body = [[r["potential"], f"{r['x']:g}", str(r["replicas"])]
+            + [_fmt(r["units"].get(u, 0.0) if r["units"] else None, r["units_spread"].get(u)) for u in names]
+            for r in rows]
+    return ["potential", "x", "n"] + names, body
 
 
-def _html(c, rows, problems, score, ref, figs) -> str:
+def _document(c, tables, problems, score, ref) -> dict:
+    """The report's text, shared by Markdown and HTML: title, intro, tables, and titled lists of lines."""
+    lines = {"Scores": [f"{s['potential']}: mean relative deviation from experiment {_fmt(s['mean_rel_deviation'])} "
+                        f"over {s['compared_values']} value(s); artefacts {_fmt(s['artefacts_per_100P'])} per 100 P; "
+                        f"P1 -> P0 + P2 with x: {s['P1_disproportionates']}"
+                        + (" (closest to experiment)" if s["closest"] else "") for s in score],
+             "Missing or failed cases": [f"{p['case']}: {p['why']}" for p in problems] or ["none"],
+             "Experimental reference values": [f"x = {e['x']:g}: {e['quantity']} = {e['value']:g} {e['unit']} "
+                                               f"({e['source']}, doi:{e['doi']})" for e in ref] or ["none"]}
+    return {"title": f"Campaign {c.name}: potentials compared",
+            "intro": f"{len(c.cases)} cases in {c.root}; replicas averaged (± standard deviation). D and sigma "
+                     "are from the production stage at its temperature (MSD fit, Haven ratio 1).",
+            "tables": tables, "lists": lines, "bad": "Missing or failed cases"}
+
+
+def _markdown(doc: dict, figs) -> str:
+    out = [f"# {doc['title']}", "", doc["intro"], ""]
+    for title, head, body in doc["tables"]:
+        out += [f"## {title}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        out += ["| " + " | ".join(b) + " |" for b in body] + [""]
+    for title, items in doc["lists"].items():
+        out += [f"## {title}", ""] + [f"- {t}" for t in items] + [""]
+    out += ["## Figures", ""] + [f"![{label}]({p.name})" for label, p in figs]
+    return "\n".join(out) + "\n"
+
+
+def _html(doc: dict, figs) -> str:
     esc = html.escape
-    head, body = _table(rows)
     parts = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-             f"<title>lammpskit report: {esc(c.name)}</title>",
+             f"<title>lammpskit report: {esc(doc['title'])}</title>",
              "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;font-size:13px}"
              "td,th{border:1px solid #bbb;padding:3px 6px;text-align:right}th{background:#eee}"
              "img{max-width:480px;margin:6px;border:1px solid #ddd}.bad{color:#a00}</style></head><body>",
-             f"<h1>Campaign {esc(c.name)}: potentials compared</h1>",
-             f"<p>{len(c.cases)} cases in {esc(str(c.root))}; replicas averaged (± standard deviation).</p>",
-             "<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in head) + "</tr>"]
-    parts += ["<tr>" + "".join(f"<td>{esc(v)}</td>" for v in b) + "</tr>" for b in body]
-    parts += ["</table><h2>Scores</h2><ul>"]
-    for s in score:
-        parts.append(f"<li><b>{esc(s['potential'])}</b>: mean relative deviation from experiment "
-                     f"{esc(_fmt(s['mean_rel_deviation']))} ({s['compared_values']} values); artefacts "
-                     f"{esc(_fmt(s['artefacts_per_100P']))} per 100 P; P1 disproportionates: "
-                     f"{esc(str(s['P1_disproportionates']))}{' — closest to experiment' if s['closest'] else ''}</li>")
-    parts += ["</ul><h2>Missing or failed cases</h2><ul>"]
-    parts += [f"<li class='bad'>{esc(p['case'])}: {esc(p['why'])}</li>" for p in problems] or ["<li>none</li>"]
-    parts += ["</ul><h2>Experimental reference values</h2><ul>"]
-    parts += [f"<li>x = {e['x']:g}: {esc(e['quantity'])} = {e['value']:g} {esc(e['unit'])} "
-              f"({esc(e['source'])}, doi:{esc(e['doi'])})</li>" for e in ref] or ["<li>none</li>"]
-    parts += ["</ul><h2>Figures</h2><div>"]
+             f"<h1>{esc(doc['title'])}</h1>", f"<p>{esc(doc['intro'])}</p>"]
+    for title, head, body in doc["tables"]:
+        parts += [f"<h2>{esc(title)}</h2><table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in head) + "</tr>"]
+        parts += ["<tr>" + "".join(f"<td>{esc(v)}</td>" for v in b) + "</tr>" for b in body] + ["</table>"]
+    for title, items in doc["lists"].items():
+        cls = " class='bad'" if title == doc["bad"] and items != ["none"] else ""
+        parts += [f"<h2>{esc(title)}</h2><ul>"] + [f"<li{cls}>{esc(t)}</li>" for t in items] + ["</ul>"]
+    parts += ["<h2>Figures</h2><div>"]
     for label, p in figs:
         data = base64.b64encode(p.read_bytes()).decode()
-        parts.append(f"<img alt='{esc(label)}' src='data:image/png;base64,{data}'>")
+        parts.append(f"<figure style='display:inline-block'><img alt='{esc(label)}' src='data:image/png;base64,{data}'>"
+                     f"<figcaption>{esc(label)}</figcaption></figure>")
     parts += ["</div></body></html>"]
     return "\n".join(parts) + "\n"

@@ -1,7 +1,9 @@
 """Everything the report needs from one finished quench run, in ``<run>/analysis/``.
 
 Structural units over all production frames (units.json), partial and total g(r)
-(rdf.csv), neutron and X-ray S(Q) (sq.csv) and the anneal density. ``analysis/result.json``
+(rdf.csv), neutron and X-ray S(Q) (sq.csv), MSD per element over the production
+stage (msd.csv) with D and the Nernst-Einstein conductivity at T_final, and the
+anneal density. ``analysis/result.json``
 is written last and atomically: its presence means the analysis is complete.
 """
 
@@ -44,6 +46,7 @@ def analyse(run_dir: Path, rmax: float = 6.0, qmax: float = 20.0, progress=None)
     rdf = scattering.partial_rdf(pipeline, frames, rmax, 300)
     plots.write_csv(folder / "rdf.csv", scattering.rdf_table(rdf))
     plots.write_csv(folder / "sq.csv", scattering.sq_table(rdf, np.linspace(0.3, qmax, 300)))
+    diffusion = transport_of(Path(run_dir), man, folder)
     quench = json.loads((Path(run_dir) / manifest.RESULT).read_text())
     out = {
         "run_dir": str(run_dir),
@@ -51,8 +54,27 @@ def analyse(run_dir: Path, rmax: float = 6.0, qmax: float = 20.0, progress=None)
         "composition": man["composition"]["label"],
         "frames": len(frames),
         "density_g_cm3": quench.get("density_g_cm3") or thermo.anneal_density(run_dir, man),
-        "units": "units.json", "rdf": "rdf.csv", "sq": "sq.csv",
+        "units": "units.json", "rdf": "rdf.csv", "sq": "sq.csv", "transport": diffusion,
         "cutoffs_proposed": scattering.propose_cutoffs(rdf),
     }
     manifest.write_json(folder / manifest.RESULT, out)
     return out
+
+
+def transport_of(run_dir: Path, man: dict, folder: Path) -> dict:
+    """MSD of the production stage (``folder/msd.csv``); D (cm^2/s) and sigma (S/cm) at T_final.
+
+    ``{"error": why}`` when the unwrapped dump is missing or too short for the fit.
+    """
+    from analysis import plots, transport
+
+    dump = run_dir / "dump.unwrapped.lammpstrj"
+    if not dump.exists():
+        return {"error": f"no {dump.name}"}
+    p = man["params"]
+    try:
+        res = transport.from_dump(dump, p["dt"] / 1000.0, p["T_final"])
+    except UserError as e:
+        return {"error": str(e)}
+    plots.write_csv(folder / "msd.csv", {"t_ps": res["time_ps"], **{f"msd_{k}_A2": v for k, v in res["msd_A2"].items()}})
+    return {**transport.summary(res), "msd": "msd.csv"}

@@ -187,6 +187,8 @@ def stage_command(stage: str, site: Site, native: bool, elastic: dict) -> str:
         opts = f"--method {elastic['method']} --strain {elastic['strain']:g}"
         if elastic["method"] == "dynamic":
             opts += f" --steps {elastic['steps']} --equil {elastic['equil']}"
+        else:
+            opts += f" --ftol {elastic['ftol']:g} --maxiter {elastic['maxiter']}"
         return f'{kit} elastic "$CASE" {opts} --json > /dev/null'
     if stage == "analysis":
         return f'{kit} analyze run "$CASE" --json > /dev/null'

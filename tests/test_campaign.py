@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -12,9 +13,10 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from .conftest import cli
+from .conftest import assert_user_error, cli
 from .slurm_cluster import Cluster, available
 
 FAST = ["t_melt=0.2", "quench_rate=12000", "t_anneal=0.1", "t_production=0.2", "restart_every=10",
@@ -40,12 +42,25 @@ def lj_env(tmp_path_factory):
     return {"LAMMPSKIT_POTENTIALS": str(reg)}
 
 
+@pytest.fixture(scope="module")
+def mixed_env(tmp_path_factory, user_pots):
+    """A registry with one classical potential (lj-a) and the random-weight MACE model (tiny-mace, bridge)."""
+    from lammpskit import testing
+
+    from .conftest import ELEMENTS
+
+    reg = tmp_path_factory.mktemp("mixed")
+    (reg / "lj-a.toml").write_text(LJ.format(name="lj-a", eps=0.01))
+    testing.mace_potential_toml(reg, "tiny-mace", user_pots / "tiny.model", ELEMENTS)
+    return {"LAMMPSKIT_POTENTIALS": str(reg)}
+
+
 def write_campaign(folder: Path, name: str, xs=(0, 1.5), pots=("lj-a", "lj-b"), seeds=(1, 2),
-                   slurm: str = 'time = "00:10:00"', extra: str = "") -> Path:
+                   slurm: str = 'time = "00:10:00"', extra: str = "", elastic: str = "") -> Path:
     path = folder / f"{name}.toml"
     path.write_text(f'name = "{name}"\nx = {list(xs)}\npotentials = {json.dumps(list(pots))}\n'
                     f'seeds = {list(seeds)}\nprofile = "smoke"\nfu = 4\nset = {json.dumps(FAST)}\n{extra}\n'
-                    f'[elastic]\nmethod = "static"\nstrain = 0.005\n[slurm]\n{slurm}\n')
+                    f'[elastic]\nmethod = "static"\nstrain = 0.005\n{elastic}\n[slurm]\n{slurm}\n')
     return path
 
 
@@ -245,30 +260,41 @@ def test_time_limit_then_resume_continues_from_restart(cluster, lj_env, tmp_path
     assert man["resumed_from"] and man["resumed_from"] > 0
 
 
-def test_report_of_a_small_campaign_in_headless_chromium(cluster, lj_env, tmp_path):
-    """Report of a 2 x 2 campaign with one failed case: tables, figures, the failure named; the HTML opens
-    in headless Chromium without console errors and every figure decodes."""
-    camp = write_campaign(tmp_path, "rep", seeds=(1,))
-    assert cli("campaign", "plan", camp, env=lj_env).returncode == 0
-    bad = tmp_path / "rep" / "lj-b" / "x1.5" / "s1" / "data.lmp"
+def test_report_of_a_small_campaign_in_headless_chromium(cluster, mixed_env, tmp_path):
+    """Report of a 2 potentials x 2 x campaign (the random-weight MACE model through the bridge and a classical
+    potential natively) with one failed case: tables, figures, the failure named; the HTML opens in headless
+    Chromium without console errors and every figure decodes."""
+    camp = write_campaign(tmp_path, "rep", pots=("lj-a", "tiny-mace"), seeds=(1,), elastic="maxiter = 60\nftol = 1e-4")
+    assert cli("campaign", "plan", camp, env=mixed_env).returncode == 0
+    bad = tmp_path / "rep" / "lj-a" / "x1.5" / "s1" / "data.lmp"
     bad.write_text("broken\n")
-    assert cli("campaign", "submit", camp, env=lj_env).returncode == 0
-    wait_idle(camp, lj_env)
-    r = cli("report", camp, "--json", env=lj_env)
+    assert cli("campaign", "submit", camp, env=mixed_env).returncode == 0
+    rows = wait_idle(camp, mixed_env, timeout=600)
+    assert [r["state"] for r in rows].count("done") == 3, rows
+    r = cli("report", camp, "--json", env=mixed_env)
     assert r.returncode == 0, r.stderr
     info = json.loads(r.stdout)
-    assert info["rows"] == 3 and [p["case"] for p in info["problems"]] == ["lj-b x=1.5 s1"]
+    assert info["rows"] == 3 and [p["case"] for p in info["problems"]] == ["lj-a x=1.5 s1"]
     assert "quench failed" in info["problems"][0]["why"]
     folder = tmp_path / "rep" / "report"
     md = (folder / "report.md").read_text()
-    assert "lj-b x=1.5 s1: quench failed" in md and "| lj-a | 1.5 | 1 |" in md
-    rows = (folder / "report.csv").read_text().splitlines()
-    assert rows[0].startswith("potential,x,replicas,density,density_spread,B,") and len(rows) == 4
+    assert "lj-a x=1.5 s1: quench failed" in md and "| tiny-mace | 1.5 | 1 |" in md
+    assert "## PS(4-m)Om units (fraction of P)" in md
+    table = list(csv.DictReader((folder / "report.csv").open()))
+    assert [(t["potential"], t["x"]) for t in table] == [("lj-a", "0.0"), ("tiny-mace", "0.0"), ("tiny-mace", "1.5")]
+    for t in table:  # every stage left its numbers: density, moduli, units, artefacts, Na transport
+        for key in ("density", "B", "G", "E", "nu", "P0", "NBS", "edge_sharing", "pp_bonds", "D_Na", "sigma_Na"):
+            assert t[key] != "" and np.isfinite(float(t[key])), (t["potential"], key)
+        assert 0.5 < float(t["density"]) < 6 and float(t["D_Na"]) > 0
+    units = list(csv.DictReader((folder / "units.csv").open()))
+    for u in units:  # unit fractions of each case add up to 1 (every P is in exactly one unit)
+        total = sum(float(v) for k, v in u.items() if k not in ("potential", "x", "replicas")
+                    and not k.endswith("_spread") and v)
+        assert abs(total - 1) < 1e-9, u
     assert len(info["figures"]) >= 5 and all(Path(f).stat().st_size > 5000 for f in info["figures"])
     names = {Path(f).name for f in info["figures"]}
-    assert {"density.png", "B.png", "P1.png", "S_x0.png", "G_x1.5.png", "glass_lj-a_x0.png"} <= names
-    for s in info["scores"]:
-        assert s["artefacts_per_100P"] is not None or s["potential"]
+    assert {"density.png", "B.png", "P1.png", "D_Na.png", "S_x0.png", "G_x1.5.png", "partials_x0.png",
+            "partials_x1.5.png", "glass_tiny-mace_x1.5.png", "glass_lj-a_x0.png"} <= names
     # open it in headless Chromium: console errors are logged to stderr; a probe script counts decoded images
     probe = folder / "probe.html"
     probe.write_text((folder / "report.html").read_text().replace(
@@ -283,3 +309,22 @@ def test_report_of_a_small_campaign_in_headless_chromium(cluster, lj_env, tmp_pa
     assert f'data-ok="{n}/{n}"' in out.stdout, out.stdout[-500:]
     console_errors = [ln for ln in out.stderr.splitlines() if "CONSOLE" in ln and ("rror" in ln or "Uncaught" in ln)]
     assert not console_errors, console_errors
+
+
+@pytest.mark.parametrize("text, message", [
+    ("system,x,quantity,value\nNa4P2S7-xOx,0,density,2.1\n", "missing columns ['uncertainty'"),
+    ("{head}\nNa4P2S7-xOx,zero,density,2.1,,g/cm3,,a paper,10.1/x,\n", "line 2: x must be a number"),
+    ("{head}\nNa4P2S7-xOx,9,density,2.1,,g/cm3,,a paper,10.1/x,\n", "line 2: x must be <= 7"),
+    ("{head}\nNa4P2S7-xOx,1,density,2.1,-0.1,g/cm3,,a paper,10.1/x,\n", "line 2: uncertainty must be >= 0"),
+    ("{head}\nNa4P2S7-xOx,1,density,2.1,,g/cm3,,,,\n", "line 2: quantity, source and doi are required"),
+])
+def test_bad_reference_file_refused(lj_env, tmp_path, text, message):
+    """A reference CSV with a missing column, a bad number or no source: one error line, no report folder."""
+    from lammpskit.report import REF_COLUMNS
+
+    camp = write_campaign(tmp_path, "ref", seeds=(1,))
+    ref = tmp_path / "ref.csv"
+    ref.write_text(text.format(head=",".join(REF_COLUMNS)))
+    r = cli("report", camp, "--reference", ref, env=lj_env)
+    assert_user_error(r, message)
+    assert not (tmp_path / "ref" / "report").exists()
