@@ -1,8 +1,8 @@
 """A picture of a glass (OVITO, Tachyon software renderer: no GPU or display needed).
 
 P atoms are coloured by their number of bridging anions n (P0 blue, P1 green, P2 orange,
-P3+ red), S yellow, O red-brown, Na small and grey; P atoms in P-P bonds (an artefact) are
-magenta and drawn larger.
+P3+ red), S yellow, O red-brown, Na small and grey. The artefacts are drawn larger: P atoms
+in P-P bonds magenta, P atoms of edge-sharing pairs cyan.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from . import cutoffs as _cutoffs
-from .units import NA, O, P, S, _ends, bridging_per_atom, frame_bonds, kinds_of
+from .units import NA, O, P, S, _ends, bridging_per_atom, edge_sharing, frame_bonds, kinds_of
 
 PN_COLOURS = [(0.15, 0.35, 0.9), (0.1, 0.7, 0.2), (1.0, 0.55, 0.0), (0.8, 0.0, 0.0)]
 COLOURS = {NA: (0.75, 0.75, 0.75), S: (0.95, 0.85, 0.1), O: (0.7, 0.15, 0.1)}
@@ -47,8 +47,11 @@ def render(path: Path, png: Path, size: tuple[int, int] = (480, 480)) -> Path:
     radii = np.array([RADII.get(k, 0.5) for k in kind], float)
     is_p = kind == P
     colours[is_p] = np.array(PN_COLOURS)[np.clip(n[is_p], 0, 3)]
+    edge = np.zeros(len(kind), bool)
+    edge[edge_sharing(kind, bonds).ravel()] = True
+    colours[edge] = (0.0, 0.85, 0.9)
     colours[pp] = (0.9, 0.0, 0.9)
-    radii[pp] = 0.85
+    radii[pp | edge] = 0.85
     data.particles_.create_property("Color", data=colours)
     data.particles_.create_property("Radius", data=radii)
     if data.particles.bonds is not None:

@@ -50,6 +50,35 @@ def _bridging_counts(n: int, p_of: np.ndarray, x_of: np.ndarray) -> np.ndarray:
     return np.bincount(p_of, weights=bridging[x_of], minlength=n).astype(int)
 
 
+def edge_sharing(kind: np.ndarray, bonds: np.ndarray) -> np.ndarray:
+    """(k, 2) atom indices of the P pairs that share two or more anions (edge-sharing tetrahedra)."""
+    p_of, x_of = p_anion_bonds(kind, bonds)
+    return _edge_pairs(len(kind), p_of, x_of, np.bincount(x_of, minlength=len(kind)) >= 2)
+
+
+def _edge_pairs(n: int, p_of: np.ndarray, x_of: np.ndarray, bridging: np.ndarray) -> np.ndarray:
+    shared = bridging[x_of]
+    order = np.argsort(x_of[shared], kind="stable")
+    xs, ps = x_of[shared][order], p_of[shared][order]
+    pairs = []
+    if len(xs):
+        starts = np.flatnonzero(np.r_[True, xs[1:] != xs[:-1]])
+        ends = np.r_[starts[1:], len(xs)]
+        two = ends - starts == 2
+        lo = np.minimum(ps[starts[two]], ps[starts[two] + 1])
+        hi = np.maximum(ps[starts[two]], ps[starts[two] + 1])
+        pairs.append(lo * n + hi)
+        for s0, e0 in zip(starts[~two], ends[~two]):  # anions bridging 3+ P (rare)
+            group = np.unique(ps[s0:e0])
+            ii, jj = np.triu_indices(len(group), 1)
+            pairs.append(group[ii] * n + group[jj])
+    if not pairs:
+        return np.zeros((0, 2), int)
+    codes, counts = np.unique(np.concatenate(pairs), return_counts=True)
+    codes = codes[counts >= 2]
+    return np.stack([codes // n, codes % n], axis=1)
+
+
 def frame_counts(kind: np.ndarray, bonds: np.ndarray) -> dict:
     """Counts for one frame. ``kind``: per-atom code (KINDS, 0 = other); ``bonds``: (nb, 2) atom indices."""
     n = len(kind)
@@ -83,27 +112,7 @@ def frame_counts(kind: np.ndarray, bonds: np.ndarray) -> dict:
                              "free": int((m & (n_p == 0)).sum()), "bridging_3plus": int((m & (n_p >= 3)).sum())}
     out["bridges"] = {"P-S-P": out["anions"]["S"]["bridging"], "P-O-P": out["anions"]["O"]["bridging"]}
 
-    # edge sharing: P pairs that share >= 2 anions
-    shared = bridging[x_of]
-    order = np.argsort(x_of[shared], kind="stable")
-    xs, ps = x_of[shared][order], p_of[shared][order]
-    pairs = []
-    if len(xs):
-        starts = np.flatnonzero(np.r_[True, xs[1:] != xs[:-1]])
-        ends = np.r_[starts[1:], len(xs)]
-        two = ends - starts == 2
-        lo = np.minimum(ps[starts[two]], ps[starts[two] + 1])
-        hi = np.maximum(ps[starts[two]], ps[starts[two] + 1])
-        pairs.append(lo * n + hi)
-        for s0, e0 in zip(starts[~two], ends[~two]):  # anions bridging 3+ P (rare)
-            group = np.unique(ps[s0:e0])
-            ii, jj = np.triu_indices(len(group), 1)
-            pairs.append(group[ii] * n + group[jj])
-    if pairs:
-        _, counts = np.unique(np.concatenate(pairs), return_counts=True)
-        out["edge_sharing_pairs"] = int((counts >= 2).sum())
-    else:
-        out["edge_sharing_pairs"] = 0
+    out["edge_sharing_pairs"] = len(_edge_pairs(n, p_of, x_of, bridging))
 
     pp = (ka == P) & (kb == P)
     out["pp_bonds"] = int(pp.sum())

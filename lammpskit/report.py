@@ -263,7 +263,7 @@ def partial_figure(tables: dict[str, Path], title: str, path: Path) -> Path:
 
 def structure_figures(c: campaigns.Campaign, folder: Path) -> list[tuple[str, Path]]:
     """Per x: neutron S(Q) and total neutron G(r), one line per potential (first replica with an analysis);
-    per potential and x: an OVITO picture of the glass (P coloured by n, P-P bonded P in magenta)."""
+    per potential and x: an OVITO picture of the glass (P coloured by n, artefacts highlighted)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -301,7 +301,7 @@ def structure_figures(c: campaigns.Campaign, folder: Path) -> list[tuple[str, Pa
     for (pot, x), case in sorted(first.items()):
         dump = case.dir / "dump.production.lammpstrj"
         if dump.exists():
-            out.append((f"{pot}, x = {x:g} (P0 blue, P1 green, P2 orange, P3 red; P-P magenta)",
+            out.append((f"{pot}, x = {x:g} (P0 blue, P1 green, P2 orange, P3 red; P-P magenta, edge-sharing cyan)",
                         snapshot.render(dump, folder / f"glass_{pot}_x{x:g}.png")))
     return out
 

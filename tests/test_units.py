@@ -145,3 +145,15 @@ def test_cutoff_option_changes_bonds(tmp_path):
     assert r.returncode == 2 and "error: --cutoff P-S must be a number" in r.stderr
     r = cli("analyze", "units", data, "--frames", "x")
     assert r.returncode == 2 and r.stderr.startswith("error: --frames")
+
+
+@pytest.mark.parametrize("name, pairs", [("edge", [[0, 1]]), ("P2S7", []), ("PS4", [])])
+def test_edge_sharing_pairs_named(name, pairs):
+    """The P pairs the OVITO picture highlights: the two P of an edge-sharing P2S6, none for corner sharing."""
+    from analysis.units import P, S, edge_sharing
+
+    atoms = known_units.EXPECTED[name][0]()
+    kind = np.array([P if el == "P" else S for el, _ in atoms])
+    pos = np.array([x for _, x in atoms])
+    i, j = np.nonzero(np.triu(np.linalg.norm(pos[:, None] - pos[None], axis=-1) < 2.5, 1))
+    assert edge_sharing(kind, np.stack([i, j], 1)).tolist() == pairs
