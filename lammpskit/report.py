@@ -164,27 +164,48 @@ def reference(path: Path = REFERENCE) -> list[dict]:
 
 
 def scores(rows: list[dict], ref: list[dict]) -> list[dict]:
-    """Per potential: mean relative deviation from experiment (where there is a value), artefacts per 100 P,
-    and whether P1 disproportionates (P1 falls while P0 and P2 rise with x)."""
+    """Per potential: relative deviation |sim - exp| / |exp| per quantity (mean over the x with a value) and
+    their mean over quantities, artefacts per 100 P, and whether P1 disproportionates (P1 falls while P0 and
+    P2 rise with x). ``closest``: the smallest mean deviation among potentials compared at all."""
     out = []
     for pot in sorted({r["potential"] for r in rows}):
         mine = sorted((r for r in rows if r["potential"] == pot), key=lambda r: r["x"])
-        devs = []
+        devs: dict[str, list[float]] = {}
         for e in ref:
             match = next((r for r in mine if abs(r["x"] - e["x"]) < 1e-6 and r.get(e["quantity"]) is not None), None)
             if match and e["value"]:
-                devs.append(abs(match[e["quantity"]] - e["value"]) / abs(e["value"]))
+                devs.setdefault(e["quantity"], []).append(abs(match[e["quantity"]] - e["value"]) / abs(e["value"]))
+        per_q = {q: float(np.mean(d)) for q, d in devs.items()}
         art = [r[k] for r in mine for k in ARTEFACTS if r.get(k) is not None]
         slope = {k: _slope(mine, k) for k in ("P0", "P1", "P2")}
         dispro = None if None in slope.values() else bool(slope["P1"] < 0 < slope["P0"] and slope["P2"] > 0)
-        out.append({"potential": pot, "compared_values": len(devs),
-                    "mean_rel_deviation": float(np.mean(devs)) if devs else None,
+        out.append({"potential": pot, "compared_values": sum(map(len, devs.values())),
+                    "rel_deviation": per_q, "mean_rel_deviation": float(np.mean(list(per_q.values()))) if per_q else None,
                     "artefacts_per_100P": float(np.mean(art)) if art else None,
                     "P1_disproportionates": dispro, "slopes_per_x": slope})
     ranked = [s for s in out if s["mean_rel_deviation"] is not None]
     for s in out:
         s["closest"] = bool(ranked) and s is min(ranked, key=lambda t: t["mean_rel_deviation"])
     return out
+
+
+DISPRO = {True: "yes", False: "no", None: "needs two or more x"}
+
+
+def summary(score: list[dict]) -> list[str]:
+    """Plain sentences: the potential closest to experiment overall and the one with the fewest artefacts."""
+    lines = []
+    best = next((s for s in score if s["closest"]), None)
+    lines.append(f"closest to experiment overall: {best['potential']} (mean relative deviation "
+                 f"{best['mean_rel_deviation']:.1%} over {len(best['rel_deviation'])} quantities, "
+                 f"{best['compared_values']} values)" if best else
+                 "no potential could be compared with experiment: the reference has no value at these x")
+    clean = [s for s in score if s["artefacts_per_100P"] is not None]
+    if clean:
+        low = min(clean, key=lambda s: s["artefacts_per_100P"])
+        lines.append(f"fewest artefacts: {low['potential']} ({low['artefacts_per_100P']:.3g} edge-sharing pairs "
+                     "and P-P bonds per 100 P, averaged over x)")
+    return lines
 
 
 def _slope(rows: list[dict], key: str) -> float | None:
@@ -360,9 +381,12 @@ def _units_table(rows: list[dict], names: list[str]) -> tuple[list[str], list[li
 
 def _document(c, tables, problems, score, ref) -> dict:
     """The report's text, shared by Markdown and HTML: title, intro, tables, and titled lists of lines."""
-    lines = {"Scores": [f"{s['potential']}: mean relative deviation from experiment {_fmt(s['mean_rel_deviation'])} "
-                        f"over {s['compared_values']} value(s); artefacts {_fmt(s['artefacts_per_100P'])} per 100 P; "
-                        f"P1 -> P0 + P2 with x: {s['P1_disproportionates']}"
+    lines = {"Summary": summary(score),
+             "Scores": [f"{s['potential']}: mean relative deviation from experiment {_fmt(s['mean_rel_deviation'])} "
+                        f"over {s['compared_values']} value(s)"
+                        + "".join(f"; {q} {d:.1%}" for q, d in s["rel_deviation"].items())
+                        + f"; artefacts {_fmt(s['artefacts_per_100P'])} per 100 P; "
+                        f"P1 -> P0 + P2 with x: {DISPRO[s['P1_disproportionates']]}"
                         + (" (closest to experiment)" if s["closest"] else "") for s in score],
              "Missing or failed cases": [f"{p['case']}: {p['why']}" for p in problems] or ["none"],
              "Experimental reference values": [f"x = {e['x']:g}: {e['quantity']} = {e['value']:g} {e['unit']} "

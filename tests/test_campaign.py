@@ -271,7 +271,12 @@ def test_report_of_a_small_campaign_in_headless_chromium(cluster, mixed_env, tmp
     assert cli("campaign", "submit", camp, env=mixed_env).returncode == 0
     rows = wait_idle(camp, mixed_env, timeout=600)
     assert [r["state"] for r in rows].count("done") == 3, rows
-    r = cli("report", camp, "--json", env=mixed_env)
+    ref = tmp_path / "ref.csv"  # a made-up value to check the scoring (the shipped file has none at these x)
+    ref.write_text("system,x,quantity,value,uncertainty,unit,method,source,doi,note\n"
+                   "Na4P2S7-xOx,0,density,2.0,0.05,g/cm3,test,not a measurement,10.0/test,\n"
+                   "Na4P2S7-xOx,0,B,20,,GPa,test,not a measurement,10.0/test,\n"
+                   "Na4P2S7-xOx,2.5,Tg,,,K,test,not a measurement,10.0/test,unknown: skipped\n")
+    r = cli("report", camp, "--reference", ref, "--json", env=mixed_env)
     assert r.returncode == 0, r.stderr
     info = json.loads(r.stdout)
     assert info["rows"] == 3 and [p["case"] for p in info["problems"]] == ["lj-a x=1.5 s1"]
@@ -286,6 +291,16 @@ def test_report_of_a_small_campaign_in_headless_chromium(cluster, mixed_env, tmp
         for key in ("density", "B", "G", "E", "nu", "P0", "NBS", "edge_sharing", "pp_bonds", "D_Na", "sigma_Na"):
             assert t[key] != "" and np.isfinite(float(t[key])), (t["potential"], key)
         assert 0.5 < float(t["density"]) < 6 and float(t["D_Na"]) > 0
+    by_pot = {t["potential"]: t for t in table if t["x"] == "0.0"}
+    for sc in info["scores"]:  # deviation per quantity from the reference, mean over quantities, the closest named
+        t = by_pot[sc["potential"]]
+        want = {"density": abs(float(t["density"]) - 2.0) / 2.0, "B": abs(float(t["B"]) - 20) / 20}
+        assert sc["compared_values"] == 2 and sc["rel_deviation"] == pytest.approx(want, rel=1e-9)
+        assert sc["mean_rel_deviation"] == pytest.approx(np.mean(list(want.values())))
+    best = min(info["scores"], key=lambda sc: sc["mean_rel_deviation"])
+    assert [sc["closest"] for sc in info["scores"]] == [sc is best for sc in info["scores"]]
+    assert f"closest to experiment overall: {best['potential']}" in md
+    assert [sc["P1_disproportionates"] is None for sc in info["scores"]] == [True, False]  # lj-a has one x
     units = list(csv.DictReader((folder / "units.csv").open()))
     for u in units:  # unit fractions of each case add up to 1 (every P is in exactly one unit)
         total = sum(float(v) for k, v in u.items() if k not in ("potential", "x", "replicas")
