@@ -381,8 +381,7 @@ def _units_table(rows: list[dict], names: list[str]) -> tuple[list[str], list[li
 
 def _document(c, tables, problems, score, ref) -> dict:
     """The report's text, shared by Markdown and HTML: title, intro, tables, and titled lists of lines."""
-    lines = {"Summary": summary(score),
-             "Scores": [f"{s['potential']}: mean relative deviation from experiment {_fmt(s['mean_rel_deviation'])} "
+    lines = {"Scores": [f"{s['potential']}: mean relative deviation from experiment {_fmt(s['mean_rel_deviation'])} "
                         f"over {s['compared_values']} value(s)"
                         + "".join(f"; {q} {d:.1%}" for q, d in s["rel_deviation"].items())
                         + f"; artefacts {_fmt(s['artefacts_per_100P'])} per 100 P; "
@@ -392,13 +391,13 @@ def _document(c, tables, problems, score, ref) -> dict:
              "Experimental reference values": [f"x = {e['x']:g}: {e['quantity']} = {e['value']:g} {e['unit']} "
                                                f"({e['source']}, doi:{e['doi']})" for e in ref] or ["none"]}
     return {"title": f"Campaign {c.name}: potentials compared",
-            "intro": f"{len(c.cases)} cases in {c.root}; replicas averaged (± standard deviation). D and sigma "
+            "intro": f"{len(c.cases)} case(s) in {c.root}; replicas averaged (± standard deviation). D and sigma "
                      "are from the production stage at its temperature (MSD fit, Haven ratio 1).",
-            "tables": tables, "lists": lines, "bad": "Missing or failed cases"}
+            "summary": summary(score), "tables": tables, "lists": lines, "bad": "Missing or failed cases"}
 
 
 def _markdown(doc: dict, figs) -> str:
-    out = [f"# {doc['title']}", "", doc["intro"], ""]
+    out = [f"# {doc['title']}", "", doc["intro"], ""] + [f"**{t}**  " for t in doc["summary"]] + [""]
     for title, head, body in doc["tables"]:
         out += [f"## {title}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         out += ["| " + " | ".join(b) + " |" for b in body] + [""]
@@ -416,6 +415,7 @@ def _html(doc: dict, figs) -> str:
              "td,th{border:1px solid #bbb;padding:3px 6px;text-align:right}th{background:#eee}"
              "img{max-width:480px;margin:6px;border:1px solid #ddd}.bad{color:#a00}</style></head><body>",
              f"<h1>{esc(doc['title'])}</h1>", f"<p>{esc(doc['intro'])}</p>"]
+    parts += [f"<p><b>{esc(t)}</b></p>" for t in doc["summary"]]
     for title, head, body in doc["tables"]:
         parts += [f"<h2>{esc(title)}</h2><table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in head) + "</tr>"]
         parts += ["<tr>" + "".join(f"<td>{esc(v)}</td>" for v in b) + "</tr>" for b in body] + ["</table>"]
