@@ -146,6 +146,9 @@ def report(
 ):
     """Tables (CSV, Markdown, self-contained HTML) and figures comparing the potentials of a campaign.
 
+    Per potential and x: density, moduli, P^n and PS(4-m)Om units, bridging anions, artefacts,
+    Na transport; scores against the experimental values of the reference CSV.
+
     Example: lammpskit report mos.toml
     """
     from . import campaign, report as reporting, validate
@@ -156,5 +159,5 @@ def report(
     info = reporting.write(c, Path(folder), Path(ref))
     if as_json:
         return _echo_json(info)
-    typer.echo(f"wrote {folder}/report.html, report.md, report.csv and {len(info['figures'])} figures "
+    typer.echo(f"wrote {folder}/report.html, report.md, report.csv, units.csv and {len(info['figures'])} figures "
                f"({info['rows']} potential x composition rows, {len(info['problems'])} missing/failed cases)")
