@@ -121,7 +121,7 @@ def collect(c: campaigns.Campaign) -> tuple[list[dict], list[dict]]:
 
 
 def unit_order(name: str) -> tuple:
-    """PS4, PS3O, PS2O2, PSO3, PO4 first (by falling S count), then other coordinations alphabetically."""
+    """Sort key: PS4, PS3O, PS2O2, PSO3, PO4 first, then other coordinations; each group by falling S count."""
     import re
 
     n = {el: int(k or 1) for el, k in re.findall(r"([SO])(\d*)", name)}
