@@ -70,6 +70,7 @@ bench: venv
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/bench_structure.py
 	$(BIN)/python bench/bench_units.py
+	$(BIN)/python bench/bench_transport.py
 	$(BIN)/python bench/bench_bridge.py
 
 clean-venv:

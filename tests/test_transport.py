@@ -46,6 +46,15 @@ def test_recovers_the_diffusion_coefficient_of_a_random_walk(tmp_path):
     assert (tmp_path / "o" / "msd.png").stat().st_size > 1000
 
 
+@pytest.mark.parametrize("frames, atoms", [(2, 1), (3, 4), (257, 30)])
+def test_fft_msd_equals_the_direct_average_over_origins(frames, atoms):
+    """The O(T log T) MSD equals the direct loop over all lags and origins, far from the origin too."""
+    rng = np.random.default_rng(frames)
+    pos = 1e4 + np.cumsum(rng.normal(0, 0.3, (frames, atoms, 3)), axis=0)
+    mask = np.arange(atoms) % 2 == 0
+    assert transport.msd(pos, mask) == pytest.approx(transport.msd_direct(pos, mask), rel=1e-9, abs=1e-9)
+
+
 def test_arrhenius_fit_recovers_the_activation_energy():
     ea, d0 = 0.35, 1e-3
     temps = [500, 600, 700, 800]
