@@ -126,6 +126,11 @@ def from_dump(path, timestep_ps: float, temperature: float, window=(0.2, 0.8)) -
     return analyse(pipeline, list(range(pipeline.source.num_frames)), timestep_ps, temperature, window)
 
 
+def msd_table(res: dict) -> dict[str, list]:
+    """Columns of msd.csv: lag t (ps) and the MSD of each element (Å^2)."""
+    return {"t_ps": res["time_ps"], **{f"msd_{k}_A2": v for k, v in res["msd_A2"].items()}}
+
+
 def summary(res: dict) -> dict:
     """The scalars of an ``analyse`` result: D per element (cm^2/s), conductivity (S/cm), fit window (ps)."""
     return {"temperature_K": res["temperature_K"], "frames": res["frames"],

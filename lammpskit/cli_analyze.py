@@ -216,7 +216,7 @@ def analyze_msd(
     with progress as tick:
         res = transport.analyse(pipeline, selected, dt / 1000.0, temperature, (lo, hi), tick)
     t = res["time_ps"]
-    csv_path = plots.write_csv(folder / "msd.csv", {"t_ps": t, **{f"msd_{k}_A2": v for k, v in res["msd_A2"].items()}})
+    csv_path = plots.write_csv(folder / "msd.csv", transport.msd_table(res))
     png = plots.line_plot(folder / "msd.png", t, res["msd_A2"], "t (ps)", "MSD (Å²)", "mean-square displacement")
     summary = {k: v for k, v in res.items() if k not in ("msd_A2", "time_ps")}
     summary.update(csv=str(csv_path), png=str(png))

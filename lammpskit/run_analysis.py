@@ -76,5 +76,5 @@ def transport_of(run_dir: Path, man: dict, folder: Path) -> dict:
         res = transport.from_dump(dump, p["dt"] / 1000.0, p["T_final"])
     except UserError as e:
         return {"error": str(e)}
-    plots.write_csv(folder / "msd.csv", {"t_ps": res["time_ps"], **{f"msd_{k}_A2": v for k, v in res["msd_A2"].items()}})
+    plots.write_csv(folder / "msd.csv", transport.msd_table(res))
     return {**transport.summary(res), "msd": "msd.csv"}
