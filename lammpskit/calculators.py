@@ -32,13 +32,9 @@ def _mace(pot: Potential, files: dict, device: str):
 
 
 def _grace(pot: Potential, files: dict, device: str):
-    import os
-
     from . import extras
 
-    os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")  # before tensorflow is first imported
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    extras.enable("tensorpotential")
+    extras.enable("tensorpotential")  # before tensorflow is first imported
     from tensorpotential.calculator import TPCalculator
 
     model = files["model"]

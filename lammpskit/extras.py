@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 
 SITES = {"tensorpotential": ("LAMMPSKIT_GRACE_SITE", "grace")}
+# environment defaults a package needs before its first import (tensorpotential: Keras 2 via tf_keras)
+ENV = {"tensorpotential": {"TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}}
 
 
 def site(package: str) -> Path | None:
@@ -36,8 +38,10 @@ def available(package: str) -> bool:
 
 
 def enable(package: str) -> None:
-    """Make ``package`` importable: LAMMPS is imported first (see lammps_env), then its side folder is
-    appended to ``sys.path``."""
+    """Make ``package`` importable: its ENV defaults are set, LAMMPS is imported first (see lammps_env),
+    then its side folder is appended to ``sys.path``."""
+    for key, value in ENV.get(package, {}).items():
+        os.environ.setdefault(key, value)
     if importlib.util.find_spec(package) is not None:
         return
     folder = site(package)

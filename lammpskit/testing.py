@@ -80,12 +80,8 @@ def tiny_grace(folder: Path, elements: list[str], seed: int = 1) -> Path:
     """A random-init GRACE-FS model (tensorpotential): ``folder/saved_model`` (TensorFlow SavedModel,
     for the bridge and ``pair_style grace``), ``folder/FS_model.yaml`` (``grace/fs``), and
     ``model.yaml`` + ``checkpoint.*`` (gracemaker's format). Returns ``folder``."""
-    import os
-
     from . import extras
 
-    os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     extras.enable("tensorpotential")
     import numpy as np
     import tensorpotential  # noqa: F401  (configures TensorFlow)
