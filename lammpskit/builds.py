@@ -17,7 +17,8 @@ from pathlib import Path
 from .errors import UserError
 from .potentials import Potential
 
-KOKKOS = "-k on g {gpus} -sf kk -pk kokkos newton on neigh half"
+MODES = ("auto", "native", "bridge")  # --mode: native if this build can, else the bridge; or forced
+DEEPMD_PLUGIN = "{package:deepmd}/lib/libdeepmd_lmpplugin.so"  # deepmd-kit's LAMMPS plugin, as entries write it
 
 
 @dataclass
@@ -108,9 +109,8 @@ def _binary_plugin_styles(exe: Path, plugin: Path) -> set[str]:
     return set(re.findall(r"pair style plugin (\S+)", out.stdout))
 
 
-def plugin_path(pot: Potential, variant: dict) -> Path | None:
-    """The plugin file of a native variant, with ``{package:NAME}`` resolved (None if it has none)."""
-    text = variant.get("plugin")
+def plugin_path(text: str | None) -> Path | None:
+    """A native variant's ``plugin`` with ``{package:NAME}`` resolved (None if it has none)."""
     if not text:
         return None
 
@@ -134,7 +134,7 @@ def native_verdict(pot: Potential, variant: dict, build: Build) -> tuple[str | N
     missing = [s for s in styles if s not in build.pair_styles]
     if not missing:
         return "native", f"{build.label} has pair style {', '.join(styles)}"
-    plugin = plugin_path(pot, variant)
+    plugin = plugin_path(variant.get("plugin"))
     if plugin is not None:
         gained = build.plugin_styles(plugin)
         if all(s in gained for s in missing):
@@ -181,8 +181,9 @@ def verdicts(pot: Potential, build: Build) -> list[dict]:
 
 def choose(pot: Potential, mode: str, build: Build) -> tuple[str, dict | None]:
     """(``native`` | ``bridge``, native variant or None) for ``--mode auto|native|bridge``; refuse what cannot run."""
-    if mode not in ("auto", "native", "bridge"):
-        raise UserError(f"--mode must be auto, native or bridge, got {mode!r}")
+    from . import validate
+
+    validate.choice(mode, MODES, "--mode")
     rows = verdicts(pot, build)
     native = [(r, v) for r, v in zip(rows, pot.native) if r["ok"]]
     bridge = next((r for r in rows if r["way"] == "bridge"), None)

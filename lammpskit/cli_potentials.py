@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -105,7 +104,7 @@ def potentials_fetch(
     from . import fetch, potentials
 
     pot = potentials.get(name)
-    if sha is not None and not re.fullmatch(r"[0-9a-f]{64}", sha):
+    if sha is not None and not potentials.SHA256_RE.fullmatch(sha):
         raise UserError("--sha256 must be 64 lower-case hex digits")
     specs = [s for s in pot.files if s.get("url")]
     if not specs:

@@ -18,7 +18,7 @@ def run(dump: Path, models: list[Path], threshold: float, out: Path) -> dict:
     """Deviation per frame; writes the flagged frames to ``out`` (extxyz) and ``model_devi.out`` beside it."""
     from ase.io import write as ase_write
 
-    from . import finetune, lammps_env
+    from . import builds, finetune, lammps_env
 
     if not dump.is_file():
         raise UserError(f"{dump} is not a dump file")
@@ -31,9 +31,9 @@ def run(dump: Path, models: list[Path], threshold: float, out: Path) -> dict:
     data = work / "deviation.data"
     ase_write(data, frames[0], format="lammps-data", specorder=elements, masses=True, atom_style="atomic")
     devi = work / "model_devi.out"
-    import deepmd
-
-    plugin = Path(deepmd.__file__).parent / "lib" / "libdeepmd_lmpplugin.so"
+    plugin = builds.plugin_path(builds.DEEPMD_PLUGIN)
+    if not plugin.exists():
+        raise UserError(f"the DeePMD LAMMPS plugin {plugin} is missing: pip install deepmd-kit (make mlips)")
     with lammps_env.stdout_to_stderr():  # deepmd-kit prints its banners to C stdout
         lmp = lammps_env.new_lammps()
         try:

@@ -45,6 +45,8 @@ TOP = {"name", "title", "family", "elements", "cutoff", "dtype", "licence", "cit
 FILE_KEYS = {"key", "path", "package", "url", "sha256", "licence", "derive", "from", "head", "size"}
 BRIDGE_KEYS = {"calculator", "model", "dtype", "head", "files"}
 NATIVE_KEYS = {"id", "title", "pair_style", "pair_coeff", "styles", "packages", "pre", "plugin", "kokkos", "d3"}
+FILE_KEY_RE = re.compile(r"[a-z][a-z0-9_]*")  # [[files]] key: also a {key} placeholder in pair lines
+SHA256_RE = re.compile(r"[0-9a-f]{64}")
 D3_KEYS = {"damping", "functional", "cutoff", "cn_cutoff"}
 D3_DEFAULTS = {"damping": "bj", "functional": "pbe", "cutoff": 30.0, "cn_cutoff": 20.0}
 # families whose model files run code when loaded (pickles, TorchScript, SavedModels): sha256 required
@@ -249,9 +251,9 @@ def load_file(path: Path) -> Potential:
         _check_keys(spec, FILE_KEYS, f"{path}: [[files]] #{i + 1}")
         if "key" not in spec or "path" not in spec:
             raise UserError(f"{path}: [[files]] #{i + 1} needs 'key' and 'path'")
-        if not re.fullmatch(r"[a-z][a-z0-9_]*", spec["key"]):
+        if not FILE_KEY_RE.fullmatch(spec["key"]):
             raise UserError(f"{path}: file key {spec['key']!r} must be lower-case letters, digits, _")
-        if spec.get("sha256") and not re.fullmatch(r"[0-9a-f]{64}", spec["sha256"]):
+        if spec.get("sha256") and not SHA256_RE.fullmatch(spec["sha256"]):
             raise UserError(f"{path}: sha256 of file {spec['key']!r} is not 64 hex digits")
     if "bridge" in data:
         _check_keys(data["bridge"], BRIDGE_KEYS, f"{path}: [bridge]")

@@ -13,14 +13,14 @@ import re
 import shutil
 from pathlib import Path
 
-from . import modelfiles, potentials, resources, validate
+from . import builds, modelfiles, potentials, resources, validate
 from .errors import UserError
 
 FAMILIES = ("mace", "deepmd", "grace", "chgnet", "classical")
 LAMMPS_ARGS_RE = re.compile(r"^[A-Za-z0-9_./:{}+*,=@~ -]+$")
 NATIVE = {  # native blocks written for new entries of these families
     "deepmd": {"id": "deepmd", "pair_style": "deepmd {model}", "pair_coeff": "* * {elements}", "styles": ["deepmd"],
-               "plugin": "{package:deepmd}/lib/libdeepmd_lmpplugin.so"},
+               "plugin": builds.DEEPMD_PLUGIN},
     "grace": {"id": "grace-tf", "pair_style": "grace pad_verbose", "pair_coeff": "* * {model} {elements}",
               "styles": ["grace"], "packages": ["ML-PACE"]},
 }
@@ -111,8 +111,7 @@ def _waits_for_user(pot: potentials.Potential) -> bool:
 
 def _fill(pot: potentials.Potential, model: Path, fs_yaml: Path | None) -> dict:
     """Copy the user's files into a study entry's paths and pin them."""
-    expected = {"grace": "grace"}.get(pot.family, pot.family)
-    modelfiles.check(model, expected, f"--model for {pot.name} ({pot.family})")
+    modelfiles.check(model, pot.family, f"--model for {pot.name} ({pot.family})")
     pairs = [("model", model)]
     if fs_yaml is not None:
         fs_yaml = _existing(fs_yaml, "--fs-yaml")
@@ -142,7 +141,7 @@ def _classical(name, pair_style, pair_coeff, files, elements, title, licence, ci
     spec = []
     for item in files:
         key, sep, path = item.partition("=")
-        if not sep or not re.fullmatch(r"[a-z][a-z0-9_]*", key):
+        if not sep or not potentials.FILE_KEY_RE.fullmatch(key):
             raise UserError(f"--file {item!r}: expected KEY=PATH with a lower-case key, e.g. eam=Cu.eam.alloy")
         p = _existing(Path(path), f"--file {key}")
         spec.append({"key": key, "path": str(validate.path(p, f"--file {key}")), "sha256": potentials.sha256(p)})

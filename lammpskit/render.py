@@ -49,7 +49,7 @@ def potential_ctx(pot: potentials.Potential, mode: str, variant: dict | None, d3
     if d3 and not (pot.d3 or (variant or {}).get("d3")):
         raise UserError(f"potential {pot.name!r} has no [d3] settings: D3 is only offered where the entry says "
                         "which functional it was trained on")
-    plugin = builds.plugin_path(pot, variant) if variant else None
+    plugin = builds.plugin_path(variant.get("plugin")) if variant else None
     ctx = dict(pot=pot, mode=mode, variant=variant, elements=elements, d3=pot.d3_params() if d3 else None,
                plugin=str(plugin) if plugin else None, files={k: str(v) for k, v in files.items()})
     return ctx, files

@@ -184,7 +184,7 @@ def test_every_native_deck_parses_in_real_lammps(tmp_path, name, vid, d3):
         f = tmp_path / Path(pot.spec(key)["path"]).name
         f.write_text("placeholder\n")
         files[key] = str(f)
-    plugin = builds.plugin_path(pot, variant)
+    plugin = builds.plugin_path(variant.get("plugin"))
     text = rendering.potential_text(dict(pot=pot, mode="native", variant=variant, elements=ELEMENTS,
                                          d3=pot.d3_params() if d3 else None, plugin=str(plugin) if plugin else None,
                                          files=files))
