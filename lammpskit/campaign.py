@@ -131,20 +131,15 @@ def load(path: str | Path) -> Campaign:
         if not isinstance(item, str) or not re.fullmatch(r"[A-Za-z_]+=[A-Za-z0-9_.+-]+", item):
             raise UserError(f"{where}: set entry {item!r} must look like KEY=VALUE")
     mode = spec.get("mode", "auto")
-    if mode not in ("auto", "native", "bridge"):
-        raise UserError(f"{where}: mode must be auto, native or bridge")
+    from .builds import MODES
+
+    validate.choice(mode, MODES, f"{where}: mode")
     elastic = {**ELASTIC_DEFAULTS, **_table(spec.get("elastic", {}), "elastic", where)}
     if set(elastic) - set(ELASTIC_DEFAULTS):
         raise UserError(f"{where}: unknown [elastic] keys {sorted(set(elastic) - set(ELASTIC_DEFAULTS))}")
-    if elastic["method"] not in ("static", "dynamic"):
-        raise UserError(f"{where}: [elastic] method must be static or dynamic")
-    from .elastic import check_strain
+    from .elastic import check_settings
 
-    elastic["strain"] = check_strain(elastic["strain"])
-    elastic["steps"] = validate.integer(elastic["steps"], f"{where}: [elastic] steps", 10, 10**9)
-    elastic["equil"] = validate.integer(elastic["equil"], f"{where}: [elastic] equil", 0, 10**9)
-    elastic["ftol"] = validate.number(elastic["ftol"], f"{where}: [elastic] ftol", 0, 10, lo_open=True)
-    elastic["maxiter"] = validate.integer(elastic["maxiter"], f"{where}: [elastic] maxiter", 1, 10**7)
+    elastic = check_settings(elastic, lambda key: f"{where}: [elastic] {key}")
     site = slurm.load_site(_table(spec.get("slurm", {}), "slurm", where), where)
     profile = validate.name(spec.get("profile", "smoke"), f"{where}: profile")
     cases = [Case(i, p, x, s, validate.path(root / p / f"x{x:g}" / f"s{s}", "case directory"))

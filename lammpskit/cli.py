@@ -191,8 +191,7 @@ def run_cmd(
     """
     from . import validate
 
-    if device not in ("cpu", "cuda"):
-        raise UserError(f"--device must be cpu or cuda, got {device!r}")
+    validate.choice(device, ("cpu", "cuda"), "--device")
     if threads is not None:
         validate.integer(threads, "--threads", 1, 1024)
     _run_dir(validate.path(run_dir, "run directory"), threads, device, as_json)
@@ -247,15 +246,11 @@ def elastic_cmd(
 
     Example: lammpskit elastic runs/chgnet-x0-smoke-s1 --method static --strain 0.005 --json
     """
-    from . import elastic, validate
+    from . import elastic
 
-    strain = elastic.check_strain(strain)
-    if method not in ("static", "dynamic"):
-        raise UserError(f"--method must be static or dynamic, got {method!r}")
-    validate.integer(steps, "--steps", 10, 10**9)
-    validate.integer(equil, "--equil", 0, 10**9)
-    knobs = {"strain": strain, "n_eq": equil, "n_avg": steps, "ftol": validate.number(ftol, "--ftol", 0, 10, lo_open=True),
-             "maxiter": validate.integer(maxiter, "--maxiter", 1, 10**7)}
+    s = elastic.check_settings({"method": method, "strain": strain, "steps": steps, "equil": equil, "ftol": ftol,
+                                "maxiter": maxiter})
+    knobs = {"strain": s["strain"], "n_eq": s["equil"], "n_avg": s["steps"], "ftol": s["ftol"], "maxiter": s["maxiter"]}
     if out is not None and len(targets) > 1:
         raise UserError("--out works with one target; replicas keep their results inside their own run directories")
     results = [_elastic_one(t, pot, method, temperature, dt, mode, out, knobs) for t in targets]

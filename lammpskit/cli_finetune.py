@@ -59,10 +59,9 @@ def label_cmd(
 
     Example: lammpskit finetune label frames.xyz --pot chgnet --out labelled.xyz
     """
-    from . import finetune
+    from . import finetune, validate
 
-    if device not in ("cpu", "cuda"):
-        raise UserError("--device must be cpu or cuda")
+    validate.choice(device, ("cpu", "cuda"), "--device")
     labelled = finetune.label(finetune.read(frames), pot, device)
     finetune.write(_out(out), labelled)
     if as_json:
@@ -217,10 +216,8 @@ def mace_cmd(
     validate.integer(batch, "--batch", 1, 4096)
     validate.integer(threads, "--threads", 1, 1024)
     validate.name(name, "--name")
-    if e0s not in ("average", "foundation"):
-        raise UserError("--e0s must be average or foundation")
-    if device not in ("cpu", "cuda"):
-        raise UserError("--device must be cpu or cuda")
+    validate.choice(e0s, ("average", "foundation"), "--e0s")
+    validate.choice(device, ("cpu", "cuda"), "--device")
     path = Path(foundation)
     if path.exists():
         base = validate.path(path.resolve(), "--foundation")

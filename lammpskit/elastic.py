@@ -163,8 +163,18 @@ def combine(results: list[dict]) -> dict:
     return out
 
 
-def check_strain(strain: float) -> float:
-    return validate.number(strain, "--strain", 0, 0.05, lo_open=True)
+METHODS = ("static", "dynamic")
+
+
+def check_settings(s: dict, label=lambda key: f"--{key}") -> dict:
+    """Checked elastic settings: method, strain (0 < e <= 0.05), steps and equil (dynamic), ftol (eV/Å) and
+    maxiter (static relaxations); ``label(key)`` names a setting in error messages."""
+    return {**s, "method": validate.choice(s["method"], METHODS, label("method")),
+            "strain": validate.number(s["strain"], label("strain"), 0, 0.05, lo_open=True),
+            "steps": validate.integer(s["steps"], label("steps"), 10, 10**9),
+            "equil": validate.integer(s["equil"], label("equil"), 0, 10**9),
+            "ftol": validate.number(s["ftol"], label("ftol"), 0, 10, lo_open=True),
+            "maxiter": validate.integer(s["maxiter"], label("maxiter"), 1, 10**7)}
 
 
 def source_of(target: Path) -> tuple[Path, dict | None]:
@@ -190,8 +200,7 @@ def render(out: Path, data: Path, pot: potentials.Potential, strain: float, meth
     """Write an elastic run directory ``out`` (must not exist) with run.json."""
     from .render import render_from_data
 
-    if method not in ("static", "dynamic"):
-        raise UserError(f"--method must be static or dynamic, got {method!r}")
+    validate.choice(method, METHODS, "--method")
     params = {"method": method, "strain": strain, "ftol": ftol, "maxiter": maxiter, "relax_cell": relax_cell,
               "thermo_every": 100, "T": T, "dt": dt, "n_eq": n_eq, "n_avg": n_avg, "every": every, "seed": seed}
     ctx = dict(params, directions=DIRECTIONS, dt_ps=dt / 1000.0, Tdamp=Tdamp)

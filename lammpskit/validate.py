@@ -74,6 +74,14 @@ def integer(value: int, what: str, lo: int | None = None, hi: int | None = None)
     return v
 
 
+def choice(value, options, what: str):
+    """``value`` if it is one of ``options``."""
+    if value not in options:
+        listed = [str(o) for o in options]
+        raise UserError(f"{what} must be {', '.join(listed[:-1])} or {listed[-1]}, got {value!r}")
+    return value
+
+
 def element(value: str) -> str:
     """A chemical element symbol (H..Bi)."""
     if value not in ELEMENTS:
