@@ -218,13 +218,30 @@ def _slope(rows: list[dict], key: str) -> float | None:
 
 # -- writing ----------------------------------------------------------------------------------------
 
-def figures(rows: list[dict], ref: list[dict], folder: Path) -> list[tuple[str, Path]]:
-    """One PNG per quantity: value vs x, one line per potential (error bars = replica spread), experiment as points."""
+def _pyplot():
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def _save(fig, path: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path)
+    _pyplot().close(fig)
+    return path
+
+
+def _table_csv(path: Path) -> np.ndarray:
+    """A CSV written by the analysis (rdf.csv, sq.csv) as a structured array; names kept as written (g_P-S)."""
+    return np.genfromtxt(path, delimiter=",", names=True, deletechars="")
+
+
+def figures(rows: list[dict], ref: list[dict], folder: Path) -> list[tuple[str, Path]]:
+    """One PNG per quantity: value vs x, one line per potential (error bars = replica spread), experiment as points."""
+    plt = _pyplot()
     out = []
     for key, label, unit, *_ in QUANTITIES:
         series = {}
@@ -244,29 +261,19 @@ def figures(rows: list[dict], ref: list[dict], folder: Path) -> list[tuple[str, 
         ax.set_xlabel("x in Na4P2S7-xOx")
         ax.set_ylabel(f"{label}" + (f" ({unit})" if unit else ""))
         ax.legend(fontsize=8)
-        fig.tight_layout()
-        path = folder / f"{key}.png"
-        fig.savefig(path)
-        plt.close(fig)
-        out.append((label, path))
+        out.append((label, _save(fig, folder / f"{key}.png")))
     return out
 
 
 PARTIALS = ("P-S", "P-O", "P-P", "Na-S", "Na-O", "S-S")
 
 
-def partial_figure(tables: dict[str, Path], title: str, path: Path) -> Path:
-    """Partial g(r) of the P and Na pairs (PARTIALS), one panel per pair, one line per potential (rdf.csv files)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(2, 3, figsize=(10, 5.6), dpi=100, sharex=True)
+def partial_figure(tables: dict[str, np.ndarray], title: str, path: Path) -> Path:
+    """Partial g(r) of the P and Na pairs (PARTIALS), one panel per pair, one line per potential (rdf.csv tables)."""
+    fig, axes = _pyplot().subplots(2, 3, figsize=(10, 5.6), dpi=100, sharex=True)
     for ax, pair in zip(axes.flat, PARTIALS):
         a, b = pair.split("-")
-        for pot, csv_path in tables.items():
-            t = np.genfromtxt(csv_path, delimiter=",", names=True, deletechars="")
+        for pot, t in tables.items():
             col = next((k for k in (f"g_{a}-{b}", f"g_{b}-{a}") if k in t.dtype.names), None)
             if col is not None:
                 ax.plot(t["r_A"], t[col], label=pot)
@@ -276,49 +283,36 @@ def partial_figure(tables: dict[str, Path], title: str, path: Path) -> Path:
     axes[1, 0].set_ylabel("g(r)")
     axes[0, 0].legend(fontsize=7)
     fig.suptitle(f"partial g(r), {title}")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def structure_figures(c: campaigns.Campaign, folder: Path) -> list[tuple[str, Path]]:
-    """Per x: neutron S(Q) and total neutron G(r), one line per potential (first replica with an analysis);
-    per potential and x: an OVITO picture of the glass (P coloured by n, artefacts highlighted)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    """Per x: neutron S(Q), total neutron G(r) and partial g(r), one line per potential (first replica with an
+    analysis); per potential and x: an OVITO picture of the glass (P coloured by n, artefacts highlighted)."""
     from analysis import snapshot
 
+    plt = _pyplot()
     first: dict[tuple, campaigns.Case] = {}
     for case in c.cases:
         if (case.dir / "analysis" / "sq.csv").exists():
             first.setdefault((case.pot, case.x), case)
     out = []
     for x in sorted({x for _, x in first}):
+        tables = {pot: {name: _table_csv(case.dir / "analysis" / name) for name in ("sq.csv", "rdf.csv")}
+                  for (pot, xx), case in sorted(first.items()) if xx == x}
         for name, csv_name, xcol, ycol, xlabel in (("S(Q)", "sq.csv", "Q_invA", "S_neutron", "Q (1/Å)"),
                                                    ("G(r)", "rdf.csv", "r_A", "G_neutron", "r (Å)")):
             fig, ax = plt.subplots(figsize=(5, 3.4), dpi=100)
-            for (pot, xx), case in sorted(first.items()):
-                if xx == x:
-                    table = np.genfromtxt(case.dir / "analysis" / csv_name, delimiter=",", names=True)
-                    if ycol in table.dtype.names:
-                        ax.plot(table[xcol], table[ycol], label=pot)
+            for pot, t in tables.items():
+                if ycol in t[csv_name].dtype.names:
+                    ax.plot(t[csv_name][xcol], t[csv_name][ycol], label=pot)
             ax.set_xlabel(xlabel)
             ax.set_ylabel(f"neutron {name}")
             ax.set_title(f"x = {x:g}")
             ax.legend(fontsize=8)
-            fig.tight_layout()
-            path = folder / f"{name[0]}_x{x:g}.png"
-            fig.savefig(path)
-            plt.close(fig)
-            out.append((f"neutron {name}, x = {x:g}", path))
-        path = folder / f"partials_x{x:g}.png"
-        partial_figure({pot: case.dir / "analysis" / "rdf.csv" for (pot, xx), case in sorted(first.items()) if xx == x},
-                       f"x = {x:g}", path)
-        out.append((f"partial g(r), x = {x:g}", path))
+            out.append((f"neutron {name}, x = {x:g}", _save(fig, folder / f"{name[0]}_x{x:g}.png")))
+        out.append((f"partial g(r), x = {x:g}", partial_figure({pot: t["rdf.csv"] for pot, t in tables.items()},
+                                                               f"x = {x:g}", folder / f"partials_x{x:g}.png")))
     for (pot, x), case in sorted(first.items()):
         dump = case.dir / "dump.production.lammpstrj"
         if dump.exists():
