@@ -67,7 +67,7 @@ def analyze_run(
     run_dir: Annotated[Path, typer.Argument(help="A finished quench run directory.")],
     as_json: Json = False,
 ):
-    """All analyses of a finished quench (units, g(r), S(Q), density) into RUN_DIR/analysis/.
+    """All analyses of a finished quench (units, g(r), S(Q), Na transport, density) into RUN_DIR/analysis/.
 
     Example: lammpskit analyze run runs/glass1 --json
     """
@@ -76,7 +76,8 @@ def analyze_run(
     result = run_analysis.analyse(validate.path(run_dir, "run directory"))
     if as_json:
         return _echo_json(result)
-    typer.echo(f"wrote {Path(run_dir) / 'analysis'}: units.json, rdf.csv, sq.csv, result.json "
+    msd = "msd.csv, " if "msd" in result["transport"] else ""
+    typer.echo(f"wrote {Path(run_dir) / 'analysis'}: units.json, rdf.csv, sq.csv, {msd}result.json "
                f"({result['frames']} frames)")
 
 

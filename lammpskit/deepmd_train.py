@@ -53,9 +53,11 @@ def labels(at):
     """(energy eV, forces eV/Å, stress 3x3 eV/Å³) from REF_* keys (lammpskit.finetune) or the attached calculator."""
     import numpy as np
 
-    if "REF_energy" in at.info:
-        return (float(at.info["REF_energy"]), np.asarray(at.arrays["REF_forces"], float),
-                np.asarray(at.info.get("REF_stress", np.zeros(9)), float).reshape(3, 3))
+    from .finetune import KEYS
+
+    if KEYS["energy"] in at.info:
+        return (float(at.info[KEYS["energy"]]), np.asarray(at.arrays[KEYS["forces"]], float),
+                np.asarray(at.info.get(KEYS["stress"], np.zeros(9)), float).reshape(3, 3))
     return at.get_potential_energy(), at.get_forces(), at.get_stress(voigt=False)
 
 

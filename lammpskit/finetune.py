@@ -201,6 +201,7 @@ def collect(paths: list[Path], valid_fraction: float = 0.1, seed: int = 0) -> tu
     """Labelled frames from DFT outputs (pw.x ``*.out``, VASP ``OUTCAR``/``vasprun.xml``, CP2K via ASE)
     or labelled extxyz files; split into (train, valid)."""
     from ase.io import read as ase_read
+    from ase.stress import voigt_6_to_full_3x3_stress
 
     frames = []
     for p in paths:
@@ -217,7 +218,10 @@ def collect(paths: list[Path], valid_fraction: float = 0.1, seed: int = 0) -> tu
                 if at.calc is not None and "energy" in at.calc.results:
                     r = at.calc.results
                     stress = r.get("stress")
-                    stress = np.zeros((3, 3)) if stress is None else _full(stress)
+                    if stress is None:
+                        stress = np.zeros((3, 3))
+                    elif np.shape(stress) == (6,):  # ASE's Voigt order xx yy zz yz xz xy
+                        stress = voigt_6_to_full_3x3_stress(stress)
                     at = at.copy()
                     store(at, r["energy"], r.get("forces", np.zeros((len(at), 3))), stress)
                     at.info["label_source"] = str(f)
@@ -230,10 +234,3 @@ def collect(paths: list[Path], valid_fraction: float = 0.1, seed: int = 0) -> tu
     n_valid = max(1, int(round(valid_fraction * len(frames))))
     return [frames[k] for k in order[n_valid:]], [frames[k] for k in order[:n_valid]]
 
-
-def _full(stress) -> np.ndarray:
-    s = np.asarray(stress, float)
-    if s.shape == (6,):
-        xx, yy, zz, yz, xz, xy = s
-        return np.array([[xx, xy, xz], [xy, yy, yz], [xz, yz, zz]])
-    return s.reshape(3, 3)

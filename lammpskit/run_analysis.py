@@ -3,8 +3,8 @@
 Structural units over all production frames (units.json), partial and total g(r)
 (rdf.csv), neutron and X-ray S(Q) (sq.csv), MSD per element over the production
 stage (msd.csv) with D and the Nernst-Einstein conductivity at T_final, and the
-anneal density. ``analysis/result.json``
-is written last and atomically: its presence means the analysis is complete.
+anneal density. ``analysis/result.json`` is written last and atomically: its presence
+means the analysis is complete.
 """
 
 from __future__ import annotations
