@@ -32,7 +32,6 @@ class Bridge:
         self.evaluator = evaluator
         self.fix_id = fix_id
         self.error: BaseException | None = None
-        self.stop_requested = False
         self.calls = 0
         self.model_seconds = 0.0
 
@@ -42,7 +41,7 @@ class Bridge:
     def _callback(self, _caller, _step, nlocal, _tag, x, f):
         # exceptions cannot cross the C boundary: keep them and stop the run
         try:
-            if self.stop_requested or self.error is not None:
+            if self.error is not None:
                 f[:] = 0.0
                 self.lmp.force_timeout()
                 return

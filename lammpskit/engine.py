@@ -5,7 +5,10 @@ exactly what runs. It changes three things only, all for resuming and
 progress: ``read_data`` becomes ``read_restart`` of the newest restart file,
 stage files whose steps are all done are skipped, and each
 ``run N upto start B stop E`` is issued in chunks (``pre no`` after the first)
-so progress, live thermo and interrupts happen between chunks. Restarts are
+so progress and live thermo happen between chunks. A SIGTERM or SIGINT during
+a chunk stops LAMMPS within one step (``lammps_force_timeout`` from a watcher
+thread woken by the signal), so SLURM's kill grace period (``KillWait``) is
+enough to write a restart however long a chunk is. Restarts are
 ``restart/step.<timestep>.bin``; the minimise stage writes ``step.0.bin``, so
 any restart file means minimisation is done.
 """
@@ -17,6 +20,7 @@ import fcntl
 import os
 import re
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -129,6 +133,7 @@ class Engine:
         self.lmp = None
         self.md_steps = 0
         self.md_seconds = 0.0
+        self.in_run = False  # inside a chunk of a chunked MD run: a signal may cut it short
 
     # -- set-up ---------------------------------------------------------------
     def _check_potential(self):
@@ -195,7 +200,11 @@ class Engine:
         while (step := self._step()) < end:
             nxt = min(end, (step // chunk + 1) * chunk)
             t0 = time.perf_counter()
-            self.lmp.command(f"run {nxt} upto start {begin} stop {stop} pre {pre} post no")
+            self.in_run = True
+            try:
+                self.lmp.command(f"run {nxt} upto start {begin} stop {stop} pre {pre} post no")
+            finally:
+                self.in_run = False
             self.md_seconds += time.perf_counter() - t0
             self.md_steps += self._step() - step
             pre = "no"
@@ -213,10 +222,37 @@ class Engine:
             self.lmp.command(f"write_restart restart/step.{step}.bin")
             raise Interrupted(f"stopped at step {step} (restart written); resume with 'lammpskit run {self.run_dir}'")
 
+    @contextlib.contextmanager
+    def _signals(self):
+        """Catch SIGINT/SIGTERM: flag the stop, and cut a running chunk short from a watcher thread.
+
+        Python runs signal handlers only between bytecodes, not inside a long ``lmp.command("run …")``;
+        the C-level wake-up fd lets a thread see the signal at once and force a LAMMPS timeout, which
+        ends the run at the next step. Later ``_check`` writes the restart.
+        """
+        old = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+        r, w = os.pipe()
+        os.set_blocking(w, False)
+        old_fd = signal.set_wakeup_fd(w, warn_on_full_buffer=False)
+        watcher = threading.Thread(target=self._watch, args=(r,), daemon=True)
+        watcher.start()
+        try:
+            yield
+        finally:
+            signal.set_wakeup_fd(old_fd)
+            os.close(w)  # the watcher's read returns b"" and it ends
+            watcher.join(timeout=5)
+            os.close(r)
+            for s, h in old.items():
+                signal.signal(s, h)
+
+    def _watch(self, fd: int):
+        while data := os.read(fd, 64):
+            if self.in_run and self.lmp is not None and {signal.SIGINT, signal.SIGTERM} & set(data):
+                self.lmp.force_timeout()
+
     def _on_signal(self, signum, _frame):
         self.stop_requested = True
-        if self.bridge is not None:
-            self.bridge.stop_requested = True
 
     # -- the run ------------------------------------------------------------------
     def run(self) -> dict:
@@ -251,33 +287,31 @@ class Engine:
             dumpfile.truncate(dump, resume_step or 0)
         manifest.update(self.run_dir, state="running", pid=os.getpid(), threads=threads,
                         engine="lammps-python", resumed_from=resume_step, error=None)
-        old = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
         wall0 = time.perf_counter()
-        try:
-            self._start_lammps(resume_step)
-            manifest.update(self.run_dir, lammps_version=int(self.lmp.version()))
-            if self.progress:
-                self.progress.start(self.man["total_steps"], resume_step or 0)
-            self._execute(self.man["deck"], resume_step, pot)
-            result = self._result(time.perf_counter() - wall0, threads)
-        except Interrupted as exc:
-            manifest.update(self.run_dir, state="stopped", error=str(exc), last_restart=self._last_restart())
-            raise
-        except (UserError, RunError) as exc:
-            manifest.update(self.run_dir, state="failed", error=str(exc), last_restart=self._last_restart())
-            raise
-        except Exception as exc:  # LAMMPS errors arrive as plain Exception
-            msg = str(exc).strip() or type(exc).__name__
-            manifest.update(self.run_dir, state="failed", error=msg, last_restart=self._last_restart())
-            raise RunError(f"run failed in {self.run_dir}: {msg} (see log.lammps; "
-                           f"'lammpskit run {self.run_dir}' resumes from the last restart)") from exc
-        finally:
-            for s, h in old.items():
-                signal.signal(s, h)
-            if self.progress:
-                self.progress.done()
-            if self.lmp is not None:
-                self.lmp.close()
+        with self._signals():
+            try:
+                self._start_lammps(resume_step)
+                manifest.update(self.run_dir, lammps_version=int(self.lmp.version()))
+                if self.progress:
+                    self.progress.start(self.man["total_steps"], resume_step or 0)
+                self._execute(self.man["deck"], resume_step, pot)
+                result = self._result(time.perf_counter() - wall0, threads)
+            except Interrupted as exc:
+                manifest.update(self.run_dir, state="stopped", error=str(exc), last_restart=self._last_restart())
+                raise
+            except (UserError, RunError) as exc:
+                manifest.update(self.run_dir, state="failed", error=str(exc), last_restart=self._last_restart())
+                raise
+            except Exception as exc:  # LAMMPS errors arrive as plain Exception
+                msg = str(exc).strip() or type(exc).__name__
+                manifest.update(self.run_dir, state="failed", error=msg, last_restart=self._last_restart())
+                raise RunError(f"run failed in {self.run_dir}: {msg} (see log.lammps; "
+                               f"'lammpskit run {self.run_dir}' resumes from the last restart)") from exc
+            finally:
+                if self.progress:
+                    self.progress.done()
+                if self.lmp is not None:
+                    self.lmp.close()
         manifest.write_json(self.run_dir / manifest.RESULT, result)
         manifest.update(self.run_dir, state="done", error=None, last_restart=self._last_restart())
         return result

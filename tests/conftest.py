@@ -15,6 +15,9 @@ ELEMENTS = ["Na", "P", "S", "O"]
 FAST = ["--set", "t_melt=0.2", "--set", "quench_rate=12000", "--set", "t_anneal=0.1",
         "--set", "t_production=0.2", "--set", "restart_every=10", "--set", "dump_every=5",
         "--set", "thermo_every=5", "--set", "min_steps=20"]
+# a classical potential (native pair style, no model file): fast LAMMPS runs for the orchestration tests
+LJ = ('name = "{name}"\ntitle = "Lennard-Jones test potential"\nfamily = "classical"\nlicence = "none"\n'
+      '[native]\npair_style = "lj/cut 6.0"\npair_coeff = "* * {eps} 2.6"\nstyles = ["lj/cut"]\n')
 
 
 @pytest.fixture(scope="session")

@@ -16,13 +16,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from .conftest import assert_user_error, cli
+from .conftest import LJ, assert_user_error, cli
 from .slurm_cluster import Cluster, available
 
 FAST = ["t_melt=0.2", "quench_rate=12000", "t_anneal=0.1", "t_production=0.2", "restart_every=10",
         "dump_every=5", "thermo_every=5", "min_steps=20"]
-LJ = ('name = "{name}"\ntitle = "Lennard-Jones test potential"\nfamily = "classical"\nlicence = "none"\n'
-      '[native]\npair_style = "lj/cut 6.0"\npair_coeff = "* * {eps} 2.6"\nstyles = ["lj/cut"]\n')
 
 
 @pytest.fixture(scope="module")

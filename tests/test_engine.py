@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import pytest
 from lammpskit import dumpfile, thermo
 from lammpskit.engine import restarts
 
-from .conftest import FAST, cli
+from .conftest import FAST, LJ, cli
 
 def render(tmp_path, name="run"):
     out = tmp_path / name
@@ -116,6 +117,33 @@ def test_sigterm_stops_cleanly_and_resumes(tmp_path, user_pots):
     r = cli("run", run_dir)
     assert r.returncode == 0, r.stderr
     check_finished(run_dir)
+
+
+def test_sigterm_cuts_a_long_native_chunk_short(tmp_path):
+    """A native (pure LAMMPS) run inside one long chunk stops within seconds of SIGTERM, as SLURM's
+    kill grace period needs: the engine forces a LAMMPS timeout instead of waiting for the chunk to end."""
+    reg = tmp_path / "reg"
+    reg.mkdir()
+    (reg / "lj-a.toml").write_text(LJ.format(name="lj-a", eps=0.01))
+    env = {**os.environ, "LAMMPSKIT_POTENTIALS": str(reg)}
+    run_dir = tmp_path / "lj"
+    r = cli("render", "--pot", "lj-a", "--x", "0", "--fu", "4", *FAST, "--set", "t_melt=100000",
+            "--set", "thermo_every=100000000", "--set", "restart_every=100000000", "--out", run_dir, env=env)
+    assert r.returncode == 0, r.stderr
+    proc = subprocess.Popen([sys.executable, "-m", "lammpskit", "run", str(run_dir)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for_restart(run_dir, 0, proc)  # minimisation done: the melt is one chunk of 10^8 steps
+    time.sleep(2)
+    t0 = time.perf_counter()
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    stopped_in = time.perf_counter() - t0
+    assert proc.returncode == 1 and "error: stopped at step" in err, err
+    assert stopped_in < 5, f"took {stopped_in:.1f} s to stop"
+    man = manifest(run_dir)
+    step = restarts(run_dir)[-1][0]
+    assert man["state"] == "stopped" and man["last_restart"] == f"restart/step.{step}.bin"
+    assert 0 < step < 10_000_000
 
 
 def test_second_runner_is_refused_while_one_works(tmp_path, user_pots):
