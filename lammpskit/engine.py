@@ -8,7 +8,9 @@ stage files whose steps are all done are skipped, and each
 so progress and live thermo happen between chunks. A SIGTERM or SIGINT during
 a chunk stops LAMMPS within one step (``lammps_force_timeout`` from a watcher
 thread woken by the signal), so SLURM's kill grace period (``KillWait``) is
-enough to write a restart however long a chunk is. Restarts are
+enough to write a restart however long a chunk is. Only quench decks resume;
+elastic and diffusion decks (strains and runs without restart points) stop at
+once on a signal, write no restart, and start again from the beginning. Restarts are
 ``restart/step.<timestep>.bin``; the minimise stage writes ``step.0.bin``, so
 any restart file means minimisation is done.
 """
@@ -133,7 +135,9 @@ class Engine:
         self.lmp = None
         self.md_steps = 0
         self.md_seconds = 0.0
-        self.in_run = False  # inside a chunk of a chunked MD run: a signal may cut it short
+        self.resumable = self.man.get("protocol", "quench") == "quench"  # only quench decks have restart points
+        self.cuttable = False  # a signal may cut the current LAMMPS command short
+        self._cut_lock = threading.Lock()  # the watcher never forces a timeout on a closing LAMMPS
 
     # -- set-up ---------------------------------------------------------------
     def _check_potential(self):
@@ -200,11 +204,11 @@ class Engine:
         while (step := self._step()) < end:
             nxt = min(end, (step // chunk + 1) * chunk)
             t0 = time.perf_counter()
-            self.in_run = True
+            self.cuttable = True
             try:
                 self.lmp.command(f"run {nxt} upto start {begin} stop {stop} pre {pre} post no")
             finally:
-                self.in_run = False
+                self.cuttable = not self.resumable
             self.md_seconds += time.perf_counter() - t0
             self.md_steps += self._step() - step
             pre = "no"
@@ -219,16 +223,19 @@ class Engine:
             raise RunError(f"the {self.man['potential']['name']} calculator failed: {type(err).__name__}: {err}") from err
         if self.stop_requested:
             step = self._step()
+            if not self.resumable:
+                raise Interrupted(f"stopped at step {step}; this {self.man['protocol']} run has no restart points: "
+                                  f"'lammpskit run {self.run_dir}' starts it again")
             self.lmp.command(f"write_restart restart/step.{step}.bin")
             raise Interrupted(f"stopped at step {step} (restart written); resume with 'lammpskit run {self.run_dir}'")
 
     @contextlib.contextmanager
     def _signals(self):
-        """Catch SIGINT/SIGTERM: flag the stop, and cut a running chunk short from a watcher thread.
+        """Catch SIGINT/SIGTERM: flag the stop, and cut the LAMMPS command short (``cuttable``) from a thread.
 
         Python runs signal handlers only between bytecodes, not inside a long ``lmp.command("run …")``;
         the C-level wake-up fd lets a thread see the signal at once and force a LAMMPS timeout, which
-        ends the run at the next step. Later ``_check`` writes the restart.
+        ends the run or minimisation at the next step; ``_check`` then stops (quench: after a restart).
         """
         old = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
         r, w = os.pipe()
@@ -248,8 +255,9 @@ class Engine:
 
     def _watch(self, fd: int):
         while data := os.read(fd, 64):
-            if self.in_run and self.lmp is not None and {signal.SIGINT, signal.SIGTERM} & set(data):
-                self.lmp.force_timeout()
+            with self._cut_lock:
+                if self.cuttable and {signal.SIGINT, signal.SIGTERM} & set(data):
+                    self.lmp.force_timeout()
 
     def _on_signal(self, signum, _frame):
         self.stop_requested = True
@@ -276,7 +284,7 @@ class Engine:
 
         pot = self._check_potential()
         threads = lammps_env.configure_threads(self.threads)
-        resume_step = usable_restart(self.run_dir)
+        resume_step = usable_restart(self.run_dir) if self.resumable else None
         with contextlib.suppress(FileNotFoundError):
             Path(manifest.RESULT).unlink()
         if resume_step is None:
@@ -291,6 +299,7 @@ class Engine:
         with self._signals():
             try:
                 self._start_lammps(resume_step)
+                self.cuttable = not self.resumable
                 manifest.update(self.run_dir, lammps_version=int(self.lmp.version()))
                 if self.progress:
                     self.progress.start(self.man["total_steps"], resume_step or 0)
@@ -308,6 +317,8 @@ class Engine:
                 raise RunError(f"run failed in {self.run_dir}: {msg} (see log.lammps; "
                                f"'lammpskit run {self.run_dir}' resumes from the last restart)") from exc
             finally:
+                with self._cut_lock:
+                    self.cuttable = False
                 if self.progress:
                     self.progress.done()
                 if self.lmp is not None:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
 
-from .conftest import cli
-from .conftest import FAST
-
-
+from .conftest import FAST, cli
 
 @pytest.fixture()
 def classical(tmp_path):
@@ -102,6 +103,29 @@ def test_dynamic_method_on_silicon_at_low_temperature(tmp_path, classical):
     assert len(res["C_err"]) == 6 and res["temperature_K"] == 10
     assert res["isotropy"]["isotropic_within_3_sigma"] is False  # a cubic crystal (Zener ratio 1.5) is not isotropic
     assert res["isotropy"]["isotropic_within_error"] is False
+
+
+def test_sigterm_stops_an_elastic_run_at_once_without_a_restart(tmp_path, classical):
+    """An elastic deck has no restart points: a stopped run writes none (a resume from one would strain an
+    already strained box) and says it starts again; the stop is immediate even in a long LAMMPS run."""
+    run = tmp_path / "el"
+    proc = subprocess.Popen([sys.executable, "-m", "lammpskit", "elastic", str(si_data(tmp_path / "si.data")),
+                             "--pot", "sw-si", "--method", "dynamic", "--temperature", "10", "--steps", "100000000",
+                             "--equil", "10", "--out", str(run)], env={**os.environ, **classical},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    t0 = time.time()
+    while not ((run / "log.lammps").exists() and "Step" in (run / "log.lammps").read_text()):
+        assert proc.poll() is None and time.time() - t0 < 120, proc.communicate()
+        time.sleep(0.2)
+    time.sleep(1)
+    t0 = time.perf_counter()
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert time.perf_counter() - t0 < 5
+    assert proc.returncode == 1 and "has no restart points" in err.strip().splitlines()[-1], err
+    man = json.loads((run / "run.json").read_text())
+    assert man["state"] == "stopped" and man["last_restart"] is None
+    assert not list(run.glob("restart/*")) and not (run / "result.json").exists()
 
 
 def test_dynamic_glass_moduli_and_isotropy_measure(tmp_path, classical):
