@@ -198,8 +198,9 @@ def plan(c: Campaign) -> list[Case]:
     for stage in c.stages:
         for native in ((False, True) if stage == "quench" else (False,)):
             cmd = slurm.stage_command(stage, c.site, native, c.elastic)
-            slurm.render_script(c.root / "jobs" / f"{stage}{'-native' if native else ''}.sh",
-                                                  c.site, c.job_name(stage), logs, [k.dir for k in c.cases], cmd)
+            slurm.render_script(c.root / "jobs" / f"{stage}{'-native' if native else ''}.sh", c.site,
+                                c.job_name(stage), logs, [k.dir for k in c.cases], cmd,
+                                requeue=slurm.requeues(stage, c.site, native))
     _save_state(c, {"event": "plan", "new_cases": [k.index for k in new]})
     return new
 

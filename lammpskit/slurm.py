@@ -8,7 +8,9 @@ mem (e.g. "16G"), setup (shell lines run first: modules, environments; taken
 verbatim from the site file, one line each), lammpskit (the command that runs
 the kit on the nodes), lmp (a native LAMMPS binary; empty = the kit's engine),
 kokkos (bool), lmp_styles (pair styles of that binary), requeue (bool: ask
-SLURM for SIGTERM ``signal_s`` seconds before the limit and requeue the job).
+SLURM for SIGUSR1 ``signal_s`` seconds before the limit; the run writes a
+restart and the job requeues itself; only quench runs of the kit's engine,
+see ``requeues``).
 """
 
 from __future__ import annotations
@@ -139,13 +141,21 @@ def _env():
                               undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
 
 
-def render_script(path: Path, site: Site, job_name: str, log_dir: Path, cases: list[Path], command: str) -> Path:
-    """Write an array job script: task ``i`` runs ``command`` with ``$CASE`` = ``cases[i]``."""
+def requeues(stage: str, site: Site, native: bool) -> bool:
+    """Whether a stage's job requeues itself before its time limit: only a quench run by the kit's engine
+    resumes from its restart; a native ``lmp`` or an elastic run would start again, every time."""
+    return site.requeue and stage == "quench" and not (native and site.lmp)
+
+
+def render_script(path: Path, site: Site, job_name: str, log_dir: Path, cases: list[Path], command: str,
+                  requeue: bool = False) -> Path:
+    """Write an array job script: task ``i`` runs ``command`` with ``$CASE`` = ``cases[i]``; ``requeue``:
+    on SLURM's USR1 ``site.signal_s`` s before the limit, stop the run (TERM) and requeue the job."""
     for c in cases:
         validate.path(c, "case directory")
     text = _env().get_template("slurm/job.sh.j2").render(
         site=site, job_name=job_name, log_dir=str(validate.path(log_dir, "log folder")),
-        cases=[shlex.quote(str(c)) for c in cases], command=command)
+        cases=[shlex.quote(str(c)) for c in cases], command=command, requeue=requeue)
     path.write_text(text)
     path.chmod(0o755)
     return path

@@ -223,10 +223,13 @@ def test_native_kokkos_job_script(lj_env, tmp_path):
     native = (jobs / "quench-native.sh").read_text()
     assert "srun /opt/lammps/bin/lmp -k on g 1 -sf kk -pk kokkos newton on neigh half -in in.quench.lmp" in native
     for line in ("#SBATCH --partition=gpu", "#SBATCH --account=glass01", "#SBATCH --gpus=1",
-                 "#SBATCH --time=1-00:00:00", "#SBATCH --cpus-per-task=8", "#SBATCH --signal=B:TERM@120",
-                 "#SBATCH --requeue", "module load lammps/kokkos-cuda"):
+                 "#SBATCH --time=1-00:00:00", "#SBATCH --cpus-per-task=8", "module load lammps/kokkos-cuda"):
         assert line in native
     bridge = (jobs / "quench.sh").read_text()
+    # a native lmp run cannot resume from a restart: only the kit's engine requeues itself
+    requeue = ("#SBATCH --signal=B:USR1@120", "#SBATCH --requeue", "#SBATCH --open-mode=append")
+    assert all(line in bridge for line in requeue) and not any(line in native for line in requeue)
+    assert "--requeue" not in (jobs / "elastic.sh").read_text()
     assert "/opt/venvs/kit/bin/lammpskit run \"$CASE\" --threads 8 --device cuda" in bridge
     assert re.search(r"lammpskit elastic \"\$CASE\" --method static --strain 0.005", (jobs / "elastic.sh").read_text())
     for script in jobs.iterdir():
@@ -256,6 +259,33 @@ def test_time_limit_then_resume_continues_from_restart(cluster, lj_env, tmp_path
     assert row["state"] == "done", row
     man = json.loads((Path(row["dir"]) / "run.json").read_text())
     assert man["resumed_from"] and man["resumed_from"] > 0
+
+
+@pytest.mark.slow
+def test_requeue_before_the_time_limit_resumes_from_the_restart(cluster, lj_env, tmp_path):
+    """requeue = true, live: SLURM sends TERM before the 1-minute limit, the run writes a restart, the job
+    requeues itself (SLURM holds it about 2 minutes) and resumes from the restart; a cancel is not requeued."""
+    camp = write_campaign(tmp_path, "rq", xs=(0,), pots=("lj-a",), seeds=(1,),
+                          slurm='time = "00:01:00"\nrequeue = true\nsignal_s = 30', extra='stages = ["quench"]')
+    text = camp.read_text().replace('"min_steps=20"', '"min_steps=20", "t_production=11000", '
+                                    '"restart_every=100000", "dump_every=500000", "thermo_every=50000"')
+    camp.write_text(text)
+    assert cli("campaign", "submit", camp, env=lj_env).returncode == 0
+    run_json = tmp_path / "rq" / "lj-a" / "x0" / "s1" / "run.json"
+    end = time.monotonic() + 420
+    while not ((man := json.loads(run_json.read_text())).get("resumed_from") and man["state"] == "running"):
+        assert time.monotonic() < end, man
+        time.sleep(2)
+    log_file = next((tmp_path / "rq" / "logs").glob("*-quench-*.out"))
+    log = log_file.read_text()  # appended across requeues
+    assert log.count("error: stopped at step") == 1 and log.count("lammpskit: task 0 case") == 2, log
+    assert status(camp, lj_env)[0]["stages"]["quench"]["state"] == "running"
+    assert cli("campaign", "cancel", camp, env=lj_env).returncode == 0
+    row = wait_idle(camp, lj_env, timeout=60)[0]
+    assert row["stages"]["quench"]["state"] in ("cancelled", "stopped"), row
+    time.sleep(5)  # a requeue would show as pending again
+    assert status(camp, lj_env)[0]["stages"]["quench"]["state"] in ("cancelled", "stopped")
+    assert json.loads(run_json.read_text())["state"] == "stopped"
 
 
 def test_report_of_a_small_campaign_in_headless_chromium(cluster, mixed_env, tmp_path):
