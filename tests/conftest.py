@@ -37,6 +37,15 @@ def user_pots(tmp_path_factory):
         os.environ["LAMMPSKIT_POTENTIALS"] = old
 
 
+@pytest.fixture(scope="session")
+def lj_env(tmp_path_factory):
+    """Environment for a registry of two classical potentials, lj-a and lj-b."""
+    reg = tmp_path_factory.mktemp("reg")
+    for name, eps in (("lj-a", 0.01), ("lj-b", 0.008)):
+        (reg / f"{name}.toml").write_text(LJ.format(name=name, eps=eps))
+    return {"LAMMPSKIT_POTENTIALS": str(reg)}
+
+
 def cli(*args, env=None, timeout=600, **kw) -> subprocess.CompletedProcess:
     """Run the real console entry point in a subprocess."""
     full_env = {**os.environ, **(env or {})}

@@ -21,6 +21,8 @@ from .slurm_cluster import Cluster, available
 
 FAST = ["t_melt=0.2", "quench_rate=12000", "t_anneal=0.1", "t_production=0.2", "restart_every=10",
         "dump_every=5", "thermo_every=5", "min_steps=20"]
+# an LJ production of 11 million steps: longer than a 1-minute SLURM limit
+LONG_LJ = ("t_production=11000", "dump_every=500000", "thermo_every=50000")
 
 
 @pytest.fixture(scope="module")
@@ -30,14 +32,6 @@ def cluster(tmp_path_factory):
         pytest.fail(f"cannot start the test SLURM cluster: {why} (.ci/run installs slurm-wlm and munge)")
     with Cluster(tmp_path_factory.mktemp("slurm")) as c:
         yield c
-
-
-@pytest.fixture(scope="module")
-def lj_env(tmp_path_factory):
-    reg = tmp_path_factory.mktemp("reg")
-    for name, eps in (("lj-a", 0.01), ("lj-b", 0.008)):
-        (reg / f"{name}.toml").write_text(LJ.format(name=name, eps=eps))
-    return {"LAMMPSKIT_POTENTIALS": str(reg)}
 
 
 @pytest.fixture(scope="module")
@@ -54,10 +48,11 @@ def mixed_env(tmp_path_factory, user_pots):
 
 
 def write_campaign(folder: Path, name: str, xs=(0, 1.5), pots=("lj-a", "lj-b"), seeds=(1, 2),
-                   slurm: str = 'time = "00:10:00"', extra: str = "", elastic: str = "") -> Path:
+                   slurm: str = 'time = "00:10:00"', extra: str = "", elastic: str = "", more_set=()) -> Path:
+    """A campaign file with the FAST settings; ``more_set`` overrides them (later ``set`` entries win)."""
     path = folder / f"{name}.toml"
     path.write_text(f'name = "{name}"\nx = {list(xs)}\npotentials = {json.dumps(list(pots))}\n'
-                    f'seeds = {list(seeds)}\nprofile = "smoke"\nfu = 4\nset = {json.dumps(FAST)}\n{extra}\n'
+                    f'seeds = {list(seeds)}\nprofile = "smoke"\nfu = 4\nset = {json.dumps([*FAST, *more_set])}\n{extra}\n'
                     f'[elastic]\nmethod = "static"\nstrain = 0.005\n{elastic}\n[slurm]\n{slurm}\n')
     return path
 
@@ -243,10 +238,7 @@ def test_native_kokkos_job_script(lj_env, tmp_path):
 def test_time_limit_then_resume_continues_from_restart(cluster, lj_env, tmp_path):
     """A run longer than its 1-minute limit is stopped by SLURM (restart written on SIGTERM); resume finishes it."""
     camp = write_campaign(tmp_path, "limit", xs=(0,), pots=("lj-a",), seeds=(1,), slurm='time = "00:01:00"',
-                          extra='stages = ["quench"]')
-    text = camp.read_text().replace('"min_steps=20"', '"min_steps=20", "t_production=11000", '
-                                    '"restart_every=50000", "dump_every=500000", "thermo_every=50000"')
-    camp.write_text(text)
+                          extra='stages = ["quench"]', more_set=(*LONG_LJ, "restart_every=50000"))
     assert cli("campaign", "submit", camp, env=lj_env).returncode == 0
     row = wait_idle(camp, lj_env, timeout=240)[0]
     st = row["stages"]["quench"]
@@ -266,10 +258,8 @@ def test_requeue_before_the_time_limit_resumes_from_the_restart(cluster, lj_env,
     """requeue = true, live: SLURM sends TERM before the 1-minute limit, the run writes a restart, the job
     requeues itself (SLURM holds it about 2 minutes) and resumes from the restart; a cancel is not requeued."""
     camp = write_campaign(tmp_path, "rq", xs=(0,), pots=("lj-a",), seeds=(1,),
-                          slurm='time = "00:01:00"\nrequeue = true\nsignal_s = 30', extra='stages = ["quench"]')
-    text = camp.read_text().replace('"min_steps=20"', '"min_steps=20", "t_production=11000", '
-                                    '"restart_every=100000", "dump_every=500000", "thermo_every=50000"')
-    camp.write_text(text)
+                          slurm='time = "00:01:00"\nrequeue = true\nsignal_s = 30', extra='stages = ["quench"]',
+                          more_set=(*LONG_LJ, "restart_every=100000"))
     assert cli("campaign", "submit", camp, env=lj_env).returncode == 0
     run_json = tmp_path / "rq" / "lj-a" / "x0" / "s1" / "run.json"
     end = time.monotonic() + 420

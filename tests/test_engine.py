@@ -14,7 +14,7 @@ import pytest
 from lammpskit import dumpfile, thermo
 from lammpskit.engine import restarts
 
-from .conftest import FAST, LJ, cli
+from .conftest import FAST, cli
 
 def render(tmp_path, name="run"):
     out = tmp_path / name
@@ -119,13 +119,10 @@ def test_sigterm_stops_cleanly_and_resumes(tmp_path, user_pots):
     check_finished(run_dir)
 
 
-def test_sigterm_cuts_a_long_native_chunk_short(tmp_path):
+def test_sigterm_cuts_a_long_native_chunk_short(tmp_path, lj_env):
     """A native (pure LAMMPS) run inside one long chunk stops within seconds of SIGTERM, as SLURM's
     kill grace period needs: the engine forces a LAMMPS timeout instead of waiting for the chunk to end."""
-    reg = tmp_path / "reg"
-    reg.mkdir()
-    (reg / "lj-a.toml").write_text(LJ.format(name="lj-a", eps=0.01))
-    env = {**os.environ, "LAMMPSKIT_POTENTIALS": str(reg)}
+    env = {**os.environ, **lj_env}
     run_dir = tmp_path / "lj"
     r = cli("render", "--pot", "lj-a", "--x", "0", "--fu", "4", *FAST, "--set", "t_melt=100000",
             "--set", "thermo_every=100000000", "--set", "restart_every=100000000", "--out", run_dir, env=env)
