@@ -18,6 +18,7 @@ from .errors import UserError
 from .potentials import Potential
 
 MODES = ("auto", "native", "bridge")  # --mode: native if this build can, else the bridge; or forced
+D3_STYLE = "dispersion/d3"  # Grimme D3 in LAMMPS (EXTRA-PAIR), overlaid with --d3
 DEEPMD_PLUGIN = "{package:deepmd}/lib/libdeepmd_lmpplugin.so"  # deepmd-kit's LAMMPS plugin, as entries write it
 
 
@@ -199,6 +200,13 @@ def choose(pot: Potential, mode: str, build: Build) -> tuple[str, dict | None]:
     if not bridge["ok"]:
         raise UserError(f"potential {pot.name!r} cannot run through the bridge: {bridge['why']}")
     return "bridge", None
+
+
+def require_d3(build: Build) -> None:
+    """Refuse ``--d3`` on a build without ``pair_style dispersion/d3`` (LAMMPS package EXTRA-PAIR)."""
+    if build.packages_known and D3_STYLE not in build.pair_styles:  # a site's declared list may omit it
+        raise UserError(f"--d3 needs pair style {D3_STYLE} (LAMMPS package EXTRA-PAIR), which {build.label} lacks: "
+                        "drop --d3 or use a LAMMPS build with EXTRA-PAIR")
 
 
 def readiness(pot: Potential, build: Build) -> dict:

@@ -192,9 +192,13 @@ def mace_cmd(
                           ".model file.")] = "mp0",
     valid: Annotated[Optional[Path], typer.Option("--valid", help="Validation frames (default: 10 % of --train).")] = None,
     epochs: Annotated[int, typer.Option("--epochs", help="Training epochs.")] = 50,
-    lr: Annotated[float, typer.Option("--lr", help="Learning rate.")] = 0.01,
+    lr: Annotated[Optional[float], typer.Option("--lr", help="Learning rate (default 0.01; 1e-4 with --replay, "
+                  "MACE's multihead setting).")] = None,
     batch: Annotated[int, typer.Option("--batch", help="Batch size (frames).")] = 4,
-    e0s: Annotated[str, typer.Option("--e0s", help="average (fit to the data) or foundation.")] = "average",
+    e0s: Annotated[Optional[str], typer.Option("--e0s", help="average (fit to the data) or foundation "
+                   "(default: average; foundation with --replay).")] = None,
+    replay: Annotated[Optional[Path], typer.Option("--replay", help="Multihead replay: frames of the foundation's own "
+                      "kind (extxyz, REF_* keys, e.g. an MPtrj subset for mp0) fitted by a second head meanwhile.")] = None,
     device: Annotated[str, typer.Option("--device", help="cpu or cuda.")] = "cpu",
     threads: Annotated[int, typer.Option("--threads", help="CPU threads for training.")] = 1,
     name: Annotated[str, typer.Option("--name", help="Register the result under this name.")] = "ft-mp0",
@@ -212,11 +216,15 @@ def mace_cmd(
     from . import conversions, finetune, mace_train, modelfiles, potentials, registration, validate
 
     validate.integer(epochs, "--epochs", 1, 100000)
-    validate.number(lr, "--lr", 0, 10, lo_open=True)
+    if lr is not None:
+        validate.number(lr, "--lr", 0, 10, lo_open=True)
     validate.integer(batch, "--batch", 1, 4096)
     validate.integer(threads, "--threads", 1, 1024)
     validate.name(name, "--name")
+    e0s = e0s or ("foundation" if replay else "average")
     validate.choice(e0s, ("average", "foundation"), "--e0s")
+    if replay is not None and e0s != "foundation":
+        raise UserError("--replay (multihead fine-tuning) keeps the foundation's E0s: drop --e0s average")
     validate.choice(device, ("cpu", "cuda"), "--device")
     path = Path(foundation)
     if path.exists():
@@ -230,13 +238,16 @@ def mace_cmd(
     frames = finetune.read(validate.path(train, "--train"))
     if valid is not None:
         finetune.read(validate.path(valid, "--valid"))
+    if replay is not None:
+        finetune.read(validate.path(replay, "--replay"))
     if slurm_site is not None:  # everything is checked: run this same command on a node
         return _submit_self(slurm_site, "mace", out, as_json, foundation=foundation, train=train, valid=valid,
-                            epochs=epochs, lr=lr, batch=batch, e0s=e0s, device=device, threads=threads, name=name)
+                            epochs=epochs, lr=lr, batch=batch, e0s=e0s, device=device, threads=threads, name=name,
+                            replay=replay)
     elements = sorted({s for f in frames for s in f.get_chemical_symbols()})
     work = _out(out).resolve()
     cmd = mace_train.command(base, Path(train).resolve(), Path(valid).resolve() if valid else None, work, epochs,
-                             lr, batch, e0s=e0s, device=device)
+                             lr, batch, e0s=e0s, device=device, replay=Path(replay).resolve() if replay else None)
     with Progress(TextColumn("fine-tuning {task.description}"), BarColumn(), TextColumn("epoch {task.completed}/"
                   "{task.total}"), disable=as_json, transient=True) as bar:
         task = bar.add_task(base.name, total=epochs)
@@ -244,14 +255,17 @@ def mace_cmd(
     history = mace_train.epochs(work)
     provenance = {"trainer": "mace_run_train (mace-torch)", "foundation": str(base), "foundation_name": foundation,
                   "train": str(train), "valid": str(valid) if valid else "10 % of train", "epochs": epochs,
-                  "lr": lr, "batch": batch, "e0s": e0s, "loss": "stress (weights E 10, F 10, S 100)",
-                  "dtype": "float64", "validation": history}
+                  "lr": lr or (mace_train.REPLAY_LR if replay else mace_train.NAIVE_LR), "batch": batch, "e0s": e0s,
+                  "loss": "universal (multihead)" if replay else "stress (weights E 10, F 10, S 100)",
+                  "replay": str(replay) if replay else None, "heads": [mace_train.HEAD, "pt_head"] if replay else None,
+                  "dtype": "float64", "validation": history,
+                  "validation_replay": mace_train.epochs(work, "pt_head") if replay else None}
     reg = registration.register_trained(name, model, "mace", elements, provenance)
     converted = []
     pot = potentials.get(name)
     for spec in pot.files:
         if spec.get("derive") == "mace-libtorch":
-            converted.append(str(conversions.convert(pot, spec["key"])))
+            converted.append(str(conversions.convert(pot, spec["key"], head=mace_train.HEAD if replay else None)))
     info = {"model": str(model), "registered": name, **reg, "converted": converted,
             "validation_first_last": [history[0], history[-1]] if history else []}
     if as_json:

@@ -140,10 +140,12 @@ def potentials_fetch(
 @potentials_app.command("convert")
 def potentials_convert(name: Name, key: Annotated[Optional[list[str]], typer.Option(
         "--file", help="Only this derived file (repeatable); default: all whose source is present.")] = None,
+        head: Annotated[Optional[str], typer.Option("--head", help="MACE: the head of a multihead model that LAMMPS "
+                        "runs (mace_create_lammps_model --head), e.g. Default.")] = None,
         as_json: Json = False):
     """Make the LAMMPS files of a potential from its model (mace_create_lammps_model, dp compress, grace_utils).
 
-    Example: lammpskit potentials convert ft-mp0 --file libtorch
+    Example: lammpskit potentials convert ft-mp0 --file libtorch --head Default
     """
     from . import conversions, potentials
 
@@ -155,7 +157,7 @@ def potentials_convert(name: Name, key: Annotated[Optional[list[str]], typer.Opt
         raise UserError(f"{name} has no files made by conversion")
     out = []
     for spec in derived:
-        out.append({"key": spec["key"], "path": str(conversions.convert(pot, spec["key"]))})
+        out.append({"key": spec["key"], "path": str(conversions.convert(pot, spec["key"], head=head))})
     if as_json:
         return _echo_json(out)
     for o in out:

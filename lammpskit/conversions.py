@@ -13,6 +13,7 @@ made from another file of the same potential by ``potentials convert``:
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -30,11 +31,23 @@ def _tool(name: str) -> str:
     return found
 
 
-def _run(cmd: list[str], cwd: Path, what: str, timeout: float = 3600) -> None:
+def _run(cmd: list[str], cwd: Path, what: str, timeout: float = 3600,
+         refuse=None) -> None:
+    """Run ``cmd`` with no stdin (a prompt fails at once); ``refuse(output)`` may turn a failure into a UserError."""
     out = subprocess.run(cmd, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout)
     if out.returncode != 0:
+        if refuse:
+            refuse(out.stdout + out.stderr)
         tail = (out.stderr or out.stdout).strip().splitlines()[-3:]
         raise RunError(f"{what} failed: {' | '.join(tail)}")
+
+
+def _heads_prompt(output: str) -> None:
+    """mace_create_lammps_model asks which head to export when a model has several: name them instead."""
+    if "Available heads in the model" in output:
+        heads = re.findall(r"^\d+: (\S+)$", output, re.M)
+        raise UserError(f"the model has several heads ({', '.join(heads)}): choose the one LAMMPS runs with "
+                        f"--head, e.g. 'lammpskit potentials convert NAME --head {heads[0] if heads else 'Default'}'")
 
 
 def _mace(source: Path, dest: Path, spec: dict, dtype: str, mliap: bool) -> None:
@@ -52,7 +65,7 @@ def _mace(source: Path, dest: Path, spec: dict, dtype: str, mliap: bool) -> None
             cmd.append("--format=mliap")
         if spec.get("head"):
             cmd += ["--head", spec["head"]]
-        _run(cmd, Path(tmp), "mace_create_lammps_model")
+        _run(cmd, Path(tmp), "mace_create_lammps_model", refuse=_heads_prompt)
         made = Path(tmp) / ("model.model-mliap_lammps.pt" if mliap else "model.model-lammps.pt")
         made.replace(dest)
 
@@ -82,11 +95,16 @@ CONVERTERS = {
 }
 
 
-def convert(pot, key: str) -> Path:
-    """Make file ``key`` of ``pot`` from its ``from`` file; pins and returns the new file."""
-    from . import potentials
+def convert(pot, key: str, head: str | None = None) -> Path:
+    """Make file ``key`` of ``pot`` from its ``from`` file; pins and returns the new file.
 
-    spec = pot.spec(key)
+    ``head``: the head of a multihead MACE model to export (default: the entry's ``head``).
+    """
+    from . import potentials, validate
+
+    spec = dict(pot.spec(key))
+    if head is not None:
+        spec["head"] = validate.word(head, "--head")
     kind = spec.get("derive")
     if kind not in CONVERTERS:
         raise UserError(f"file {key!r} of {pot.name!r} is not made by a known converter ({', '.join(CONVERTERS)})")

@@ -21,6 +21,7 @@ from . import manifest, potentials, validate
 from .errors import UserError
 
 BAR_TO_GPA = 1e-4
+SAMPLE_EVERY = 10  # steps between pressure-tensor samples of the dynamic method
 DIRECTIONS = ((1, "x", "lx"), (2, "y", "ly"), (3, "z", "lz"), (4, "yz", "lz"), (5, "xz", "lz"), (6, "xy", "ly"))
 
 
@@ -171,7 +172,7 @@ def check_settings(s: dict, label=lambda key: f"--{key}") -> dict:
     maxiter (static relaxations); ``label(key)`` names a setting in error messages."""
     return {**s, "method": validate.choice(s["method"], METHODS, label("method")),
             "strain": validate.number(s["strain"], label("strain"), 0, 0.05, lo_open=True),
-            "steps": validate.integer(s["steps"], label("steps"), 10, 10**9),
+            "steps": validate.integer(s["steps"], label("steps"), 10 * SAMPLE_EVERY, 10**9),  # >= 10 samples
             "equil": validate.integer(s["equil"], label("equil"), 0, 10**9),
             "ftol": validate.number(s["ftol"], label("ftol"), 0, 10, lo_open=True),
             "maxiter": validate.integer(s["maxiter"], label("maxiter"), 1, 10**7)}
@@ -195,7 +196,7 @@ def source_of(target: Path) -> tuple[Path, dict | None]:
 
 def render(out: Path, data: Path, pot: potentials.Potential, strain: float, method: str, mode: str,
            relax_cell: bool = True, ftol: float = 1e-8, maxiter: int = 5000, T: float = 300.0,
-           dt: float = 1.0, n_eq: int = 2000, n_avg: int = 10000, every: int = 10, seed: int = 1,
+           dt: float = 1.0, n_eq: int = 2000, n_avg: int = 10000, every: int = SAMPLE_EVERY, seed: int = 1,
            Tdamp: float = 0.1, d3: bool = False) -> Path:
     """Write an elastic run directory ``out`` (must not exist) with run.json."""
     from .render import render_from_data

@@ -51,11 +51,18 @@ def dump_frames(dump: Path, every: int = 1) -> list:
     return frames
 
 
+UNWRAPPED = "dump.unwrapped.lammpstrj"  # the production frames again, unwrapped for the MSD: not sampled twice
+
+
 def trajectory_frames(run_dirs: list[Path], every: int = 1) -> list:
-    """Every ``every``-th frame of every dump under the run directories (see ``dump_frames``)."""
+    """Every ``every``-th frame of every dump under the run directories (see ``dump_frames``).
+
+    Sub-folders count (e.g. the NVT runs at several temperatures of ``lammpskit arrhenius``),
+    each frame tagged with its own run's temperature.
+    """
     frames = []
     for run in run_dirs:
-        dumps = sorted(Path(run).rglob("*.lammpstrj"))
+        dumps = sorted(p for p in Path(run).rglob("*.lammpstrj") if p.name != UNWRAPPED)
         if not dumps:
             raise UserError(f"{run} has no LAMMPS dumps (*.lammpstrj): run it first")
         for dump in dumps:

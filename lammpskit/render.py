@@ -29,14 +29,18 @@ def _env():
     )
 
 
-def choose_mode(pot: potentials.Potential, mode: str, build=None) -> tuple[str, dict | None]:
+def choose_mode(pot: potentials.Potential, mode: str, build=None, d3: bool = False) -> tuple[str, dict | None]:
     """(``native`` | ``bridge``, native variant): native if asked for or possible, else the bridge.
 
-    ``build`` is the LAMMPS build that will run the deck (default: the kit's LAMMPS module).
+    ``build`` is the LAMMPS build that will run the deck (default: the kit's LAMMPS module);
+    ``d3``: the deck overlays ``dispersion/d3``, which that build must have.
     """
     from . import builds
 
-    return builds.choose(pot, mode, build or builds.module())
+    build = build or builds.module()
+    if d3:
+        builds.require_d3(build)
+    return builds.choose(pot, mode, build)
 
 
 def potential_ctx(pot: potentials.Potential, mode: str, variant: dict | None, d3: bool,
@@ -106,7 +110,7 @@ def render_from_data(out: Path, data: Path, pot: potentials.Potential, mode: str
         raise UserError(f"{out} exists: choose another --out or remove it")
     elements = read_data_elements(data)
     pot.supports(elements)
-    mode, variant = choose_mode(pot, mode)
+    mode, variant = choose_mode(pot, mode, d3=d3)
     pctx, files = potential_ctx(pot, mode, variant, d3, elements)
     deck = f"in.{protocol_name}.lmp"
     with staging(out) as tmp:
@@ -132,7 +136,7 @@ def render(out: Path, comp: Composition, pot: potentials.Potential, params: prot
             raise UserError(f"{out} already holds a run: resume it with 'lammpskit run {out}' or choose another --out")
         raise UserError(f"{out} exists and is not empty: choose another --out")
     pot.supports(comp.elements)
-    mode, variant = choose_mode(pot, mode, build)
+    mode, variant = choose_mode(pot, mode, build, d3)
     pctx, files = potential_ctx(pot, mode, variant, d3, comp.elements)
     params.check()
     stages = protocol.stages(params)

@@ -28,7 +28,7 @@ from pathlib import Path
 from . import resources, validate
 from .errors import RunError, UserError
 
-WORD_RE = re.compile(r"^[A-Za-z0-9_.:+-]{1,128}$")
+WORD_RE = validate.WORD_RE
 STYLE_RE = re.compile(r"^[a-z0-9_/.+-]{1,64}$")
 TIME_RE = re.compile(r"^(\d+-)?\d{1,3}(:\d{2}){0,2}$")
 MEM_RE = re.compile(r"^\d+[KMGT]?$")

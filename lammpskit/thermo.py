@@ -34,17 +34,25 @@ def read_log(path: Path) -> list[dict[str, float]]:
 
 
 def block_average(values: list[float], nblocks: int = 5) -> dict[str, float]:
-    """Mean and standard error from ``nblocks`` block means (error 0 if too few values)."""
+    """Mean and standard error from ``nblocks`` block means.
+
+    With fewer than ``2 * nblocks`` values each value is its own block (the plain standard error
+    of the mean, too small if the values are correlated); ``blocks`` says which was used. One
+    value has no error (NaN).
+    """
     n = len(values)
     if n == 0:
-        return {"mean": math.nan, "err": math.nan, "n": 0}
+        return {"mean": math.nan, "err": math.nan, "n": 0, "blocks": 0}
     mean = sum(values) / n
     if n < 2 * nblocks:
-        return {"mean": mean, "err": 0.0, "n": n}
+        if n == 1:
+            return {"mean": mean, "err": math.nan, "n": 1, "blocks": 1}
+        var = sum((v - mean) ** 2 for v in values) / (n - 1)
+        return {"mean": mean, "err": math.sqrt(var / n), "n": n, "blocks": n}
     size = n // nblocks
     means = [sum(values[i * size:(i + 1) * size]) / size for i in range(nblocks)]
     var = sum((m - mean) ** 2 for m in means) / (nblocks - 1)
-    return {"mean": mean, "err": math.sqrt(var / nblocks), "n": n}
+    return {"mean": mean, "err": math.sqrt(var / nblocks), "n": n, "blocks": nblocks}
 
 
 def anneal_density(run_dir: Path, man: dict, nblocks: int = 5) -> dict[str, float]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from .errors import UserError
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._+-]{0,63}$")
+WORD_RE = re.compile(r"^[A-Za-z0-9_.:+-]{1,128}$")  # a SLURM name, a model head: one plain word
 # characters allowed in a path that may be written into a deck or script
 SAFE_PATH_RE = re.compile(r"^[A-Za-z0-9_./+,=@~-]+$")
 ELEMENTS = (
@@ -29,6 +30,13 @@ def name(value: str, what: str = "name") -> str:
             f"{what} {value!r} is not allowed: use lower-case letters, digits and . _ + - "
             "(at most 64 characters, no spaces, newlines or ;)"
         )
+    return value
+
+
+def word(value: str, what: str) -> str:
+    """One plain word: letters, digits and ``_ . : + -`` (a SLURM partition, a MACE head)."""
+    if not isinstance(value, str) or not WORD_RE.fullmatch(value):
+        raise UserError(f"{what} {value!r} is not allowed: one word of letters, digits and _ . : + - only")
     return value
 
 

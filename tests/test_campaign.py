@@ -21,8 +21,8 @@ from .slurm_cluster import Cluster, available
 
 FAST = ["t_melt=0.2", "quench_rate=12000", "t_anneal=0.1", "t_production=0.2", "restart_every=10",
         "dump_every=5", "thermo_every=5", "min_steps=20"]
-# an LJ production of 11 million steps: longer than a 1-minute SLURM limit
-LONG_LJ = ("t_production=11000", "dump_every=500000", "thermo_every=50000")
+# an LJ production of 15 million steps: far longer than a 1-minute SLURM limit (about 30 000 steps/s here)
+LONG_LJ = ("t_production=30000", "dump_every=500000", "thermo_every=50000")
 
 
 @pytest.fixture(scope="module")
@@ -234,23 +234,65 @@ def test_native_kokkos_job_script(lj_env, tmp_path):
     shutil.rmtree(tmp_path / "gpu")
 
 
+def test_site_profile_gres_and_gpu_sharing(lj_env, tmp_path):
+    """``site = NAME`` takes defaults from $LAMMPSKIT_HOME/sites/NAME.toml (the campaign's keys win);
+    gpu_flag = "gres" writes --gres=gpu:N; gpu_share > 1 asks for a shard of a GPU; a hostile site file is refused."""
+    home = tmp_path / "home"
+    (home / "sites").mkdir(parents=True)
+    (home / "sites" / "mycluster.toml").write_text(
+        'partition = "gpu-a100"\naccount = "glass01"\ngpus = 2\ngpu_flag = "gres"\ncpus = 4\n'
+        'setup = ["module load cuda/12.4"]\n')
+    env = {**lj_env, "LAMMPSKIT_HOME": str(home)}
+    camp = write_campaign(tmp_path, "site", xs=(0,), pots=("lj-a",), seeds=(1,),
+                          slurm='site = "mycluster"\ntime = "02:00:00"\naccount = "glass02"')
+    assert cli("campaign", "plan", camp, env=env).returncode == 0
+    script = (tmp_path / "site" / "jobs" / "quench.sh").read_text()
+    for line in ("#SBATCH --partition=gpu-a100", "#SBATCH --account=glass02", "#SBATCH --gres=gpu:2",
+                 "#SBATCH --time=02:00:00", "#SBATCH --cpus-per-task=4", "module load cuda/12.4"):
+        assert line in script, script
+    camp = write_campaign(tmp_path, "shared", xs=(0,), pots=("lj-a",), seeds=(1,),
+                          slurm='site = "mycluster"\ngpus = 1\ngpu_share = 4')
+    assert cli("campaign", "plan", camp, env=env).returncode == 0
+    script = (tmp_path / "shared" / "jobs" / "quench.sh").read_text()
+    assert "#SBATCH --gres=shard:1" in script and "--gres=gpu" not in script and "--gpus" not in script
+    (home / "sites" / "evil.toml").write_text('partition = "gpu\\n#SBATCH --uid=0"\n')
+    camp = write_campaign(tmp_path, "evil", xs=(0,), pots=("lj-a",), seeds=(1,), slurm='site = "evil"')
+    assert_user_error(cli("campaign", "plan", camp, env=env), "partition", "not a SLURM name")
+    assert not (tmp_path / "evil").exists()
+
+
 @pytest.mark.slow
 def test_time_limit_then_resume_continues_from_restart(cluster, lj_env, tmp_path):
-    """A run longer than its 1-minute limit is stopped by SLURM (restart written on SIGTERM); resume finishes it."""
+    """A run longer than its 1-minute limit is stopped by SLURM (restart written on SIGTERM); after the user
+    raises the limit, resume continues it from that restart (not from the start), and it goes on from there."""
     camp = write_campaign(tmp_path, "limit", xs=(0,), pots=("lj-a",), seeds=(1,), slurm='time = "00:01:00"',
                           extra='stages = ["quench"]', more_set=(*LONG_LJ, "restart_every=50000"))
     assert cli("campaign", "submit", camp, env=lj_env).returncode == 0
     row = wait_idle(camp, lj_env, timeout=240)[0]
     st = row["stages"]["quench"]
     assert st["state"] == "stopped" and "time limit" in st["reason"], row
-    man = json.loads((Path(row["dir"]) / "run.json").read_text())
+    run_json = Path(row["dir"]) / "run.json"
+    man = json.loads(run_json.read_text())
     assert man["state"] == "stopped" and man["last_restart"]
+    stopped_at = int(re.search(r"step\.(\d+)\.bin", man["last_restart"]).group(1))
+    assert stopped_at > 0
+    camp.write_text(camp.read_text().replace('time = "00:01:00"', 'time = "00:10:00"'))
     r = cli("campaign", "resume", camp, "--json", env=lj_env)
     assert [s["cases"] for s in json.loads(r.stdout)["submitted"]] == [[0]]
-    row = wait_idle(camp, lj_env, timeout=240)[0]
-    assert row["state"] == "done", row
-    man = json.loads((Path(row["dir"]) / "run.json").read_text())
-    assert man["resumed_from"] and man["resumed_from"] > 0
+    assert "#SBATCH --time=00:10:00" in (tmp_path / "limit" / "jobs" / "quench.sh").read_text()
+    end = time.monotonic() + 120
+    while not ((man := json.loads(run_json.read_text()))["state"] == "running" and man.get("resumed_from")):
+        assert time.monotonic() < end, man
+        time.sleep(1)
+    assert man["resumed_from"] == stopped_at
+    time.sleep(15)  # let it run on past the old restart
+    assert cli("campaign", "cancel", camp, env=lj_env).returncode == 0
+    wait_idle(camp, lj_env, timeout=60)
+    man = json.loads(run_json.read_text())
+    assert man["state"] == "stopped" and man["resumed_from"] == stopped_at
+    assert int(re.search(r"step\.(\d+)\.bin", man["last_restart"]).group(1)) > stopped_at
+    logs = "".join(p.read_text() for p in (tmp_path / "limit" / "logs").glob("*-quench-*.out"))
+    assert f"resuming from step {stopped_at}" in logs, logs
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ import time
 import numpy as np
 import pytest
 
-from .conftest import FAST, cli
+from .conftest import FAST, assert_user_error, cli
 
 @pytest.fixture()
 def classical(tmp_path):
@@ -77,10 +77,13 @@ def test_glass_moduli_relations(tmp_path, classical):
     assert json.loads(again.stdout)["wall_s"] == res["wall_s"]
 
 
-@pytest.mark.parametrize("strain", ["0", "0.06", "-0.01"])
-def test_bad_strain(tmp_path, classical, strain):
-    r = cli("elastic", si_data(tmp_path / "si.data"), "--pot", "sw-si", "--strain", strain, env=classical)
-    assert r.returncode == 2 and r.stderr.startswith("error: --strain")
+@pytest.mark.parametrize("args, needle", [(["--strain", "0"], "--strain"), (["--strain", "0.06"], "--strain"),
+                                         (["--strain", "-0.01"], "--strain"),
+                                         (["--method", "dynamic", "--steps", "50"], "--steps must be >= 100")])
+def test_bad_strain_or_steps(tmp_path, classical, args, needle):
+    r = cli("elastic", si_data(tmp_path / "si.data"), "--pot", "sw-si", *args, env=classical)
+    assert_user_error(r, needle)
+    assert r.stderr.startswith(f"error: {needle.split()[0]}")
 
 
 def test_run_dir_without_npt_stage(tmp_path, classical):

