@@ -265,6 +265,27 @@ def figures(rows: list[dict], ref: list[dict], folder: Path) -> list[tuple[str, 
     return out
 
 
+def units_figure(rows: list[dict], names: list[str], folder: Path) -> list[tuple[str, Path]]:
+    """PS(4-m)Om unit fractions of P vs x: one panel per potential, one line per unit (error bars = spread)."""
+    pots = sorted({r["potential"] for r in rows if r["units"]})
+    if not pots:
+        return []
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(pots), figsize=(4 * len(pots), 3.4), dpi=100, squeeze=False, sharey=True)
+    for ax, pot in zip(axes[0], pots):
+        mine = sorted((r for r in rows if r["potential"] == pot and r["units"]), key=lambda r: r["x"])
+        for unit in names:
+            x = [r["x"] for r in mine]
+            y = [r["units"].get(unit, 0.0) for r in mine]
+            err = [r["units_spread"].get(unit) or 0.0 for r in mine]
+            ax.errorbar(x, y, yerr=err, marker="o", capsize=3, label=unit)
+        ax.set_title(pot)
+        ax.set_xlabel("x in Na4P2S7-xOx")
+    axes[0][0].set_ylabel("fraction of P")
+    axes[0][-1].legend(fontsize=7)
+    return [("PS(4-m)Om units", _save(fig, folder / "units.png"))]
+
+
 PARTIALS = ("P-S", "P-O", "P-P", "Na-S", "Na-O", "S-S")
 
 
@@ -327,9 +348,9 @@ def write(c: campaigns.Campaign, folder: Path, ref_path: Path = REFERENCE) -> di
     folder.mkdir(parents=True, exist_ok=True)
     rows, problems = collect(c)
     score = scores(rows, ref)
-    figs = figures(rows, ref, folder) + structure_figures(c, folder)
-    flat = [{**r, **r["units"], **{k + "_spread": v for k, v in r["units_spread"].items()}} for r in rows]
     names = sorted({u for r in rows for u in r["units"]}, key=unit_order)
+    figs = figures(rows, ref, folder) + units_figure(rows, names, folder) + structure_figures(c, folder)
+    flat = [{**r, **r["units"], **{k + "_spread": v for k, v in r["units_spread"].items()}} for r in rows]
     for name, keys in (("report.csv", [q[0] for q in QUANTITIES]), ("units.csv", names)):
         _write_csv(folder / name, ["potential", "x", "replicas"] + [k for key in keys for k in (key, key + "_spread")],
                    flat)

@@ -331,6 +331,7 @@ def test_report_of_a_small_campaign_in_headless_chromium(cluster, mixed_env, tmp
     assert cli("campaign", "submit", camp, env=mixed_env).returncode == 0
     rows = wait_idle(camp, mixed_env, timeout=600)
     assert [r["state"] for r in rows].count("done") == 3, rows
+    camp.write_text(camp.read_text().replace("x = [0, 1.5]", "x = [0, 1.5, 3]"))  # two cases never submitted
     ref = tmp_path / "ref.csv"  # a made-up value to check the scoring (the shipped file has none at these x)
     ref.write_text("system,x,quantity,value,uncertainty,unit,method,source,doi,note\n"
                    "Na4P2S7-xOx,0,density,2.0,0.05,g/cm3,test,not a measurement,10.0/test,\n"
@@ -339,11 +340,13 @@ def test_report_of_a_small_campaign_in_headless_chromium(cluster, mixed_env, tmp
     r = cli("report", camp, "--reference", ref, "--json", env=mixed_env)
     assert r.returncode == 0, r.stderr
     info = json.loads(r.stdout)
-    assert info["rows"] == 3 and [p["case"] for p in info["problems"]] == ["lj-a x=1.5 s1"]
-    assert "quench failed" in info["problems"][0]["why"]
+    problems = {p["case"]: p["why"] for p in info["problems"]}
+    assert info["rows"] == 3 and set(problems) == {"lj-a x=1.5 s1", "lj-a x=3 s1", "tiny-mace x=3 s1"}, problems
+    assert "quench failed" in problems["lj-a x=1.5 s1"] and "quench missing (not submitted)" in problems["lj-a x=3 s1"]
     folder = tmp_path / "rep" / "report"
     md = (folder / "report.md").read_text()
     assert "lj-a x=1.5 s1: quench failed" in md and "| tiny-mace | 1.5 | 1 |" in md
+    assert "tiny-mace x=3 s1: quench missing (not submitted)" in md
     assert "## PS(4-m)Om units (fraction of P)" in md
     table = list(csv.DictReader((folder / "report.csv").open()))
     assert [(t["potential"], t["x"]) for t in table] == [("lj-a", "0.0"), ("tiny-mace", "0.0"), ("tiny-mace", "1.5")]
@@ -368,7 +371,7 @@ def test_report_of_a_small_campaign_in_headless_chromium(cluster, mixed_env, tmp
         assert abs(total - 1) < 1e-9, u
     assert len(info["figures"]) >= 5 and all(Path(f).stat().st_size > 5000 for f in info["figures"])
     names = {Path(f).name for f in info["figures"]}
-    assert {"density.png", "B.png", "P1.png", "D_Na.png", "S_x0.png", "G_x1.5.png", "partials_x0.png",
+    assert {"density.png", "B.png", "P1.png", "D_Na.png", "units.png", "S_x0.png", "G_x1.5.png", "partials_x0.png",
             "partials_x1.5.png", "glass_tiny-mace_x1.5.png", "glass_lj-a_x0.png"} <= names
     # open it in headless Chromium: console errors are logged to stderr; a probe script counts decoded images
     probe = folder / "probe.html"

@@ -103,6 +103,7 @@ def test_mace_finetune_of_a_small_foundation_registers_and_quenches(labelled, us
     assert json.loads(r.stdout)["potential"] == "ft-mp0"
 
 
+@pytest.mark.slow
 def test_mace_multihead_replay_keeps_two_heads_and_lammps_runs_the_new_one(labelled, user_pots):
     """'finetune mace --replay': MACE's multihead fine-tuning (a pt_head refits the replay frames meanwhile).
 
