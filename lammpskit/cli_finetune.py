@@ -255,11 +255,12 @@ def mace_cmd(
     history = mace_train.epochs(work)
     provenance = {"trainer": "mace_run_train (mace-torch)", "foundation": str(base), "foundation_name": foundation,
                   "train": str(train), "valid": str(valid) if valid else "10 % of train", "epochs": epochs,
-                  "lr": lr or (mace_train.REPLAY_LR if replay else mace_train.NAIVE_LR), "batch": batch, "e0s": e0s,
+                  "lr": mace_train.learning_rate(lr, replay), "batch": batch, "e0s": e0s,
                   "loss": "universal (multihead)" if replay else "stress (weights E 10, F 10, S 100)",
-                  "replay": str(replay) if replay else None, "heads": [mace_train.HEAD, "pt_head"] if replay else None,
+                  "replay": str(replay) if replay else None,
+                  "heads": [mace_train.HEAD, mace_train.PT_HEAD] if replay else None,
                   "dtype": "float64", "validation": history,
-                  "validation_replay": mace_train.epochs(work, "pt_head") if replay else None}
+                  "validation_replay": mace_train.epochs(work, mace_train.PT_HEAD) if replay else None}
     reg = registration.register_trained(name, model, "mace", elements, provenance)
     converted = []
     pot = potentials.get(name)

@@ -24,8 +24,13 @@ from pathlib import Path
 
 from .errors import RunError
 
-HEAD = "Default"  # the head mace_run_train gives the user's data
+HEAD, PT_HEAD = "Default", "pt_head"  # the heads mace_run_train gives the user's data and the replay
 NAIVE_LR, REPLAY_LR = 0.01, 1e-4  # MACE's defaults for naive and multihead fine-tuning
+
+
+def learning_rate(lr: float | None, replay: Path | None) -> float:
+    """The learning rate a run uses: ``lr``, else MACE's default for naive or multihead fine-tuning."""
+    return lr or (REPLAY_LR if replay else NAIVE_LR)
 
 
 def command(foundation: Path, train: Path, valid: Path | None, work: Path, epochs: int, lr: float | None = None,
@@ -34,7 +39,7 @@ def command(foundation: Path, train: Path, valid: Path | None, work: Path, epoch
             replay: Path | None = None) -> list[str]:
     """The ``mace_run_train`` argument list (energy, forces, stress weights; lr; epochs; replay frames)."""
     if replay is None:
-        heads = ["--multiheads_finetuning=False", f"--lr={lr or NAIVE_LR}"]
+        heads = ["--multiheads_finetuning=False", f"--lr={learning_rate(lr, None)}"]
     else:
         heads = ["--multiheads_finetuning=True", f"--pt_train_file={replay}"]
         heads += [f"--lr={lr}", "--force_mh_ft_lr=True"] if lr else []
@@ -53,7 +58,7 @@ def command(foundation: Path, train: Path, valid: Path | None, work: Path, epoch
 
 def epochs(work: Path, head: str = HEAD) -> list[dict]:
     """Validation errors of one head per epoch (epoch None: before training): epoch, rmse_e_per_atom (eV),
-    rmse_f (eV/Å), rmse_stress (eV/Å³), loss. ``pt_head``: how well a multihead model still fits the replay."""
+    rmse_f (eV/Å), rmse_stress (eV/Å³), loss. ``PT_HEAD``: how well a multihead model still fits the replay."""
     rows = []
     for f in sorted((Path(work) / "results").glob("*_train.txt")):
         for line in f.read_text().splitlines():

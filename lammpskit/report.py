@@ -274,8 +274,8 @@ def units_figure(rows: list[dict], names: list[str], folder: Path) -> list[tuple
     fig, axes = plt.subplots(1, len(pots), figsize=(4 * len(pots), 3.4), dpi=100, squeeze=False, sharey=True)
     for ax, pot in zip(axes[0], pots):
         mine = sorted((r for r in rows if r["potential"] == pot and r["units"]), key=lambda r: r["x"])
+        x = [r["x"] for r in mine]
         for unit in names:
-            x = [r["x"] for r in mine]
             y = [r["units"].get(unit, 0.0) for r in mine]
             err = [r["units_spread"].get(unit) or 0.0 for r in mine]
             ax.errorbar(x, y, yerr=err, marker="o", capsize=3, label=unit)

@@ -28,7 +28,6 @@ from pathlib import Path
 from . import resources, validate
 from .errors import RunError, UserError
 
-WORD_RE = validate.WORD_RE
 STYLE_RE = re.compile(r"^[a-z0-9_/.+-]{1,64}$")
 TIME_RE = re.compile(r"^(\d+-)?\d{1,3}(:\d{2}){0,2}$")
 MEM_RE = re.compile(r"^\d+[KMGT]?$")
@@ -61,7 +60,7 @@ class Site:
         """Refuse anything that could break out of a ``#SBATCH`` line or a command."""
         for key in ("partition", "account"):
             value = getattr(self, key)
-            if value and not WORD_RE.fullmatch(value):
+            if value and not validate.WORD_RE.fullmatch(value):
                 raise UserError(f"{where}: {key} {value!r} is not a SLURM name (letters, digits, _ . : + - only)")
         if not TIME_RE.fullmatch(self.time):
             raise UserError(f"{where}: time {self.time!r} is not a SLURM time (e.g. 04:00:00 or 1-00:00:00)")
@@ -164,7 +163,7 @@ def render_script(path: Path, site: Site, job_name: str, log_dir: Path, cases: l
 def submit_one(site: Site, job_name: str, argv: list[str], folder: Path) -> str:
     """Write ``folder/job.sh`` running ``argv`` (each word shell-quoted) and sbatch it; returns the job id."""
     folder.mkdir(parents=True, exist_ok=True)
-    if not WORD_RE.fullmatch(job_name):
+    if not validate.WORD_RE.fullmatch(job_name):
         raise UserError(f"job name {job_name!r} is not a SLURM name")
     script = folder / "job.sh"
     script.write_text(_env().get_template("slurm/single.sh.j2").render(

@@ -41,14 +41,11 @@ def block_average(values: list[float], nblocks: int = 5) -> dict[str, float]:
     value has no error (NaN).
     """
     n = len(values)
-    if n == 0:
-        return {"mean": math.nan, "err": math.nan, "n": 0, "blocks": 0}
+    if n < 2:
+        return {"mean": values[0] if n else math.nan, "err": math.nan, "n": n, "blocks": n}
     mean = sum(values) / n
     if n < 2 * nblocks:
-        if n == 1:
-            return {"mean": mean, "err": math.nan, "n": 1, "blocks": 1}
-        var = sum((v - mean) ** 2 for v in values) / (n - 1)
-        return {"mean": mean, "err": math.sqrt(var / n), "n": n, "blocks": n}
+        nblocks = n
     size = n // nblocks
     means = [sum(values[i * size:(i + 1) * size]) / size for i in range(nblocks)]
     var = sum((m - mean) ** 2 for m in means) / (nblocks - 1)
