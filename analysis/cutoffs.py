@@ -13,8 +13,8 @@ NaPSO glass studies (e.g. Kmiec et al., J. Non-Cryst. Solids 534, 119776 (2020))
 
 from __future__ import annotations
 
-from lammpskit import validate
-from lammpskit.errors import UserError
+from .checks import distance, element
+from .errors import InputError
 
 DEFAULTS: dict[frozenset, float] = {frozenset(k.split("-")): v for k, v in {
     "P-S": 2.6, "P-O": 2.0, "P-P": 2.5, "S-S": 2.5, "Na-S": 3.6, "Na-O": 3.1,
@@ -37,7 +37,6 @@ def parse(items: list[str] | None) -> dict[frozenset, float]:
         pair, sep, value = item.partition("=")
         els = pair.split("-")
         if not sep or len(els) != 2:
-            raise UserError(f"--cutoff {item!r}: expected A-B=distance in Å, e.g. P-S=2.6")
-        out[key(*(validate.element(e.strip()) for e in els))] = validate.number(value, f"--cutoff {pair}", 0, 10,
-                                                                              lo_open=True)
+            raise InputError(f"--cutoff {item!r}: expected A-B=distance in Å, e.g. P-S=2.6")
+        out[key(*(element(e.strip()) for e in els))] = distance(value, f"--cutoff {pair}")
     return out

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lammpskit import validate
-from lammpskit.errors import UserError
+from .checks import element
+from .errors import InputError
 
 
 def parse_types(text: str | None) -> list[str] | None:
     """``"Na,P,S,O"`` -> element names for types 1, 2, 3, 4."""
     if not text:
         return None
-    return [validate.element(t.strip()) for t in text.split(",")]
+    return [element(t.strip()) for t in text.split(",")]
 
 
 def open_pipeline(path: str | Path, types: list[str] | None = None):
@@ -25,17 +25,17 @@ def open_pipeline(path: str | Path, types: list[str] | None = None):
 
     path = Path(path)
     if not path.is_file():
-        raise UserError(f"{path} does not exist (give a LAMMPS dump or data file)")
+        raise InputError(f"{path} does not exist (give a LAMMPS dump or data file)")
     try:
         pipeline = import_file(str(path))
     except Exception as exc:  # noqa: BLE001 - OVITO's own message says why
-        raise UserError(f"cannot read {path}: {str(exc).splitlines()[0]}") from None
+        raise InputError(f"cannot read {path}: {str(exc).splitlines()[0]}") from None
     if types:
         def name_types(_frame, data):
             ptypes = data.particles_.particle_types_
             for t in ptypes.types_:
                 if not 1 <= t.id <= len(types):
-                    raise UserError(f"{path}: atom type {t.id} has no name in --types {','.join(types)}")
+                    raise InputError(f"{path}: atom type {t.id} has no name in --types {','.join(types)}")
                 t.name = types[t.id - 1]
         pipeline.modifiers.append(name_types)
     return pipeline
@@ -46,7 +46,7 @@ def type_names(data) -> dict[int, str]:
     out = {}
     for t in data.particles.particle_types.types:
         if not t.name or t.name.isdigit():
-            raise UserError("atom types have no element names: give --types Na,P,S,O "
+            raise InputError("atom types have no element names: give --types Na,P,S,O "
                             "(or dump an 'element' column / '# El' comments on Masses lines)")
         out[t.id] = t.name
     return out
@@ -64,8 +64,8 @@ def select_frames(spec: str, n: int) -> list[int]:
             raise ValueError
         bounds = [int(p) if p.strip() else None for p in parts]
     except ValueError:
-        raise UserError(f"--frames {spec!r}: expected last, all or A:B (frame indices, e.g. 10:100)") from None
+        raise InputError(f"--frames {spec!r}: expected last, all or A:B (frame indices, e.g. 10:100)") from None
     frames = list(range(n))[slice(*bounds)]
     if not frames:
-        raise UserError(f"--frames {spec!r} selects no frame (the file has {n})")
+        raise InputError(f"--frames {spec!r} selects no frame (the file has {n})")
     return frames

@@ -14,6 +14,8 @@ import math
 
 import numpy as np
 
+from .errors import InputError
+
 # Coherent neutron scattering lengths (fm): V. F. Sears, Neutron News 3, 26 (1992) (NIST table).
 NEUTRON_B = {"H": -3.739, "Li": -1.90, "B": 5.30, "O": 5.803, "F": 5.654, "Na": 3.63, "Si": 4.1491,
              "P": 5.13, "S": 2.847, "Cl": 9.577, "K": 3.67, "Ge": 8.185}
@@ -60,9 +62,8 @@ def partial_rdf(pipeline, frames: list[int], cutoff: float = 8.0, bins: int = 40
         cell = np.asarray(data.cell[:3, :3])
         vol = abs(np.linalg.det(cell))
         if cutoff > half_width(cell):
-            from lammpskit.errors import UserError
 
-            raise UserError(f"--rmax {cutoff} Å is more than half the box width: use a smaller --rmax")
+            raise InputError(f"--rmax {cutoff} Å is more than half the box width: use a smaller --rmax")
         data.apply(mod)
         table = data.tables["coordination-rdf"]
         xy = np.asarray(table.xy())

@@ -14,6 +14,8 @@ import math
 
 import numpy as np
 
+from .errors import InputError
+
 E_CHARGE = 1.602176634e-19  # C
 KB = 1.380649e-23  # J/K
 CHARGES = {"Li": 1, "Na": 1, "K": 1, "Ag": 1, "Cu": 1, "Mg": 2, "Ca": 2}
@@ -78,9 +80,8 @@ def fit_d(t: np.ndarray, m: np.ndarray, window: tuple[float, float] = (0.2, 0.8)
     """D (cm^2/s) from the slope of MSD vs t over the fraction ``window`` of the longest lag."""
     sel = (t >= window[0] * t[-1]) & (t <= window[1] * t[-1])
     if sel.sum() < 2:
-        from lammpskit.errors import UserError
 
-        raise UserError("too few frames in the fit window: dump more often (msd_every) or run longer")
+        raise InputError("too few frames in the fit window: dump more often (msd_every) or run longer")
     slope, icpt = np.polyfit(t[sel], m[sel], 1)
     return {"D_cm2_s": slope / 6 * 1e-4, "D_A2_ps": slope / 6, "fit_ps": [float(t[sel][0]), float(t[sel][-1])],
             "intercept_A2": float(icpt)}
@@ -102,9 +103,8 @@ def arrhenius(temperatures, diffusivities) -> dict:
 def analyse(pipeline, frames, timestep_ps: float, temperature: float, window=(0.2, 0.8), progress=None) -> dict:
     """MSD per element (Å^2) vs lag (ps), D per element, Nernst-Einstein conductivity at ``temperature`` (K)."""
     if len(frames) < 3:
-        from lammpskit.errors import UserError
 
-        raise UserError(f"MSD needs at least 3 frames, got {len(frames)}")
+        raise InputError(f"MSD needs at least 3 frames, got {len(frames)}")
     pos, t, els, vol = read_unwrapped(pipeline, frames, timestep_ps, progress)
     out = {"frames": len(frames), "time_ps": t.tolist(), "temperature_K": temperature, "volume_A3": vol,
            "msd_A2": {}, "D": {}, "conductivity_S_cm": {}}

@@ -17,9 +17,10 @@ from collections.abc import Iterable
 import numpy as np
 
 from . import cutoffs as _cutoffs
+from .errors import ReadError
 
 KINDS = {"Na": 1, "P": 2, "S": 3, "O": 4}
-NA, P, S, O = 1, 2, 3, 4
+NA, P, S, O = 1, 2, 3, 4  # noqa: E741  (element symbols)
 
 
 def unit_name(ns: int, no: int) -> str:
@@ -28,13 +29,13 @@ def unit_name(ns: int, no: int) -> str:
     return "P" + part("S", ns) + part("O", no)
 
 
-def _ends(bonds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def bond_ends(bonds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return (bonds[:, 0], bonds[:, 1]) if len(bonds) else (np.zeros(0, int), np.zeros(0, int))
 
 
 def p_anion_bonds(kind: np.ndarray, bonds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(P end, anion end) of every P-S and P-O bond."""
-    a, b = _ends(bonds)
+    a, b = bond_ends(bonds)
     anion = lambda k: (k == S) | (k == O)  # noqa: E731
     fwd, rev = (kind[a] == P) & anion(kind[b]), (kind[b] == P) & anion(kind[a])
     return np.concatenate([a[fwd], b[rev]]), np.concatenate([b[fwd], a[rev]])
@@ -82,7 +83,7 @@ def _edge_pairs(n: int, p_of: np.ndarray, x_of: np.ndarray, bridging: np.ndarray
 def frame_counts(kind: np.ndarray, bonds: np.ndarray) -> dict:
     """Counts for one frame. ``kind``: per-atom code (KINDS, 0 = other); ``bonds``: (nb, 2) atom indices."""
     n = len(kind)
-    a, b = _ends(bonds)
+    a, b = bond_ends(bonds)
     ka, kb = kind[a], kind[b]
     p_of, x_of = p_anion_bonds(kind, bonds)
     n_p = np.bincount(x_of, minlength=n)  # P neighbours per atom (anions only)
@@ -183,7 +184,6 @@ def frame_bonds(data, cut: dict, cache: dict) -> np.ndarray:
 
 def analyse(pipeline, frames: list[int], cut: dict | None = None, progress=None) -> dict:
     """Counts for each selected frame of an OVITO pipeline, summarised (mean, std)."""
-    from lammpskit.errors import RunError
 
     from .reader import type_names
 
@@ -193,7 +193,7 @@ def analyse(pipeline, frames: list[int], cut: dict | None = None, progress=None)
         try:
             data = pipeline.compute(f)
         except RuntimeError as exc:
-            raise RunError(f"OVITO could not read frame {f}: {str(exc).splitlines()[0]}") from None
+            raise ReadError(f"OVITO could not read frame {f}: {str(exc).splitlines()[0]}") from None
         bonds = frame_bonds(data, cut, cache)
         kind = kinds_of(type_names(data), np.asarray(data.particles.particle_types))
         per_frame.append(frame_counts(kind, bonds))

@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from lammpskit import lammps_env
+from lammpskit.lammps import env as lammps_env
 
 THREADS = lammps_env.configure_threads()  # before torch and lammps load
 
@@ -26,8 +26,11 @@ THREADS = lammps_env.configure_threads()  # before torch and lammps load
 def bench(pot_name: str, atoms: int, steps: int, rounds: int, workdir: Path) -> dict:
     import numpy as np
 
-    from lammpskit import calculators, composition, potentials, structure
-    from lammpskit.bridge import Bridge, lammps_cell
+    from lammpskit.potentials import calculators
+    from lammpskit.potentials import registry as potentials
+    from lammpskit.run.bridge import Bridge, lammps_cell
+    from lammpskit.structure import builder as structure
+    from lammpskit.structure import composition
 
     comp = composition.make(1.5, atoms=atoms)
     s = structure.build(comp, comp.density_estimate(), 1)

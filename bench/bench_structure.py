@@ -9,7 +9,8 @@ import argparse
 import json
 import time
 
-from lammpskit import composition, structure
+from lammpskit.structure import builder as structure
+from lammpskit.structure import composition
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analysis import transport  # noqa: E402
+from lammpskit.analysis import transport  # noqa: E402
 
 
 def timed(fn, *args):

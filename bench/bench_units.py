@@ -25,7 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lammpskit import dumpfile  # noqa: E402
+from lammpskit.lammps import dumps as dumpfile  # noqa: E402
 
 
 def _unit(v):
@@ -129,8 +129,8 @@ def write(path, els, pos, cell, frames=1, seed=0):
 
 
 def ours_in_memory(path, repeats=3):
-    from analysis import cutoffs, units
-    from analysis.reader import open_pipeline, type_names
+    from lammpskit.analysis import cutoffs, units
+    from lammpskit.analysis.reader import open_pipeline, type_names
 
     pipeline = open_pipeline(path)
     best = float("inf")

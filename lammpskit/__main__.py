@@ -1,5 +1,5 @@
 """``python -m lammpskit`` = the ``lammpskit`` command."""
 
-from .cli import main
+from lammpskit.cli.app import main
 
 main()

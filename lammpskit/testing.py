@@ -18,6 +18,8 @@ def tiny_mace(path: Path, elements: list[str], seed: int = 0, r_max: float = 4.5
     import torch
     from ase.data import atomic_numbers
     from mace import modules  # before e3nn: mace allow-lists what e3nn 0.4.4 loads
+
+    # isort: split
     from e3nn import o3
 
     torch.manual_seed(seed)
@@ -43,7 +45,7 @@ def tiny_mace(path: Path, elements: list[str], seed: int = 0, r_max: float = 4.5
 
 def mace_potential_toml(folder: Path, name: str, model: Path, elements: list[str], dtype: str = "float64") -> Path:
     """Register ``model`` as potential ``name``: writes ``folder/name.toml`` (bridge, MACE)."""
-    from . import potentials
+    from lammpskit.potentials import registry as potentials
 
     text = f'''name = "{name}"
 title = "random-init MACE test model"
@@ -80,12 +82,12 @@ def tiny_grace(folder: Path, elements: list[str], seed: int = 1) -> Path:
     """A random-init GRACE-FS model (tensorpotential): ``folder/saved_model`` (TensorFlow SavedModel,
     for the bridge and ``pair_style grace``), ``folder/FS_model.yaml`` (``grace/fs``), and
     ``model.yaml`` + ``checkpoint.*`` (gracemaker's format). Returns ``folder``."""
-    from . import extras
+    from lammpskit.potentials import extras
 
     extras.enable("tensorpotential")
     import numpy as np
-    import tensorpotential  # noqa: F401  (configures TensorFlow)
     import tensorflow as tf
+    import tensorpotential  # noqa: F401  (configures TensorFlow)
     from tensorpotential.instructions.base import save_instructions_dict
     from tensorpotential.potentials.presets import FS
     from tensorpotential.tpmodel import ComputeEnergy, TPModel
@@ -111,7 +113,10 @@ def labelled_frames(pot_name: str, n: int, fu: int = 3, x: float = 1.0, seed: in
     from ase import Atoms
     from ase.calculators.singlepoint import SinglePointCalculator
 
-    from . import calculators, composition, potentials, structure
+    from lammpskit.potentials import calculators
+    from lammpskit.potentials import registry as potentials
+    from lammpskit.structure import builder as structure
+    from lammpskit.structure import composition
 
     comp = composition.make(x, fu=fu)
     calc = calculators.build(potentials.get(pot_name))

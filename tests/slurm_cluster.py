@@ -90,7 +90,7 @@ NodeName={self.node} NodeAddr=127.0.0.1 CPUs={self.cpus} RealMemory={mem} State=
 PartitionName=debug Nodes={self.node} Default=YES MaxTime=INFINITE State=UP
 """)
 
-    def start(self, timeout: float = 30.0) -> "Cluster":
+    def start(self, timeout: float = 30.0) -> Cluster:
         self._write()
         r = self.root
         self._spawn(["munged", "-F", "--force", f"--socket={self.munge_socket}",
@@ -140,7 +140,7 @@ PartitionName=debug Nodes={self.node} Default=YES MaxTime=INFINITE State=UP
                 p.wait()
         self.procs.clear()
 
-    def __enter__(self) -> "Cluster":
+    def __enter__(self) -> Cluster:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -5,8 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lammpskit import calculators, composition, lammps_env, potentials, structure
-from lammpskit.bridge import Bridge
+from lammpskit.lammps import env as lammps_env
+from lammpskit.potentials import calculators
+from lammpskit.potentials import registry as potentials
+from lammpskit.run.bridge import Bridge
+from lammpskit.structure import builder as structure
+from lammpskit.structure import composition
 
 EV_A3_TO_BAR = 1.602176634e6
 
@@ -72,7 +76,7 @@ def test_forces_energy_virial_match_direct_call(tmp_path, evaluator):
     types = by_tag(lmp, "type")
     local_tags = np.array(lmp.numpy.extract_atom("id", nelem=lmp.get_natoms()))
     assert not np.all(local_tags == np.sort(local_tags)), "atom sorting should have reordered local atoms"
-    from lammpskit.bridge import lammps_cell
+    from lammpskit.run.bridge import lammps_cell
 
     cell = lammps_cell(lmp)
     assert min(abs(cell[1, 0]), abs(cell[2, 0]), abs(cell[2, 1])) > 0.5
@@ -131,7 +135,7 @@ def test_npt_moves_volume_the_way_the_stress_says(tmp_path, evaluator, offset_ba
     lmp, bridge = start_lammps(tmp_path, s, evaluator, sort_every=10)
     lmp.command("minimize 0 0.05 100 1000")
     lmp.command("change_box all triclinic")
-    _, _, w = evaluator(by_tag(lmp, "type"), by_tag(lmp, "x"), __import__("lammpskit.bridge").bridge.lammps_cell(lmp))
+    _, _, w = evaluator(by_tag(lmp, "type"), by_tag(lmp, "x"), __import__("lammpskit.run.bridge").run.bridge.lammps_cell(lmp))
     v0 = lmp.get_thermo("vol")
     p_model = w[:3].sum() / 3 / v0 * EV_A3_TO_BAR  # static pressure (bar)
     target = p_model + offset_bar

@@ -404,7 +404,7 @@ def test_report_of_a_small_campaign_in_headless_chromium(cluster, mixed_env, tmp
 ])
 def test_bad_reference_file_refused(lj_env, tmp_path, text, message):
     """A reference CSV with a missing column, a bad number or no source: one error line, no report folder."""
-    from lammpskit.report import REF_COLUMNS
+    from lammpskit.study.report import REF_COLUMNS
 
     camp = write_campaign(tmp_path, "ref", seeds=(1,))
     ref = tmp_path / "ref.csv"

@@ -9,7 +9,6 @@ import pytest
 
 from .conftest import assert_user_error, cli
 
-
 BAD = [
     (["--x", "8"], ["--x must be <= 7"]),
     (["--x", "-0.5"], ["--x must be >= 0"]),

@@ -6,8 +6,8 @@ from fractions import Fraction
 
 import pytest
 
-from lammpskit import composition
 from lammpskit.errors import UserError
+from lammpskit.structure import composition
 
 
 @pytest.mark.parametrize("text,expected", [

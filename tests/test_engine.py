@@ -11,10 +11,12 @@ import time
 
 import pytest
 
-from lammpskit import dumpfile, thermo
-from lammpskit.engine import restarts
+from lammpskit.lammps import dumps as dumpfile
+from lammpskit.lammps import thermo
+from lammpskit.run.engine import restarts
 
 from .conftest import FAST, cli
+
 
 def render(tmp_path, name="run"):
     out = tmp_path / name
@@ -160,8 +162,12 @@ def test_chgnet_bridge_matches_direct_call(tmp_path):
     """The embedded default potential through the bridge: one short NVT run, forces vs CHGNet itself."""
     import numpy as np
 
-    from lammpskit import calculators, composition, lammps_env, potentials, structure
-    from lammpskit.bridge import Bridge, lammps_cell
+    from lammpskit.lammps import env as lammps_env
+    from lammpskit.potentials import calculators
+    from lammpskit.potentials import registry as potentials
+    from lammpskit.run.bridge import Bridge, lammps_cell
+    from lammpskit.structure import builder as structure
+    from lammpskit.structure import composition
 
     comp = composition.make(1.5, fu=4)
     s = structure.build(comp, 2.1, 2)

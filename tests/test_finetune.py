@@ -10,6 +10,7 @@ import pytest
 
 from .conftest import FAST, assert_user_error, cli
 
+
 @pytest.fixture(scope="module")
 def labelled(tmp_path_factory, user_pots):
     """Two quenched glasses (x = 0, 1.5) with tiny-mace; 24 diverse frames labelled by CHGNet; train/valid."""

@@ -15,9 +15,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lammpskit import deepmd_train, lammps_env, testing
+from lammpskit import testing
+from lammpskit.finetune import deepmd as deepmd_train
+from lammpskit.lammps import env as lammps_env
 
 from .conftest import ELEMENTS, FAST, assert_user_error, cli
+
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory, user_pots):
@@ -53,7 +56,7 @@ def lammps_single_point(run_dir: Path, data: Path):
 def ase_atoms(data: Path):
     from ase.io import read
 
-    from lammpskit.structure import read_data_elements
+    from lammpskit.structure.builder import read_data_elements
 
     els = read_data_elements(data)
     at = read(data, format="lammps-data", atom_style="atomic")
@@ -76,7 +79,8 @@ def test_grace_fs_random_model_bridge(home, tmp_path):
     res = json.loads(r.stdout)
     assert res["mode"] == "bridge" and res["bridge"]["calls"] > 50 and res["density_g_cm3"]["mean"] > 0
     # the bridge's numbers are the model's: LAMMPS energy of the glass vs TPCalculator
-    from lammpskit import calculators, potentials
+    from lammpskit.potentials import calculators
+    from lammpskit.potentials import registry as potentials
 
     at = ase_atoms(out / "glass.data")
     at.calc = calculators.build(potentials.get("grace-gse"))
@@ -87,7 +91,7 @@ def test_grace_fs_random_model_bridge(home, tmp_path):
               if line.strip() and line.split()[0] == str(res["final"]["step"])]
     assert abs(e - res["final"]["pe_eV"]) < 1e-3 * max(1, abs(e)), (e, res["final"]["pe_eV"], log_pe)
     # the FS YAML for grace/fs(/kk) exported by grace_utils, run by the kit, is gracemaker's own export
-    from lammpskit import conversions
+    from lammpskit.potentials import conversions
 
     conversions.CONVERTERS["grace-fs-yaml"](model / "saved_model", tmp_path / "fs.yaml", {}, "float64")
     assert (tmp_path / "fs.yaml").read_text() == (model / "FS_model.yaml").read_text()
@@ -148,9 +152,9 @@ def test_deepmd_trained_model_native_with_plugin(home, tmp_path, deepmd_models):
 
 def test_deepmd_model_deviation_of_an_ensemble(home, tmp_path, deepmd_models):
     """pair_style deepmd m1 m2 out_freq N out_file F: the ensemble spread the fine-tuning loop uses."""
-    from lammpskit import structure
+    from lammpskit.structure import builder as structure
 
-    s = structure.build(__import__("lammpskit.composition").composition.make(1, fu=3), 2.0, 5)
+    s = structure.build(__import__("lammpskit.structure.composition").structure.composition.make(1, fu=3), 2.0, 5)
     structure.write_data(tmp_path / "data.lmp", s, "ensemble")
     plugin = Path(__import__("deepmd").__file__).parent / "lib" / "libdeepmd_lmpplugin.so"
     lmp = lammps_env.new_lammps()

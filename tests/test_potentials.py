@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from lammpskit import builds, lammps_env, potentials
-from lammpskit import render as rendering
+from lammpskit.lammps import env as lammps_env
+from lammpskit.potentials import builds
+from lammpskit.potentials import registry as potentials
+from lammpskit.run import render as rendering
 
 from . import pair_syntax
 from .conftest import ELEMENTS, assert_user_error, cli

@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from lammpskit import protocol
+from lammpskit.workflows import protocol
 
 from .conftest import ROOT, cli
 
@@ -50,7 +50,7 @@ def test_rendered_directory(tmp_path, user_pots):
 
 def test_deck_is_accepted_by_lammps_up_to_the_first_run(tmp_path, user_pots):
     """Every line the deck and stage files hold, up to MD, parsed and executed by the real LAMMPS."""
-    from lammpskit import lammps_env
+    from lammpskit.lammps import env as lammps_env
 
     out = tmp_path / "d"
     assert cli("render", "--pot", "tiny-mace", "--fu", "2", "--set", "min_steps=0", "--out", out).returncode == 0
@@ -82,8 +82,9 @@ def test_wheel_ships_templates_and_potentials(tmp_path):
                         "-w", str(tmp_path), str(ROOT)],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    wheel = next(tmp_path.glob("lammpskit-*.whl"))
+    wheel = next(tmp_path.glob("lammpskit_glass-*.whl"))  # the distribution name (lammpskit is taken on PyPI)
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "lammpskit/_data/templates/quench/deck.lmp.j2" in names
     assert "lammpskit/_data/potentials/chgnet.toml" in names
-    assert "analysis/__init__.py" in names
+    assert "lammpskit/analysis/units.py" in names and "lammpskit/analysis/errors.py" in names
+    assert not any(n.startswith("analysis/") for n in names)  # no generic top-level import name

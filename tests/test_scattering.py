@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from analysis import angles, cutoffs, reader, scattering
-from lammpskit import dumpfile
+from lammpskit.analysis import angles, cutoffs, reader, scattering
+from lammpskit.lammps import dumps as dumpfile
 
 from . import known_units
 from .conftest import cli
@@ -71,7 +71,7 @@ def test_angles_of_known_units(tmp_path):
     assert d["counts"]["S-P-S"] == 6 + 2 * 6 + 2 * 3  # PS4: 6; each P of P2S7: 6; each P of P2S6O: 3
     assert d["counts"]["S-P-O"] == 6 and d["counts"]["P-S-P"] == 1 and d["counts"]["P-O-P"] == 1
     data = p.compute(0)
-    from analysis.units import frame_bonds
+    from lammpskit.analysis.units import frame_bonds
 
     a = angles.frame_angles(data, frame_bonds(data, cutoffs.DEFAULTS, {}), reader.type_names(data))
     assert np.allclose(a["P-S-P"], 120.0, atol=1e-6) and np.allclose(a["P-O-P"], 120.0, atol=1e-6)

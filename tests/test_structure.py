@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lammpskit import composition, structure
 from lammpskit.errors import UserError
+from lammpskit.structure import builder as structure
+from lammpskit.structure import composition
 
 
 def pair_distances(s):
@@ -54,7 +55,7 @@ def test_full_box_is_a_clear_error():
 
 
 def test_data_file_has_element_comments_and_lammps_reads_it(tmp_path):
-    from lammpskit import lammps_env
+    from lammpskit.lammps import env as lammps_env
 
     comp = composition.make(1.5, fu=2)
     s = structure.build(comp, 2.0, 1)

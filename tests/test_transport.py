@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from analysis import transport
+from lammpskit.analysis import transport
 
 from .conftest import assert_user_error, cli
 

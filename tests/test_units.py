@@ -7,8 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from analysis import cutoffs
-from lammpskit import dumpfile, structure
+from lammpskit.analysis import cutoffs
+from lammpskit.lammps import dumps as dumpfile
+from lammpskit.structure import builder as structure
 
 from . import bruteforce, known_units
 from .conftest import cli
@@ -94,7 +95,7 @@ def test_all_units_together_in_a_triclinic_box(tmp_path):
 
 def random_glass(seed):
     """A random Na-P-S-O configuration with short contacts, sheared triclinic: every kind of unit occurs."""
-    from lammpskit import composition
+    from lammpskit.structure import composition
 
     comp = composition.make(2, fu=12)
     short = {"P-P": 2.2, "S-S": 1.9, "P-S": 1.9, "P-O": 1.4, "O-O": 1.6, "Na-P": 2.0, "Na-S": 2.0}
@@ -150,7 +151,7 @@ def test_cutoff_option_changes_bonds(tmp_path):
 @pytest.mark.parametrize("name, pairs", [("edge", [[0, 1]]), ("P2S7", []), ("PS4", [])])
 def test_edge_sharing_pairs_named(name, pairs):
     """The P pairs the OVITO picture highlights: the two P of an edge-sharing P2S6, none for corner sharing."""
-    from analysis.units import P, S, edge_sharing
+    from lammpskit.analysis.units import P, S, edge_sharing
 
     atoms = known_units.EXPECTED[name][0]()
     kind = np.array([P if el == "P" else S for el, _ in atoms])

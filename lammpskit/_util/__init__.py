@@ -1,0 +1,1 @@
+"""Private helpers: package data, input checks, atomic files, templates, external tools."""

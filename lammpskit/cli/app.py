@@ -1,0 +1,374 @@
+"""The ``lammpskit`` command line (Typer). Heavy imports happen inside commands."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from lammpskit.cli.analyze import analyze_app
+from lammpskit.cli.campaign import campaign_app
+from lammpskit.cli.campaign import report as report_cmd
+from lammpskit.cli.common import Json
+from lammpskit.cli.common import echo_json as _echo_json
+from lammpskit.cli.finetune import finetune_app
+from lammpskit.cli.potentials import potentials_app
+from lammpskit.errors import InputError, ReadError, RunError, UserError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="Melt-quench LAMMPS workflows with machine-learning interatomic potentials.\n\n"
+                       "Example: lammpskit quench --pot chgnet --x 1.5 --profile smoke")
+app.add_typer(potentials_app, name="potentials")
+app.add_typer(analyze_app, name="analyze")
+app.add_typer(campaign_app, name="campaign")
+app.add_typer(finetune_app, name="finetune")
+app.command("report")(report_cmd)
+
+Pot = Annotated[str, typer.Option("--pot", help="Registered potential (see 'lammpskit potentials list').")]
+X = Annotated[float, typer.Option("--x", help="O per formula unit in Na4P2S7-xOx (0 <= x <= 7).")]
+Fu = Annotated[Optional[int], typer.Option("--fu", help="Number of formula units (exact).")]
+Atoms = Annotated[Optional[int], typer.Option("--atoms", help="Approximate number of atoms (nearest valid size).")]
+Formula = Annotated[str, typer.Option("--formula", help="Glass formula, e.g. Na3PS4, NaPO3, 75Na2S·25P2S5.")]
+Seed = Annotated[int, typer.Option("--seed", help="Random seed (placement and velocities).")]
+Density = Annotated[Optional[float], typer.Option("--density", help="Start density in g/cm^3 (default: estimate).")]
+MinDist = Annotated[Optional[list[str]], typer.Option("--min-dist", help="Minimum distance A-B=d in Å (repeatable).")]
+
+
+def _min_dist(pairs: list[str] | None) -> dict:
+    from lammpskit._util import validate
+
+    out = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        els = key.split("-")
+        if not sep or len(els) != 2:
+            raise UserError(f"--min-dist {pair!r}: expected A-B=distance, e.g. S-S=2.5")
+        out[frozenset(validate.element(e) for e in els)] = validate.number(value, f"--min-dist {key}", 0, 10)
+    return out
+
+
+def _composition(x, fu, atoms, formula, default_atoms=None):
+    from lammpskit.structure import composition
+
+    if fu is None and atoms is None:
+        atoms = default_atoms
+    return composition.make(x=x, fu=fu, atoms=atoms, formula=formula)
+
+
+def _density(comp, density):
+    from lammpskit._util import validate
+
+    return comp.density_estimate() if density is None else validate.number(density, "--density", 0.1, 30)
+
+
+@app.command()
+def compositions(
+    x: Annotated[Optional[list[float]], typer.Option("--x", help="x values (default: the study's 0..3.5).")] = None,
+    fu: Fu = None, atoms: Atoms = None, formula: Formula = "Na4P2S7-xOx", as_json: Json = False,
+):
+    """Composition, atom counts, valid sizes and start density for each x.
+
+    Example: lammpskit compositions --x 0 --x 1.5 --atoms 1000
+    """
+    from lammpskit.structure import composition
+
+    xs = x or (list(composition.SERIES_X) if formula == composition.SERIES else [None])
+    rows = []
+    for xv in xs:
+        c = _composition(xv, fu, atoms, formula, default_atoms=1000)
+        d = c.as_dict()
+        d.update(x=xv, fu_step=composition.min_fu(c.formula), density_estimate_g_cm3=round(c.density_estimate(), 4),
+                 box_A=round(c.box_length(c.density_estimate()), 3))
+        rows.append(d)
+    if as_json:
+        return _echo_json(rows)
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=f"{formula} (density: volume-additivity estimate, ±20 %)")
+    for col in ("x", "label", "fu", "fu step", "atoms", "counts", "ρ g/cm³", "box Å"):
+        t.add_column(col)
+    for r in rows:
+        t.add_row("" if r["x"] is None else f"{r['x']:g}", r["label"], str(r["formula_units"]), str(r["fu_step"]),
+                  str(r["atoms"]), " ".join(f"{k}{v}" for k, v in r["counts"].items()),
+                  f"{r['density_estimate_g_cm3']:.3f}", f"{r['box_A']:.2f}")
+    Console().print(t)
+
+
+@app.command()
+def build(
+    out: Annotated[str, typer.Option("--out", help="LAMMPS data file to write.")] = "data.lmp",
+    x: X = 0.0, fu: Fu = None, atoms: Atoms = None, formula: Formula = "Na4P2S7-xOx", seed: Seed = 1,
+    density: Density = None, min_dist: MinDist = None, as_json: Json = False,
+):
+    """Random glass start structure as a LAMMPS data file (Masses carry '# El').
+
+    Example: lammpskit build --x 1.5 --atoms 1000 --seed 7 --out start.data
+    """
+    from lammpskit._util import validate
+    from lammpskit.structure import builder as structure
+
+    path = validate.path(out, "--out")
+    comp = _composition(x, fu, atoms, formula, default_atoms=1000)
+    rho = _density(comp, density)
+    s = structure.build(comp, rho, seed, _min_dist(min_dist))
+    structure.write_data(path, s, f"{comp.label} {comp.natoms} atoms, {rho:.4f} g/cm^3, seed {seed}")
+    info = {"data": str(path), **comp.as_dict(), "density_g_cm3": round(rho, 5), "seed": seed}
+    if as_json:
+        return _echo_json(info)
+    typer.echo(f"wrote {path}: {comp.label}, {comp.natoms} atoms, {rho:.3f} g/cm^3, seed {seed}")
+
+
+def render(
+    pot: Pot = "chgnet", x: X = 0.0, fu: Fu = None, atoms: Atoms = None, formula: Formula = "Na4P2S7-xOx",
+    profile: Annotated[str, typer.Option("--profile", help="Protocol profile: smoke (not for science) or paper.")] = "smoke",
+    seed: Seed = 1, density: Density = None, min_dist: MinDist = None,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a protocol parameter, KEY=VALUE "
+                    "(dt fs, T_melt K, t_melt ps, quench_rate K/ps, quench_ensemble nvt|npt, T_final K, P bar, "
+                    "t_anneal ps, t_production ps, Tdamp ps, Pdamp ps, skin Å, min_steps, min_ftol eV/Å, "
+                    "thermo_every, dump_every, msd_every, restart_every, dump_velocities).")] = None,
+    mode: Annotated[str, typer.Option("--mode", help="auto | native | bridge.")] = "auto",
+    d3: Annotated[bool, typer.Option("--d3", help="Add Grimme D3(BJ) dispersion (LAMMPS dispersion/d3) "
+                                     "for the functional the potential was trained on.")] = False,
+    out: Annotated[Optional[str], typer.Option("--out", help="Run directory to create (must not exist).")] = None,
+    as_json: Json = False,
+):
+    """Write a run directory (deck, data file, potential block, run.json); do not run it.
+
+    Example: lammpskit render --pot chgnet --x 1.5 --profile smoke --out runs/try1
+    """
+    run_dir = _render(**locals())
+    if as_json:
+        return _echo_json({"run_dir": str(run_dir), **json.loads((run_dir / "run.json").read_text())})
+    typer.echo(f"rendered {run_dir}; run it with: lammpskit run {run_dir}")
+
+
+def _render(pot, x, fu, atoms, formula, profile, seed, density, min_dist, set_, mode, d3, out, as_json) -> Path:
+    from lammpskit._util import validate
+    from lammpskit.potentials import registry as potentials
+    from lammpskit.run import render as rendering
+    from lammpskit.workflows import protocol
+
+    potential = potentials.get(pot)
+    params = protocol.profile(validate.name(profile, "--profile")).with_overrides(set_ or [])
+    comp = _composition(x, fu, atoms, formula, default_atoms=params.atoms)
+    tag = f"x{x:g}" if formula == "Na4P2S7-xOx" else validate.name(comp.label.lower(), "formula")
+    target = validate.path(out or f"runs/{pot}-{tag}-{profile}-s{seed}", "--out")
+    run_dir = rendering.render(target, comp, potential, params, profile, seed, _density(comp, density),
+                               mode, _min_dist(min_dist), d3)
+    if params.note and profile == "smoke":
+        typer.echo(f"profile {profile}: {params.note}", err=True)
+    return run_dir
+
+
+app.command("render")(render)
+
+
+def _run_dir(run_dir: Path, threads: int | None, device: str, as_json: bool) -> dict:
+    from lammpskit.run import summary
+    from lammpskit.run.engine import Engine
+    from lammpskit.run.progress import RunProgress
+
+    result = Engine(run_dir, threads=threads, device=device,
+                    progress=None if as_json else RunProgress()).run()
+    if as_json:
+        _echo_json(result)
+    else:
+        summary.show(run_dir, result)
+    return result
+
+
+@app.command("run")
+def run_cmd(
+    run_dir: Annotated[Path, typer.Argument(help="Run directory made by 'render' or 'quench'.")],
+    threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads (default: all cores).")] = None,
+    device: Annotated[str, typer.Option("--device", help="cpu or cuda (bridge calculators).")] = "cpu",
+    as_json: Json = False,
+):
+    """Run a run directory, or resume it from its last restart.
+
+    Example: lammpskit run runs/chgnet-x0-smoke-s1
+    """
+    from lammpskit._util import validate
+
+    validate.choice(device, ("cpu", "cuda"), "--device")
+    if threads is not None:
+        validate.integer(threads, "--threads", 1, 1024)
+    _run_dir(validate.path(run_dir, "run directory"), threads, device, as_json)
+
+
+@app.command("quench", help="Render a run directory and run it: the melt-quench in one command.\n\n"
+                             "Example: lammpskit quench --pot chgnet --x 0 --profile smoke --out runs/glass1")
+@functools.wraps(render)
+def quench(**kwargs):
+    run_dir = _render(**kwargs)
+    _run_dir(run_dir, None, "cpu", kwargs["as_json"])
+
+
+@app.command("density")
+def density_cmd(
+    run_dir: Annotated[Path, typer.Argument(help="A quench run directory with an NPT anneal.")],
+    blocks: Annotated[int, typer.Option("--blocks", help="Blocks for the error estimate.")] = 5,
+    as_json: Json = False,
+):
+    """Density over the second half of the NPT anneal (g/cm^3) with a block-averaged standard error.
+
+    Example: lammpskit density runs/chgnet-x0-smoke-s1 --json
+    """
+    from lammpskit._util import validate
+    from lammpskit.lammps import thermo
+    from lammpskit.run import manifest
+
+    validate.integer(blocks, "--blocks", 2, 1000)
+    res = thermo.anneal_density(run_dir, manifest.load(run_dir), blocks)
+    if as_json:
+        return _echo_json({"density_g_cm3": res})
+    typer.echo(f"density {res['mean']:.4f} ± {res['err']:.4f} g/cm³ ({res['n']} thermo rows, {blocks} blocks)")
+
+
+@app.command("elastic")
+def elastic_cmd(
+    targets: Annotated[list[Path], typer.Argument(help="A finished quench run directory or a LAMMPS data file; "
+                       "several (replicas of one glass) are averaged, with errors from their spread.")],
+    pot: Annotated[Optional[str], typer.Option("--pot", help="Potential (default: the run directory's).")] = None,
+    method: Annotated[str, typer.Option("--method", help="static (0 K, relaxed) or dynamic (NVT at T).")] = "static",
+    strain: Annotated[float, typer.Option("--strain", help="Strain magnitude, 0 < e <= 0.05.")] = 0.005,
+    temperature: Annotated[Optional[float], typer.Option("--temperature", help="dynamic: T in K "
+                           "(default: the run's T_final, else 300).")] = None,
+    steps: Annotated[int, typer.Option("--steps", help="dynamic: averaging steps per strained state.")] = 10000,
+    equil: Annotated[int, typer.Option("--equil", help="dynamic: equilibration steps per state.")] = 2000,
+    dt: Annotated[Optional[float], typer.Option("--dt", help="dynamic: timestep in fs (default: the run's, else 1).")] = None,
+    ftol: Annotated[float, typer.Option("--ftol", help="static: force tolerance of each relaxation (eV/Å).")] = 1e-8,
+    maxiter: Annotated[int, typer.Option("--maxiter", help="static: iteration cap of each relaxation.")] = 5000,
+    mode: Annotated[str, typer.Option("--mode", help="auto | native | bridge.")] = "auto",
+    out: Annotated[Optional[str], typer.Option("--out", help="Run directory for the strained runs (one target).")] = None,
+    as_json: Json = False,
+):
+    """Elastic constants C_ij and Voigt/Reuss/Hill B, G, E, nu (GPa) from +/- strains.
+
+    Example: lammpskit elastic runs/chgnet-x0-smoke-s1 --method static --strain 0.005 --json
+    """
+    from lammpskit.workflows import elastic
+
+    s = elastic.check_settings({"method": method, "strain": strain, "steps": steps, "equil": equil, "ftol": ftol,
+                                "maxiter": maxiter})
+    knobs = {"strain": s["strain"], "n_eq": s["equil"], "n_avg": s["steps"], "ftol": s["ftol"], "maxiter": s["maxiter"]}
+    if out is not None and len(targets) > 1:
+        raise UserError("--out works with one target; replicas keep their results inside their own run directories")
+    results = [_elastic_one(t, pot, method, temperature, dt, mode, out, knobs) for t in targets]
+    run_dir, result = results[0] if len(results) == 1 else \
+        (Path(targets[0]).parent, elastic.combine([r for _, r in results]))
+    if as_json:
+        return _echo_json(result)
+    from lammpskit.run.summary import show_elastic
+
+    show_elastic(run_dir, result)
+
+
+def _elastic_one(target, pot, method, temperature, dt, mode, out, knobs: dict) -> tuple[Path, dict]:
+    """Render (once) and run the elastic run directory of one target; (run_dir, result).
+
+    ``knobs``: strain, n_eq, n_avg (dynamic steps), ftol (eV/Å), maxiter (static), passed to elastic.render.
+    """
+    from lammpskit._util import validate
+    from lammpskit.potentials import registry as potentials
+    from lammpskit.run.engine import Engine
+    from lammpskit.workflows import elastic
+
+    data, run = elastic.source_of(validate.path(target, "target"))
+    run_pot, run_params = (run["potential"]["name"], run["params"]) if run else (None, {})
+    T = validate.number(temperature if temperature is not None else run_params.get("T_final", 300.0),
+                        "--temperature", 0, 1e5, lo_open=True)
+    dt = validate.number(dt if dt is not None else run_params.get("dt", 1.0), "--dt", 0, 10, lo_open=True)
+    name = pot or run_pot
+    if name is None:
+        raise UserError("a data file needs --pot NAME")
+    default = (Path(target) / f"elastic-{method}") if Path(target).is_dir() else \
+        Path(target).with_name(f"{Path(target).stem}-elastic-{method}")
+    run_dir = validate.path(out or default, "--out")
+    if not (run_dir / "run.json").exists():
+        d3 = bool(run and run["potential"].get("d3") and name == run_pot)
+        elastic.render(run_dir, data, potentials.get(name), method=method, mode=mode, d3=d3, T=T, dt=dt, **knobs)
+    return run_dir, Engine(run_dir).run()
+
+
+@app.command("arrhenius")
+def arrhenius_cmd(
+    target: Annotated[Path, typer.Argument(help="A finished quench run directory (its glass is reheated).")],
+    temps: Annotated[str, typer.Option("--temperatures", help="Temperatures in K, comma-separated.")] = "600,700,800",
+    ps: Annotated[float, typer.Option("--ps", help="Sampled time per temperature (ps).")] = 100.0,
+    equil: Annotated[float, typer.Option("--equil", help="NVT equilibration per temperature (ps).")] = 10.0,
+    every: Annotated[int, typer.Option("--every", help="Steps between unwrapped-coordinate frames.")] = 100,
+    element: Annotated[str, typer.Option("--element", help="Diffusing element fitted.")] = "Na",
+    as_json: Json = False,
+):
+    """Launch NVT diffusion runs at several T from a quenched glass; fit D = D0 exp(-Ea/kB T).
+
+    Example: lammpskit arrhenius runs/glass1 --temperatures 600,700,800 --ps 200
+    """
+    from lammpskit._util import validate
+    from lammpskit.analysis import transport
+    from lammpskit.potentials import registry as potentials
+    from lammpskit.run.engine import Engine
+    from lammpskit.workflows import diffusion, elastic
+
+    data, man = elastic.source_of(validate.path(target, "run directory"))
+    if man is None:
+        raise UserError(f"{target} is a data file: give a quenched run directory")
+    temperatures = diffusion.temperatures(temps)
+    validate.number(ps, "--ps", 0, 1e6, lo_open=True)
+    validate.number(equil, "--equil", 0, 1e6)
+    validate.integer(every, "--every", 1, 10**9)
+    validate.element(element)
+    rows = []
+    for T in temperatures:
+        run_dir = Path(target) / f"diffusion-{T:g}K"
+        if not (run_dir / "run.json").exists():
+            diffusion.render(run_dir, data, potentials.get(man["potential"]["name"]), T, man["params"]["dt"], ps, equil, every,
+                             man["potential"]["mode"], man["seed"], bool(man["potential"].get("d3")))
+        rows.append(Engine(run_dir).run())
+    ds = [r["D_cm2_s"].get(element) for r in rows]
+    if any(d is None or d <= 0 for d in ds):
+        raise RunError(f"no positive {element} diffusion coefficient at every temperature: run longer (--ps)")
+    out = {"element": element, "temperatures_K": temperatures, "D_cm2_s": ds,
+           "conductivity_S_cm": [r["conductivity_S_cm"].get(element) for r in rows],
+           **transport.arrhenius(temperatures, ds)}
+    if as_json:
+        return _echo_json(out)
+    for T, d in zip(temperatures, ds):
+        typer.echo(f"{T:7.1f} K  D({element}) = {d:.3g} cm²/s")
+    typer.echo(f"Ea = {out['Ea_eV']:.3f} eV, D0 = {out['D0_cm2_s']:.3g} cm²/s")
+
+
+def main() -> None:
+    """Console entry point: one ``error:`` line and exit 2 (bad input) or 1 (failed run)."""
+    try:
+        from typer._click.exceptions import ClickException  # typer vendors click since 0.2x
+    except ImportError:  # pragma: no cover - older typer
+        from click.exceptions import ClickException
+
+    debug = os.environ.get("LAMMPSKIT_DEBUG") == "1"
+    try:
+        code = app(standalone_mode=False)
+    except InputError as exc:  # UserError and the analysis's own
+        if debug:
+            raise
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except ReadError as exc:  # RunError and the analysis's own
+        if debug:
+            raise
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except ClickException as exc:
+        typer.echo(f"error: {exc.format_message()} (see --help)", err=True)
+        sys.exit(2)
+    except (typer.Abort, KeyboardInterrupt):
+        typer.echo("error: interrupted", err=True)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

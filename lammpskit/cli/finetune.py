@@ -1,0 +1,312 @@
+"""``lammpskit finetune``: sample -> label -> train (MACE fine-tuning, DeePMD) -> register -> rerun."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from lammpskit.cli.common import Json
+from lammpskit.cli.common import echo_json as _echo_json
+from lammpskit.errors import UserError
+
+finetune_app = typer.Typer(no_args_is_help=True, help="Fine-tune MLIPs on the glasses: sample frames, label "
+                           "them (DFT or a registered potential), train, register.")
+Out = Annotated[Path, typer.Option("--out", help="File (or folder) to write.")]
+
+
+def _out(path: Path) -> Path:
+    from lammpskit._util import validate
+
+    return validate.path(path, "--out")
+
+
+@finetune_app.command("sample")
+def sample_cmd(
+    run_dirs: Annotated[list[Path], typer.Argument(help="Run directories (their *.lammpstrj dumps are read).")],
+    n: Annotated[int, typer.Option("--n", help="Frames to pick.")] = 50,
+    max_atoms: Annotated[Optional[int], typer.Option("--max-atoms", help="Only cells this small (for DFT).")] = None,
+    every: Annotated[int, typer.Option("--every", help="Use every k-th dump frame.")] = 1,
+    seed: Annotated[int, typer.Option("--seed", help="Start of the farthest-point sampling.")] = 0,
+    out: Out = Path("frames.xyz"), as_json: Json = False,
+):
+    """Pick diverse frames (farthest-point sampling on partial-g(r) shells, T and composition) as extxyz.
+
+    Example: lammpskit finetune sample runs/mos/*/x*/s1 --n 100 --max-atoms 200 --out frames.xyz
+    """
+    from lammpskit._util import validate
+    from lammpskit.finetune import frames as finetune
+
+    validate.integer(n, "--n", 1, 10**6)
+    validate.integer(every, "--every", 1, 10**6)
+    if max_atoms is not None:
+        validate.integer(max_atoms, "--max-atoms", 1, 10**7)
+    frames = finetune.sample([validate.path(r, "run directory") for r in run_dirs], n, max_atoms, every, seed)
+    finetune.write(_out(out), frames)
+    info = {"frames": len(frames), "out": str(out), "atoms": sorted({len(f) for f in frames})}
+    if as_json:
+        return _echo_json(info)
+    typer.echo(f"wrote {len(frames)} frames to {out}")
+
+
+@finetune_app.command("label")
+def label_cmd(
+    frames: Annotated[Path, typer.Argument(help="extxyz frames (from 'finetune sample').")],
+    pot: Annotated[str, typer.Option("--pot", help="Registered potential whose calculator labels them.")],
+    device: Annotated[str, typer.Option("--device", help="cpu or cuda.")] = "cpu",
+    out: Out = Path("labelled.xyz"), as_json: Json = False,
+):
+    """Energy, forces and stress from a registered potential (tests, distillation into a faster model).
+
+    Example: lammpskit finetune label frames.xyz --pot chgnet --out labelled.xyz
+    """
+    from lammpskit._util import validate
+    from lammpskit.finetune import frames as finetune
+
+    validate.choice(device, ("cpu", "cuda"), "--device")
+    labelled = finetune.label(finetune.read(frames), pot, device)
+    finetune.write(_out(out), labelled)
+    if as_json:
+        return _echo_json({"frames": len(labelled), "out": str(out), "label_source": pot})
+    typer.echo(f"labelled {len(labelled)} frames with {pot}: {out}")
+
+
+@finetune_app.command("export-dft")
+def export_dft_cmd(
+    frames: Annotated[Path, typer.Argument(help="extxyz frames to compute.")],
+    code: Annotated[str, typer.Option("--code", help="DFT code (qe: Quantum ESPRESSO pw.x).")] = "qe",
+    functional: Annotated[str, typer.Option("--functional", help="pbe or r2scan.")] = "pbe",
+    pseudo_dir: Annotated[str, typer.Option("--pseudo-dir", help="Folder with <El>.upf files on the DFT machine.")] = "./pseudo",
+    kspacing: Annotated[float, typer.Option("--kspacing", help="k-point spacing in 1/Å (2π included).")] = 0.25,
+    out: Out = Path("dft"), as_json: Json = False,
+):
+    """One SCF input per frame (forces and stress on); run them, then 'finetune collect'.
+
+    Example: lammpskit finetune export-dft frames.xyz --code qe --functional r2scan --out dft/
+    """
+    from lammpskit._util import validate
+    from lammpskit.finetune import frames as finetune
+
+    if code != "qe":
+        raise UserError("--code: only qe (Quantum ESPRESSO) is supported")
+    validate.number(kspacing, "--kspacing", 0.01, 2)
+    validate.path(pseudo_dir, "--pseudo-dir")
+    dirs = finetune.export_qe(finetune.read(frames), _out(out), functional, pseudo_dir, kspacing)
+    if as_json:
+        return _echo_json({"inputs": [str(d / "pw.in") for d in dirs]})
+    typer.echo(f"wrote {len(dirs)} pw.x inputs under {out} (run: pw.x -in pw.in > pw.out in each folder)")
+
+
+@finetune_app.command("collect")
+def collect_cmd(
+    paths: Annotated[list[Path], typer.Argument(help="DFT output folders/files (pw.out, OUTCAR, vasprun.xml) "
+                     "or labelled extxyz.")],
+    valid_fraction: Annotated[float, typer.Option("--valid-fraction", help="Share kept for validation.")] = 0.1,
+    train: Annotated[Path, typer.Option("--train", help="Training set to write.")] = Path("train.xyz"),
+    valid: Annotated[Path, typer.Option("--valid", help="Validation set to write.")] = Path("valid.xyz"),
+    as_json: Json = False,
+):
+    """Read labelled results back into train/valid extxyz (REF_energy, REF_forces, REF_stress).
+
+    Example: lammpskit finetune collect dft/ --train train.xyz --valid valid.xyz
+    """
+    from lammpskit._util import validate
+    from lammpskit.finetune import frames as finetune
+
+    validate.number(valid_fraction, "--valid-fraction", 0, 0.9, lo_open=True)
+    tr, va = finetune.collect(paths, valid_fraction)
+    finetune.write(_out(train), tr)
+    finetune.write(_out(valid), va)
+    if as_json:
+        return _echo_json({"train": len(tr), "valid": len(va)})
+    typer.echo(f"{len(tr)} training and {len(va)} validation frames: {train}, {valid}")
+
+
+@finetune_app.command("deepmd")
+def deepmd_cmd(
+    train: Annotated[Path, typer.Option("--train", help="Labelled training frames (extxyz).")],
+    valid: Annotated[Path, typer.Option("--valid", help="Labelled validation frames (extxyz).")],
+    steps: Annotated[int, typer.Option("--steps", help="Training steps.")] = 100000,
+    ensemble: Annotated[int, typer.Option("--ensemble", help="Models with different seeds (model deviation).")] = 1,
+    rcut: Annotated[float, typer.Option("--rcut", help="Cutoff in Å.")] = 6.0,
+    compress: Annotated[bool, typer.Option("--compress", help="Also write dp --pt compress output.")] = False,
+    name: Annotated[str, typer.Option("--name", help="Register the first model under this name.")] = "deepmd",
+    out: Out = Path("deepmd-train"), as_json: Json = False,
+):
+    """Train DeePMD (se_e2_a, PyTorch backend), freeze (and compress), register with provenance.
+
+    Example: lammpskit finetune deepmd --train train.xyz --valid valid.xyz --steps 200000 --ensemble 4
+    """
+    from lammpskit._util import validate
+    from lammpskit.finetune import deepmd as deepmd_train
+    from lammpskit.finetune import frames as finetune
+    from lammpskit.potentials import registration
+
+    validate.integer(steps, "--steps", 1, 10**9)
+    validate.integer(ensemble, "--ensemble", 1, 16)
+    validate.number(rcut, "--rcut", 2, 12)
+    validate.name(name, "--name")
+    folder = _out(out).resolve()
+    tr, va = finetune.read(train), finetune.read(valid)
+    type_map = sorted({s for f in tr + va for s in f.get_chemical_symbols()})
+    systems = deepmd_train.write_systems(folder / "data" / "train", tr, type_map)
+    vsystems = deepmd_train.write_systems(folder / "data" / "valid", va, type_map)
+    dirs = [deepmd_train.write_input(folder / f"model{k}", deepmd_train.input_json(
+        type_map, systems, vsystems, steps, seed=k + 1, rcut=rcut)) for k in range(ensemble)]
+    models = deepmd_train.train(dirs, compress)
+    curve = deepmd_train.lcurve(dirs[0] / "lcurve.out")
+    errors = {k: [float(curve[k][0]), float(curve[k][-1])] for k in ("rmse_e_val", "rmse_f_val") if k in curve}
+    provenance = {"trainer": "deepmd-kit (dp --pt)", "train": str(train), "valid": str(valid), "steps": steps,
+                  "rcut_A": rcut, "type_map": type_map, "ensemble": [str(m) for m in models],
+                  "validation_first_last": errors}
+    reg = registration.register_trained(name, models[0], "deepmd", type_map, provenance)
+    info = {"models": [str(m) for m in models], "registered": name, **reg, "validation_first_last": errors}
+    if as_json:
+        return _echo_json(info)
+    typer.echo(f"trained {len(models)} model(s); validation force RMSE {errors.get('rmse_f_val')} eV/Å; "
+               f"registered {name}")
+
+
+@finetune_app.command("deviation")
+def deviation_cmd(
+    dump: Annotated[Path, typer.Argument(help="A LAMMPS dump (element column) to re-evaluate.")],
+    models: Annotated[list[Path], typer.Option("--model", help="DeePMD models of the ensemble (repeat, >= 2).")],
+    threshold: Annotated[float, typer.Option("--threshold", help="Flag frames with max force deviation above "
+                         "this (eV/Å).")] = 0.2,
+    out: Out = Path("uncertain.xyz"), as_json: Json = False,
+):
+    """Model deviation of a DeePMD ensemble over a trajectory (pair_style deepmd m1 m2 ... out_file);
+    frames above the threshold are written for the next labelling round.
+
+    Example: lammpskit finetune deviation runs/g1/dump.production.lammpstrj --model m0.pth --model m1.pth
+    """
+    from lammpskit._util import validate
+    from lammpskit.finetune import deviation
+
+    if len(models) < 2:
+        raise UserError("give at least two --model files")
+    validate.number(threshold, "--threshold", 0, 100, lo_open=True)
+    res = deviation.run(validate.path(dump, "dump"), [validate.path(m, "--model") for m in models], threshold,
+                        _out(out))
+    if as_json:
+        return _echo_json(res)
+    typer.echo(f"{res['flagged']} of {res['frames']} frames above {threshold} eV/Å: {out}")
+
+
+@finetune_app.command("mace")
+def mace_cmd(
+    train: Annotated[Path, typer.Option("--train", help="Labelled training frames (extxyz, REF_* keys).")],
+    foundation: Annotated[str, typer.Option("--foundation", help="A registered MACE potential (mp0, ...) or a "
+                          ".model file.")] = "mp0",
+    valid: Annotated[Optional[Path], typer.Option("--valid", help="Validation frames (default: 10 % of --train).")] = None,
+    epochs: Annotated[int, typer.Option("--epochs", help="Training epochs.")] = 50,
+    lr: Annotated[Optional[float], typer.Option("--lr", help="Learning rate (default 0.01; 1e-4 with --replay, "
+                  "MACE's multihead setting).")] = None,
+    batch: Annotated[int, typer.Option("--batch", help="Batch size (frames).")] = 4,
+    e0s: Annotated[Optional[str], typer.Option("--e0s", help="average (fit to the data) or foundation "
+                   "(default: average; foundation with --replay).")] = None,
+    replay: Annotated[Optional[Path], typer.Option("--replay", help="Multihead replay: frames of the foundation's own "
+                      "kind (extxyz, REF_* keys, e.g. an MPtrj subset for mp0) fitted by a second head meanwhile.")] = None,
+    device: Annotated[str, typer.Option("--device", help="cpu or cuda.")] = "cpu",
+    threads: Annotated[int, typer.Option("--threads", help="CPU threads for training.")] = 1,
+    name: Annotated[str, typer.Option("--name", help="Register the result under this name.")] = "ft-mp0",
+    slurm_site: Annotated[Optional[Path], typer.Option("--slurm", help="Submit this command as a SLURM job with the "
+                          "settings of this site file (TOML, the [slurm] keys of a campaign).")] = None,
+    out: Out = Path("mace-finetune"), as_json: Json = False,
+):
+    """Fine-tune a MACE foundation model (mace_run_train), convert it for LAMMPS, register it with provenance.
+
+    Example: lammpskit finetune mace --foundation mp0 --train train.xyz --valid valid.xyz --epochs 100
+    """
+
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    from lammpskit._util import validate
+    from lammpskit.finetune import frames as finetune
+    from lammpskit.finetune import mace as mace_train
+    from lammpskit.potentials import conversions, modelfiles, registration
+    from lammpskit.potentials import registry as potentials
+
+    validate.integer(epochs, "--epochs", 1, 100000)
+    if lr is not None:
+        validate.number(lr, "--lr", 0, 10, lo_open=True)
+    validate.integer(batch, "--batch", 1, 4096)
+    validate.integer(threads, "--threads", 1, 1024)
+    validate.name(name, "--name")
+    e0s = e0s or ("foundation" if replay else "average")
+    validate.choice(e0s, ("average", "foundation"), "--e0s")
+    if replay is not None and e0s != "foundation":
+        raise UserError("--replay (multihead fine-tuning) keeps the foundation's E0s: drop --e0s average")
+    validate.choice(device, ("cpu", "cuda"), "--device")
+    path = Path(foundation)
+    if path.exists():
+        base = validate.path(path.resolve(), "--foundation")
+    else:
+        pot = potentials.get(foundation)
+        if pot.family != "mace":
+            raise UserError(f"--foundation {foundation} is a {pot.family} potential, not MACE")
+        base = pot.resolve_files(["model"])["model"]
+    modelfiles.check(base, "mace", "--foundation")
+    frames = finetune.read(validate.path(train, "--train"))
+    if valid is not None:
+        finetune.read(validate.path(valid, "--valid"))
+    if replay is not None:
+        finetune.read(validate.path(replay, "--replay"))
+    if slurm_site is not None:  # everything is checked: run this same command on a node
+        return _submit_self(slurm_site, "mace", out, as_json, foundation=foundation, train=train, valid=valid,
+                            epochs=epochs, lr=lr, batch=batch, e0s=e0s, device=device, threads=threads, name=name,
+                            replay=replay)
+    elements = sorted({s for f in frames for s in f.get_chemical_symbols()})
+    work = _out(out).resolve()
+    cmd = mace_train.command(base, Path(train).resolve(), Path(valid).resolve() if valid else None, work, epochs,
+                             lr, batch, e0s=e0s, device=device, replay=Path(replay).resolve() if replay else None)
+    with Progress(TextColumn("fine-tuning {task.description}"), BarColumn(), TextColumn("epoch {task.completed}/"
+                  "{task.total}"), disable=as_json, transient=True) as bar:
+        task = bar.add_task(base.name, total=epochs)
+        model = mace_train.train(cmd, work, epochs, threads, lambda d, n: bar.update(task, completed=d))
+    history = mace_train.epochs(work)
+    provenance = {"trainer": "mace_run_train (mace-torch)", "foundation": str(base), "foundation_name": foundation,
+                  "train": str(train), "valid": str(valid) if valid else "10 % of train", "epochs": epochs,
+                  "lr": mace_train.learning_rate(lr, replay), "batch": batch, "e0s": e0s,
+                  "loss": "universal (multihead)" if replay else "stress (weights E 10, F 10, S 100)",
+                  "replay": str(replay) if replay else None,
+                  "heads": [mace_train.HEAD, mace_train.PT_HEAD] if replay else None,
+                  "dtype": "float64", "validation": history,
+                  "validation_replay": mace_train.epochs(work, mace_train.PT_HEAD) if replay else None}
+    reg = registration.register_trained(name, model, "mace", elements, provenance)
+    converted = []
+    pot = potentials.get(name)
+    for spec in pot.files:
+        if spec.get("derive") == "mace-libtorch":
+            converted.append(str(conversions.convert(pot, spec["key"], head=mace_train.HEAD if replay else None)))
+    info = {"model": str(model), "registered": name, **reg, "converted": converted,
+            "validation_first_last": [history[0], history[-1]] if history else []}
+    if as_json:
+        return _echo_json(info)
+    if history:
+        typer.echo(f"validation RMSE: E {history[0]['rmse_e_per_atom']:.4f} -> {history[-1]['rmse_e_per_atom']:.4f}"
+                   f" eV/atom, F {history[0]['rmse_f']:.4f} -> {history[-1]['rmse_f']:.4f} eV/Å")
+    typer.echo(f"registered {name} ({reg['files'][0]['path']}); run it: lammpskit quench --pot {name}")
+
+
+def _submit_self(site_file: Path, command: str, out: Path, as_json: bool, **options) -> None:
+    """Submit ``lammpskit finetune COMMAND`` with ``options`` (all checked first) as one SLURM job."""
+    from lammpskit._util import validate
+    from lammpskit.study import slurm
+
+    site = slurm.load_site_file(site_file)
+    argv = [site.kit_command(), "finetune", command]
+    for key, value in options.items():
+        if value is None:
+            continue
+        if isinstance(value, Path) or (key == "foundation" and Path(value).exists()):  # files: absolute, safe
+            value = validate.path(Path(value).resolve(), f"--{key}")
+        argv += [f"--{key}", str(value)]
+    folder = _out(out).resolve()
+    argv += ["--out", str(folder), "--json"]
+    job = slurm.submit_one(site, f"lk-finetune-{command}", argv, folder)
+    info = {"job": job, "script": str(folder / "job.sh"), "log": str(folder / f"slurm-{job}.out")}
+    if as_json:
+        return _echo_json(info)
+    typer.echo(f"submitted job {job}: {info['script']} (log {info['log']})")

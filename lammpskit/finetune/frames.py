@@ -1,0 +1,244 @@
+"""The fine-tuning loop's data steps: sample frames, label them, DFT input sets, collect labels.
+
+Frames are ASE Atoms written as extended XYZ. Labels use MACE's keys: ``REF_energy`` (eV),
+``REF_forces`` (eV/Å), ``REF_stress`` (eV/Å³, 3x3, positive = tensile, ASE's sign).
+Sampling picks diverse frames by farthest-point sampling on a structural descriptor:
+per element pair, the number of neighbours in 0.5 Å shells out to 5 Å (a coarse partial
+g(r) per atom), plus the temperature (K / 1000) and the composition fractions.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from lammpskit.errors import UserError
+from lammpskit.run import manifest
+
+SHELLS = np.arange(1.5, 5.01, 0.5)  # Å, shell edges of the descriptor
+KEYS = {"energy": "REF_energy", "forces": "REF_forces", "stress": "REF_stress"}
+
+
+# -- sampling ---------------------------------------------------------------------------------------
+
+def _temperature(run_dir: Path) -> float | None:
+    """The run's sampling temperature (K), None for a dump outside a run directory."""
+    if not (Path(run_dir) / manifest.MANIFEST).exists():
+        return None
+    p = manifest.load(run_dir).get("params", {})
+    return float(p.get("T", p.get("T_final", 300.0)))
+
+
+def dump_frames(dump: Path, every: int = 1) -> list:
+    """Every ``every``-th frame of one dump as ASE Atoms (wrapped), tagged with source, frame and T (K)."""
+    from ovito.io.ase import ovito_to_ase
+
+    from lammpskit.analysis import reader
+
+    T = _temperature(dump.parent)
+    pipeline = reader.open_pipeline(dump)
+    frames = []
+    for i in range(0, pipeline.source.num_frames, every):
+        data = pipeline.compute(i)
+        at = ovito_to_ase(data)
+        at.set_pbc(True)
+        at.wrap()
+        at.info = {"source": str(dump), "frame": i, "timestep": int(data.attributes.get("Timestep", i)),
+                   **({"temperature_K": T} if T is not None else {})}
+        frames.append(at)
+    return frames
+
+
+UNWRAPPED = "dump.unwrapped.lammpstrj"  # the production frames again, unwrapped for the MSD: not sampled twice
+
+
+def trajectory_frames(run_dirs: list[Path], every: int = 1) -> list:
+    """Every ``every``-th frame of every dump under the run directories (see ``dump_frames``).
+
+    Sub-folders count (e.g. the NVT runs at several temperatures of ``lammpskit arrhenius``),
+    each frame tagged with its own run's temperature.
+    """
+    frames = []
+    for run in run_dirs:
+        dumps = sorted(p for p in Path(run).rglob("*.lammpstrj") if p.name != UNWRAPPED)
+        if not dumps:
+            raise UserError(f"{run} has no LAMMPS dumps (*.lammpstrj): run it first")
+        for dump in dumps:
+            frames += dump_frames(dump, every)
+    return frames
+
+
+def descriptor(at, elements: list[str]) -> np.ndarray:
+    """Shell neighbour counts per ordered element pair (per atom of the first element), T, composition."""
+    from ase.neighborlist import neighbor_list
+
+    i, j, d = neighbor_list("ijd", at, SHELLS[-1])
+    sym = np.array(at.get_chemical_symbols())
+    parts = []
+    for a in elements:
+        na = max((sym == a).sum(), 1)
+        for b in elements:
+            m = (sym[i] == a) & (sym[j] == b)
+            parts.append(np.histogram(d[m], SHELLS)[0] / na)
+    frac = [(sym == e).mean() for e in elements]
+    return np.concatenate([*parts, [at.info.get("temperature_K", 300.0) / 1000.0], frac])
+
+
+def farthest_points(x: np.ndarray, n: int, seed: int = 0) -> list[int]:
+    """Indices of ``n`` rows of ``x`` chosen by farthest-point sampling on standardised columns."""
+    if n >= len(x):
+        return list(range(len(x)))
+    z = (x - x.mean(0)) / np.where(x.std(0) > 0, x.std(0), 1)
+    picked = [int(np.random.default_rng(seed).integers(len(z)))]
+    dist = np.linalg.norm(z - z[picked[0]], axis=1)
+    while len(picked) < n:
+        k = int(np.argmax(dist))
+        picked.append(k)
+        dist = np.minimum(dist, np.linalg.norm(z - z[k], axis=1))
+    return picked
+
+
+def sample(run_dirs: list[Path], n: int, max_atoms: int | None = None, every: int = 1, seed: int = 0) -> list:
+    """``n`` diverse frames (cells of at most ``max_atoms`` atoms, for DFT) from the runs' trajectories."""
+    frames = trajectory_frames(run_dirs, every)
+    if max_atoms:
+        frames = [f for f in frames if len(f) <= max_atoms]
+        if not frames:
+            raise UserError(f"no frame has at most {max_atoms} atoms: quench smaller cells for DFT (--atoms)")
+    elements = sorted({s for f in frames for s in f.get_chemical_symbols()})
+    x = np.array([descriptor(f, elements) for f in frames])
+    return [frames[k] for k in farthest_points(x, n, seed)]
+
+
+# -- labels --------------------------------------------------------------------------------------
+
+def label(frames: list, pot_name: str, device: str = "cpu", progress=None) -> list:
+    """Energy, forces, stress of each frame from a registered potential's Python calculator (REF_* keys)."""
+    import warnings
+
+    from lammpskit.potentials import calculators
+    from lammpskit.potentials import registry as potentials
+
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"(e3nn|mace|chgnet|torch)\b")
+    calc = calculators.build(potentials.get(pot_name), device)
+    out = []
+    for at in frames:
+        at = at.copy()
+        at.calc = calc
+        e, f, s = at.get_potential_energy(), at.get_forces(), at.get_stress(voigt=False)
+        at.calc = None
+        store(at, e, f, s)
+        at.info["label_source"] = pot_name
+        out.append(at)
+        if progress:
+            progress()
+    return out
+
+
+def store(at, energy: float, forces, stress) -> None:
+    at.info[KEYS["energy"]] = float(energy)
+    at.arrays[KEYS["forces"]] = np.asarray(forces, float)
+    at.info[KEYS["stress"]] = np.asarray(stress, float).reshape(3, 3)
+
+
+def write(path: Path, frames: list) -> Path:
+    from ase.io import write as ase_write
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    ase_write(tmp, frames, format="extxyz")
+    tmp.replace(path)
+    return path
+
+
+def read(path: Path) -> list:
+    from ase.io import read as ase_read
+
+    if not Path(path).is_file():
+        raise UserError(f"{path}: no such file")
+    try:
+        return ase_read(path, index=":", format="extxyz")
+    except Exception as exc:  # noqa: BLE001
+        raise UserError(f"cannot read {path} as extended XYZ: {exc}") from None
+
+
+# -- DFT ---------------------------------------------------------------------------------------
+
+# Quantum ESPRESSO settings per functional (SSSP-style PBE pseudopotentials; r2SCAN through
+# libxc needs norm-conserving or PAW sets generated for meta-GGAs, e.g. the r2SCAN ONCV sets).
+QE = {
+    "pbe": {"input_dft": "pbe", "ecutwfc": 60.0, "ecutrho": 480.0},
+    "r2scan": {"input_dft": "r2scan", "ecutwfc": 80.0, "ecutrho": 320.0},
+}
+
+
+def export_qe(frames: list, folder: Path, functional: str, pseudo_dir: str = "./pseudo",
+              kspacing: float = 0.25) -> list[Path]:
+    """One ``pw.x`` SCF input per frame (forces and stress on) in ``folder/NNNN/pw.in``.
+
+    ``kspacing`` in 1/Å (Monkhorst-Pack grid n_i = ceil(|b_i| / kspacing), b with 2π).
+    """
+    from ase.io import write as ase_write
+
+    if functional not in QE:
+        raise UserError(f"--functional must be one of {', '.join(QE)}")
+    out = []
+    for k, at in enumerate(frames):
+        sub = Path(folder) / f"{k:04d}"
+        sub.mkdir(parents=True, exist_ok=True)
+        recip = 2 * np.pi * np.linalg.inv(np.asarray(at.cell)).T
+        kpts = [max(1, int(np.ceil(np.linalg.norm(b) / kspacing))) for b in recip]
+        pseudos = {el: f"{el}.upf" for el in sorted(set(at.get_chemical_symbols()))}
+        input_data = {"control": {"calculation": "scf", "tprnfor": True, "tstress": True, "pseudo_dir": pseudo_dir,
+                                  "prefix": f"frame{k:04d}", "outdir": "./tmp"},
+                      "system": {**QE[functional], "occupations": "smearing", "smearing": "gaussian",
+                                 "degauss": 0.005},
+                      "electrons": {"conv_thr": 1e-8 * len(at), "mixing_beta": 0.4}}
+        ase_write(sub / "pw.in", at, format="espresso-in", input_data=input_data, pseudopotentials=pseudos,
+                  kpts=kpts)
+        (sub / "frame.json").write_text(json.dumps({k: v for k, v in at.info.items()
+                                                   if isinstance(v, (str, int, float))}, indent=1))
+        out.append(sub)
+    return out
+
+
+def collect(paths: list[Path], valid_fraction: float = 0.1, seed: int = 0) -> tuple[list, list]:
+    """Labelled frames from DFT outputs (pw.x ``*.out``, VASP ``OUTCAR``/``vasprun.xml``, CP2K via ASE)
+    or labelled extxyz files; split into (train, valid)."""
+    from ase.io import read as ase_read
+    from ase.stress import voigt_6_to_full_3x3_stress
+
+    frames = []
+    for p in paths:
+        p = Path(p)
+        files = sorted(p.rglob("*")) if p.is_dir() else [p]
+        for f in files:
+            if not f.is_file() or f.suffix not in (".out", ".xyz", ".extxyz", ".xml") and f.name != "OUTCAR":
+                continue
+            try:
+                got = ase_read(f, index=":")
+            except Exception:  # noqa: BLE001 - not a structure file
+                continue
+            for at in got:
+                if at.calc is not None and "energy" in at.calc.results:
+                    r = at.calc.results
+                    stress = r.get("stress")
+                    if stress is None:
+                        stress = np.zeros((3, 3))
+                    elif np.shape(stress) == (6,):  # ASE's Voigt order xx yy zz yz xz xy
+                        stress = voigt_6_to_full_3x3_stress(stress)
+                    at = at.copy()
+                    store(at, r["energy"], r.get("forces", np.zeros((len(at), 3))), stress)
+                    at.info["label_source"] = str(f)
+                    frames.append(at)
+                elif KEYS["energy"] in at.info:
+                    frames.append(at)
+    if len(frames) < 2:
+        raise UserError(f"found {len(frames)} labelled frame(s) in {', '.join(map(str, paths))}: need at least 2")
+    order = np.random.default_rng(seed).permutation(len(frames))
+    n_valid = max(1, int(round(valid_fraction * len(frames))))
+    return [frames[k] for k in order[n_valid:]], [frames[k] for k in order[:n_valid]]
+

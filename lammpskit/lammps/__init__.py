@@ -1,0 +1,1 @@
+"""The LAMMPS process: loading the module with sane settings, running tools, dumps and logs."""

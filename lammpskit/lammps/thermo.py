@@ -1,0 +1,72 @@
+"""Reading thermo output from ``log.lammps`` (also logs appended by resumed runs)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+
+def read_log(path: Path) -> list[dict[str, float]]:
+    """Thermo rows (one dict per step, keys as in the header); later rows of a step win."""
+    rows: dict[int, dict[str, float]] = {}
+    header: list[str] | None = None
+    with open(path, errors="replace") as fh:
+        for line in fh:
+            words = line.split()
+            if not words:
+                continue
+            if words[0] == "Step":
+                header = words
+                continue
+            if header is None:
+                continue
+            if len(words) != len(header):
+                header = None if words[0] in ("Loop", "ERROR:", "WARNING:") else header
+                continue
+            try:
+                values = [float(w) for w in words]
+            except ValueError:
+                header = None
+                continue
+            row = dict(zip(header, values))
+            rows[int(row["Step"])] = row
+    return [rows[k] for k in sorted(rows)]
+
+
+def block_average(values: list[float], nblocks: int = 5) -> dict[str, float]:
+    """Mean and standard error from ``nblocks`` block means.
+
+    With fewer than ``2 * nblocks`` values each value is its own block (the plain standard error
+    of the mean, too small if the values are correlated); ``blocks`` says which was used. One
+    value has no error (NaN).
+    """
+    n = len(values)
+    if n < 2:
+        return {"mean": values[0] if n else math.nan, "err": math.nan, "n": n, "blocks": n}
+    mean = sum(values) / n
+    if n < 2 * nblocks:
+        nblocks = n
+    size = n // nblocks
+    means = [sum(values[i * size:(i + 1) * size]) / size for i in range(nblocks)]
+    var = sum((m - mean) ** 2 for m in means) / (nblocks - 1)
+    return {"mean": mean, "err": math.sqrt(var / nblocks), "n": n, "blocks": nblocks}
+
+
+def anneal_density(run_dir: Path, man: dict, nblocks: int = 5) -> dict[str, float]:
+    """Density (g/cm^3) over the second half of the NPT anneal, block-averaged error."""
+    from lammpskit.errors import UserError
+
+    stage = next((s for s in man.get("stages", []) if s["name"] == "anneal"), None)
+    if stage is None:
+        raise UserError(f"{run_dir} has no NPT (anneal) stage: no equilibrium density to report")
+    log = Path(run_dir) / "log.lammps"
+    if not log.exists():
+        raise UserError(f"{run_dir} has no log.lammps yet: run it first")
+    rows = read_log(log)
+    if rows and "Density" not in rows[0]:
+        raise UserError(f"{log} has no Density thermo column (thermo_style custom ... density)")
+    half = (stage["begin"] + stage["end"]) / 2
+    values = [r["Density"] for r in rows if half <= r["Step"] <= stage["end"] and "Density" in r]
+    if not values:
+        raise UserError(f"{log} has no thermo rows in the second half of the anneal (steps {half:.0f}-{stage['end']})")
+    return block_average(values, nblocks)

@@ -1,0 +1,57 @@
+"""Download model files: resumable (HTTP Range on a ``.part`` file), verified by sha256."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from lammpskit.errors import RunError, UserError
+
+CHUNK = 1 << 20
+
+
+def download(url: str, dest: Path, expected: str | None = None, progress=None, timeout: float = 60) -> str:
+    """Fetch ``url`` into ``dest`` and return its sha256.
+
+    An interrupted download resumes from ``dest.part``. With ``expected`` a mismatch deletes the
+    file and is an error. ``progress(done_bytes, total_bytes | None)`` is called as bytes arrive.
+    """
+    from lammpskit.potentials.registry import sha256
+
+    if not url.startswith(("https://", "http://", "file://")):
+        raise UserError(f"download URL {url!r} must start with https://, http:// or file://")
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = dest.with_name(dest.name + ".part")
+    start = part.stat().st_size if part.exists() else 0
+    req = urllib.request.Request(url, headers={"Range": f"bytes={start}-", "User-Agent": "lammpskit"}
+                                 if start else {"User-Agent": "lammpskit"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            status = getattr(resp, "status", None)
+            if start and status != 206:  # the server ignored the range: start again
+                start = 0
+            length = resp.headers.get("Content-Length")
+            total = start + int(length) if length and length.isdigit() else None
+            with open(part, "ab" if start else "wb") as fh:
+                done = start
+                while block := resp.read(CHUNK):
+                    fh.write(block)
+                    done += len(block)
+                    if progress:
+                        progress(done, total)
+    except urllib.error.HTTPError as exc:
+        if exc.code == 416 and start:  # range beyond the end: the .part is complete
+            pass
+        else:
+            raise RunError(f"download of {url} failed: HTTP {exc.code} {exc.reason}") from None
+    except (urllib.error.URLError, OSError, TimeoutError) as exc:
+        raise RunError(f"download of {url} stopped: {exc} (run the same command again to resume)") from None
+    digest = sha256(part)
+    if expected and digest != expected:
+        part.unlink()
+        raise UserError(f"{url}: sha256 {digest} does not match the registry's {expected}; "
+                        "the file was deleted (a changed or damaged upload)")
+    part.replace(dest)
+    return digest

@@ -1,0 +1,49 @@
+"""Which family a model file belongs to, read without loading it.
+
+``.model``/``.pth``/``.pt`` files are zip archives written by ``torch.save`` or
+TorchScript; unpickling one runs code, so this module only lists the archive
+and searches the raw bytes of its pickle for the module names it refers to.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+# family -> byte strings, any of which marks an archive member as that family's
+MARKERS = {
+    "mace": (b"mace.modules",),
+    "chgnet": (b"model_args", b"composition_model"),
+    "deepmd": (b"deepmd", b"type_map"),
+}
+
+
+def family(path: Path) -> str | None:
+    """``mace`` | ``chgnet`` | ``deepmd`` | ``grace`` | ``grace-fs-yaml`` | ``torchscript`` | None (unknown)."""
+    path = Path(path)
+    if path.is_dir():
+        return "grace" if (path / "saved_model.pb").exists() or (path / "saved_model" / "saved_model.pb").exists() \
+            else None
+    if path.suffix in (".yaml", ".yml"):
+        head = path.read_text(errors="replace")[:20000]
+        return "grace-fs-yaml" if "elements" in head and ("nnorm" in head or "embeddings" in head) else None
+    if not zipfile.is_zipfile(path):
+        return None
+    with zipfile.ZipFile(path) as z:
+        names = z.namelist()
+        blobs = [z.read(n)[:4_000_000] for n in names if n.endswith((".pkl", ".py", ".json", "model_def_script"))
+                 or "/code/" in n or "/extra/" in n]
+    for fam, marks in MARKERS.items():
+        if any(m in b for b in blobs for m in marks):
+            return fam
+    return "torchscript" if any("/code/" in n for n in names) else None
+
+
+def check(path: Path, expected: str, what: str) -> None:
+    """Refuse a file that is not of the ``expected`` family (grace accepts a SavedModel folder)."""
+    from lammpskit.errors import UserError
+
+    got = family(path)
+    if got != expected:
+        raise UserError(f"{what}: {path} is not a {expected} model file "
+                        f"({'looks like ' + got if got else 'unrecognised format'})")

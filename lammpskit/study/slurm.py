@@ -1,0 +1,282 @@
+"""SLURM: site settings, job scripts (Jinja2) and the client commands (sbatch, squeue, scontrol, scancel).
+
+A site profile is a TOML table (``$LAMMPSKIT_HOME/sites/<name>.toml`` or the
+``[slurm]`` table of a campaign file): partition, account, time (SLURM time
+string), cpus (per task), gpus (per task), gpu_flag ("gpus" or "gres"),
+gpu_share (runs per GPU through SLURM's ``shard`` GRES; 1 = a GPU each),
+mem (e.g. "16G"), setup (shell lines run first: modules, environments; taken
+verbatim from the site file, one line each), lammpskit (the command that runs
+the kit on the nodes), lmp (a native LAMMPS binary; empty = the kit's engine),
+kokkos (bool), lmp_styles (pair styles of that binary), requeue (bool: ask
+SLURM for SIGUSR1 ``signal_s`` seconds before the limit; the run writes a
+restart and the job requeues itself; only quench runs of the kit's engine,
+see ``requeues``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from lammpskit._util import resources, validate
+from lammpskit.errors import RunError, UserError
+
+STYLE_RE = re.compile(r"^[a-z0-9_/.+-]{1,64}$")
+TIME_RE = re.compile(r"^(\d+-)?\d{1,3}(:\d{2}){0,2}$")
+MEM_RE = re.compile(r"^\d+[KMGT]?$")
+ACTIVE = ("PENDING", "CONFIGURING", "RUNNING", "COMPLETING", "REQUEUED", "RESIZING", "SUSPENDED",
+          "REQUEUE_HOLD", "REQUEUE_FED", "SIGNALING", "STAGE_OUT", "RESV_DEL_HOLD")
+KOKKOS_ARGS = "-k on g {gpus} -sf kk -pk kokkos newton on neigh half"
+
+
+@dataclass
+class Site:
+    """Where and how jobs run (see the module docstring)."""
+
+    partition: str = ""
+    account: str = ""
+    time: str = "04:00:00"
+    cpus: int = 1
+    gpus: int = 0
+    gpu_flag: str = "gpus"
+    gpu_share: int = 1
+    mem: str = ""
+    setup: list[str] = field(default_factory=list)
+    lammpskit: str = ""
+    lmp: str = ""
+    kokkos: bool = False
+    lmp_styles: list[str] = field(default_factory=list)
+    requeue: bool = False
+    signal_s: int = 120
+
+    def check(self, where: str) -> Site:
+        """Refuse anything that could break out of a ``#SBATCH`` line or a command."""
+        for key in ("partition", "account"):
+            value = getattr(self, key)
+            if value and not validate.WORD_RE.fullmatch(value):
+                raise UserError(f"{where}: {key} {value!r} is not a SLURM name (letters, digits, _ . : + - only)")
+        if not TIME_RE.fullmatch(self.time):
+            raise UserError(f"{where}: time {self.time!r} is not a SLURM time (e.g. 04:00:00 or 1-00:00:00)")
+        if self.mem and not MEM_RE.fullmatch(self.mem):
+            raise UserError(f"{where}: mem {self.mem!r} is not a SLURM memory size (e.g. 16G)")
+        validate.integer(self.cpus, f"{where}: cpus", 1, 1024)
+        validate.integer(self.gpus, f"{where}: gpus", 0, 64)
+        validate.integer(self.gpu_share, f"{where}: gpu_share", 1, 64)
+        validate.integer(self.signal_s, f"{where}: signal_s", 10, 86400)
+        if self.gpu_flag not in ("gpus", "gres"):
+            raise UserError(f"{where}: gpu_flag must be 'gpus' or 'gres', got {self.gpu_flag!r}")
+        for key in ("lammpskit", "lmp"):
+            if getattr(self, key):
+                validate.path(getattr(self, key), f"{where}: {key}")
+        for style in self.lmp_styles:
+            if not isinstance(style, str) or not STYLE_RE.fullmatch(style):
+                raise UserError(f"{where}: lmp_styles entry {style!r} is not a LAMMPS style name")
+        for line in self.setup:
+            if not isinstance(line, str) or any(c in line for c in "\n\r\0"):
+                raise UserError(f"{where}: each setup entry must be one line of shell")
+        return self
+
+    def gpu_lines(self) -> list[str]:
+        """``#SBATCH`` GPU requests: whole GPUs, or a shard of one when several runs share it."""
+        if not self.gpus:
+            return []
+        if self.gpu_share > 1:
+            return [f"--gres=shard:{self.gpus}"]
+        return [f"--gres=gpu:{self.gpus}"] if self.gpu_flag == "gres" else [f"--gpus={self.gpus}"]
+
+    def kit_command(self) -> str:
+        """How job scripts call the kit: the site's command or this installation's console script."""
+        if self.lammpskit:
+            return self.lammpskit
+        exe = Path(sys.executable).with_name("lammpskit")
+        return str(validate.path(exe if exe.exists() else shutil.which("lammpskit") or "lammpskit",
+                                 "lammpskit executable"))
+
+    def build(self):
+        """The LAMMPS build the jobs will run: the kit's module, the ``lmp`` binary (if this host sees it),
+        or the pair styles the site lists."""
+        from lammpskit.potentials import builds
+
+        if not self.lmp:
+            return builds.module()
+        if Path(self.lmp).is_file():  # the job scripts use -k on ... exactly when the site says kokkos
+            return dataclasses.replace(builds.binary(self.lmp), kokkos=self.kokkos)
+        return builds.declared(self.lmp_styles, self.kokkos, f"site LAMMPS {self.lmp}")
+
+
+def load_site(table: dict, where: str) -> Site:
+    """A Site from a ``[slurm]`` table; ``site = "NAME"`` pulls defaults from the user's site file."""
+    table = dict(table)
+    base: dict = {}
+    if "site" in table:
+        name = validate.name(table.pop("site"), f"{where}: site")
+        path = resources.user_dir() / "sites" / f"{name}.toml"
+        if not path.is_file():
+            raise UserError(f"{where}: site profile {path} not found")
+        base = tomllib.loads(path.read_text())
+    merged = {**base, **table}
+    known = {f.name for f in fields(Site)}
+    unknown = sorted(set(merged) - known)
+    if unknown:
+        raise UserError(f"{where}: unknown [slurm] keys {unknown} (allowed: {sorted(known)})")
+    try:
+        site = Site(**merged)
+    except TypeError as exc:
+        raise UserError(f"{where}: {exc}") from None
+    return site.check(where)
+
+
+def _env():
+    import jinja2
+
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(resources.data_dir("templates"))),
+                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+
+
+def requeues(stage: str, site: Site, native: bool) -> bool:
+    """Whether a stage's job requeues itself before its time limit: only a quench run by the kit's engine
+    resumes from its restart; a native ``lmp`` or an elastic run would start again, every time."""
+    return site.requeue and stage == "quench" and not (native and site.lmp)
+
+
+def render_script(path: Path, site: Site, job_name: str, log_dir: Path, cases: list[Path], command: str,
+                  requeue: bool = False) -> Path:
+    """Write an array job script: task ``i`` runs ``command`` with ``$CASE`` = ``cases[i]``; ``requeue``:
+    on SLURM's USR1 ``site.signal_s`` s before the limit, stop the run (TERM) and requeue the job."""
+    for c in cases:
+        validate.path(c, "case directory")
+    text = _env().get_template("slurm/job.sh.j2").render(
+        site=site, job_name=job_name, log_dir=str(validate.path(log_dir, "log folder")),
+        cases=[shlex.quote(str(c)) for c in cases], command=command, requeue=requeue)
+    path.write_text(text)
+    path.chmod(0o755)
+    return path
+
+
+def submit_one(site: Site, job_name: str, argv: list[str], folder: Path) -> str:
+    """Write ``folder/job.sh`` running ``argv`` (each word shell-quoted) and sbatch it; returns the job id."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if not validate.WORD_RE.fullmatch(job_name):
+        raise UserError(f"job name {job_name!r} is not a SLURM name")
+    script = folder / "job.sh"
+    script.write_text(_env().get_template("slurm/single.sh.j2").render(
+        site=site, job_name=job_name, log=f"{validate.path(folder, 'job folder')}/slurm-%j.out",
+        command=shlex.join(argv)))
+    script.chmod(0o755)
+    return _client(["sbatch", "--parsable", str(script)], f"sbatch {script.name}", folder).strip().split(";")[0]
+
+
+def load_site_file(path: Path) -> Site:
+    """A Site from a TOML file holding the ``[slurm]`` keys (at the top level or in a [slurm] table)."""
+    path = validate.path(path, "--slurm")
+    try:
+        table = tomllib.loads(Path(path).read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise UserError(f"cannot read site file {path}: {exc}") from None
+    return load_site(table.get("slurm", table), str(path))
+
+
+def stage_command(stage: str, site: Site, native: bool, elastic: dict) -> str:
+    """The shell command one array task runs in ``$CASE`` for ``stage``."""
+    kit = shlex.quote(site.kit_command())
+    device = " --device cuda" if site.gpus else ""
+    if stage == "quench":
+        if native and site.lmp:
+            kk = " " + KOKKOS_ARGS.format(gpus=max(site.gpus, 1)) if site.kokkos else ""
+            return f'cd "$CASE" && srun {shlex.quote(site.lmp)}{kk} -in in.quench.lmp'
+        return f'{kit} run "$CASE" --threads {site.cpus}{device}'
+    if stage == "elastic":
+        opts = f"--method {elastic['method']} --strain {elastic['strain']:g}"
+        if elastic["method"] == "dynamic":
+            opts += f" --steps {elastic['steps']} --equil {elastic['equil']}"
+        else:
+            opts += f" --ftol {elastic['ftol']:g} --maxiter {elastic['maxiter']}"
+        return f'{kit} elastic "$CASE" {opts} --json > /dev/null'
+    if stage == "analysis":
+        return f'{kit} analyze run "$CASE" --json > /dev/null'
+    raise ValueError(stage)
+
+
+# -- client commands ----------------------------------------------------------------------
+
+def _client(args: list[str], what: str, cwd: Path | None = None) -> str:
+    exe = shutil.which(args[0])
+    if exe is None:
+        raise UserError(f"{args[0]} not found: run on a SLURM login node (or install slurm-client)")
+    out = subprocess.run([exe, *args[1:]], capture_output=True, text=True, cwd=cwd)
+    if out.returncode != 0:
+        raise RunError(f"{what} failed: {out.stderr.strip() or out.stdout.strip()}")
+    return out.stdout
+
+
+def sbatch(script: Path, array: list[int], dependency: str | None, cwd: Path) -> str:
+    """Submit ``script`` as an array over ``array`` task ids; returns the array job id."""
+    args = ["sbatch", "--parsable", f"--array={','.join(map(str, array))}"]
+    if dependency:
+        args.append(f"--dependency={dependency}")
+    out = _client([*args, str(script)], f"sbatch {script.name}", cwd)
+    return out.strip().split(";")[0]
+
+
+def jobs(names: list[str]) -> dict[str, dict]:
+    """SLURM's records of the jobs with these names, by task id ``ARRAY_TASK`` (all states it still holds).
+
+    An array whose tasks never started (e.g. cancelled while pending) has one record, kept
+    under its array id as well.
+    """
+    if not names:
+        return {}
+    fmt = "%i|%A|%K|%j|%T|%r|%S|%e"
+    out = _client(["squeue", "-h", "-t", "all", "--array", "-n", ",".join(names), "-o", fmt], "squeue")
+    rows = {}
+    for line in out.splitlines():
+        parts = line.split("|")
+        if len(parts) != 8:
+            continue
+        jid, array_id, task, name, state, reason, start, end = parts
+        rec = {"name": name, "state": state, "reason": reason, "start": start, "end": end}
+        tasks = _task_ids(task)
+        for t in tasks:
+            rows[f"{array_id}_{t}"] = {"job": f"{array_id}_{t}", **rec}
+        if not tasks:
+            rows[array_id] = {"job": array_id, **rec}
+    return rows
+
+
+def _task_ids(text: str) -> list[int]:
+    """``3`` / ``[0-3,7]`` / ``0-3%2`` -> task ids; ``N/A`` -> []."""
+    text = text.strip("[]").split("%")[0]
+    ids = []
+    for part in text.split(","):
+        lo, _, hi = part.partition("-")
+        if lo.isdigit() and (not hi or hi.isdigit()):
+            ids += range(int(lo), int(hi or lo) + 1)
+    return ids
+
+
+def job_record(job: str) -> dict:
+    """``scontrol show job`` of one job as a dict (empty if SLURM no longer knows it)."""
+    exe = shutil.which("scontrol")
+    if exe is None:
+        return {}
+    out = subprocess.run([exe, "show", "job", "-o", job], capture_output=True, text=True)
+    if out.returncode != 0:
+        return {}
+    rec = {}
+    for token in out.stdout.split():
+        key, sep, value = token.partition("=")
+        if sep:
+            rec[key] = value
+    return rec
+
+
+def cancel(job_ids: list[str]) -> None:
+    if job_ids:
+        _client(["scancel", *job_ids], "scancel")

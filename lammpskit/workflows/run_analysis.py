@@ -1,0 +1,81 @@
+"""Everything the report needs from one finished quench run, in ``<run>/analysis/``.
+
+Structural units over all production frames (units.json), partial and total g(r)
+(rdf.csv), neutron and X-ray S(Q) (sq.csv), MSD per element over the production
+stage (msd.csv) with D and the Nernst-Einstein conductivity at T_final, and the
+anneal density. ``analysis/result.json`` is written last and atomically: its presence
+means the analysis is complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+
+from lammpskit.errors import InputError, UserError
+from lammpskit.run import manifest
+
+
+def analyse(run_dir: Path, rmax: float = 6.0, qmax: float = 20.0, progress=None) -> dict:
+    """Run the analyses of ``run_dir`` (a finished quench); returns the summary written to result.json.
+
+    ``rmax`` (Å) is cut to just under half the box width for small cells; ``qmax`` in 1/Å.
+    """
+    import numpy as np
+
+    from lammpskit.analysis import reader, scattering, units
+    from lammpskit.figures import plots
+    from lammpskit.lammps import thermo
+
+    man = manifest.load(run_dir)
+    if man.get("protocol") != "quench" or not (Path(run_dir) / manifest.RESULT).exists():
+        raise UserError(f"{run_dir} is not a finished quench run: run it first ('lammpskit run {run_dir}')")
+    dump = Path(run_dir) / "dump.production.lammpstrj"
+    if not dump.exists():
+        raise UserError(f"{run_dir} has no production dump ({dump.name})")
+    folder = Path(run_dir) / "analysis"
+    folder.mkdir(exist_ok=True)
+    with contextlib.suppress(FileNotFoundError):
+        (folder / manifest.RESULT).unlink()
+    pipeline = reader.open_pipeline(dump)
+    frames = reader.select_frames("all", pipeline.source.num_frames)
+    unit_stats = units.analyse(pipeline, frames, None, progress)
+    manifest.write_json(folder / "units.json", unit_stats)
+    rmax = min(rmax, 0.99 * scattering.half_width(np.asarray(pipeline.compute(frames[-1]).cell[:3, :3])))
+    rdf = scattering.partial_rdf(pipeline, frames, rmax, 300)
+    plots.write_csv(folder / "rdf.csv", scattering.rdf_table(rdf))
+    plots.write_csv(folder / "sq.csv", scattering.sq_table(rdf, np.linspace(0.3, qmax, 300)))
+    diffusion = transport_of(Path(run_dir), man, folder)
+    quench = json.loads((Path(run_dir) / manifest.RESULT).read_text())
+    out = {
+        "run_dir": str(run_dir),
+        "potential": man["potential"]["name"],
+        "composition": man["composition"]["label"],
+        "frames": len(frames),
+        "density_g_cm3": quench.get("density_g_cm3") or thermo.anneal_density(run_dir, man),
+        "units": "units.json", "rdf": "rdf.csv", "sq": "sq.csv", "transport": diffusion,
+        "cutoffs_proposed": scattering.propose_cutoffs(rdf),
+    }
+    manifest.write_json(folder / manifest.RESULT, out)
+    return out
+
+
+def transport_of(run_dir: Path, man: dict, folder: Path) -> dict:
+    """MSD of the production stage (``folder/msd.csv``); D (cm^2/s) and sigma (S/cm) at T_final.
+
+    ``{"error": why}`` when the unwrapped dump is missing or too short for the fit.
+    """
+    from lammpskit.analysis import transport
+    from lammpskit.figures import plots
+
+    dump = run_dir / "dump.unwrapped.lammpstrj"
+    if not dump.exists():
+        return {"error": f"no {dump.name}"}
+    p = man["params"]
+    try:
+        res = transport.from_dump(dump, p["dt"] / 1000.0, p["T_final"])
+    except InputError as e:
+        return {"error": str(e)}
+    plots.write_csv(folder / "msd.csv", transport.msd_table(res))
+    return {**transport.summary(res), "msd": "msd.csv"}
