@@ -1,7 +1,7 @@
 # lammpskit front door. Every target creates .venv first when it is missing.
 #   make quench                         CHGNet, x = 0, smoke profile (minutes on 2 cores)
 #   make quench POT=chgnet-r2scan X=1.5 PROFILE=paper ATOMS=1040 OUT=runs/paper-x1.5
-#   make test | make bench
+#   make test | make test-fast | make lint | make bench
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
@@ -19,7 +19,7 @@ DEBS := slurm-wlm munge libvulkan1 mesa-vulkan-drivers chromium
 # values reach the command through the environment, quoted: never pasted into shell text
 export POT X PROFILE SEED ATOMS OUT CAMPAIGN
 
-.PHONY: venv mlips system quench submit status report test bench clean-venv
+.PHONY: venv mlips system quench submit status report test test-fast lint bench clean-venv
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -63,8 +63,17 @@ status: venv
 report: venv
 	$(BIN)/lammpskit report "$$CAMPAIGN"
 
-test: venv mlips system
+# the layer contract (import-linter, pyproject [tool.importlinter]) and ruff
+lint: venv
+	$(BIN)/lint-imports
+	$(BIN)/ruff check lammpskit analysis tests bench
+
+test: venv mlips system lint
 	$(BIN)/python -m pytest -q
+
+# pure functions in-process: seconds, no LAMMPS run, no MLIP, no SLURM
+test-fast: venv lint
+	$(BIN)/python -m pytest -q -m fast
 
 bench: venv
 	$(BIN)/pip install --quiet -e '.[test,bench]'

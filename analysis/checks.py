@@ -29,3 +29,15 @@ def distance(value, what: str, hi: float = 10.0) -> float:
     if not math.isfinite(d) or d <= 0 or d > hi:
         raise InputError(f"{what} must be in (0, {hi:g}] Å, got {value!r}")
     return d
+
+
+def pair_values(items: list[str] | None, what: str, example: str, hi: float = 10.0) -> dict[frozenset, float]:
+    """``["P-S=2.6", ...]`` -> ``{frozenset({"P", "S"}): 2.6}``: element pairs to distances in Å (0 < d <= hi)."""
+    out = {}
+    for item in items or []:
+        pair, sep, value = item.partition("=")
+        els = pair.split("-")
+        if not sep or len(els) != 2:
+            raise InputError(f"{what} {item!r}: expected A-B=distance in Å, e.g. {example}")
+        out[frozenset(element(e.strip()) for e in els)] = distance(value, f"{what} {pair}", hi)
+    return out

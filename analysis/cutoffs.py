@@ -13,8 +13,7 @@ NaPSO glass studies (e.g. Kmiec et al., J. Non-Cryst. Solids 534, 119776 (2020))
 
 from __future__ import annotations
 
-from .checks import distance, element
-from .errors import InputError
+from .checks import pair_values
 
 DEFAULTS: dict[frozenset, float] = {frozenset(k.split("-")): v for k, v in {
     "P-S": 2.6, "P-O": 2.0, "P-P": 2.5, "S-S": 2.5, "Na-S": 3.6, "Na-O": 3.1,
@@ -32,11 +31,4 @@ def label(pair: frozenset) -> str:
 
 def parse(items: list[str] | None) -> dict[frozenset, float]:
     """``["P-S=2.6", ...]`` on top of the defaults."""
-    out = dict(DEFAULTS)
-    for item in items or []:
-        pair, sep, value = item.partition("=")
-        els = pair.split("-")
-        if not sep or len(els) != 2:
-            raise InputError(f"--cutoff {item!r}: expected A-B=distance in Å, e.g. P-S=2.6")
-        out[key(*(element(e.strip()) for e in els))] = distance(value, f"--cutoff {pair}")
-    return out
+    return {**DEFAULTS, **pair_values(items, "--cutoff", "P-S=2.6")}

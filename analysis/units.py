@@ -253,3 +253,15 @@ def summarise(per_frame: list[dict], cut: dict) -> dict:
                 "edge_sharing_pairs": sc_sd["edge_sharing_pairs"], "pp_bonds": sc_sd["pp_bonds"],
                 "ss_bonds": sc_sd["ss_bonds"], "longest_pp_chain": sc_sd["longest_pp_chain"]},
     }
+
+
+def analyze_file(path, frames: str = "last", types: list[str] | None = None, cutoffs: list[str] | None = None,
+                 progress=None) -> dict:
+    """``analyse`` of a dump or data file: ``frames`` last | all | A:B; ``types``: element names of types
+    1..n when the file has none; ``cutoffs``: ``["P-S=2.6", ...]`` (Å) over the defaults. The same dict as
+    ``lammpskit analyze units --json``."""
+    from . import reader
+
+    pipeline = reader.open_pipeline(path, types)
+    selected = reader.select_frames(frames, pipeline.source.num_frames)
+    return analyse(pipeline, selected, _cutoffs.parse(cutoffs), progress)

@@ -9,6 +9,8 @@ import pytest
 from lammpskit.errors import UserError
 from lammpskit.structure import composition
 
+pytestmark = pytest.mark.fast
+
 
 @pytest.mark.parametrize("text,expected", [
     ("Na3PS4", {"Na": 3, "P": 1, "S": 4}),

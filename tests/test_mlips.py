@@ -106,7 +106,7 @@ def deepmd_models(home, tmp_path_factory):
     valid = deepmd_train.write_systems(wd / "data" / "valid", frames[32:], ELEMENTS)
     dirs = [deepmd_train.write_input(wd / f"m{seed}", deepmd_train.input_json(ELEMENTS, train, valid, steps, seed))
             for seed, steps in ((1, 200), (2, 50))]
-    return deepmd_train.train(dirs)
+    return deepmd_train.run_training(dirs)
 
 
 def test_deepmd_trained_model_native_with_plugin(home, tmp_path, deepmd_models):

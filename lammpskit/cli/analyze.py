@@ -205,7 +205,7 @@ def analyze_msd(
     if path.is_dir():
         man = manifest.load(path)
         dt = dt if dt is not None else man["params"]["dt"]
-        temperature = temperature if temperature is not None else man["params"]["T_final"]
+        temperature = temperature if temperature is not None else manifest.temperature_K(man)
         path = path / "dump.unwrapped.lammpstrj"
     if dt is None or temperature is None:
         raise UserError("a dump file needs --dt (fs) and --temperature (K)")
@@ -218,7 +218,7 @@ def analyze_msd(
         raise UserError(f"--fit {fit!r}: expected A:B with 0 <= A < B <= 1, e.g. 0.2:0.8") from None
     pipeline, selected, folder, progress = _analysis_input(path, frames, types, out, as_json)
     with progress as tick:
-        res = transport.analyse(pipeline, selected, dt / 1000.0, temperature, (lo, hi), tick)
+        res = transport.analyse(pipeline, selected, manifest.fs_to_ps(dt), temperature, (lo, hi), tick)
     t = res["time_ps"]
     csv_path = plots.write_csv(folder / "msd.csv", transport.msd_table(res))
     png = plots.line_plot(folder / "msd.png", t, res["msd_A2"], "t (ps)", "MSD (Å²)", "mean-square displacement")

@@ -18,7 +18,7 @@ from lammpskit.cli.common import Json
 from lammpskit.cli.common import echo_json as _echo_json
 from lammpskit.cli.finetune import finetune_app
 from lammpskit.cli.potentials import potentials_app
-from lammpskit.errors import InputError, ReadError, RunError, UserError
+from lammpskit.errors import InputError, ReadError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Melt-quench LAMMPS workflows with machine-learning interatomic potentials.\n\n"
@@ -39,33 +39,6 @@ Density = Annotated[Optional[float], typer.Option("--density", help="Start densi
 MinDist = Annotated[Optional[list[str]], typer.Option("--min-dist", help="Minimum distance A-B=d in Å (repeatable).")]
 
 
-def _min_dist(pairs: list[str] | None) -> dict:
-    from lammpskit._util import validate
-
-    out = {}
-    for pair in pairs or []:
-        key, sep, value = pair.partition("=")
-        els = key.split("-")
-        if not sep or len(els) != 2:
-            raise UserError(f"--min-dist {pair!r}: expected A-B=distance, e.g. S-S=2.5")
-        out[frozenset(validate.element(e) for e in els)] = validate.number(value, f"--min-dist {key}", 0, 10)
-    return out
-
-
-def _composition(x, fu, atoms, formula, default_atoms=None):
-    from lammpskit.structure import composition
-
-    if fu is None and atoms is None:
-        atoms = default_atoms
-    return composition.make(x=x, fu=fu, atoms=atoms, formula=formula)
-
-
-def _density(comp, density):
-    from lammpskit._util import validate
-
-    return comp.density_estimate() if density is None else validate.number(density, "--density", 0.1, 30)
-
-
 @app.command()
 def compositions(
     x: Annotated[Optional[list[float]], typer.Option("--x", help="x values (default: the study's 0..3.5).")] = None,
@@ -80,7 +53,7 @@ def compositions(
     xs = x or (list(composition.SERIES_X) if formula == composition.SERIES else [None])
     rows = []
     for xv in xs:
-        c = _composition(xv, fu, atoms, formula, default_atoms=1000)
+        c = composition.select(xv, fu, atoms, formula, default_atoms=1000)
         d = c.as_dict()
         d.update(x=xv, fu_step=composition.min_fu(c.formula), density_estimate_g_cm3=round(c.density_estimate(), 4),
                  box_A=round(c.box_length(c.density_estimate()), 3))
@@ -112,11 +85,12 @@ def build(
     """
     from lammpskit._util import validate
     from lammpskit.structure import builder as structure
+    from lammpskit.structure import composition
 
     path = validate.path(out, "--out")
-    comp = _composition(x, fu, atoms, formula, default_atoms=1000)
-    rho = _density(comp, density)
-    s = structure.build(comp, rho, seed, _min_dist(min_dist))
+    comp = composition.select(x, fu, atoms, formula, default_atoms=1000)
+    rho = composition.start_density(comp, density)
+    s = structure.build(comp, rho, seed, composition.min_distances(min_dist))
     structure.write_data(path, s, f"{comp.label} {comp.natoms} atoms, {rho:.4f} g/cm^3, seed {seed}")
     info = {"data": str(path), **comp.as_dict(), "density_g_cm3": round(rho, 5), "seed": seed}
     if as_json:
@@ -149,20 +123,14 @@ def render(
 
 
 def _render(pot, x, fu, atoms, formula, profile, seed, density, min_dist, set_, mode, d3, out, as_json) -> Path:
-    from lammpskit._util import validate
-    from lammpskit.potentials import registry as potentials
-    from lammpskit.run import render as rendering
     from lammpskit.workflows import protocol
+    from lammpskit.workflows.quench import render_run
 
-    potential = potentials.get(pot)
-    params = protocol.profile(validate.name(profile, "--profile")).with_overrides(set_ or [])
-    comp = _composition(x, fu, atoms, formula, default_atoms=params.atoms)
-    tag = f"x{x:g}" if formula == "Na4P2S7-xOx" else validate.name(comp.label.lower(), "formula")
-    target = validate.path(out or f"runs/{pot}-{tag}-{profile}-s{seed}", "--out")
-    run_dir = rendering.render(target, comp, potential, params, profile, seed, _density(comp, density),
-                               mode, _min_dist(min_dist), d3)
-    if params.note and profile == "smoke":
-        typer.echo(f"profile {profile}: {params.note}", err=True)
+    run_dir = render_run(pot, x, fu=fu, atoms=atoms, formula=formula, profile=profile, seed=seed, density=density,
+                         min_dist=min_dist, set=set_, mode=mode, d3=d3, out=out)
+    note = protocol.profile(profile).note
+    if note and profile == "smoke":
+        typer.echo(f"profile {profile}: {note}", err=True)
     return run_dir
 
 
@@ -170,12 +138,11 @@ app.command("render")(render)
 
 
 def _run_dir(run_dir: Path, threads: int | None, device: str, as_json: bool) -> dict:
+    from lammpskit import workflows
     from lammpskit.run import summary
-    from lammpskit.run.engine import Engine
     from lammpskit.run.progress import RunProgress
 
-    result = Engine(run_dir, threads=threads, device=device,
-                    progress=None if as_json else RunProgress()).run()
+    result = workflows.run(run_dir, threads=threads, device=device, progress=None if as_json else RunProgress())
     if as_json:
         _echo_json(result)
     else:
@@ -253,48 +220,17 @@ def elastic_cmd(
 
     Example: lammpskit elastic runs/chgnet-x0-smoke-s1 --method static --strain 0.005 --json
     """
+    from lammpskit.run.progress import RunProgress
+    from lammpskit.run.summary import show_elastic
     from lammpskit.workflows import elastic
 
-    s = elastic.check_settings({"method": method, "strain": strain, "steps": steps, "equil": equil, "ftol": ftol,
-                                "maxiter": maxiter})
-    knobs = {"strain": s["strain"], "n_eq": s["equil"], "n_avg": s["steps"], "ftol": s["ftol"], "maxiter": s["maxiter"]}
-    if out is not None and len(targets) > 1:
-        raise UserError("--out works with one target; replicas keep their results inside their own run directories")
-    results = [_elastic_one(t, pot, method, temperature, dt, mode, out, knobs) for t in targets]
-    run_dir, result = results[0] if len(results) == 1 else \
-        (Path(targets[0]).parent, elastic.combine([r for _, r in results]))
+    result = elastic.elastic(targets, pot=pot, method=method, strain=strain, temperature=temperature, steps=steps,
+                             equil=equil, dt=dt, ftol=ftol, maxiter=maxiter, mode=mode, out=out,
+                             progress=None if as_json else RunProgress())
     if as_json:
         return _echo_json(result)
-    from lammpskit.run.summary import show_elastic
-
+    run_dir = Path(out) if out else elastic.default_dir(targets[0], method) if len(targets) == 1 else Path(targets[0]).parent
     show_elastic(run_dir, result)
-
-
-def _elastic_one(target, pot, method, temperature, dt, mode, out, knobs: dict) -> tuple[Path, dict]:
-    """Render (once) and run the elastic run directory of one target; (run_dir, result).
-
-    ``knobs``: strain, n_eq, n_avg (dynamic steps), ftol (eV/Å), maxiter (static), passed to elastic.render.
-    """
-    from lammpskit._util import validate
-    from lammpskit.potentials import registry as potentials
-    from lammpskit.run.engine import Engine
-    from lammpskit.workflows import elastic
-
-    data, run = elastic.source_of(validate.path(target, "target"))
-    run_pot, run_params = (run["potential"]["name"], run["params"]) if run else (None, {})
-    T = validate.number(temperature if temperature is not None else run_params.get("T_final", 300.0),
-                        "--temperature", 0, 1e5, lo_open=True)
-    dt = validate.number(dt if dt is not None else run_params.get("dt", 1.0), "--dt", 0, 10, lo_open=True)
-    name = pot or run_pot
-    if name is None:
-        raise UserError("a data file needs --pot NAME")
-    default = (Path(target) / f"elastic-{method}") if Path(target).is_dir() else \
-        Path(target).with_name(f"{Path(target).stem}-elastic-{method}")
-    run_dir = validate.path(out or default, "--out")
-    if not (run_dir / "run.json").exists():
-        d3 = bool(run and run["potential"].get("d3") and name == run_pot)
-        elastic.render(run_dir, data, potentials.get(name), method=method, mode=mode, d3=d3, T=T, dt=dt, **knobs)
-    return run_dir, Engine(run_dir).run()
 
 
 @app.command("arrhenius")
@@ -311,36 +247,12 @@ def arrhenius_cmd(
 
     Example: lammpskit arrhenius runs/glass1 --temperatures 600,700,800 --ps 200
     """
-    from lammpskit._util import validate
-    from lammpskit.analysis import transport
-    from lammpskit.potentials import registry as potentials
-    from lammpskit.run.engine import Engine
-    from lammpskit.workflows import diffusion, elastic
+    from lammpskit.workflows import diffusion
 
-    data, man = elastic.source_of(validate.path(target, "run directory"))
-    if man is None:
-        raise UserError(f"{target} is a data file: give a quenched run directory")
-    temperatures = diffusion.temperatures(temps)
-    validate.number(ps, "--ps", 0, 1e6, lo_open=True)
-    validate.number(equil, "--equil", 0, 1e6)
-    validate.integer(every, "--every", 1, 10**9)
-    validate.element(element)
-    rows = []
-    for T in temperatures:
-        run_dir = Path(target) / f"diffusion-{T:g}K"
-        if not (run_dir / "run.json").exists():
-            diffusion.render(run_dir, data, potentials.get(man["potential"]["name"]), T, man["params"]["dt"], ps, equil, every,
-                             man["potential"]["mode"], man["seed"], bool(man["potential"].get("d3")))
-        rows.append(Engine(run_dir).run())
-    ds = [r["D_cm2_s"].get(element) for r in rows]
-    if any(d is None or d <= 0 for d in ds):
-        raise RunError(f"no positive {element} diffusion coefficient at every temperature: run longer (--ps)")
-    out = {"element": element, "temperatures_K": temperatures, "D_cm2_s": ds,
-           "conductivity_S_cm": [r["conductivity_S_cm"].get(element) for r in rows],
-           **transport.arrhenius(temperatures, ds)}
+    out = diffusion.arrhenius(target, temps, ps=ps, equil=equil, every=every, element=element)
     if as_json:
         return _echo_json(out)
-    for T, d in zip(temperatures, ds):
+    for T, d in zip(out["temperatures_K"], out["D_cm2_s"]):
         typer.echo(f"{T:7.1f} K  D({element}) = {d:.3g} cm²/s")
     typer.echo(f"Ea = {out['Ea_eV']:.3f} eV, D0 = {out['D0_cm2_s']:.3g} cm²/s")
 

@@ -138,33 +138,14 @@ def deepmd_cmd(
 
     Example: lammpskit finetune deepmd --train train.xyz --valid valid.xyz --steps 200000 --ensemble 4
     """
-    from lammpskit._util import validate
-    from lammpskit.finetune import deepmd as deepmd_train
-    from lammpskit.finetune import frames as finetune
-    from lammpskit.potentials import registration
+    from lammpskit.finetune import deepmd
 
-    validate.integer(steps, "--steps", 1, 10**9)
-    validate.integer(ensemble, "--ensemble", 1, 16)
-    validate.number(rcut, "--rcut", 2, 12)
-    validate.name(name, "--name")
-    folder = _out(out).resolve()
-    tr, va = finetune.read(train), finetune.read(valid)
-    type_map = sorted({s for f in tr + va for s in f.get_chemical_symbols()})
-    systems = deepmd_train.write_systems(folder / "data" / "train", tr, type_map)
-    vsystems = deepmd_train.write_systems(folder / "data" / "valid", va, type_map)
-    dirs = [deepmd_train.write_input(folder / f"model{k}", deepmd_train.input_json(
-        type_map, systems, vsystems, steps, seed=k + 1, rcut=rcut)) for k in range(ensemble)]
-    models = deepmd_train.train(dirs, compress)
-    curve = deepmd_train.lcurve(dirs[0] / "lcurve.out")
-    errors = {k: [float(curve[k][0]), float(curve[k][-1])] for k in ("rmse_e_val", "rmse_f_val") if k in curve}
-    provenance = {"trainer": "deepmd-kit (dp --pt)", "train": str(train), "valid": str(valid), "steps": steps,
-                  "rcut_A": rcut, "type_map": type_map, "ensemble": [str(m) for m in models],
-                  "validation_first_last": errors}
-    reg = registration.register_trained(name, models[0], "deepmd", type_map, provenance)
-    info = {"models": [str(m) for m in models], "registered": name, **reg, "validation_first_last": errors}
+    info = deepmd.train_deepmd(train, valid, steps=steps, ensemble=ensemble, rcut=rcut, compress=compress, name=name,
+                               out=out)
     if as_json:
         return _echo_json(info)
-    typer.echo(f"trained {len(models)} model(s); validation force RMSE {errors.get('rmse_f_val')} eV/Å; "
+    typer.echo(f"trained {len(info['models'])} model(s); validation force RMSE "
+               f"{info['validation_first_last'].get('rmse_f_val')} eV/Å; "
                f"registered {name}")
 
 
@@ -219,75 +200,27 @@ def mace_cmd(
 
     Example: lammpskit finetune mace --foundation mp0 --train train.xyz --valid valid.xyz --epochs 100
     """
-
     from rich.progress import BarColumn, Progress, TextColumn
 
-    from lammpskit._util import validate
-    from lammpskit.finetune import frames as finetune
-    from lammpskit.finetune import mace as mace_train
-    from lammpskit.potentials import conversions, modelfiles, registration
-    from lammpskit.potentials import registry as potentials
+    from lammpskit.finetune import mace
 
-    validate.integer(epochs, "--epochs", 1, 100000)
-    if lr is not None:
-        validate.number(lr, "--lr", 0, 10, lo_open=True)
-    validate.integer(batch, "--batch", 1, 4096)
-    validate.integer(threads, "--threads", 1, 1024)
-    validate.name(name, "--name")
-    e0s = e0s or ("foundation" if replay else "average")
-    validate.choice(e0s, ("average", "foundation"), "--e0s")
-    if replay is not None and e0s != "foundation":
-        raise UserError("--replay (multihead fine-tuning) keeps the foundation's E0s: drop --e0s average")
-    validate.choice(device, ("cpu", "cuda"), "--device")
-    path = Path(foundation)
-    if path.exists():
-        base = validate.path(path.resolve(), "--foundation")
-    else:
-        pot = potentials.get(foundation)
-        if pot.family != "mace":
-            raise UserError(f"--foundation {foundation} is a {pot.family} potential, not MACE")
-        base = pot.resolve_files(["model"])["model"]
-    modelfiles.check(base, "mace", "--foundation")
-    frames = finetune.read(validate.path(train, "--train"))
-    if valid is not None:
-        finetune.read(validate.path(valid, "--valid"))
-    if replay is not None:
-        finetune.read(validate.path(replay, "--replay"))
-    if slurm_site is not None:  # everything is checked: run this same command on a node
-        return _submit_self(slurm_site, "mace", out, as_json, foundation=foundation, train=train, valid=valid,
-                            epochs=epochs, lr=lr, batch=batch, e0s=e0s, device=device, threads=threads, name=name,
-                            replay=replay)
-    elements = sorted({s for f in frames for s in f.get_chemical_symbols()})
-    work = _out(out).resolve()
-    cmd = mace_train.command(base, Path(train).resolve(), Path(valid).resolve() if valid else None, work, epochs,
-                             lr, batch, e0s=e0s, device=device, replay=Path(replay).resolve() if replay else None)
-    with Progress(TextColumn("fine-tuning {task.description}"), BarColumn(), TextColumn("epoch {task.completed}/"
-                  "{task.total}"), disable=as_json, transient=True) as bar:
-        task = bar.add_task(base.name, total=epochs)
-        model = mace_train.train(cmd, work, epochs, threads, lambda d, n: bar.update(task, completed=d))
-    history = mace_train.epochs(work)
-    provenance = {"trainer": "mace_run_train (mace-torch)", "foundation": str(base), "foundation_name": foundation,
-                  "train": str(train), "valid": str(valid) if valid else "10 % of train", "epochs": epochs,
-                  "lr": mace_train.learning_rate(lr, replay), "batch": batch, "e0s": e0s,
-                  "loss": "universal (multihead)" if replay else "stress (weights E 10, F 10, S 100)",
-                  "replay": str(replay) if replay else None,
-                  "heads": [mace_train.HEAD, mace_train.PT_HEAD] if replay else None,
-                  "dtype": "float64", "validation": history,
-                  "validation_replay": mace_train.epochs(work, mace_train.PT_HEAD) if replay else None}
-    reg = registration.register_trained(name, model, "mace", elements, provenance)
-    converted = []
-    pot = potentials.get(name)
-    for spec in pot.files:
-        if spec.get("derive") == "mace-libtorch":
-            converted.append(str(conversions.convert(pot, spec["key"], head=mace_train.HEAD if replay else None)))
-    info = {"model": str(model), "registered": name, **reg, "converted": converted,
-            "validation_first_last": [history[0], history[-1]] if history else []}
+    options = dict(foundation=foundation, valid=valid, epochs=epochs, lr=lr, batch=batch, e0s=e0s, replay=replay,
+                   device=device, threads=threads, name=name)
+    if slurm_site is not None:  # check everything here, then run this same command on a node
+        options["e0s"] = mace.check_options(train, **options)["e0s"]
+        return _submit_self(slurm_site, "mace", out, as_json, train=train, **options)
+    with Progress(TextColumn("fine-tuning"), BarColumn(), TextColumn("epoch {task.completed}/{task.total}"),
+                  disable=as_json, transient=True) as bar:
+        task = bar.add_task("mace", total=epochs)
+        info = mace.finetune_mace(train, out=out, progress=lambda d, n: bar.update(task, completed=d), **options)
     if as_json:
         return _echo_json(info)
-    if history:
-        typer.echo(f"validation RMSE: E {history[0]['rmse_e_per_atom']:.4f} -> {history[-1]['rmse_e_per_atom']:.4f}"
-                   f" eV/atom, F {history[0]['rmse_f']:.4f} -> {history[-1]['rmse_f']:.4f} eV/Å")
-    typer.echo(f"registered {name} ({reg['files'][0]['path']}); run it: lammpskit quench --pot {name}")
+    first_last = info["validation_first_last"]
+    if first_last:
+        a, b = first_last
+        typer.echo(f"validation RMSE: E {a['rmse_e_per_atom']:.4f} -> {b['rmse_e_per_atom']:.4f}"
+                   f" eV/atom, F {a['rmse_f']:.4f} -> {b['rmse_f']:.4f} eV/Å")
+    typer.echo(f"registered {name} ({info['files'][0]['path']}); run it: lammpskit quench --pot {name}")
 
 
 def _submit_self(site_file: Path, command: str, out: Path, as_json: bool, **options) -> None:

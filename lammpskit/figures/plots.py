@@ -7,17 +7,17 @@ from pathlib import Path
 
 import numpy as np
 
+from lammpskit._util import files
+
 
 def write_csv(path: Path, columns: dict[str, np.ndarray]) -> Path:
     """One column per key; rows written atomically."""
-    tmp = path.with_name(path.name + ".tmp")
     keys = list(columns)
-    with open(tmp, "w", newline="") as fh:
+    with files.atomic_path(path) as tmp, open(tmp, "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(keys)
         for row in zip(*(np.asarray(columns[k]) for k in keys)):
             w.writerow([f"{x:.6g}" for x in row])
-    tmp.replace(path)
     return path
 
 
@@ -38,8 +38,7 @@ def line_plot(path: Path, x: np.ndarray, series: dict[str, np.ndarray], xlabel: 
     if len(series) > 1:
         ax.legend(fontsize=8, ncol=2)
     fig.tight_layout()
-    tmp = path.with_name(path.name + ".tmp.png")
-    fig.savefig(tmp)
+    with files.atomic_path(path, ".png") as tmp:
+        fig.savefig(tmp)
     plt.close(fig)
-    tmp.replace(path)
     return path

@@ -10,12 +10,10 @@ with the virial -stress·V in eV). ``dp`` runs in a child interpreter with one t
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
-from lammpskit.errors import RunError
+from lammpskit._util.tools import run_tool
 
 # e3nn 0.4.4 (imported by deepmd.pt) loads its constants with torch.load; torch >= 2.6 needs this
 DP_ENV = {"TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "1", "OMP_NUM_THREADS": "1",
@@ -50,7 +48,7 @@ def write_systems(folder: Path, frames: list, type_map: list[str]) -> list[Path]
 
 
 def labels(at):
-    """(energy eV, forces eV/Å, stress 3x3 eV/Å³) from REF_* keys (lammpskit.finetune) or the attached calculator."""
+    """(energy eV, forces eV/Å, stress 3x3 eV/Å³) from REF_* keys (lammpskit.finetune.frames) or the attached calculator."""
     import numpy as np
 
     from lammpskit.finetune.frames import KEYS
@@ -93,14 +91,10 @@ for d in sys.argv[2:]:
 """
 
 
-def train(model_dirs: list[Path], compress: bool = False, timeout: float = 3600) -> list[Path]:
+def run_training(model_dirs: list[Path], compress: bool = False, timeout: float = 3600) -> list[Path]:
     """Train and freeze each folder's input.json (one child process); returns the model.pth paths."""
-    out = subprocess.run([sys.executable, "-c", _DRIVER, "1" if compress else "0", *map(str, model_dirs)],
-                         capture_output=True, text=True, env={**os.environ, **DP_ENV}, timeout=timeout,
-                         stdin=subprocess.DEVNULL)
-    if out.returncode:
-        tail = (out.stderr or out.stdout).strip().splitlines()[-5:]
-        raise RunError("deepmd training failed: " + " | ".join(tail))
+    run_tool([sys.executable, "-c", _DRIVER, "1" if compress else "0", *map(str, model_dirs)], "deepmd training",
+             env=DP_ENV, timeout=timeout, tail=5)
     return [Path(d) / "model.pth" for d in model_dirs]
 
 
@@ -118,3 +112,37 @@ def write_input(folder: Path, spec: dict) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "input.json").write_text(json.dumps(spec, indent=1))
     return folder
+
+
+def train_deepmd(train: Path, valid: Path, steps: int = 200000, ensemble: int = 1, rcut: float = 6.0,
+                 compress: bool = False, name: str = "deepmd", out: Path = Path("deepmd-train")) -> dict:
+    """Train a DeePMD ensemble (se_e2_a, PyTorch backend) on labelled frames, freeze (and compress) each
+    model, register the first as ``name`` with provenance.
+
+    ``train``/``valid``: labelled extxyz (REF_* keys); ``steps``: training steps per model; ``ensemble``:
+    models with different seeds (for ``finetune deviation``); ``rcut``: cutoff in Å. Returns the model
+    paths, the registry entry and the first/last validation errors (eV, eV/Å).
+    """
+    from lammpskit._util import validate
+    from lammpskit.finetune import frames as finetune
+    from lammpskit.potentials import registration
+
+    validate.integer(steps, "--steps", 1, 10**9)
+    validate.integer(ensemble, "--ensemble", 1, 16)
+    validate.number(rcut, "--rcut", 2, 12)
+    validate.name(name, "--name")
+    folder = validate.path(out, "--out").resolve()
+    tr, va = finetune.read(train), finetune.read(valid)
+    type_map = sorted({s for f in tr + va for s in f.get_chemical_symbols()})
+    systems = write_systems(folder / "data" / "train", tr, type_map)
+    vsystems = write_systems(folder / "data" / "valid", va, type_map)
+    dirs = [write_input(folder / f"model{k}", input_json(type_map, systems, vsystems, steps, seed=k + 1, rcut=rcut))
+            for k in range(ensemble)]
+    models = run_training(dirs, compress)
+    curve = lcurve(dirs[0] / "lcurve.out")
+    errors = {k: [float(curve[k][0]), float(curve[k][-1])] for k in ("rmse_e_val", "rmse_f_val") if k in curve}
+    provenance = {"trainer": "deepmd-kit (dp --pt)", "train": str(train), "valid": str(valid), "steps": steps,
+                  "rcut_A": rcut, "type_map": type_map, "ensemble": [str(m) for m in models],
+                  "validation_first_last": errors}
+    reg = registration.register_trained(name, models[0], "deepmd", type_map, provenance)
+    return {"models": [str(m) for m in models], "registered": name, **reg, "validation_first_last": errors}

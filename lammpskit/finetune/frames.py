@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lammpskit._util import files
 from lammpskit.errors import UserError
 from lammpskit.run import manifest
 
@@ -27,8 +28,8 @@ def _temperature(run_dir: Path) -> float | None:
     """The run's sampling temperature (K), None for a dump outside a run directory."""
     if not (Path(run_dir) / manifest.MANIFEST).exists():
         return None
-    p = manifest.load(run_dir).get("params", {})
-    return float(p.get("T", p.get("T_final", 300.0)))
+    man = manifest.load(run_dir)
+    return manifest.temperature_K(man, 300.0)
 
 
 def dump_frames(dump: Path, every: int = 1) -> list:
@@ -148,9 +149,8 @@ def write(path: Path, frames: list) -> Path:
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    ase_write(tmp, frames, format="extxyz")
-    tmp.replace(path)
+    with files.atomic_path(path) as tmp:
+        ase_write(tmp, frames, format="extxyz")
     return path
 
 

@@ -56,7 +56,7 @@ def command(foundation: Path, train: Path, valid: Path | None, work: Path, epoch
     return cmd
 
 
-def epochs(work: Path, head: str = HEAD) -> list[dict]:
+def epoch_errors(work: Path, head: str = HEAD) -> list[dict]:
     """Validation errors of one head per epoch (epoch None: before training): epoch, rmse_e_per_atom (eV),
     rmse_f (eV/Å), rmse_stress (eV/Å³), loss. ``PT_HEAD``: how well a multihead model still fits the replay."""
     rows = []
@@ -68,7 +68,7 @@ def epochs(work: Path, head: str = HEAD) -> list[dict]:
     return rows
 
 
-def train(cmd: list[str], work: Path, n_epochs: int, threads: int = 1, progress=None, timeout: float = 86400) -> Path:
+def run_training(cmd: list[str], work: Path, n_epochs: int, threads: int = 1, progress=None, timeout: float = 86400) -> Path:
     """Run ``cmd`` (from ``command``) in ``work``; ``progress(done_epochs, n_epochs)``; returns the model file."""
     work.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
@@ -78,7 +78,7 @@ def train(cmd: list[str], work: Path, n_epochs: int, threads: int = 1, progress=
         start = time.monotonic()
         while proc.poll() is None:
             if progress:
-                progress(max(0, len(epochs(work)) - 1), n_epochs)
+                progress(max(0, len(epoch_errors(work)) - 1), n_epochs)
             if time.monotonic() - start > timeout:
                 proc.kill()
                 raise RunError(f"mace_run_train ran longer than {timeout:.0f} s")
@@ -90,3 +90,84 @@ def train(cmd: list[str], work: Path, n_epochs: int, threads: int = 1, progress=
     if not model.exists():
         raise RunError(f"mace_run_train finished without {model}")
     return model
+
+
+def check_options(train: Path, foundation: str = "mp0", valid: Path | None = None, epochs: int = 50,
+                  lr: float | None = None, batch: int = 4, e0s: str | None = None, replay: Path | None = None,
+                  device: str = "cpu", threads: int = 1, name: str = "ft-mp0") -> dict:
+    """Check every option of ``finetune_mace`` and read the frames; returns the settings it will use
+    (``base``: the foundation model file, ``e0s``, ``frames``: the training frames)."""
+    from lammpskit._util import validate
+    from lammpskit.errors import UserError
+    from lammpskit.finetune import frames as finetune
+    from lammpskit.potentials import modelfiles
+    from lammpskit.potentials import registry as potentials
+
+    validate.integer(epochs, "--epochs", 1, 100000)
+    if lr is not None:
+        validate.number(lr, "--lr", 0, 10, lo_open=True)
+    validate.integer(batch, "--batch", 1, 4096)
+    validate.integer(threads, "--threads", 1, 1024)
+    validate.name(name, "--name")
+    e0s = e0s or ("foundation" if replay else "average")
+    validate.choice(e0s, ("average", "foundation"), "--e0s")
+    if replay is not None and e0s != "foundation":
+        raise UserError("--replay (multihead fine-tuning) keeps the foundation's E0s: drop --e0s average")
+    validate.choice(device, ("cpu", "cuda"), "--device")
+    path = Path(foundation)
+    if path.exists():
+        base = validate.path(path.resolve(), "--foundation")
+    else:
+        pot = potentials.get(foundation)
+        if pot.family != "mace":
+            raise UserError(f"--foundation {foundation} is a {pot.family} potential, not MACE")
+        base = pot.resolve_files(["model"])["model"]
+    modelfiles.check(base, "mace", "--foundation")
+    frames = finetune.read(validate.path(train, "--train"))
+    if valid is not None:
+        finetune.read(validate.path(valid, "--valid"))
+    if replay is not None:
+        finetune.read(validate.path(replay, "--replay"))
+    return {"base": base, "e0s": e0s, "frames": frames}
+
+
+def finetune_mace(train: Path, foundation: str = "mp0", valid: Path | None = None, epochs: int = 50,
+                  lr: float | None = None, batch: int = 4, e0s: str | None = None, replay: Path | None = None,
+                  device: str = "cpu", threads: int = 1, name: str = "ft-mp0", out: Path = Path("mace-finetune"),
+                  progress=None) -> dict:
+    """Fine-tune a MACE foundation model, convert it for LAMMPS and register it as ``name`` with provenance.
+
+    ``train``/``valid``/``replay``: labelled extxyz (REF_* keys; ``valid`` default 10 % of train;
+    ``replay`` turns on multihead fine-tuning); ``foundation``: a registered MACE potential or a
+    .model file; ``lr`` default 0.01 (1e-4 with replay); ``e0s``: average | foundation; ``out``: the
+    training folder; ``progress(epochs_done, epochs)``. Returns the model, registry entry, converted
+    files and the first/last validation errors (eV/atom, eV/Å).
+    """
+    from lammpskit._util import validate
+    from lammpskit.potentials import conversions, registration
+    from lammpskit.potentials import registry as potentials
+
+    opts = check_options(train, foundation, valid, epochs, lr, batch, e0s, replay, device, threads, name)
+    base, e0s = opts["base"], opts["e0s"]
+    elements = sorted({s for f in opts["frames"] for s in f.get_chemical_symbols()})
+    work = validate.path(out, "--out").resolve()
+    cmd = command(base, Path(train).resolve(), Path(valid).resolve() if valid else None, work, epochs,
+                  lr, batch, e0s=e0s, device=device, replay=Path(replay).resolve() if replay else None)
+    model = run_training(cmd, work, epochs, threads, progress)
+    history = epoch_errors(work)
+    provenance = {"trainer": "mace_run_train (mace-torch)", "foundation": str(base), "foundation_name": foundation,
+                  "train": str(train), "valid": str(valid) if valid else "10 % of train", "epochs": epochs,
+                  "lr": learning_rate(lr, replay), "batch": batch, "e0s": e0s,
+                  "loss": "universal (multihead)" if replay else "stress (weights E 10, F 10, S 100)",
+                  "replay": str(replay) if replay else None,
+                  "heads": [HEAD, PT_HEAD] if replay else None,
+                  "dtype": "float64", "validation": history,
+                  "validation_replay": epoch_errors(work, PT_HEAD) if replay else None}
+    reg = registration.register_trained(name, model, "mace", elements, provenance)
+    converted = []
+    pot = potentials.get(name)
+    for spec in pot.files:
+        if spec.get("derive") == "mace-libtorch":
+            converted.append(str(conversions.convert(pot, spec["key"], head=HEAD if replay else None)))
+    return {"model": str(model), "registered": name, **reg, "converted": converted,
+            "validation_first_last": [history[0], history[-1]] if history else []}

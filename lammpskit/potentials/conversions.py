@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from lammpskit.errors import RunError, UserError
+from lammpskit._util.tools import run_tool
+from lammpskit.errors import UserError
 
 
 def _tool(name: str) -> str:
@@ -34,12 +34,7 @@ def _tool(name: str) -> str:
 def _run(cmd: list[str], cwd: Path, what: str, timeout: float = 3600,
          refuse=None) -> None:
     """Run ``cmd`` with no stdin (a prompt fails at once); ``refuse(output)`` may turn a failure into a UserError."""
-    out = subprocess.run(cmd, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout)
-    if out.returncode != 0:
-        if refuse:
-            refuse(out.stdout + out.stderr)
-        tail = (out.stderr or out.stdout).strip().splitlines()[-3:]
-        raise RunError(f"{what} failed: {' | '.join(tail)}")
+    run_tool(cmd, what, cwd=cwd, timeout=timeout, refuse=refuse)
 
 
 def _heads_prompt(output: str) -> None:

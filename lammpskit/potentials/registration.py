@@ -13,7 +13,7 @@ import re
 import shutil
 from pathlib import Path
 
-from lammpskit._util import resources, validate
+from lammpskit._util import files, resources, validate
 from lammpskit.errors import UserError
 from lammpskit.potentials import builds, modelfiles
 from lammpskit.potentials import registry as potentials
@@ -161,10 +161,9 @@ def _write(name: str, entry: dict, existing) -> dict:
     if existing is not None and Path(existing.source) != target:
         raise UserError(f"{name!r} is already registered in {existing.source}: choose another name")
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(to_toml(entry))
-    potentials.load_file(tmp)  # what we wrote must load
-    tmp.replace(target)
+    with files.atomic_path(target, ".toml") as tmp:
+        tmp.write_text(to_toml(entry))
+        potentials.load_file(tmp)  # what we wrote must load
     return {"entry": str(target), "files": [{k: f[k] for k in ("key", "path", "sha256")} for f in entry["files"]]}
 
 

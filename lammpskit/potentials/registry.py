@@ -9,8 +9,8 @@ Schema (every key is checked; an unknown one is an error)::
     name, title, family, elements ("all" or a list), cutoff (Å), dtype, licence, citation, notes
     [[files]]   key, path (absolute, relative to the TOML, "{home}/..." = $LAMMPSKIT_HOME, or inside
                 `package`), package, url, sha256, licence, derive (how the kit makes it: a converter
-                in lammpskit.conversions), from (the file key it is made from), head, size (bytes)
-    [bridge]    calculator (a builder in lammpskit.calculators), model, dtype, head, files
+                in lammpskit.potentials.conversions), from (the file key it is made from), head, size (bytes)
+    [bridge]    calculator (a builder in lammpskit.potentials.calculators), model, dtype, head, files
     [[native]]  id, title, pair_style, pair_coeff (string or list; "{key}" = a file, "{elements}" =
                 the type -> element list), styles (pair styles the build needs), packages (LAMMPS
                 packages, for the reader), pre (lines before pair_style), plugin (a LAMMPS plugin to
@@ -212,7 +212,7 @@ def pins() -> dict:
 
 
 def pin(name: str, key: str, digest: str) -> None:
-    from lammpskit.run.manifest import write_json
+    from lammpskit._util.files import write_json
 
     data = pins()
     data.setdefault(name, {})[key] = digest

@@ -8,11 +8,15 @@ stage files whose steps are all done are skipped, and each
 so progress and live thermo happen between chunks. A SIGTERM or SIGINT during
 a chunk stops LAMMPS within one step (``lammps_force_timeout`` from a watcher
 thread woken by the signal), so SLURM's kill grace period (``KillWait``) is
-enough to write a restart however long a chunk is. Only quench decks resume;
-elastic and diffusion decks (strains and runs without restart points) stop at
-once on a signal, write no restart, and start again from the beginning. Restarts are
-``restart/step.<timestep>.bin``; the minimise stage writes ``step.0.bin``, so
-any restart file means minimisation is done.
+enough to write a restart however long a chunk is.
+
+The engine names no protocol: the run's workflow (``lammpskit.workflows``)
+says whether its deck has restart points (``resumable``: a signal writes a
+restart and the next run resumes from it; otherwise the run stops at once and
+starts again from the beginning), which files it writes (``outputs``, removed
+before a fresh start) and what its result is (``result``). Restarts are
+``restart/step.<timestep>.bin``; a resumable deck's minimise stage writes
+``step.0.bin``, so any restart file means minimisation is done.
 """
 
 from __future__ import annotations
@@ -24,11 +28,12 @@ import re
 import signal
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from lammpskit.errors import RunError, UserError
 from lammpskit.lammps import dumps as dumpfile
-from lammpskit.lammps import thermo
 from lammpskit.run import manifest
 
 _RUN = re.compile(r"^run\s+(\d+)\s+upto\s+start\s+(\d+)\s+stop\s+(\d+)\s*$")
@@ -40,6 +45,33 @@ KEEP_RESTARTS = 2  # newest periodic restarts kept; older ones are deleted as th
 
 class Interrupted(RunError):
     """The run was stopped by a signal after writing a restart."""
+
+
+@dataclass
+class RunStats:
+    """What the engine measured in this call: wall time (s), threads, MD steps and their time (s), bridge calls."""
+
+    wall_s: float
+    threads: int
+    md_steps: int = 0
+    md_seconds: float = 0.0
+    bridge_calls: int = 0
+    bridge_model_seconds: float = 0.0
+
+    @property
+    def steps_per_s(self) -> float | None:
+        return round(self.md_steps / self.md_seconds, 4) if self.md_seconds else None
+
+
+class Workflow(Protocol):
+    """What the engine needs to know of a protocol (implemented in ``lammpskit.workflows``)."""
+
+    name: str
+    resumable: bool          # the deck writes restart points and a stopped run resumes from them
+    outputs: tuple[str, ...]  # files the deck writes besides log.lammps and stage dumps
+
+    def result(self, run_dir: Path, man: dict, stats: RunStats) -> dict:
+        """The result (written to result.json) of a finished run."""
 
 
 def restarts(run_dir: Path) -> list[tuple[int, Path]]:
@@ -124,9 +156,10 @@ def _cwd(path: Path):
 class Engine:
     """Runs one run directory; ``progress`` is an object with ``stage``/``advance``/``done`` or None."""
 
-    def __init__(self, run_dir: Path, threads: int | None = None, device: str = "cpu",
+    def __init__(self, run_dir: Path, workflow: Workflow, threads: int | None = None, device: str = "cpu",
                  progress=None, chunk: int | None = None):
         self.run_dir = Path(run_dir).resolve()
+        self.workflow = workflow
         self.threads = threads
         self.device = device
         self.progress = progress
@@ -137,8 +170,10 @@ class Engine:
         self.lmp = None
         self.md_steps = 0
         self.md_seconds = 0.0
-        self.resumable = self.man.get("protocol", "quench") == "quench"  # only quench decks have restart points
+        self.resumable = workflow.resumable
         self.cuttable = False  # a signal may cut the current LAMMPS command short
+        self.by_command = 0  # progress counts plain run/minimize commands (decks without step markers)
+        self.commands_done = 0
         self._cut_lock = threading.Lock()  # the watcher never forces a timeout on a closing LAMMPS
 
     # -- set-up ---------------------------------------------------------------
@@ -174,6 +209,17 @@ class Engine:
             if line:
                 yield line
 
+    def _work_commands(self, name: str) -> int:
+        """Plain ``run N`` and ``minimize`` commands in the deck and the files it includes."""
+        n = 0
+        for line in self._lines(name):
+            words = line.split()
+            if words[0] == "include" and len(words) > 1 and Path(words[1]).is_file():
+                n += self._work_commands(words[1])
+            elif words[0] == "minimize" or (words[0] == "run" and not _RUN.match(line)):
+                n += 1
+        return n
+
     def _execute(self, name: str, resume_step: int | None, pot):
         stages = {s["file"]: s for s in self.man["stages"]}
         for line in self._lines(name):
@@ -195,6 +241,11 @@ class Engine:
                 self._run_chunked(*(int(g) for g in m.groups()))
             else:
                 self.lmp.command(line)
+                if self.by_command and words[0] in ("minimize", "run"):
+                    self.commands_done += 1
+                    if self.progress:
+                        self.progress.stage(f"{words[0]} {self.commands_done}/{self.by_command}", 0, 0)
+                        self.progress.advance(self.commands_done, self._live())
             self._check()
 
     def _step(self) -> int:
@@ -217,7 +268,11 @@ class Engine:
             prune_restarts(self.run_dir)
             self._check()
             if self.progress:
-                self.progress.advance(self._step(), {k: self.lmp.get_thermo(k) for k in ("temp", "press", "density")})
+                self.progress.advance(self._step(), self._live())
+
+    def _live(self) -> dict:
+        """Latest temperature (K), pressure (bar) and density (g/cm^3) for the progress display."""
+        return {k: self.lmp.get_thermo(k) for k in ("temp", "press", "density")}
 
     def _check(self):
         if self.bridge is not None and self.bridge.error is not None:
@@ -226,7 +281,7 @@ class Engine:
         if self.stop_requested:
             step = self._step()
             if not self.resumable:
-                raise Interrupted(f"stopped at step {step}; this {self.man['protocol']} run has no restart points: "
+                raise Interrupted(f"stopped at step {step}; this {self.workflow.name} run has no restart points: "
                                   f"'lammpskit run {self.run_dir}' starts it again")
             self.lmp.command(f"write_restart restart/step.{step}.bin")
             raise Interrupted(f"stopped at step {step} (restart written); resume with 'lammpskit run {self.run_dir}'")
@@ -290,7 +345,7 @@ class Engine:
         with contextlib.suppress(FileNotFoundError):
             Path(manifest.RESULT).unlink()
         if resume_step is None:
-            for stale in ("log.lammps", "glass.data", "stress.txt", *[s.get("dump", "") for s in self.man["stages"]]):
+            for stale in ("log.lammps", *self.workflow.outputs, *[s.get("dump", "") for s in self.man["stages"]]):
                 with contextlib.suppress(FileNotFoundError, IsADirectoryError):
                     Path(stale).unlink()
         for dump in Path(".").glob("dump.*.lammpstrj"):
@@ -303,8 +358,11 @@ class Engine:
                 self._start_lammps(resume_step)
                 self.cuttable = not self.resumable
                 manifest.update(self.run_dir, lammps_version=int(self.lmp.version()))
+                # decks without 'run N upto' step markers (elastic, diffusion) count their runs and minimisations
+                self.by_command = 0 if self.man.get("total_steps") and self.resumable else \
+                    self._work_commands(self.man["deck"])
                 if self.progress:
-                    self.progress.start(self.man["total_steps"], resume_step or 0)
+                    self.progress.start(self.by_command or self.man["total_steps"], resume_step or 0)
                 self._execute(self.man["deck"], resume_step, pot)
                 result = self._result(time.perf_counter() - wall0, threads)
             except Interrupted as exc:
@@ -334,39 +392,7 @@ class Engine:
         return str(done[-1][1].relative_to(self.run_dir)) if done else None
 
     def _result(self, wall: float, threads: int) -> dict:
-        if self.man.get("protocol") in ("elastic", "diffusion"):
-            import importlib
-
-            module = importlib.import_module(f"lammpskit.workflows.{self.man['protocol']}")
-            return {**module.result(self.run_dir, self.man), "wall_s": round(wall, 2), "threads": threads}
-        return self._quench_result(wall, threads)
-
-    def _quench_result(self, wall: float, threads: int) -> dict:
-        rows = thermo.read_log(Path("log.lammps"))
-        stages = {s["name"]: s for s in self.man["stages"]}
-        final = rows[-1] if rows else {}
-        out = {
-            "state": "done",
-            "composition": self.man["composition"]["label"],
-            "atoms": self.man["composition"]["atoms"],
-            "potential": self.man["potential"]["name"],
-            "mode": self.man["potential"]["mode"],
-            "profile": self.man["profile"],
-            "steps": self.man["total_steps"],
-            "final": {"step": int(final.get("Step", 0)), "temp_K": final.get("Temp"),
-                      "press_bar": final.get("Press"), "pe_eV": final.get("PotEng"),
-                      "etotal_eV": final.get("TotEng"), "volume_A3": final.get("Volume"),
-                      "density_g_cm3": final.get("Density")},
-            "wall_s": round(wall, 2),
-            "md_steps_this_run": self.md_steps,
-            "steps_per_s": round(self.md_steps / self.md_seconds, 4) if self.md_seconds else None,
-            "threads": threads,
-            "dump": next((s.get("dump") for s in self.man["stages"] if s.get("dump")), None),
-            "glass_data": "glass.data",
-        }
-        if "anneal" in stages:
-            out["density_g_cm3"] = thermo.anneal_density(self.run_dir, self.man)
-        if self.bridge is not None and self.bridge.calls:
-            out["bridge"] = {"calls": self.bridge.calls,
-                             "model_s_per_call": round(self.bridge.model_seconds / self.bridge.calls, 5)}
-        return out
+        stats = RunStats(wall_s=round(wall, 2), threads=threads, md_steps=self.md_steps, md_seconds=self.md_seconds)
+        if self.bridge is not None:
+            stats.bridge_calls, stats.bridge_model_seconds = self.bridge.calls, self.bridge.model_seconds
+        return {**self.workflow.result(self.run_dir, self.man, stats), "wall_s": stats.wall_s, "threads": threads}

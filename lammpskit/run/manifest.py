@@ -5,27 +5,14 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from lammpskit._util.files import write_json
 from lammpskit.errors import UserError
 
 MANIFEST = "run.json"
 RESULT = "result.json"
 STATES = ("rendered", "running", "stopped", "failed", "done")
-
-
-def write_json(path: Path, data: dict) -> None:
-    """Write JSON atomically (temp file in the same folder, then rename)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(data, fh, indent=2, sort_keys=False)
-        fh.write("\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
 
 
 def load(run_dir: Path) -> dict:
@@ -57,3 +44,20 @@ def update(run_dir: Path, **changes) -> dict:
         data.update(changes)
         write_json(Path(run_dir) / MANIFEST, data)
     return data
+
+
+def fs_to_ps(dt_fs: float) -> float:
+    """A timestep in fs (the kit's ``dt``) as ps (LAMMPS metal units)."""
+    return float(dt_fs) / 1000.0
+
+
+def timestep_ps(man: dict) -> float:
+    """The run's MD timestep in ps (``params.dt`` is in fs)."""
+    return fs_to_ps(man["params"]["dt"])
+
+
+def temperature_K(man: dict, default: float | None = None) -> float | None:
+    """The temperature (K) the run ends at or samples: ``T_final`` (quench, diffusion) or ``T`` (elastic)."""
+    p = man.get("params", {})
+    value = p.get("T_final", p.get("T", default))
+    return None if value is None else float(value)

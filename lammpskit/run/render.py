@@ -1,4 +1,4 @@
-"""Render a run directory: data file, potential block, deck and stage files, run.json.
+"""Rendering helpers every workflow shares: the potential block, staging, the manifest head, data-file starts.
 
 Everything is written into a hidden temporary folder beside the target and
 renamed into place at the end, so a failed render leaves nothing behind.
@@ -10,27 +10,13 @@ import contextlib
 import datetime as _dt
 import shutil
 import tempfile
-from dataclasses import asdict
 from pathlib import Path
 
 from lammpskit import __version__
+from lammpskit._util.templates import env
 from lammpskit.errors import UserError
 from lammpskit.potentials import registry as potentials
 from lammpskit.run import manifest
-from lammpskit.structure import builder as structure
-from lammpskit.structure.composition import Composition
-from lammpskit.workflows import protocol
-
-
-def _env():
-    import jinja2
-
-    from lammpskit._util import resources
-
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(resources.data_dir("templates"))),
-        undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False,
-    )
 
 
 def choose_mode(pot: potentials.Potential, mode: str, build=None, d3: bool = False) -> tuple[str, dict | None]:
@@ -65,7 +51,7 @@ def potential_ctx(pot: potentials.Potential, mode: str, variant: dict | None, d3
 
 def potential_text(pctx: dict) -> str:
     """The potential block (``potential.lmp``) for a context made by ``potential_ctx``."""
-    return _env().get_template(f"potential/{pctx['mode']}.lmp.j2").render(**pctx)
+    return env().get_template(f"potential/{pctx['mode']}.lmp.j2").render(**pctx)
 
 
 @contextlib.contextmanager
@@ -118,57 +104,13 @@ def render_from_data(out: Path, data: Path, pot: potentials.Potential, mode: str
     pctx, files = potential_ctx(pot, mode, variant, d3, elements)
     deck = f"in.{protocol_name}.lmp"
     with staging(out) as tmp:
-        env = _env()
+        tmpl = env()
         full = dict(version=__version__, source=str(data), **pctx, **ctx)
         shutil.copyfile(data, tmp / "data.lmp")
         (tmp / "potential.lmp").write_text(potential_text(pctx))
-        (tmp / deck).write_text(env.get_template(template).render(**full))
+        (tmp / deck).write_text(tmpl.get_template(template).render(**full))
         manifest.write_json(tmp / manifest.MANIFEST, {
             **manifest_head(protocol_name, deck, pot, mode, files, variant, pctx["d3"]),
             "source": str(data), "elements": elements, "stages": [], "state": "rendered", **fields,
-        })
-    return out
-
-
-def render(out: Path, comp: Composition, pot: potentials.Potential, params: protocol.Params,
-           profile: str, seed: int, density: float, mode: str = "auto",
-           min_dist: dict | None = None, d3: bool = False, build=None) -> Path:
-    """Write the run directory ``out`` (must not exist) and return it."""
-    out = Path(out)
-    if out.exists() and any(out.iterdir()):
-        if (out / manifest.MANIFEST).exists():
-            raise UserError(f"{out} already holds a run: resume it with 'lammpskit run {out}' or choose another --out")
-        raise UserError(f"{out} exists and is not empty: choose another --out")
-    pot.supports(comp.elements)
-    mode, variant = choose_mode(pot, mode, build, d3)
-    pctx, files = potential_ctx(pot, mode, variant, d3, comp.elements)
-    params.check()
-    stages = protocol.stages(params)
-    s = structure.build(comp, density, seed, min_dist)
-
-    with staging(out) as tmp:
-        env = _env()
-        ctx = dict(version=__version__, comp=comp, profile=profile,
-                   note=params.note, p=params, dt_ps=params.dt / 1000.0, seed=seed,
-                   stages=stages, **pctx)
-        structure.write_data(tmp / "data.lmp", s, f"{comp.label} {comp.natoms} atoms, "
-                             f"{density:.4f} g/cm^3, seed {seed} (lammpskit {__version__})")
-        (tmp / "potential.lmp").write_text(potential_text(pctx))
-        for st in stages:
-            (tmp / st.file).write_text(env.get_template(f"quench/{st.template}").render(s=st, **ctx))
-        (tmp / "in.quench.lmp").write_text(env.get_template("quench/deck.lmp.j2").render(**ctx))
-        (tmp / "restart").mkdir()
-        manifest.write_json(tmp / manifest.MANIFEST, {
-            **manifest_head("quench", "in.quench.lmp", pot, mode, files, variant, pctx["d3"]),
-            "composition": comp.as_dict(),
-            "elements": comp.elements,
-            "density_start_g_cm3": round(density, 5),
-            "seed": seed,
-            "profile": profile,
-            "params": asdict(params),
-            "stages": [{"name": st.name, "file": st.file, "begin": st.begin, "end": st.end,
-                        "dump": st.dump} for st in stages],
-            "total_steps": stages[-1].end,
-            "state": "rendered",
         })
     return out

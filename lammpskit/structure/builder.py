@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lammpskit._util import files
 from lammpskit.errors import UserError
 from lammpskit.structure.composition import Composition
 
@@ -143,9 +144,7 @@ def write_data(path: Path, s: Structure, title: str) -> None:
     lines += ["", "Atoms # atomic", ""]
     body = "\n".join(f"{i} {t} {x:.8f} {y:.8f} {z:.8f}"
                      for i, (t, (x, y, z)) in enumerate(zip(s.types, s.positions), 1))
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("\n".join(lines) + "\n" + body + "\n")
-    tmp.replace(path)
+    files.write_text(path, "\n".join(lines) + "\n" + body + "\n")
 
 
 def read_data_elements(path: Path) -> list[str]:

@@ -209,3 +209,23 @@ def make(x: float | None = None, fu: int | None = None, atoms: int | None = None
 
 def _fmt(v: float) -> str:
     return f"{v:g}"
+
+
+def select(x: float | None = 0.0, fu: int | None = None, atoms: int | None = None, formula: str = SERIES,
+           default_atoms: int | None = None) -> Composition:
+    """``make`` with ``default_atoms`` when neither ``fu`` nor ``atoms`` is given."""
+    if fu is None and atoms is None:
+        atoms = default_atoms
+    return make(x=x, fu=fu, atoms=atoms, formula=formula)
+
+
+def start_density(comp: Composition, density: float | None = None) -> float:
+    """``density`` (g/cm^3, checked) or the volume-additivity estimate."""
+    return comp.density_estimate() if density is None else validate.number(density, "--density", 0.1, 30)
+
+
+def min_distances(pairs: list[str] | None) -> dict:
+    """``["S-S=2.5", ...]`` -> minimum placement distances (Å) by element pair."""
+    from lammpskit.analysis.checks import pair_values
+
+    return pair_values(pairs, "--min-dist", "S-S=2.5")

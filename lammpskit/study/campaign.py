@@ -14,7 +14,7 @@ A campaign file (TOML)::
     [elastic]
     method = "static"            # or dynamic (steps, equil); static: ftol (eV/Å), maxiter
     strain = 0.005
-    [slurm]                      # see lammpskit.slurm: partition, account, time, cpus, gpus, setup, ...
+    [slurm]                      # see lammpskit.study.slurm: partition, account, time, cpus, gpus, setup, ...
 
 Case ``i`` lives in ``<root>/<potential>/x<x>/s<seed>`` and is task ``i`` of every
 array job. Job ids are recorded in each case's run.json (``slurm``: stage -> list
@@ -83,6 +83,11 @@ class Campaign:
     def tag(self) -> str:
         """Job-name prefix, unique per campaign root."""
         return f"lk-{self.name}-{hashlib.sha256(str(self.root).encode()).hexdigest()[:6]}"
+
+    @classmethod
+    def load(cls, path: str | Path) -> Campaign:
+        """Read and check a campaign file (``load``)."""
+        return load(path)
 
     def job_name(self, stage: str) -> str:
         return f"{self.tag}-{stage}"
@@ -179,9 +184,8 @@ def locked(c: Campaign):
 def plan(c: Campaign) -> list[Case]:
     """Render every case directory that does not exist yet, and the job scripts; returns the new cases."""
     from lammpskit.potentials import registry as potentials
-    from lammpskit.run import render as rendering
     from lammpskit.structure import composition
-    from lammpskit.workflows import protocol
+    from lammpskit.workflows import protocol, quench
 
     params = protocol.profile(c.profile).with_overrides(c.overrides)
     pots = {name: potentials.get(name) for name in {case.pot for case in c.cases}}
@@ -193,7 +197,7 @@ def plan(c: Campaign) -> list[Case]:
         comp = composition.make(x=case.x, fu=c.size.get("fu"), atoms=c.size.get("atoms", params.atoms if
                                 not c.size else None))
         pot = pots[case.pot]
-        rendering.render(case.dir, comp, pot, params, c.profile, case.seed, comp.density_estimate(), c.mode,
+        quench.render(case.dir, comp, pot, params, c.profile, case.seed, comp.density_estimate(), c.mode,
                          d3=c.d3, build=build)
         new.append(case)
     logs = c.root / "logs"

@@ -25,8 +25,9 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from lammpskit._util import resources, validate
-from lammpskit.errors import RunError, UserError
+from lammpskit._util import resources, templates, validate
+from lammpskit._util.tools import run_tool
+from lammpskit.errors import UserError
 
 STYLE_RE = re.compile(r"^[a-z0-9_/.+-]{1,64}$")
 TIME_RE = re.compile(r"^(\d+-)?\d{1,3}(:\d{2}){0,2}$")
@@ -133,13 +134,6 @@ def load_site(table: dict, where: str) -> Site:
     return site.check(where)
 
 
-def _env():
-    import jinja2
-
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(resources.data_dir("templates"))),
-                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
-
-
 def requeues(stage: str, site: Site, native: bool) -> bool:
     """Whether a stage's job requeues itself before its time limit: only a quench run by the kit's engine
     resumes from its restart; a native ``lmp`` or an elastic run would start again, every time."""
@@ -152,7 +146,7 @@ def render_script(path: Path, site: Site, job_name: str, log_dir: Path, cases: l
     on SLURM's USR1 ``site.signal_s`` s before the limit, stop the run (TERM) and requeue the job."""
     for c in cases:
         validate.path(c, "case directory")
-    text = _env().get_template("slurm/job.sh.j2").render(
+    text = templates.render("slurm/job.sh.j2",
         site=site, job_name=job_name, log_dir=str(validate.path(log_dir, "log folder")),
         cases=[shlex.quote(str(c)) for c in cases], command=command, requeue=requeue)
     path.write_text(text)
@@ -166,7 +160,7 @@ def submit_one(site: Site, job_name: str, argv: list[str], folder: Path) -> str:
     if not validate.WORD_RE.fullmatch(job_name):
         raise UserError(f"job name {job_name!r} is not a SLURM name")
     script = folder / "job.sh"
-    script.write_text(_env().get_template("slurm/single.sh.j2").render(
+    script.write_text(templates.render("slurm/single.sh.j2",
         site=site, job_name=job_name, log=f"{validate.path(folder, 'job folder')}/slurm-%j.out",
         command=shlex.join(argv)))
     script.chmod(0o755)
@@ -210,10 +204,7 @@ def _client(args: list[str], what: str, cwd: Path | None = None) -> str:
     exe = shutil.which(args[0])
     if exe is None:
         raise UserError(f"{args[0]} not found: run on a SLURM login node (or install slurm-client)")
-    out = subprocess.run([exe, *args[1:]], capture_output=True, text=True, cwd=cwd)
-    if out.returncode != 0:
-        raise RunError(f"{what} failed: {out.stderr.strip() or out.stdout.strip()}")
-    return out.stdout
+    return run_tool([exe, *args[1:]], what, cwd=cwd, timeout=None, tail=20).stdout
 
 
 def sbatch(script: Path, array: list[int], dependency: str | None, cwd: Path) -> str:

@@ -1,1 +1,56 @@
-"""Workflows on a run directory: quench protocol, elastic constants, diffusion, analysis of a finished run."""
+"""Workflows on a run directory: the melt-quench, elastic constants, diffusion, analysis of a finished run.
+
+``WORKFLOWS`` is the one table of protocols the engine can run: each says
+whether its deck resumes from restart points, which files its deck writes and
+where its result is computed. ``run(run_dir)`` runs or resumes any run
+directory with the workflow its ``run.json`` names.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """A protocol as the engine sees it (``lammpskit.run.engine.Workflow``)."""
+
+    name: str
+    module: str                 # holds ``render(...)`` and ``result(run_dir, man, stats)``
+    resumable: bool             # restart points: a stopped run resumes; otherwise it starts again
+    outputs: tuple[str, ...]    # files the deck writes besides log.lammps and stage dumps
+
+    def result(self, run_dir: Path, man: dict, stats) -> dict:
+        return importlib.import_module(self.module).result(run_dir, man, stats)
+
+
+WORKFLOWS = {w.name: w for w in (
+    Workflow("quench", "lammpskit.workflows.quench", resumable=True, outputs=("glass.data",)),
+    Workflow("elastic", "lammpskit.workflows.elastic", resumable=False, outputs=("stress.txt",)),
+    Workflow("diffusion", "lammpskit.workflows.diffusion", resumable=False, outputs=()),
+)}
+
+
+def get(name: str) -> Workflow:
+    """The workflow called ``name`` (a run.json ``protocol``)."""
+    from lammpskit.errors import UserError
+
+    if name not in WORKFLOWS:
+        raise UserError(f"unknown protocol {name!r} in run.json (known: {', '.join(WORKFLOWS)})")
+    return WORKFLOWS[name]
+
+
+def run(run_dir: str | Path, threads: int | None = None, device: str = "cpu", progress=None) -> dict:
+    """Run or resume ``run_dir`` (any workflow) in this process; returns its result (also in result.json).
+
+    ``threads``: OpenMP/torch threads (default: the cores this process may use); ``device``: ``cpu``
+    or ``cuda`` for bridged models; ``progress``: a ``lammpskit.run.progress`` display or None.
+    """
+    from lammpskit.run import manifest
+    from lammpskit.run.engine import Engine
+
+    man = manifest.load(Path(run_dir))
+    return Engine(run_dir, get(man.get("protocol", "quench")), threads=threads, device=device,
+                  progress=progress).run()

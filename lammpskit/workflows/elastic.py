@@ -6,9 +6,8 @@ errors of the means propagate to C_ij (and, by sampling C within its errors,
 to B, G, E, nu). Static method: relax, strain +/- e along the six Voigt directions (1 xx, 2 yy,
 3 zz, 4 yz, 5 xz, 6 xy; shear as engineering strain through the tilt factors),
 relax atoms at fixed cell, C_ij = -(p_i(+e_j) - p_i(-e_j)) / (2 e) with the
-pressure tensor p in bar (stress = -p). Voigt, Reuss and Hill bulk and shear
-moduli; Young's modulus E = 9BG/(3B+G) and Poisson's ratio
-nu = (3B-2G)/(2(3B+G)) from the Hill averages.
+pressure tensor p in bar (stress = -p). The tensor maths (Voigt/Reuss/Hill
+moduli, their errors, the isotropy test) is in ``lammpskit.analysis.elasticity``.
 """
 
 from __future__ import annotations
@@ -18,34 +17,13 @@ from pathlib import Path
 import numpy as np
 
 from lammpskit._util import validate
+from lammpskit.analysis.elasticity import BAR_TO_GPA, isotropy, moduli, moduli_errors
 from lammpskit.errors import UserError
 from lammpskit.potentials import registry as potentials
 from lammpskit.run import manifest
 
-BAR_TO_GPA = 1e-4
 SAMPLE_EVERY = 10  # steps between pressure-tensor samples of the dynamic method
 DIRECTIONS = ((1, "x", "lx"), (2, "y", "ly"), (3, "z", "lz"), (4, "yz", "lz"), (5, "xz", "lz"), (6, "xy", "ly"))
-
-
-def _cubic_means(C: np.ndarray) -> tuple[float, float, float]:
-    """Mean C11-type, C12-type and C44-type entries of a 6x6 C."""
-    return np.mean(np.diag(C)[:3]), np.mean([C[0, 1], C[0, 2], C[1, 2]]), np.mean(np.diag(C)[3:])
-
-
-def moduli(C) -> dict:
-    """Voigt/Reuss/Hill B and G, E, nu and the Zener ratio (GPa) from a 6x6 C (GPa)."""
-    C = np.asarray(C, float)
-    S = np.linalg.inv(C)
-    bv = (C[0, 0] + C[1, 1] + C[2, 2] + 2 * (C[0, 1] + C[1, 2] + C[0, 2])) / 9
-    gv = (C[0, 0] + C[1, 1] + C[2, 2] - (C[0, 1] + C[1, 2] + C[0, 2]) + 3 * (C[3, 3] + C[4, 4] + C[5, 5])) / 15
-    br = 1 / (S[0, 0] + S[1, 1] + S[2, 2] + 2 * (S[0, 1] + S[1, 2] + S[0, 2]))
-    gr = 15 / (4 * (S[0, 0] + S[1, 1] + S[2, 2]) - 4 * (S[0, 1] + S[1, 2] + S[0, 2]) + 3 * (S[3, 3] + S[4, 4] + S[5, 5]))
-    b, g = (bv + br) / 2, (gv + gr) / 2
-    e = 9 * b * g / (3 * b + g)
-    nu = (3 * b - 2 * g) / (2 * (3 * b + g))
-    c11, c12, c44 = _cubic_means(C)
-    return {"B": b, "G": g, "E": e, "nu": nu, "B_voigt": bv, "B_reuss": br, "G_voigt": gv, "G_reuss": gr,
-            "zener_ratio": 2 * c44 / (c11 - c12) if c11 != c12 else None}
 
 
 def c_from_stress(path: Path, strain: float) -> np.ndarray:
@@ -69,7 +47,7 @@ def c_from_stress(path: Path, strain: float) -> np.ndarray:
 
 def c_from_samples(run_dir: Path, strain: float, nblocks: int = 5) -> tuple[np.ndarray, np.ndarray]:
     """C and its standard error (GPa) from the dynamic deck's ``stress.D.S.txt`` samples."""
-    from lammpskit.lammps.thermo import block_average
+    from lammpskit.analysis.statistics import block_average
 
     C, err = np.zeros((6, 6)), np.zeros((6, 6))
     for d in range(1, 7):
@@ -84,48 +62,8 @@ def c_from_samples(run_dir: Path, strain: float, nblocks: int = 5) -> tuple[np.n
     return (C + C.T) / 2, np.hypot(err, err.T) / 2
 
 
-def moduli_errors(C: np.ndarray, err: np.ndarray, n: int = 400, seed: int = 0) -> dict:
-    """Standard deviations of B, G, E, nu for C varied within its (symmetric) errors."""
-    rng = np.random.default_rng(seed)
-    draws = []
-    for _ in range(n):
-        noise = np.triu(rng.normal(size=(6, 6)) * err)
-        sample = C + noise + np.triu(noise, 1).T
-        draws.append([moduli(sample)[k] for k in ("B", "G", "E", "nu")])
-    return dict(zip(("B_err", "G_err", "E_err", "nu_err"), np.std(draws, axis=0)))
-
-
-def isotropy(C: np.ndarray, err: np.ndarray | None, dof: int | None = None, alpha: float = 0.01) -> dict:
-    """Largest deviation of C from the nearest isotropic tensor, in GPa and in standard errors.
-
-    ``isotropic_within_error`` tests all 21 independent entries at once at family-wise level
-    ``alpha`` (Bonferroni): the threshold is the two-sided Student-t quantile for ``dof`` degrees
-    of freedom (replicas - 1; None: normal, for thermal averages).
-    """
-    from scipy import stats
-
-    c11, c12, c44 = _cubic_means(C)
-    lam, mu = (c11 + 2 * c12) / 3 - 2 / 3 * (c11 - c12 + 2 * c44) / 4, (c11 - c12 + 2 * c44) / 4
-    iso = np.zeros((6, 6))
-    iso[:3, :3] = lam
-    iso[np.arange(3), np.arange(3)] = lam + 2 * mu
-    iso[np.arange(3, 6), np.arange(3, 6)] = mu
-    upper = np.triu(np.ones((6, 6), bool))
-    dev = np.abs(C - iso)
-    out = {"max_dev_GPa": float(dev[upper].max()), "lambda_GPa": float(lam), "mu_GPa": float(mu)}
-    if err is not None:
-        z = dev[upper] / np.maximum(err[upper], 1e-12)
-        q = 1 - alpha / (2 * upper.sum())
-        threshold = float(stats.t.ppf(q, dof) if dof else stats.norm.ppf(q))
-        out["max_dev_sigma"] = float(z.max())
-        out["threshold_sigma"] = round(threshold, 3)
-        out["isotropic_within_error"] = bool(z.max() <= threshold)
-        out["isotropic_within_3_sigma"] = bool(z.max() <= 3.0)
-    return out
-
-
-def result(run_dir: Path, man: dict) -> dict:
-    """The engine's result for an elastic run directory."""
+def result(run_dir: Path, man: dict, stats=None) -> dict:
+    """The engine's result for an elastic run directory (``stats``: the engine's RunStats, unused)."""
     strain, method = man["params"]["strain"], man["params"]["method"]
     if method == "static":
         C, err = c_from_stress(Path(run_dir) / "stress.txt", strain), None
@@ -137,7 +75,7 @@ def result(run_dir: Path, man: dict) -> dict:
     if err is not None:
         out["C_err"] = np.round(err, 4).tolist()
         out.update({k: round(float(v), 4) for k, v in moduli_errors(C, err).items()})
-        out["temperature_K"] = man["params"]["T"]
+        out["temperature_K"] = manifest.temperature_K(man)
     out["isotropy"] = isotropy(C, err)
     return out
 
@@ -206,6 +144,59 @@ def render(out: Path, data: Path, pot: potentials.Potential, strain: float, meth
     validate.choice(method, METHODS, "--method")
     params = {"method": method, "strain": strain, "ftol": ftol, "maxiter": maxiter, "relax_cell": relax_cell,
               "thermo_every": 100, "T": T, "dt": dt, "n_eq": n_eq, "n_avg": n_avg, "every": every, "seed": seed}
-    ctx = dict(params, directions=DIRECTIONS, dt_ps=dt / 1000.0, Tdamp=Tdamp)
+    ctx = dict(params, directions=DIRECTIONS, dt_ps=manifest.fs_to_ps(dt), Tdamp=Tdamp)
     return render_from_data(out, data, pot, mode, "elastic", f"elastic/{method}.lmp.j2", ctx,
                             {"params": params, "total_steps": 0}, d3)
+
+
+def default_dir(target: str | Path, method: str) -> Path:
+    """Where the strained runs of ``target`` go: ``<run>/elastic-<method>`` or ``<data stem>-elastic-<method>``."""
+    target = Path(target)
+    return target / f"elastic-{method}" if target.is_dir() else target.with_name(f"{target.stem}-elastic-{method}")
+
+
+def run_one(target: str | Path, pot: str | None = None, method: str = "static", temperature: float | None = None,
+            dt: float | None = None, mode: str = "auto", out: str | Path | None = None, progress=None,
+            **knobs) -> tuple[Path, dict]:
+    """Render (once) and run the elastic run directory of one quench run or data file: (run_dir, result).
+
+    ``knobs``: strain, n_eq, n_avg (dynamic steps), ftol (eV/Å), maxiter (static), as for ``render``;
+    ``temperature`` (K) and ``dt`` (fs) default to the quench run's, else 300 K and 1 fs.
+    """
+    from lammpskit import workflows
+
+    data, run = source_of(validate.path(target, "target"))
+    run_pot, run_params = (run["potential"]["name"], run["params"]) if run else (None, {})
+    T = validate.number(temperature if temperature is not None else manifest.temperature_K(run or {}, 300.0),
+                        "--temperature", 0, 1e5, lo_open=True)
+    dt = validate.number(dt if dt is not None else run_params.get("dt", 1.0), "--dt", 0, 10, lo_open=True)
+    name = pot or run_pot
+    if name is None:
+        raise UserError("a data file needs --pot NAME")
+    run_dir = validate.path(out or default_dir(target, method), "--out")
+    if not (run_dir / "run.json").exists():
+        d3 = bool(run and run["potential"].get("d3") and name == run_pot)
+        render(run_dir, data, potentials.get(name), method=method, mode=mode, d3=d3, T=T, dt=dt, **knobs)
+    return run_dir, workflows.run(run_dir, progress=progress)
+
+
+def elastic(targets, pot: str | None = None, method: str = "static", strain: float = 0.005,
+            temperature: float | None = None, steps: int = 10000, equil: int = 2000, dt: float | None = None,
+            ftol: float = 1e-8, maxiter: int = 5000, mode: str = "auto", out: str | Path | None = None,
+            progress=None) -> dict:
+    """Elastic constants C_ij (GPa) and Voigt/Reuss/Hill B, G, E, nu of one glass or the mean of replicas.
+
+    ``targets``: a finished quench run directory or data file, or a list of them (replicas, averaged
+    with errors from their spread); ``method``: static (0 K, relaxed; ``ftol`` eV/Å, ``maxiter``) or
+    dynamic (NVT at ``temperature`` K: ``equil`` + ``steps`` steps per strained state); ``strain``:
+    magnitude of the +/- strains. Each target's strained runs go to ``default_dir(target, method)``
+    (or ``out`` for one target).
+    """
+    targets = [targets] if isinstance(targets, str | Path) else list(targets)
+    s = check_settings({"method": method, "strain": strain, "steps": steps, "equil": equil, "ftol": ftol,
+                        "maxiter": maxiter})
+    if out is not None and len(targets) > 1:
+        raise UserError("--out works with one target; replicas keep their results inside their own run directories")
+    results = [run_one(t, pot, method, temperature, dt, mode, out, progress, strain=s["strain"], n_eq=s["equil"],
+                       n_avg=s["steps"], ftol=s["ftol"], maxiter=s["maxiter"])[1] for t in targets]
+    return results[0] if len(results) == 1 else combine(results)

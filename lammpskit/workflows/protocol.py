@@ -127,7 +127,7 @@ class Stage:
 
 def stages(p: Params) -> list[Stage]:
     """Stages with their step ranges; zero-length MD stages are left out."""
-    dt_ps = p.dt / 1000.0
+    dt_ps = p.dt / 1000.0  # fs -> ps
     t_quench = (p.T_melt - p.T_final) / p.quench_rate
     plan = [
         ("melt", "nvt", p.T_melt, p.T_melt, p.t_melt, ""),

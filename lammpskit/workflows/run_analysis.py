@@ -72,9 +72,8 @@ def transport_of(run_dir: Path, man: dict, folder: Path) -> dict:
     dump = run_dir / "dump.unwrapped.lammpstrj"
     if not dump.exists():
         return {"error": f"no {dump.name}"}
-    p = man["params"]
     try:
-        res = transport.from_dump(dump, p["dt"] / 1000.0, p["T_final"])
+        res = transport.from_dump(dump, manifest.timestep_ps(man), manifest.temperature_K(man))
     except InputError as e:
         return {"error": str(e)}
     plots.write_csv(folder / "msd.csv", transport.msd_table(res))

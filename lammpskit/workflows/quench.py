@@ -1,0 +1,168 @@
+"""The melt-quench workflow: render a run directory from a composition, and the result of a finished run.
+
+Parameters and stages live in ``lammpskit.workflows.protocol`` (profiles in
+templates/quench/profiles.toml); the deck is templates/quench/deck.lmp.j2 plus
+one file per stage. Quench decks write restart points, so a stopped run resumes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from lammpskit import __version__
+from lammpskit._util.templates import env
+from lammpskit.errors import UserError
+from lammpskit.lammps import thermo
+from lammpskit.potentials import registry as potentials
+from lammpskit.run import manifest
+from lammpskit.run.engine import RunStats
+from lammpskit.run.render import choose_mode, manifest_head, potential_ctx, potential_text, staging
+from lammpskit.structure import builder as structure
+from lammpskit.structure.composition import Composition
+from lammpskit.workflows import protocol
+
+
+def render(out: Path, comp: Composition, pot: potentials.Potential, params: protocol.Params,
+           profile: str, seed: int, density: float, mode: str = "auto",
+           min_dist: dict | None = None, d3: bool = False, build=None) -> Path:
+    """Write the run directory ``out`` (must not exist) and return it."""
+    out = Path(out)
+    if out.exists() and any(out.iterdir()):
+        if (out / manifest.MANIFEST).exists():
+            raise UserError(f"{out} already holds a run: resume it with 'lammpskit run {out}' or choose another --out")
+        raise UserError(f"{out} exists and is not empty: choose another --out")
+    pot.supports(comp.elements)
+    mode, variant = choose_mode(pot, mode, build, d3)
+    pctx, files = potential_ctx(pot, mode, variant, d3, comp.elements)
+    params.check()
+    stages = protocol.stages(params)
+    s = structure.build(comp, density, seed, min_dist)
+
+    with staging(out) as tmp:
+        tmpl = env()
+        ctx = dict(version=__version__, comp=comp, profile=profile,
+                   note=params.note, p=params, dt_ps=manifest.fs_to_ps(params.dt), seed=seed,
+                   stages=stages, **pctx)
+        structure.write_data(tmp / "data.lmp", s, f"{comp.label} {comp.natoms} atoms, "
+                             f"{density:.4f} g/cm^3, seed {seed} (lammpskit {__version__})")
+        (tmp / "potential.lmp").write_text(potential_text(pctx))
+        for st in stages:
+            (tmp / st.file).write_text(tmpl.get_template(f"quench/{st.template}").render(s=st, **ctx))
+        (tmp / "in.quench.lmp").write_text(tmpl.get_template("quench/deck.lmp.j2").render(**ctx))
+        (tmp / "restart").mkdir()
+        manifest.write_json(tmp / manifest.MANIFEST, {
+            **manifest_head("quench", "in.quench.lmp", pot, mode, files, variant, pctx["d3"]),
+            "composition": comp.as_dict(),
+            "elements": comp.elements,
+            "density_start_g_cm3": round(density, 5),
+            "seed": seed,
+            "profile": profile,
+            "params": asdict(params),
+            "stages": [{"name": st.name, "file": st.file, "begin": st.begin, "end": st.end,
+                        "dump": st.dump} for st in stages],
+            "total_steps": stages[-1].end,
+            "state": "rendered",
+        })
+    return out
+
+
+def result(run_dir: Path, man: dict, stats: RunStats) -> dict:
+    """The result of a finished quench: composition, final thermo, anneal density (g/cm^3), speed."""
+    rows = thermo.read_log(Path(run_dir) / "log.lammps")
+    stages = {s["name"]: s for s in man["stages"]}
+    final = rows[-1] if rows else {}
+    out = {
+        "state": "done",
+        "composition": man["composition"]["label"],
+        "atoms": man["composition"]["atoms"],
+        "potential": man["potential"]["name"],
+        "mode": man["potential"]["mode"],
+        "profile": man["profile"],
+        "steps": man["total_steps"],
+        "final": {"step": int(final.get("Step", 0)), "temp_K": final.get("Temp"),
+                  "press_bar": final.get("Press"), "pe_eV": final.get("PotEng"),
+                  "etotal_eV": final.get("TotEng"), "volume_A3": final.get("Volume"),
+                  "density_g_cm3": final.get("Density")},
+        "md_steps_this_run": stats.md_steps,
+        "steps_per_s": stats.steps_per_s,
+        "dump": next((s.get("dump") for s in man["stages"] if s.get("dump")), None),
+        "glass_data": "glass.data",
+    }
+    if "anneal" in stages:
+        out["density_g_cm3"] = thermo.anneal_density(run_dir, man)
+    if stats.bridge_calls:
+        out["bridge"] = {"calls": stats.bridge_calls,
+                         "model_s_per_call": round(stats.bridge_model_seconds / stats.bridge_calls, 5)}
+    return out
+
+
+@dataclass
+class QuenchResult:
+    """A finished melt-quench: where it is and what it gave.
+
+    ``density_g_cm3`` / ``density_err_g_cm3``: NPT-anneal density (second half, block error; None for an
+    NVT-only protocol); ``dump``: the production dump; ``glass_data``: the final structure (LAMMPS data
+    file); ``steps_per_s``: MD speed of this call; ``result``: the whole ``result.json``.
+    """
+
+    run_dir: Path
+    density_g_cm3: float | None
+    density_err_g_cm3: float | None
+    dump: Path | None
+    glass_data: Path
+    steps_per_s: float | None
+    result: dict = field(repr=False)
+
+    @classmethod
+    def from_result(cls, run_dir: Path, res: dict) -> QuenchResult:
+        run_dir = Path(run_dir)
+        rho = res.get("density_g_cm3") or {}
+        return cls(run_dir=run_dir, density_g_cm3=rho.get("mean"), density_err_g_cm3=rho.get("err"),
+                   dump=run_dir / res["dump"] if res.get("dump") else None,
+                   glass_data=run_dir / res.get("glass_data", "glass.data"),
+                   steps_per_s=res.get("steps_per_s"), result=res)
+
+
+def render_run(pot: str = "chgnet", x: float | None = 0.0, fu: int | None = None, atoms: int | None = None,
+               formula: str = "Na4P2S7-xOx", profile: str = "smoke", seed: int = 1, density: float | None = None,
+               min_dist: list[str] | None = None, set: list[str] | None = None, mode: str = "auto",  # noqa: A002
+               d3: bool = False, out: str | Path | None = None) -> Path:
+    """Write a melt-quench run directory (not run); returns its path.
+
+    ``pot``: registered potential; ``x``: O per formula unit of Na4P2S7-xOx (or None with another
+    ``formula``); ``fu``/``atoms``: exact formula units / approximate atom count (default: the
+    profile's size); ``profile``: smoke | paper; ``density``: start density in g/cm^3 (default: the
+    estimate); ``min_dist``: ``["A-B=d", ...]`` in Å; ``set``: ``["KEY=VALUE", ...]`` protocol
+    overrides; ``mode``: auto | native | bridge; ``d3``: add Grimme D3(BJ); ``out``: the run directory
+    (must not exist; default ``runs/<pot>-x<x>-<profile>-s<seed>``).
+    """
+    from lammpskit._util import validate
+    from lammpskit.structure import composition
+
+    potential = potentials.get(pot)
+    params = protocol.profile(validate.name(profile, "--profile")).with_overrides(set or [])
+    comp = composition.select(x, fu, atoms, formula, default_atoms=params.atoms)
+    tag = f"x{x:g}" if formula == composition.SERIES else validate.name(comp.label.lower(), "formula")
+    target = validate.path(out or f"runs/{pot}-{tag}-{profile}-s{seed}", "--out")
+    return render(target, comp, potential, params, profile, seed, composition.start_density(comp, density),
+                  mode, composition.min_distances(min_dist), d3)
+
+
+def quench(pot: str = "chgnet", x: float | None = 0.0, *, threads: int | None = None, device: str = "cpu",
+           progress=None, **options) -> QuenchResult:
+    """Render a melt-quench run directory and run it (``render_run`` options); returns its result.
+
+    ``threads``: OpenMP/torch threads (default: the cores this process may use); ``device``: cpu | cuda
+    for bridged models; ``progress``: a ``lammpskit.run.progress.RunProgress`` or None.
+
+    Example::
+
+        import lammpskit as lk
+        run = lk.quench(pot="chgnet", x=1.5, profile="smoke", out="runs/a")
+        print(run.density_g_cm3, run.dump)
+    """
+    from lammpskit import workflows
+
+    run_dir = render_run(pot, x, **options)
+    return QuenchResult.from_result(run_dir, workflows.run(run_dir, threads, device, progress))

@@ -1,0 +1,94 @@
+"""Fast tier: the numerics of lammpskit.analysis against values worked out by hand."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from lammpskit.analysis import checks, elasticity, statistics
+from lammpskit.analysis.errors import InputError
+
+pytestmark = pytest.mark.fast
+
+
+def isotropic_c(lam: float, mu: float) -> np.ndarray:
+    """C (GPa) of an isotropic solid with Lamé constants lam, mu."""
+    C = np.zeros((6, 6))
+    C[:3, :3] = lam
+    C[np.arange(3), np.arange(3)] = lam + 2 * mu
+    C[np.arange(3, 6), np.arange(3, 6)] = mu
+    return C
+
+
+def test_moduli_of_an_isotropic_tensor_match_the_lame_formulas():
+    # lam = 20, mu = 10 GPa: B = lam + 2mu/3 = 26.667, G = 10, E = mu(3lam+2mu)/(lam+mu) = 26.667,
+    # nu = lam / (2 (lam + mu)) = 1/3
+    m = elasticity.moduli(isotropic_c(20.0, 10.0))
+    assert m["B"] == pytest.approx(80 / 3) and m["B_voigt"] == pytest.approx(m["B_reuss"])
+    assert m["G"] == pytest.approx(10.0) and m["G_voigt"] == pytest.approx(m["G_reuss"])
+    assert m["E"] == pytest.approx(80 / 3)
+    assert m["nu"] == pytest.approx(1 / 3)
+    assert m["zener_ratio"] == pytest.approx(1.0)
+
+
+def test_voigt_and_reuss_bounds_of_a_cubic_crystal():
+    # cubic C11 = 165.7, C12 = 63.9, C44 = 79.6 GPa (silicon): B_V = B_R = (C11 + 2 C12)/3 = 97.833;
+    # G_V = (C11 - C12 + 3 C44)/5 = 68.12; G_R = 5 (C11 - C12) C44 / (4 C44 + 3 (C11 - C12)) = 66.516
+    C = np.zeros((6, 6))
+    C[:3, :3] = 63.9
+    C[np.arange(3), np.arange(3)] = 165.7
+    C[np.arange(3, 6), np.arange(3, 6)] = 79.6
+    m = elasticity.moduli(C)
+    assert m["B_voigt"] == pytest.approx(97.8333, abs=1e-3) and m["B_reuss"] == pytest.approx(97.8333, abs=1e-3)
+    assert m["G_voigt"] == pytest.approx(68.12, abs=1e-3)
+    assert m["G_reuss"] == pytest.approx(5 * 101.8 * 79.6 / (4 * 79.6 + 3 * 101.8), abs=1e-3)
+    assert m["zener_ratio"] == pytest.approx(2 * 79.6 / 101.8)
+
+
+def test_isotropy_finds_the_anisotropic_entry():
+    C = isotropic_c(20.0, 10.0)
+    assert elasticity.isotropy(C, None)["max_dev_GPa"] == pytest.approx(0, abs=1e-12)
+    C[3, 3] += 3.0   # C44 off by 3 GPa; the nearest isotropic tensor absorbs part of it
+    iso = elasticity.isotropy(C, np.full((6, 6), 0.1))
+    assert 1.0 < iso["max_dev_GPa"] <= 3.0
+    assert iso["isotropic_within_error"] is False
+    assert elasticity.isotropy(C, np.full((6, 6), 10.0))["isotropic_within_error"] is True
+
+
+def test_moduli_errors_vanish_without_errors_and_grow_with_them():
+    C = isotropic_c(20.0, 10.0)
+    small = elasticity.moduli_errors(C, np.full((6, 6), 0.01))
+    big = elasticity.moduli_errors(C, np.full((6, 6), 1.0))
+    assert all(0 < small[k] < big[k] for k in ("B_err", "G_err", "E_err", "nu_err"))
+
+
+def test_block_average_by_hand():
+    # 10 values, 5 blocks of 2: block means 1.5, 3.5, 5.5, 7.5, 9.5; mean 5.5;
+    # var of block means = sum((m - 5.5)^2) / 4 = (16+4+0+4+16)/4 = 10; err = sqrt(10/5)
+    r = statistics.block_average([float(v) for v in range(1, 11)], 5)
+    assert r["mean"] == pytest.approx(5.5) and r["blocks"] == 5 and r["n"] == 10
+    assert r["err"] == pytest.approx(math.sqrt(2.0))
+    short = statistics.block_average([1.0, 2.0, 3.0], 5)   # each value its own block: plain SEM
+    assert short["blocks"] == 3 and short["err"] == pytest.approx(1 / math.sqrt(3))
+    assert math.isnan(statistics.block_average([4.0])["err"])
+
+
+@pytest.mark.parametrize("items, expected", [
+    (["P-S=2.6"], {frozenset(("P", "S")): 2.6}),
+    (["Na-Na=1.9", "S-O=1.5"], {frozenset(("Na",)): 1.9, frozenset(("S", "O")): 1.5}),
+    ([], {}),
+])
+def test_pair_values(items, expected):
+    assert checks.pair_values(items, "--cutoff", "P-S=2.6") == expected
+
+
+@pytest.mark.parametrize("bad, needle", [
+    ("P-S", "expected A-B=distance"), ("P-Xx=2", "not an element"), ("P-S=abc", "must be a number"),
+    ("P-S=-1", "must be in (0, 10]"), ("P-S=nan", "must be in (0, 10]"), ("P-S-O=2", "expected A-B=distance"),
+])
+def test_pair_value_errors(bad, needle):
+    with pytest.raises(InputError, match=needle.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")
+                       .replace("]", r"\]")):
+        checks.pair_values([bad], "--cutoff", "P-S=2.6")
