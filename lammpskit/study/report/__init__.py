@@ -9,8 +9,8 @@ Missing or failed cases are listed and left out. Experimental values come
 from a reference CSV (one value per row with source and DOI); quantities without one
 stay empty.
 
-Modules: ``quantities`` (what is read from a case), ``collect`` (cases -> rows, replica mean/spread),
-``experiment`` (the reference CSV), ``scores`` (deviation, closest, artefacts, P1 check), ``writers``
+Modules: ``quantities`` (what is read from a case), ``cases`` (cases -> rows, replica mean/spread, failures),
+``experiment`` (the reference CSV), ``scoring`` (deviation, closest, artefacts, P1 check), ``writers``
 (CSV, Markdown and HTML from templates/report/); the figures are ``lammpskit.figures.report``.
 """
 
@@ -19,10 +19,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from lammpskit.study import campaign as campaigns
-from lammpskit.study.report.collect import analysed, collect, replica_stats
+from lammpskit.study.report.cases import analysed, collect, replica_stats
 from lammpskit.study.report.experiment import REF_COLUMNS, REFERENCE, reference
 from lammpskit.study.report.quantities import ARTEFACTS, QUANTITIES, case_values, unit_order
-from lammpskit.study.report.scores import disproportionates, scores, summary
+from lammpskit.study.report.scoring import disproportionates, scores, summary
 from lammpskit.study.report.writers import DISPRO, document, html, markdown, quantity_table, units_table, write_csv
 
 __all__ = ["ARTEFACTS", "DISPRO", "QUANTITIES", "REFERENCE", "REF_COLUMNS", "case_values", "collect",
@@ -33,7 +33,7 @@ def write(c: campaigns.Campaign, folder: Path, ref_path: Path = REFERENCE) -> di
     """Write report.csv, units.csv, report.md, report.html (images embedded) and the PNGs into ``folder``.
 
     Returns {folder, rows (potential x composition rows), problems (case, dir, why), figures (PNG paths),
-    scores (per potential, see ``scores.scores``)}.
+    scores (per potential, see ``scoring.scores``)}.
     """
     from lammpskit.figures import report as figures
 
