@@ -85,6 +85,7 @@ def test_wheel_ships_templates_and_potentials(tmp_path):
     wheel = next(tmp_path.glob("lammpskit_glass-*.whl"))  # the distribution name (lammpskit is taken on PyPI)
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "lammpskit/_data/templates/quench/deck.lmp.j2" in names
+    assert "lammpskit/_data/templates/report/report.html.j2" in names and "lammpskit/reference/na4p2s7-xox.csv" in names
     assert "lammpskit/_data/potentials/chgnet.toml" in names
     assert "lammpskit/analysis/units.py" in names and "lammpskit/analysis/errors.py" in names
     assert not any(n.startswith("analysis/") for n in names)  # no generic top-level import name

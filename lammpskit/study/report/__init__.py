@@ -1,0 +1,57 @@
+"""The comparison report of a campaign: tables (CSV, Markdown, HTML) and figures per potential and x.
+
+Each case contributes what its stages produced: the anneal density (quench
+``result.json``), B, G, E, nu (``elastic-<method>/result.json``), the structural units
+(``analysis/units.json``: P^n, PS(4-m)Om units, bridging anions, artefacts) and Na
+transport over the production stage (``analysis/result.json``: D, Nernst-Einstein
+sigma). Replicas (seeds) are averaged; the spread is their standard deviation.
+Missing or failed cases are listed and left out. Experimental values come
+from a reference CSV (one value per row with source and DOI); quantities without one
+stay empty.
+
+Modules: ``quantities`` (what is read from a case), ``cases`` (cases -> rows, replica mean/spread, failures),
+``experiment`` (the reference CSV), ``scoring`` (deviation, closest, artefacts, P1 check), ``writers``
+(CSV, Markdown and HTML from templates/report/); the figures are ``lammpskit.figures.report``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lammpskit.study import campaign as campaigns
+from lammpskit.study.report.cases import analysed, collect, replica_stats
+from lammpskit.study.report.experiment import REF_COLUMNS, REFERENCE, reference
+from lammpskit.study.report.quantities import ARTEFACTS, QUANTITIES, case_values, unit_order
+from lammpskit.study.report.scoring import disproportionates, scores, summary
+from lammpskit.study.report.writers import DISPRO, document, html, markdown, quantity_table, units_table, write_csv
+
+__all__ = ["ARTEFACTS", "DISPRO", "QUANTITIES", "REFERENCE", "REF_COLUMNS", "case_values", "collect",
+           "disproportionates", "reference", "replica_stats", "scores", "summary", "unit_order", "write"]
+
+
+def write(c: campaigns.Campaign, folder: Path, ref_path: Path = REFERENCE) -> dict:
+    """Write report.csv, units.csv, report.md, report.html (images embedded) and the PNGs into ``folder``.
+
+    Returns {folder, rows (potential x composition rows), problems (case, dir, why), figures (PNG paths),
+    scores (per potential, see ``scoring.scores``)}.
+    """
+    from lammpskit.figures import report as figures
+
+    ref = reference(ref_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    rows, problems = collect(c)
+    score = scores(rows, ref)
+    names = sorted({u for r in rows for u in r["units"]}, key=unit_order)
+    figs = (figures.quantity_figures(rows, ref, [(k, label, unit) for k, label, unit, *_ in QUANTITIES], folder)
+            + figures.units_figure(rows, names, folder) + figures.structure_figures(analysed(c), folder))
+    flat = [{**r, **r["units"], **{k + "_spread": v for k, v in r["units_spread"].items()}} for r in rows]
+    for name, keys in (("report.csv", [q[0] for q in QUANTITIES]), ("units.csv", names)):
+        write_csv(folder / name, ["potential", "x", "replicas"] + [k for key in keys for k in (key, key + "_spread")],
+                  flat)
+    tables = [("Per potential and x", *quantity_table(rows)),
+              ("PS(4-m)Om units (fraction of P)", *units_table(rows, names))]
+    doc = document(c, tables, problems, score, summary(score), ref)
+    (folder / "report.md").write_text(markdown(doc, figs))
+    (folder / "report.html").write_text(html(doc, figs))
+    return {"folder": str(folder), "rows": len(rows), "problems": problems, "figures": [str(p) for _, p in figs],
+            "scores": score}

@@ -1,0 +1,81 @@
+"""The report's quantities: key, label, unit, the stage file each comes from and how it is read."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from lammpskit.run import manifest
+from lammpskit.study import campaign as campaigns
+
+
+def _pn(u: dict, n: str) -> float | None:
+    return u["Pn_fraction"].get(n, 0.0)
+
+
+def _anion(u: dict, el: str, kind: str) -> float | None:
+    a = u["anions"].get(el, {})
+    total = sum(a.get(k, 0.0) for k in ("bridging", "nonbridging", "free"))
+    return a.get(kind, 0.0) / total if total else None
+
+
+def _per_100p(u: dict, key: str) -> float | None:
+    return 100 * u[key] / u["P_atoms"] if u.get("P_atoms") else None
+
+
+def _na(r: dict, key: str) -> float | None:
+    return r["transport"][key]["Na"]
+
+
+# key, label, unit, source file, getter; sources: quench (<case>/result.json), elastic
+# (elastic-<method>/result.json), units (analysis/units.json), analysis (analysis/result.json)
+QUANTITIES = [
+    ("density", "density", "g/cm³", "quench", lambda r: r["density_g_cm3"]["mean"]),
+    ("B", "bulk modulus B", "GPa", "elastic", lambda r: r["B"]),
+    ("G", "shear modulus G", "GPa", "elastic", lambda r: r["G"]),
+    ("E", "Young's modulus E", "GPa", "elastic", lambda r: r["E"]),
+    ("nu", "Poisson's ratio", "", "elastic", lambda r: r["nu"]),
+    ("P0", "P0 fraction", "", "units", lambda u: _pn(u, "0")),
+    ("P1", "P1 fraction", "", "units", lambda u: _pn(u, "1")),
+    ("P2", "P2 fraction", "", "units", lambda u: _pn(u, "2")),
+    ("BS", "bridging S fraction", "", "units", lambda u: _anion(u, "S", "bridging")),
+    ("NBS", "non-bridging S fraction", "", "units", lambda u: _anion(u, "S", "nonbridging")),
+    ("BO", "fraction of O bridging", "", "units", lambda u: _anion(u, "O", "bridging")),
+    ("NBO", "non-bridging O fraction", "", "units", lambda u: _anion(u, "O", "nonbridging")),
+    ("edge_sharing", "edge-sharing pairs per 100 P", "", "units", lambda u: _per_100p(u, "edge_sharing_pairs")),
+    ("pp_bonds", "P-P bonds per 100 P", "", "units", lambda u: _per_100p(u, "pp_bonds")),
+    ("D_Na", "Na diffusion coefficient (production T)", "cm²/s", "analysis", lambda r: _na(r, "D_cm2_s")),
+    ("sigma_Na", "Na Nernst-Einstein conductivity (production T)", "S/cm", "analysis",
+     lambda r: _na(r, "conductivity_S_cm")),
+]
+KEYS = [q[0] for q in QUANTITIES]
+ARTEFACTS = ("edge_sharing", "pp_bonds")
+
+
+def values(data: dict[str, dict | None]) -> dict:
+    """The quantities from a case's parsed stage files (source -> JSON or None): key -> value or None,
+    and ``units``: PS(4-m)Om unit -> fraction of P."""
+    out = {}
+    for key, _label, _unit, src, get in QUANTITIES:
+        try:
+            out[key] = None if data[src] is None else get(data[src])
+        except (KeyError, TypeError, ZeroDivisionError):
+            out[key] = None
+    u = data["units"]
+    out["units"] = {k: n / u["P_atoms"] for k, n in u["units"].items()} if u and u.get("P_atoms") else {}
+    return out
+
+
+def case_values(c: campaigns.Campaign, case: campaigns.Case) -> dict:
+    """The quantities of one case (None where its stage has no result)."""
+    files = {"quench": c.result_file(case, "quench"),
+             "elastic": case.dir / f"elastic-{c.elastic['method']}" / manifest.RESULT,
+             "units": case.dir / "analysis" / "units.json",
+             "analysis": case.dir / "analysis" / manifest.RESULT}
+    return values({k: json.loads(p.read_text()) if p.exists() else None for k, p in files.items()})
+
+
+def unit_order(name: str) -> tuple:
+    """Sort key: PS4, PS3O, PS2O2, PSO3, PO4 first, then other coordinations; each group by falling S count."""
+    n = {el: int(k or 1) for el, k in re.findall(r"([SO])(\d*)", name)}
+    return (sum(n.values()) != 4, -n.get("S", 0), name)

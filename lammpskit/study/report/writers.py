@@ -1,0 +1,88 @@
+"""Write the report: CSV tables, and Markdown and HTML from the Jinja2 templates in templates/report/."""
+
+from __future__ import annotations
+
+import base64
+import csv
+from pathlib import Path
+
+from lammpskit.study.report.quantities import QUANTITIES
+
+DISPRO = {True: "yes", False: "no", None: "needs two or more x"}
+BAD = "Missing or failed cases"  # the list the HTML shows in red when it names any case
+
+
+def write_csv(path: Path, cols: list[str], rows: list[dict]) -> None:
+    """``cols`` of ``rows`` (None as empty), written atomically; keys not in ``cols`` are left out."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", newline="") as fh:
+        w = csv.DictWriter(fh, cols, extrasaction="ignore")
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: ("" if r.get(k) is None else r[k]) for k in cols})
+    tmp.replace(path)
+
+
+def fmt(v, spread=None) -> str:
+    """A value to 3 significant digits, ± spread to 2 where there is one; "–" for None."""
+    if v is None:
+        return "–"
+    text = f"{v:.3g}"
+    return text + (f" ± {spread:.2g}" if spread else "")
+
+
+def quantity_table(rows: list[dict]) -> tuple[list[str], list[list[str]]]:
+    """(header with units, one line of text cells per potential and x)."""
+    head = ["potential", "x", "n"] + [f"{label}" + (f" ({unit})" if unit else "") for _, label, unit, *_ in QUANTITIES]
+    body = [[r["potential"], f"{r['x']:g}", str(r["replicas"])] + [fmt(r[k], r.get(k + "_spread"))
+                                                                    for k, *_ in QUANTITIES] for r in rows]
+    return head, body
+
+
+def units_table(rows: list[dict], names: list[str]) -> tuple[list[str], list[list[str]]]:
+    """(header, cells): PS(4-m)Om unit fractions of P per potential and x."""
+    body = [[r["potential"], f"{r['x']:g}", str(r["replicas"])]
+            + [fmt(r["units"].get(u, 0.0) if r["units"] else None, r["units_spread"].get(u)) for u in names]
+            for r in rows]
+    return ["potential", "x", "n"] + names, body
+
+
+def document(c, tables, problems, score, summary: list[str], ref) -> dict:
+    """The report's text, shared by Markdown and HTML: title, intro, summary, tables (title, head, body),
+    titled lists of lines and ``bad``, the title of the list of failures."""
+    lines = {"Scores": [f"{s['potential']}: mean relative deviation from experiment {fmt(s['mean_rel_deviation'])} "
+                        f"over {s['compared_values']} value(s)"
+                        + "".join(f"; {q} {d:.1%}" for q, d in s["rel_deviation"].items())
+                        + f"; artefacts {fmt(s['artefacts_per_100P'])} per 100 P; "
+                        f"P1 -> P0 + P2 with x: {DISPRO[s['P1_disproportionates']]}"
+                        + (" (closest to experiment)" if s["closest"] else "") for s in score],
+             BAD: [f"{p['case']}: {p['why']}" for p in problems] or ["none"],
+             "Experimental reference values": [f"x = {e['x']:g}: {e['quantity']} = {e['value']:g} {e['unit']} "
+                                               f"({e['source']}, doi:{e['doi']})" for e in ref] or ["none"]}
+    return {"title": f"Campaign {c.name}: potentials compared",
+            "intro": f"{len(c.cases)} case(s) in {c.root}; replicas averaged (± standard deviation). D and sigma "
+                     "are from the production stage at its temperature (MSD fit, Haven ratio 1).",
+            "summary": summary, "tables": tables, "lists": lines, "bad": BAD}
+
+
+def _env():
+    import jinja2
+
+    from lammpskit._util import resources
+
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(resources.data_dir("templates"))),
+                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                              trim_blocks=True, lstrip_blocks=True,
+                              autoescape=jinja2.select_autoescape(["html.j2"], default=False))
+
+
+def markdown(doc: dict, figs: list[tuple[str, Path]]) -> str:
+    """report.md: the document with the figures linked by file name (PNGs beside it)."""
+    return _env().get_template("report/report.md.j2").render(
+        **doc, figures=[(label, p.name) for label, p in figs])
+
+
+def html(doc: dict, figs: list[tuple[str, Path]]) -> str:
+    """report.html: the document as one self-contained page, each PNG embedded as base64."""
+    return _env().get_template("report/report.html.j2").render(
+        **doc, figures=[(label, base64.b64encode(p.read_bytes()).decode()) for label, p in figs])
