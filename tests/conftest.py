@@ -18,6 +18,11 @@ FAST = ["--set", "t_melt=0.2", "--set", "quench_rate=12000", "--set", "t_anneal=
 # a classical potential (native pair style, no model file): fast LAMMPS runs for the orchestration tests
 LJ = ('name = "{name}"\ntitle = "Lennard-Jones test potential"\nfamily = "classical"\nlicence = "none"\n'
       '[native]\npair_style = "lj/cut 6.0"\npair_coeff = "* * {eps} 2.6"\nstyles = ["lj/cut"]\n')
+# Kob-Andersen binary LJ glass former (PRE 51, 4626 (1995)) with sigma_AA = 2.2 Å, eps_AA = 0.5 eV:
+# type 1 (Na) = A, type 2 (S) = B in the formula Na4S (80:20)
+KA_GLASS = ('name = "ka-glass"\nfamily = "classical"\nelements = ["Na", "S"]\n[native]\n'
+            'pair_style = "lj/cut 5.5"\npair_coeff = ["1 1 0.5 2.2", "1 2 0.75 1.76", "2 2 0.25 1.936"]\n'
+            'styles = ["lj/cut"]\n')
 
 
 @pytest.fixture(scope="session")

@@ -26,6 +26,8 @@ from lammpskit.study.report import (
 
 from .conftest import ROOT
 
+pytestmark = pytest.mark.fast
+
 KEYS = [q[0] for q in QUANTITIES]
 
 
@@ -41,14 +43,14 @@ def row(pot: str, x: float, **vals) -> dict:
 # -- quantities -------------------------------------------------------------------------------------
 
 def test_values_from_stage_files():
-    data = {"quench": {"density_g_cm3": {"mean": 2.5}},
+    data = {"quench": {"density_g_cm3": {"mean": 2.5}, "Tg_K": 612.5},
             "elastic": None,  # the elastic stage has no result
             "units": {"Pn_fraction": {"0": 0.25, "1": 0.5}, "P_atoms": 12, "edge_sharing_pairs": 3, "pp_bonds": 0,
                       "anions": {"S": {"bridging": 2, "nonbridging": 6, "free": 2}},
                       "units": {"PS4": 9, "PS3O": 3}},
             "analysis": {"transport": {}}}  # no Na entry: unreadable, not an error
     v = quantities.values(data)
-    assert v["density"] == 2.5
+    assert v["density"] == 2.5 and v["Tg"] == 612.5
     assert [v[k] for k in ("B", "G", "E", "nu")] == [None] * 4
     assert (v["P0"], v["P1"], v["P2"]) == (0.25, 0.5, 0.0)  # a P^n not listed is 0
     assert v["BS"] == pytest.approx(2 / 10) and v["NBS"] == pytest.approx(6 / 10)  # of S = 2 + 6 + 2

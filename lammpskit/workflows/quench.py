@@ -91,6 +91,8 @@ def result(run_dir: Path, man: dict, stats: RunStats) -> dict:
     }
     if "anneal" in stages:
         out["density_g_cm3"] = thermo.anneal_density(run_dir, man)
+    if "quench" in stages and man["params"].get("quench_ensemble") == "npt":
+        out.update(glass_transition(run_dir, man, rows))
     if stats.bridge_calls:
         out["bridge"] = {"calls": stats.bridge_calls,
                          "model_s_per_call": round(stats.bridge_model_seconds / stats.bridge_calls, 5)}
@@ -166,3 +168,42 @@ def quench(pot: str = "chgnet", x: float | None = 0.0, *, threads: int | None = 
 
     run_dir = render_run(pot, x, **options)
     return QuenchResult.from_result(run_dir, workflows.run(run_dir, threads, device, progress))
+
+
+EV_PER_BAR_A3 = 6.241509074e-7  # 1 bar Å^3 in eV
+
+
+def glass_transition(run_dir: Path, man: dict, rows: list[dict] | None = None) -> dict:
+    """Tg (K) of an NPT quench from V(T) and H(T) against the thermostat's set point, and ``tg.png``.
+
+    The set point ramps linearly from T_melt to T_final over the quench stage; the enthalpy is
+    TotEng + P V at the barostat's P. The first 3 Pdamp of the quench are left out: the melt is NVT,
+    so the box is still finding its volume there (barostat oscillations, not the liquid's V(T)).
+    Returns ``Tg_K``, ``Tg_err_K`` (volume), ``Tg_enthalpy_K``, ``Tg_enthalpy_err_K`` and ``Tg_fit``
+    (the two lines), or ``Tg_error`` when the fit is impossible.
+    """
+    import numpy as np
+
+    from lammpskit.analysis import glass_transition as gt
+    from lammpskit.analysis.errors import InputError
+    from lammpskit.figures import plots
+
+    rows = thermo.read_log(Path(run_dir) / "log.lammps") if rows is None else rows
+    st = next(s for s in man["stages"] if s["name"] == "quench")
+    p = man["params"]
+    settle = st["begin"] + round(3 * p["Pdamp"] / manifest.timestep_ps(man))
+    sel = [r for r in rows if settle <= r["Step"] <= st["end"] and "Volume" in r and "TotEng" in r]
+    T = np.array([p["T_melt"] + (p["T_final"] - p["T_melt"]) * (r["Step"] - st["begin"]) / (st["end"] - st["begin"])
+                  for r in sel])
+    V = np.array([r["Volume"] for r in sel])
+    H = np.array([r["TotEng"] + p["P"] * r["Volume"] * EV_PER_BAR_A3 for r in sel])
+    try:
+        fv, fh = gt.fit(T, V), gt.fit(T, H)
+    except InputError as exc:
+        return {"Tg_error": str(exc)}
+    plots.tg_plot(Path(run_dir) / "tg.png", T, V, fv, "volume (Å³)",
+                  f"{man['composition']['label']}, {man['potential']['name']}: quench at {p['quench_rate']:g} K/ps")
+    return {"Tg_K": round(fv["Tg"], 1), "Tg_err_K": round(fv["Tg_err"], 1),
+            "Tg_enthalpy_K": round(fh["Tg"], 1), "Tg_enthalpy_err_K": round(fh["Tg_err"], 1),
+            "Tg_fit": {"quantity": "volume_A3", "png": "tg.png",
+                       **{k: fv[k] for k in ("a", "slope_glass", "slope_liquid", "T_range", "n", "rmse")}}}

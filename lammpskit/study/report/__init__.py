@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lammpskit._util import files
 from lammpskit.study import campaign as campaigns
 from lammpskit.study.report.cases import analysed, collect, replica_stats
 from lammpskit.study.report.experiment import REF_COLUMNS, REFERENCE, reference
@@ -51,7 +52,7 @@ def write(c: campaigns.Campaign, folder: Path, ref_path: Path = REFERENCE) -> di
     tables = [("Per potential and x", *quantity_table(rows)),
               ("PS(4-m)Om units (fraction of P)", *units_table(rows, names))]
     doc = document(c, tables, problems, score, summary(score), ref)
-    (folder / "report.md").write_text(markdown(doc, figs))
-    (folder / "report.html").write_text(html(doc, figs))
+    files.write_text(folder / "report.md", markdown(doc, figs))
+    files.write_text(folder / "report.html", html(doc, figs))
     return {"folder": str(folder), "rows": len(rows), "problems": problems, "figures": [str(p) for _, p in figs],
             "scores": score}

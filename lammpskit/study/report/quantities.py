@@ -31,6 +31,8 @@ def _na(r: dict, key: str) -> float | None:
 # (elastic-<method>/result.json), units (analysis/units.json), analysis (analysis/result.json)
 QUANTITIES = [
     ("density", "density", "g/cm³", "quench", lambda r: r["density_g_cm3"]["mean"]),
+    ("Tg", "glass transition T (NPT quench, V(T) kink; depends on the cooling rate)", "K", "quench",
+     lambda r: r["Tg_K"]),
     ("B", "bulk modulus B", "GPa", "elastic", lambda r: r["B"]),
     ("G", "shear modulus G", "GPa", "elastic", lambda r: r["G"]),
     ("E", "Young's modulus E", "GPa", "elastic", lambda r: r["E"]),

@@ -6,6 +6,7 @@ import base64
 import csv
 from pathlib import Path
 
+from lammpskit._util import files, templates
 from lammpskit.study.report.quantities import QUANTITIES
 
 DISPRO = {True: "yes", False: "no", None: "needs two or more x"}
@@ -14,13 +15,11 @@ BAD = "Missing or failed cases"  # the list the HTML shows in red when it names 
 
 def write_csv(path: Path, cols: list[str], rows: list[dict]) -> None:
     """``cols`` of ``rows`` (None as empty), written atomically; keys not in ``cols`` are left out."""
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", newline="") as fh:
+    with files.atomic_path(path) as tmp, open(tmp, "w", newline="") as fh:
         w = csv.DictWriter(fh, cols, extrasaction="ignore")
         w.writeheader()
         for r in rows:
             w.writerow({k: ("" if r.get(k) is None else r[k]) for k in cols})
-    tmp.replace(path)
 
 
 def fmt(v, spread=None) -> str:
@@ -65,24 +64,12 @@ def document(c, tables, problems, score, summary: list[str], ref) -> dict:
             "summary": summary, "tables": tables, "lists": lines, "bad": BAD}
 
 
-def _env():
-    import jinja2
-
-    from lammpskit._util import resources
-
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(resources.data_dir("templates"))),
-                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                              trim_blocks=True, lstrip_blocks=True,
-                              autoescape=jinja2.select_autoescape(["html.j2"], default=False))
-
-
 def markdown(doc: dict, figs: list[tuple[str, Path]]) -> str:
     """report.md: the document with the figures linked by file name (PNGs beside it)."""
-    return _env().get_template("report/report.md.j2").render(
-        **doc, figures=[(label, p.name) for label, p in figs])
+    return templates.render("report/report.md.j2", trim=True, **doc, figures=[(label, p.name) for label, p in figs])
 
 
 def html(doc: dict, figs: list[tuple[str, Path]]) -> str:
     """report.html: the document as one self-contained page, each PNG embedded as base64."""
-    return _env().get_template("report/report.html.j2").render(
-        **doc, figures=[(label, base64.b64encode(p.read_bytes()).decode()) for label, p in figs])
+    return templates.render("report/report.html.j2", trim=True, **doc,
+                            figures=[(label, base64.b64encode(p.read_bytes()).decode()) for label, p in figs])
