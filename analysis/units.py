@@ -80,6 +80,33 @@ def _edge_pairs(n: int, p_of: np.ndarray, x_of: np.ndarray, bridging: np.ndarray
     return np.stack([codes // n, codes % n], axis=1)
 
 
+# per-atom structural classes (atom_classes): codes of the anion column
+ANION_CODES = {"free": 0, "nonbridging": 1, "bridging": 2}
+
+
+def atom_classes(kind: np.ndarray, bonds: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-atom structural classes of one frame (the same definitions as ``frame_counts``).
+
+    ``pn``: n of P^n for P (bridging anions on it), -1 for other atoms; ``anion``: for S and O
+    0 free, 1 non-bridging, 2 bridging (bonded to 0, 1, >= 2 P), -1 for others; ``edge``: 1 for a P
+    in an edge-sharing pair; ``pp``: P-P bonds of the atom; ``unit_o``: m of PS(4-m)Om for P (its
+    O neighbours), -1 for others.
+    """
+    n = len(kind)
+    a, b = bond_ends(bonds)
+    p_of, x_of = p_anion_bonds(kind, bonds)
+    n_p = np.bincount(x_of, minlength=n)
+    is_p, is_x = kind == P, (kind == S) | (kind == O)
+    pn = np.where(is_p, _bridging_counts(n, p_of, x_of), -1)
+    anion = np.where(is_x, np.minimum(n_p, 2), -1)
+    edge = np.zeros(n, int)
+    edge[_edge_pairs(n, p_of, x_of, n_p >= 2).ravel()] = 1
+    pp_mask = (kind[a] == P) & (kind[b] == P)
+    pp = np.bincount(np.concatenate([a[pp_mask], b[pp_mask]]), minlength=n)
+    unit_o = np.where(is_p, np.bincount(p_of[kind[x_of] == O], minlength=n), -1)
+    return {"pn": pn, "anion": anion, "edge": edge, "pp": pp, "unit_o": unit_o}
+
+
 def frame_counts(kind: np.ndarray, bonds: np.ndarray) -> dict:
     """Counts for one frame. ``kind``: per-atom code (KINDS, 0 = other); ``bonds``: (nb, 2) atom indices."""
     n = len(kind)

@@ -158,3 +158,28 @@ def test_edge_sharing_pairs_named(name, pairs):
     pos = np.array([x for _, x in atoms])
     i, j = np.nonzero(np.triu(np.linalg.norm(pos[:, None] - pos[None], axis=-1) < 2.5, 1))
     assert edge_sharing(kind, np.stack([i, j], 1)).tolist() == pairs
+
+
+def test_annotated_dump_names_each_atoms_class(tmp_path):
+    """analyze units --annotate: per-atom pn, anion, edge, pp, unit_o of hand-built units, read back by OVITO."""
+    from ovito.io import import_file
+
+    groups = {"P2S6O": known_units.dimer("O"), "edge": known_units.edge_sharing(), "P2S6": known_units.p2s6_pp(),
+              "Na": known_units.sodium()}
+    els, pos, cell = known_units.assemble(list(groups.values()), tilt=True, seed=2)
+    _, dump = write_both(tmp_path, els, pos, cell, seed=4)
+    out = tmp_path / "annotated.dump"
+    res = analyse(dump, "--annotate", out)
+    assert res["annotated"] == str(out)
+    data = import_file(str(out)).compute()
+    ids = np.asarray(data.particles.identifiers)
+    col = {k: np.asarray(data.particles[k])[np.argsort(ids)] for k in ("pn", "anion", "edge", "pp", "unit_o")}
+    # expected, atom by atom in assemble order (ids 1..n): dimer P P O S*6 | edge P P S S S*4 | P2S6 P S S S P S S S | Na
+    exp = {"pn": [1, 1] + [-1] * 7 + [2, 2] + [-1] * 6 + [0, -1, -1, -1, 0, -1, -1, -1] + [-1],
+           "anion": [-1, -1, 2] + [1] * 6 + [-1, -1, 2, 2] + [1] * 4 + [-1, 1, 1, 1, -1, 1, 1, 1] + [-1],
+           "edge": [0] * 9 + [1, 1] + [0] * 6 + [0] * 8 + [0],
+           "pp": [0] * 9 + [0] * 8 + [1, 0, 0, 0, 1, 0, 0, 0] + [0],
+           "unit_o": [1, 1] + [-1] * 7 + [0, 0] + [-1] * 6 + [0, -1, -1, -1, 0, -1, -1, -1] + [-1]}
+    for k, v in exp.items():
+        assert col[k].tolist() == v, (k, col[k].tolist())
+    assert [t.name for t in data.particles.particle_types.types] and out.read_text().count("ITEM: TIMESTEP") == 1

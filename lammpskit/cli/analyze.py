@@ -23,23 +23,34 @@ OutDir = Annotated[Optional[str], typer.Option("--out", help="Folder for CSV and
 @analyze_app.command("units")
 def analyze_units(
     path: Path_, frames: Frames = "last", types: Types = None, cutoff: Cutoff = None,
+    annotate: Annotated[Optional[Path], typer.Option("--annotate", help="Also write the frames to this dump with "
+                        "per-atom columns pn, anion, edge, pp, unit_o (for OVITO's Color coding).")] = None,
     as_json: Json = False,
 ):
     """P^n units, PS(4-m)Om units, bridging/non-bridging/free S and O, edge sharing, P-P and S-S bonds.
 
-    Example: lammpskit analyze units runs/glass1/dump.production.lammpstrj --frames all --json
+    Example: lammpskit analyze units runs/glass1/dump.production.lammpstrj --frames all --annotate units.dump
     """
+    from lammpskit._util import validate
     from lammpskit.analysis import cutoffs, units
 
     cut = cutoffs.parse(cutoff)
+    target = validate.path(annotate, "--annotate") if annotate is not None else None
     pipeline, selected, progress = _open(path, frames, types, as_json)
     with progress as tick:
         result = units.analyse(pipeline, selected, cut, tick)
+    if target is not None:
+        from lammpskit.analysis import reader
+        from lammpskit.figures.annotate import annotate as write_annotated
+
+        result["annotated"] = write_annotated(path, target, frames, reader.parse_types(types), cutoff)["dump"]
     if as_json:
         return _echo_json(result)
     from lammpskit.run.summary import show_units
 
     show_units(path, result)
+    if target is not None:
+        typer.echo(f"wrote {target}: per-atom pn, anion, edge, pp, unit_o (open it in OVITO)")
 
 
 def _open(path, frames, types, as_json):

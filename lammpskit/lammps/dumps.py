@@ -40,13 +40,15 @@ def timesteps(path: Path) -> list[int]:
 
 
 def write(path: Path, frames, append: bool = False) -> None:
-    """Write text dump frames ``(step, ids, elements, positions, cell, origin)``.
+    """Write text dump frames ``(step, ids, elements, positions, cell, origin[, columns])``.
 
     ``cell`` rows a, b, c (LAMMPS-restricted: a along x, b in the xy plane);
-    columns ``id element x y z``; rows in the order given (ids need not be sorted).
+    columns ``id element x y z`` and then any ``columns`` (name -> per-atom integers or floats);
+    rows in the order given (ids need not be sorted).
     """
     with open(path, "a" if append else "w") as fh:
-        for step, ids, elements, pos, cell, origin in frames:
+        for step, ids, elements, pos, cell, origin, *more in frames:
+            extra = more[0] if more else {}
             (lx, _, _), (xy, ly, _), (xz, yz, lz) = cell
             lo = origin
             tri = any(abs(v) > 0 for v in (xy, xz, yz))
@@ -60,5 +62,12 @@ def write(path: Path, frames, append: bool = False) -> None:
             else:
                 fh.write(f"ITEM: BOX BOUNDS pp pp pp\n{lo[0]:.10f} {lo[0] + lx:.10f}\n"
                          f"{lo[1]:.10f} {lo[1] + ly:.10f}\n{lo[2]:.10f} {lo[2] + lz:.10f}\n")
-            fh.write("ITEM: ATOMS id element x y z\n")
-            fh.write("".join(f"{i} {e} {x:.8f} {y:.8f} {z:.8f}\n" for i, e, (x, y, z) in zip(ids, elements, pos)))
+            fh.write("ITEM: ATOMS id element x y z" + "".join(f" {k}" for k in extra) + "\n")
+            cols = [[_num(v) for v in values] for values in extra.values()]
+            fh.write("".join(f"{i} {e} {x:.8f} {y:.8f} {z:.8f}" + "".join(f" {c[k]}" for c in cols) + "\n"
+                             for k, (i, e, (x, y, z)) in enumerate(zip(ids, elements, pos))))
+
+
+def _num(v) -> str:
+    """An integer as is, a float to 6 significant digits."""
+    return str(int(v)) if float(v).is_integer() and abs(v) < 2**53 else f"{float(v):.6g}"
