@@ -20,6 +20,13 @@ Cutoff = Annotated[Optional[list[str]], typer.Option("--cutoff", help="Bond cuto
 OutDir = Annotated[Optional[str], typer.Option("--out", help="Folder for CSV and PNG (default: beside PATH).")]
 
 
+def _bar(as_json: bool):
+    """A per-frame progress bar factory (none with --json)."""
+    from lammpskit.run.progress import frame_progress
+
+    return lambda total: frame_progress(total, quiet=as_json)
+
+
 @analyze_app.command("units")
 def analyze_units(
     path: Path_, frames: Frames = "last", types: Types = None, cutoff: Cutoff = None,
@@ -31,46 +38,17 @@ def analyze_units(
 
     Example: lammpskit analyze units runs/glass1/dump.production.lammpstrj --frames all --annotate units.dump
     """
-    from lammpskit._util import validate
-    from lammpskit.analysis import cutoffs, units
+    from lammpskit.analysis import reader
+    from lammpskit.figures import dump_analysis
 
-    cut = cutoffs.parse(cutoff)
-    target = validate.path(annotate, "--annotate") if annotate is not None else None
-    pipeline, selected, progress = _open(path, frames, types, as_json)
-    with progress as tick:
-        result = units.analyse(pipeline, selected, cut, tick)
-    if target is not None:
-        from lammpskit.analysis import reader
-        from lammpskit.figures.annotate import annotate as write_annotated
-
-        result["annotated"] = write_annotated(path, target, frames, reader.parse_types(types), cutoff)["dump"]
+    result = dump_analysis.units(path, frames, reader.parse_types(types), cutoff, annotate, _bar(as_json))
     if as_json:
         return _echo_json(result)
     from lammpskit.run.summary import show_units
 
     show_units(path, result)
-    if target is not None:
-        typer.echo(f"wrote {target}: per-atom pn, anion, edge, pp, unit_o (open it in OVITO)")
-
-
-def _open(path, frames, types, as_json):
-    """Pipeline, selected frames and a progress context (a bar over frames) for PATH."""
-    from lammpskit.analysis import reader
-    from lammpskit.run.progress import frame_progress
-
-    pipeline = reader.open_pipeline(path, reader.parse_types(types))
-    selected = reader.select_frames(frames, pipeline.source.num_frames)
-    return pipeline, selected, frame_progress(len(selected), quiet=as_json)
-
-
-def _analysis_input(path, frames, types, out, as_json):
-    """``_open`` plus the output folder for CSV and PNG files."""
-    from lammpskit._util import validate
-
-    folder = validate.path(out or Path(path).parent / "analysis", "--out")
-    pipeline, selected, progress = _open(path, frames, types, as_json)
-    folder.mkdir(parents=True, exist_ok=True)
-    return pipeline, selected, folder, progress
+    if annotate is not None:
+        typer.echo(f"wrote {annotate}: per-atom pn, anion, edge, pp, unit_o (open it in OVITO)")
 
 
 @analyze_app.command("run")
@@ -104,25 +82,15 @@ def analyze_rdf(
 
     Example: lammpskit analyze rdf runs/glass1/dump.production.lammpstrj --rmax 8 --out runs/glass1/analysis
     """
-    from lammpskit._util import validate
-    from lammpskit.analysis import scattering
-    from lammpskit.figures import plots
+    from lammpskit.analysis import reader
+    from lammpskit.figures import dump_analysis
 
-    validate.number(rmax, "--rmax", 1, 50)
-    validate.integer(bins, "--bins", 10, 100000)
-    pipeline, selected, folder, progress = _analysis_input(path, frames, types, out, as_json)
-    with progress as tick:
-        rdf = scattering.partial_rdf(pipeline, selected, rmax, bins, tick)
-    csv_path = plots.write_csv(folder / "rdf.csv", scattering.rdf_table(rdf))
-    png = plots.line_plot(folder / "rdf.png", rdf["r"], {k: v for k, v in rdf["partials"].items()},
-                          "r (Å)", "g(r)", f"partial g(r), {len(selected)} frame(s)")
-    proposed = scattering.propose_cutoffs(rdf)
-    info = {"frames": len(selected), "csv": str(csv_path), "png": str(png), "cutoffs_proposed": proposed,
-            "density_atoms_per_A3": rdf["rho"], "concentrations": rdf["conc"]}
+    info = dump_analysis.rdf(path, frames, reader.parse_types(types), out, rmax, bins, _bar(as_json))
     if as_json:
         return _echo_json(info)
-    typer.echo(f"wrote {csv_path} and {png}")
-    typer.echo("proposed cutoffs (first minimum of g_ab): " + " ".join(f"--cutoff {k}={v}" for k, v in proposed.items()))
+    typer.echo(f"wrote {info['csv']} and {info['png']}")
+    typer.echo("proposed cutoffs (first minimum of g_ab): "
+               + " ".join(f"--cutoff {k}={v}" for k, v in info["cutoffs_proposed"].items()))
 
 
 @analyze_app.command("sq")
@@ -136,30 +104,13 @@ def analyze_sq(
 
     Example: lammpskit analyze sq runs/glass1/dump.production.lammpstrj --qmax 25
     """
-    import numpy as np
+    from lammpskit.analysis import reader
+    from lammpskit.figures import dump_analysis
 
-    from lammpskit._util import validate
-    from lammpskit.analysis import scattering
-    from lammpskit.figures import plots
-
-    validate.number(rmax, "--rmax", 1, 50)
-    validate.number(qmax, "--qmax", 1, 100)
-    pipeline, selected, folder, progress = _analysis_input(path, frames, types, out, as_json)
-    with progress as tick:
-        rdf = scattering.partial_rdf(pipeline, selected, rmax, 400, tick)
-    q = np.linspace(0.3, qmax, 400)
-    sq = scattering.sq_table(rdf, q)
-    gr = scattering.total_gr(rdf)
-    sq_csv = plots.write_csv(folder / "sq.csv", sq)
-    gr_csv = plots.write_csv(folder / "Gr.csv", {"r_A": rdf["r"], **gr})
-    sq_png = plots.line_plot(folder / "sq.png", q, {"neutron": sq["S_neutron"], "X-ray": sq["S_xray"]},
-                             "Q (1/Å)", "S(Q)", "total structure factor")
-    gr_png = plots.line_plot(folder / "Gr.png", rdf["r"], {"neutron": gr["G_neutron"], "X-ray": gr["G_xray"]},
-                             "r (Å)", "G(r) (1/Å²)", "total pair distribution function")
-    info = {"frames": len(selected), "csv": [str(sq_csv), str(gr_csv)], "png": [str(sq_png), str(gr_png)]}
+    info = dump_analysis.sq(path, frames, reader.parse_types(types), out, rmax, qmax, _bar(as_json))
     if as_json:
         return _echo_json(info)
-    typer.echo(f"wrote {sq_csv}, {gr_csv}, {sq_png}, {gr_png}")
+    typer.echo(f"wrote {', '.join(info['csv'] + info['png'])}")
 
 
 @analyze_app.command("angles")
@@ -172,25 +123,17 @@ def analyze_angles(
 
     Example: lammpskit analyze angles runs/glass1/dump.production.lammpstrj --frames -10:
     """
-    from lammpskit.analysis import angles, cutoffs
-    from lammpskit.figures import plots
+    from lammpskit.analysis import reader
+    from lammpskit.analysis.angles import DEFAULT_TRIPLETS
+    from lammpskit.figures import dump_analysis
 
-    cut = cutoffs.parse(cutoff)
-    pipeline, selected, folder, progress = _analysis_input(path, frames, types, out, as_json)
-    with progress as tick:
-        dist = angles.distributions(pipeline, selected, cut, progress=tick)
-    series = {t: dist[t] for t in angles.DEFAULT_TRIPLETS}
-    csv_path = plots.write_csv(folder / "angles.csv", {"angle_deg": dist["angle"], **series})
-    png = plots.line_plot(folder / "angles.png", dist["angle"], {t: v for t, v in series.items() if dist["counts"][t]},
-                          "angle (degrees)", "probability density", "bond-angle distributions")
-    info = {"frames": len(selected), "csv": str(csv_path), "png": str(png), "angles_per_frame": dist["counts"],
-            "mean_deg": dist["mean"]}
+    info = dump_analysis.angles(path, frames, reader.parse_types(types), out, cutoff, _bar(as_json))
     if as_json:
         return _echo_json(info)
-    typer.echo(f"wrote {csv_path} and {png}")
-    for t in angles.DEFAULT_TRIPLETS:
-        if dist["counts"][t]:
-            typer.echo(f"  {t}: mean {dist['mean'][t]:.1f}°, {dist['counts'][t]:.1f} per frame")
+    typer.echo(f"wrote {info['csv']} and {info['png']}")
+    for t in DEFAULT_TRIPLETS:
+        if info["angles_per_frame"][t]:
+            typer.echo(f"  {t}: mean {info['mean_deg'][t]:.1f}°, {info['angles_per_frame'][t]:.1f} per frame")
 
 
 @analyze_app.command("msd")
@@ -206,39 +149,14 @@ def analyze_msd(
 
     Example: lammpskit analyze msd runs/glass1 --fit 0.2:0.8 --json
     """
-    from lammpskit._util import validate
-    from lammpskit.analysis import transport
-    from lammpskit.errors import UserError
-    from lammpskit.figures import plots
-    from lammpskit.run import manifest
+    from lammpskit.analysis import reader
+    from lammpskit.figures import dump_analysis
 
-    path = Path(path)
-    if path.is_dir():
-        man = manifest.load(path)
-        dt = dt if dt is not None else man["params"]["dt"]
-        temperature = temperature if temperature is not None else manifest.temperature_K(man)
-        path = path / "dump.unwrapped.lammpstrj"
-    if dt is None or temperature is None:
-        raise UserError("a dump file needs --dt (fs) and --temperature (K)")
-    validate.number(dt, "--dt", 0, 100, lo_open=True)
-    validate.number(temperature, "--temperature", 0, 1e5, lo_open=True)
-    try:
-        lo, hi = (float(v) for v in fit.split(":"))
-        assert 0 <= lo < hi <= 1
-    except (ValueError, AssertionError):
-        raise UserError(f"--fit {fit!r}: expected A:B with 0 <= A < B <= 1, e.g. 0.2:0.8") from None
-    pipeline, selected, folder, progress = _analysis_input(path, frames, types, out, as_json)
-    with progress as tick:
-        res = transport.analyse(pipeline, selected, manifest.fs_to_ps(dt), temperature, (lo, hi), tick)
-    t = res["time_ps"]
-    csv_path = plots.write_csv(folder / "msd.csv", transport.msd_table(res))
-    png = plots.line_plot(folder / "msd.png", t, res["msd_A2"], "t (ps)", "MSD (Å²)", "mean-square displacement")
-    summary = {k: v for k, v in res.items() if k not in ("msd_A2", "time_ps")}
-    summary.update(csv=str(csv_path), png=str(png))
+    res = dump_analysis.msd(path, frames, reader.parse_types(types), out, dt, temperature, fit, _bar(as_json))
     if as_json:
-        return _echo_json(summary)
+        return _echo_json(res)
     for el, d in res["D"].items():
         sigma = res["conductivity_S_cm"].get(el)
         extra = f", Nernst-Einstein sigma {sigma:.3g} S/cm" if sigma is not None else ""
         typer.echo(f"{el}: D = {d['D_cm2_s']:.3g} cm²/s (fit {d['fit_ps'][0]:.2f}-{d['fit_ps'][1]:.2f} ps){extra}")
-    typer.echo(f"wrote {csv_path} and {png}")
+    typer.echo(f"wrote {res['csv']} and {res['png']}")

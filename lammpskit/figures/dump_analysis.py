@@ -1,0 +1,157 @@
+"""Analyses of a dump or data file written as CSV tables and PNG figures (the ``analyze`` commands).
+
+Each function opens ``path`` (LAMMPS dump with an element or type column, or a data
+file; ``types`` names numeric types 1..n), selects ``frames`` (last | all | A:B),
+computes with ``lammpskit.analysis`` and writes its files to ``out`` (default:
+``analysis/`` beside ``path``); it returns what the command's ``--json`` prints.
+``progress(total)``, if given, is a context manager yielding a per-frame ``tick()``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+from lammpskit._util import validate
+from lammpskit.analysis import reader
+from lammpskit.figures import plots
+
+
+def _null_progress(total: int):
+    return contextlib.nullcontext(lambda: None)
+
+
+def _open(path, frames: str, types: list[str] | None, progress):
+    pipeline = reader.open_pipeline(path, types)
+    selected = reader.select_frames(frames, pipeline.source.num_frames)
+    return pipeline, selected, (progress or _null_progress)(len(selected))
+
+
+def _folder(path, out) -> Path:
+    folder = validate.path(out or Path(path).parent / "analysis", "--out")
+    return folder
+
+
+def units(path, frames: str = "last", types: list[str] | None = None, cutoffs: list[str] | None = None,
+          annotate: str | Path | None = None, progress=None) -> dict:
+    """P^n, PS(4-m)Om units, anion classes and artefacts (the ``analyze units --json`` dict); with
+    ``annotate`` the frames are also written to that dump with per-atom class columns."""
+    from lammpskit.analysis import cutoffs as _cutoffs
+    from lammpskit.analysis import units as _units
+
+    cut = _cutoffs.parse(cutoffs)
+    target = validate.path(annotate, "--annotate") if annotate is not None else None
+    pipeline, selected, bar = _open(path, frames, types, progress)
+    with bar as tick:
+        result = _units.analyse(pipeline, selected, cut, tick)
+    if target is not None:
+        from lammpskit.figures.annotate import annotate as write_annotated
+
+        result["annotated"] = write_annotated(path, target, frames, types, cutoffs)["dump"]
+    return result
+
+
+def rdf(path, frames: str = "all", types: list[str] | None = None, out=None, rmax: float = 6.0, bins: int = 300,
+        progress=None) -> dict:
+    """Partial and total g(r) up to ``rmax`` Å (``rdf.csv``, ``rdf.png``) and cutoffs proposed from first minima."""
+    from lammpskit.analysis import scattering
+
+    validate.number(rmax, "--rmax", 1, 50)
+    validate.integer(bins, "--bins", 10, 100000)
+    folder = _folder(path, out)
+    pipeline, selected, bar = _open(path, frames, types, progress)
+    folder.mkdir(parents=True, exist_ok=True)
+    with bar as tick:
+        g = scattering.partial_rdf(pipeline, selected, rmax, bins, tick)
+    csv_path = plots.write_csv(folder / "rdf.csv", scattering.rdf_table(g))
+    png = plots.line_plot(folder / "rdf.png", g["r"], dict(g["partials"]), "r (Å)", "g(r)",
+                          f"partial g(r), {len(selected)} frame(s)")
+    return {"frames": len(selected), "csv": str(csv_path), "png": str(png),
+            "cutoffs_proposed": scattering.propose_cutoffs(g), "density_atoms_per_A3": g["rho"],
+            "concentrations": g["conc"]}
+
+
+def sq(path, frames: str = "all", types: list[str] | None = None, out=None, rmax: float = 6.0, qmax: float = 20.0,
+       progress=None) -> dict:
+    """Neutron and X-ray S(Q) up to ``qmax`` 1/Å and G(r) (``sq.csv``, ``Gr.csv`` and their PNGs)."""
+    import numpy as np
+
+    from lammpskit.analysis import scattering
+
+    validate.number(rmax, "--rmax", 1, 50)
+    validate.number(qmax, "--qmax", 1, 100)
+    folder = _folder(path, out)
+    pipeline, selected, bar = _open(path, frames, types, progress)
+    folder.mkdir(parents=True, exist_ok=True)
+    with bar as tick:
+        g = scattering.partial_rdf(pipeline, selected, rmax, 400, tick)
+    q = np.linspace(0.3, qmax, 400)
+    s = scattering.sq_table(g, q)
+    gr = scattering.total_gr(g)
+    sq_csv = plots.write_csv(folder / "sq.csv", s)
+    gr_csv = plots.write_csv(folder / "Gr.csv", {"r_A": g["r"], **gr})
+    sq_png = plots.line_plot(folder / "sq.png", q, {"neutron": s["S_neutron"], "X-ray": s["S_xray"]},
+                             "Q (1/Å)", "S(Q)", "total structure factor")
+    gr_png = plots.line_plot(folder / "Gr.png", g["r"], {"neutron": gr["G_neutron"], "X-ray": gr["G_xray"]},
+                             "r (Å)", "G(r) (1/Å²)", "total pair distribution function")
+    return {"frames": len(selected), "csv": [str(sq_csv), str(gr_csv)], "png": [str(sq_png), str(gr_png)]}
+
+
+def angles(path, frames: str = "all", types: list[str] | None = None, out=None, cutoffs: list[str] | None = None,
+           progress=None) -> dict:
+    """Bond-angle distributions S-P-S, O-P-O, S-P-O, P-S-P, P-O-P in degrees (``angles.csv``, ``angles.png``)."""
+    from lammpskit.analysis import angles as _angles
+    from lammpskit.analysis import cutoffs as _cutoffs
+
+    cut = _cutoffs.parse(cutoffs)
+    folder = _folder(path, out)
+    pipeline, selected, bar = _open(path, frames, types, progress)
+    folder.mkdir(parents=True, exist_ok=True)
+    with bar as tick:
+        dist = _angles.distributions(pipeline, selected, cut, progress=tick)
+    series = {t: dist[t] for t in _angles.DEFAULT_TRIPLETS}
+    csv_path = plots.write_csv(folder / "angles.csv", {"angle_deg": dist["angle"], **series})
+    png = plots.line_plot(folder / "angles.png", dist["angle"], {t: v for t, v in series.items() if dist["counts"][t]},
+                          "angle (degrees)", "probability density", "bond-angle distributions")
+    return {"frames": len(selected), "csv": str(csv_path), "png": str(png), "angles_per_frame": dist["counts"],
+            "mean_deg": dist["mean"]}
+
+
+def msd(path, frames: str = "all", types: list[str] | None = None, out=None, dt: float | None = None,
+        temperature: float | None = None, fit: str = "0.2:0.8", progress=None) -> dict:
+    """MSD per element, D (cm^2/s) and Nernst-Einstein conductivity (S/cm) (``msd.csv``, ``msd.png``).
+
+    ``path``: a run directory (its ``dump.unwrapped.lammpstrj``, timestep and temperature) or a dump
+    with xu yu zu, which then needs ``dt`` (fs) and ``temperature`` (K); ``fit``: the window A:B of the
+    longest lag fitted with MSD = 6Dt.
+    """
+    from lammpskit.analysis import transport
+    from lammpskit.errors import UserError
+    from lammpskit.run import manifest
+
+    path = Path(path)
+    if path.is_dir():
+        man = manifest.load(path)
+        dt = dt if dt is not None else man["params"]["dt"]
+        temperature = temperature if temperature is not None else manifest.temperature_K(man)
+        path = path / "dump.unwrapped.lammpstrj"
+    if dt is None or temperature is None:
+        raise UserError("a dump file needs --dt (fs) and --temperature (K)")
+    validate.number(dt, "--dt", 0, 100, lo_open=True)
+    validate.number(temperature, "--temperature", 0, 1e5, lo_open=True)
+    try:
+        lo, hi = (float(v) for v in fit.split(":"))
+        assert 0 <= lo < hi <= 1
+    except (ValueError, AssertionError):
+        raise UserError(f"--fit {fit!r}: expected A:B with 0 <= A < B <= 1, e.g. 0.2:0.8") from None
+    folder = _folder(path, out)
+    pipeline, selected, bar = _open(path, frames, types, progress)
+    folder.mkdir(parents=True, exist_ok=True)
+    with bar as tick:
+        res = transport.analyse(pipeline, selected, manifest.fs_to_ps(dt), temperature, (lo, hi), tick)
+    csv_path = plots.write_csv(folder / "msd.csv", transport.msd_table(res))
+    png = plots.line_plot(folder / "msd.png", res["time_ps"], res["msd_A2"], "t (ps)", "MSD (Å²)",
+                          "mean-square displacement")
+    summary = {k: v for k, v in res.items() if k not in ("msd_A2", "time_ps")}
+    summary.update(csv=str(csv_path), png=str(png))
+    return summary
