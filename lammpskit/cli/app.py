@@ -50,14 +50,7 @@ def compositions(
     """
     from lammpskit.structure import composition
 
-    xs = x or (list(composition.SERIES_X) if formula == composition.SERIES else [None])
-    rows = []
-    for xv in xs:
-        c = composition.select(xv, fu, atoms, formula, default_atoms=1000)
-        d = c.as_dict()
-        d.update(x=xv, fu_step=composition.min_fu(c.formula), density_estimate_g_cm3=round(c.density_estimate(), 4),
-                 box_A=round(c.box_length(c.density_estimate()), 3))
-        rows.append(d)
+    rows = composition.table(x, fu, atoms, formula)
     if as_json:
         return _echo_json(rows)
     from rich.console import Console
@@ -83,19 +76,13 @@ def build(
 
     Example: lammpskit build --x 1.5 --atoms 1000 --seed 7 --out start.data
     """
-    from lammpskit._util import validate
-    from lammpskit.structure import builder as structure
-    from lammpskit.structure import composition
+    from lammpskit.structure import builder
 
-    path = validate.path(out, "--out")
-    comp = composition.select(x, fu, atoms, formula, default_atoms=1000)
-    rho = composition.start_density(comp, density)
-    s = structure.build(comp, rho, seed, composition.min_distances(min_dist))
-    structure.write_data(path, s, f"{comp.label} {comp.natoms} atoms, {rho:.4f} g/cm^3, seed {seed}")
-    info = {"data": str(path), **comp.as_dict(), "density_g_cm3": round(rho, 5), "seed": seed}
+    info = builder.build_file(out, x, fu, atoms, formula, seed, density, min_dist)
     if as_json:
         return _echo_json(info)
-    typer.echo(f"wrote {path}: {comp.label}, {comp.natoms} atoms, {rho:.3f} g/cm^3, seed {seed}")
+    typer.echo(f"wrote {info['data']}: {info['label']}, {info['atoms']} atoms, {info['density_g_cm3']:.3f} g/cm^3, "
+               f"seed {seed}")
 
 
 def render(

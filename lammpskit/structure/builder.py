@@ -176,3 +176,20 @@ def read_data_elements(path: Path) -> list[str]:
         raise UserError(f"{path}: no element names (an 'Atom Type Labels' section or '# El' comments on "
                         "Masses lines); give the elements with --types")
     return [found[i] for i in sorted(found)]
+
+
+def build_file(out: str | Path = "data.lmp", x: float | None = 0.0, fu: int | None = None, atoms: int | None = None,
+               formula: str = "Na4P2S7-xOx", seed: int = 1, density: float | None = None,
+               min_dist: list[str] | None = None) -> dict:
+    """A random start structure written to the data file ``out``: composition as for ``composition.select``
+    (1000 atoms by default), ``density`` in g/cm^3 (default: the estimate), ``min_dist`` ``["A-B=d", ...]``
+    in Å. Returns the file, the composition and the density used."""
+    from lammpskit._util import validate
+    from lammpskit.structure import composition
+
+    path = validate.path(out, "--out")
+    comp = composition.select(x, fu, atoms, formula, default_atoms=1000)
+    rho = composition.start_density(comp, density)
+    s = build(comp, rho, seed, composition.min_distances(min_dist))
+    write_data(path, s, f"{comp.label} {comp.natoms} atoms, {rho:.4f} g/cm^3, seed {seed}")
+    return {"data": str(path), **comp.as_dict(), "density_g_cm3": round(rho, 5), "seed": seed}

@@ -229,3 +229,17 @@ def min_distances(pairs: list[str] | None) -> dict:
     from lammpskit.analysis.checks import pair_values
 
     return pair_values(pairs, "--min-dist", "S-S=2.5")
+
+
+def table(xs: list[float] | None = None, fu: int | None = None, atoms: int | None = None,
+          formula: str = SERIES) -> list[dict]:
+    """One row per x (default: the study's series; None for another ``formula``): the composition,
+    its formula-unit step, the start-density estimate (g/cm^3) and the cubic box length (Å)."""
+    xs = xs or (list(SERIES_X) if formula == SERIES else [None])
+    rows = []
+    for xv in xs:
+        c = select(xv, fu, atoms, formula, default_atoms=1000)
+        rows.append({**c.as_dict(), "x": xv, "fu_step": min_fu(c.formula),
+                     "density_estimate_g_cm3": round(c.density_estimate(), 4),
+                     "box_A": round(c.box_length(c.density_estimate()), 3)})
+    return rows
