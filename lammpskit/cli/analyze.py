@@ -39,7 +39,7 @@ def analyze_units(
     Example: lammpskit analyze units runs/glass1/dump.production.lammpstrj --frames all --annotate units.dump
     """
     from lammpskit.analysis import reader
-    from lammpskit.figures import dump_analysis
+    from lammpskit.workflows import dump_analysis
 
     result = dump_analysis.units(path, frames, reader.parse_types(types), cutoff, annotate, _bar(as_json))
     if as_json:
@@ -83,7 +83,7 @@ def analyze_rdf(
     Example: lammpskit analyze rdf runs/glass1/dump.production.lammpstrj --rmax 8 --out runs/glass1/analysis
     """
     from lammpskit.analysis import reader
-    from lammpskit.figures import dump_analysis
+    from lammpskit.workflows import dump_analysis
 
     info = dump_analysis.rdf(path, frames, reader.parse_types(types), out, rmax, bins, _bar(as_json))
     if as_json:
@@ -105,7 +105,7 @@ def analyze_sq(
     Example: lammpskit analyze sq runs/glass1/dump.production.lammpstrj --qmax 25
     """
     from lammpskit.analysis import reader
-    from lammpskit.figures import dump_analysis
+    from lammpskit.workflows import dump_analysis
 
     info = dump_analysis.sq(path, frames, reader.parse_types(types), out, rmax, qmax, _bar(as_json))
     if as_json:
@@ -125,7 +125,7 @@ def analyze_angles(
     """
     from lammpskit.analysis import reader
     from lammpskit.analysis.angles import DEFAULT_TRIPLETS
-    from lammpskit.figures import dump_analysis
+    from lammpskit.workflows import dump_analysis
 
     info = dump_analysis.angles(path, frames, reader.parse_types(types), out, cutoff, _bar(as_json))
     if as_json:
@@ -150,7 +150,7 @@ def analyze_msd(
     Example: lammpskit analyze msd runs/glass1 --fit 0.2:0.8 --json
     """
     from lammpskit.analysis import reader
-    from lammpskit.figures import dump_analysis
+    from lammpskit.workflows import dump_analysis
 
     res = dump_analysis.msd(path, frames, reader.parse_types(types), out, dt, temperature, fit, _bar(as_json))
     if as_json:

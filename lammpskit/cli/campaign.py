@@ -1,18 +1,18 @@
-"""``lammpskit campaign``: plan, submit, follow, resume and cancel a study on SLURM."""
+"""``lammpskit campaign``: run a study here, or plan, submit, follow, resume and cancel it on SLURM."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
 from lammpskit.cli.common import Json
 from lammpskit.cli.common import echo_json as _echo_json
 
-campaign_app = typer.Typer(no_args_is_help=True, help="Whole studies on SLURM: compositions x potentials x "
-                                                      "replicas, quench -> elastic -> analysis.")
+campaign_app = typer.Typer(no_args_is_help=True, help="Whole studies here or on SLURM: compositions x potentials "
+                                                      "x replicas, quench -> elastic -> analysis.")
 File = Annotated[Path, typer.Argument(help="Campaign file (TOML), see 'lammpskit campaign plan --help'.")]
 Watch = Annotated[bool, typer.Option("--watch", help="Keep showing the status table until nothing is queued.")]
 
@@ -33,6 +33,35 @@ def plan_cmd(campaign_file: File, as_json: Json = False):
         return _echo_json(info)
     typer.echo(f"{len(c.cases)} cases in {c.root} ({len(new)} new); stages {' -> '.join(c.stages)}; "
                f"job scripts in {c.root / 'jobs'}")
+
+
+@campaign_app.command("run")
+def run_cmd(
+    campaign_file: File,
+    workers: Annotated[int, typer.Option("--workers", help="Cases run at the same time.")] = 1,
+    gpus: Annotated[Optional[str], typer.Option("--gpus", help="GPU ids, e.g. 0,1: each worker's case on one "
+                    "(CUDA_VISIBLE_DEVICES), round robin.")] = None,
+    threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads per worker "
+                       "(default: cores / workers).")] = None,
+    as_json: Json = False,
+):
+    """Run the campaign on this machine, no SLURM: every missing stage of every case, N cases at a time.
+
+    A rerun does only what is missing, stopped or failed; Ctrl-C stops every case cleanly (quench runs
+    resume from their restart). 'campaign status' and 'report' work as for SLURM.
+
+    Example: lammpskit campaign run study.toml --workers 2
+    """
+    from lammpskit.run.progress import CampaignProgress
+    from lammpskit.study import campaign, local
+
+    info = local.run(campaign.load(campaign_file), workers, gpus, threads,
+                     None if as_json else CampaignProgress())
+    if as_json:
+        return _echo_json(info)
+    typer.echo(f"{info['done']}/{info['cases']} cases done, {info['failed']} failed ({info['wall_s']:.0f} s, "
+               f"{info['workers']} worker(s) x {info['threads']} thread(s)); see 'lammpskit campaign status "
+               f"{campaign_file}'")
 
 
 @campaign_app.command("submit")

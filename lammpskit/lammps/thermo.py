@@ -7,6 +7,29 @@ from pathlib import Path
 from lammpskit.analysis.statistics import block_average
 
 
+def last_row(path: Path, tail_bytes: int = 65536) -> dict[str, float] | None:
+    """The newest thermo row of a (growing) log, read from its last ``tail_bytes``; None if there is none."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(max(0, path.stat().st_size - tail_bytes))
+            lines = fh.read().decode(errors="replace").splitlines()
+    except OSError:
+        return None
+    header = None
+    last = None
+    for line in lines:
+        words = line.split()
+        if words and words[0] == "Step":
+            header = words
+        elif header and len(words) == len(header):
+            try:
+                last = dict(zip(header, map(float, words)))
+            except ValueError:
+                header = None
+    return last
+
+
 def read_log(path: Path) -> list[dict[str, float]]:
     """Thermo rows (one dict per step, keys as in the header); later rows of a step win."""
     rows: dict[int, dict[str, float]] = {}

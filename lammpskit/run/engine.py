@@ -292,7 +292,7 @@ class Engine:
 
         Python runs signal handlers only between bytecodes, not inside a long ``lmp.command("run …")``;
         the C-level wake-up fd lets a thread see the signal at once and force a LAMMPS timeout, which
-        ends the run or minimisation at the next step; ``_check`` then stops (quench: after a restart).
+        ends the run or minimisation at the next step; ``_check`` then stops (a resumable run: after writing a restart).
         """
         old = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
         r, w = os.pipe()
@@ -358,7 +358,7 @@ class Engine:
                 self._start_lammps(resume_step)
                 self.cuttable = not self.resumable
                 manifest.update(self.run_dir, lammps_version=int(self.lmp.version()))
-                # decks without 'run N upto' step markers (elastic, diffusion) count their runs and minimisations
+                # decks without 'run N upto' step markers count their plain runs and minimisations
                 self.by_command = 0 if self.man.get("total_steps") and self.resumable else \
                     self._work_commands(self.man["deck"])
                 if self.progress:

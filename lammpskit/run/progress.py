@@ -51,3 +51,39 @@ def frame_progress(total: int, quiet: bool = False):
                   console=console, transient=True) as bar:
         task = bar.add_task("frames", total=total)
         yield lambda: bar.advance(task)
+
+
+class CampaignProgress:
+    """A live table for 'campaign run': cases done / running / failed / to do with an ETA, and each
+    running case's stage with its latest T (K), P (bar) and density (g/cm^3)."""
+
+    def __init__(self, console: Console | None = None):
+        from rich.live import Live
+
+        self.console = console or Console(stderr=True)
+        self.live = Live(console=self.console, refresh_per_second=2, transient=False)
+        self.started = False
+
+    def update(self, snap: dict) -> None:
+        from rich.table import Table
+
+        if not self.started:
+            self.live.start()
+            self.started = True
+        c = snap["counts"]
+        eta = snap.get("eta_s")
+        title = (f"cases: {c['done']}/{c['cases']} done, {c['running']} running, {c['failed']} failed, "
+                 f"{c['todo'] + c['stopped']} to do" + (f" · ETA {eta / 60:.1f} min" if eta else ""))
+        t = Table(title=title, title_justify="left")
+        for col in ("case", "stage", "T (K)", "P (bar)", "ρ (g/cm³)", "elapsed"):
+            t.add_column(col)
+        for r in snap["running"]:
+            live = r.get("live") or {}
+            cells = [format(live[k], f) if k in live else "–" for k, f in (("Temp", ".0f"), ("Press", ".0f"),
+                                                                            ("Density", ".3f"))]
+            t.add_row(r["label"], r["stage"], *cells, f"{r['elapsed_s']:.0f} s")
+        self.live.update(t)
+
+    def done(self) -> None:
+        if self.started:
+            self.live.stop()

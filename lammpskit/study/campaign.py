@@ -38,8 +38,8 @@ from lammpskit._util import validate
 from lammpskit.errors import UserError
 from lammpskit.run import manifest
 from lammpskit.study import slurm
+from lammpskit.study.stages import STAGES, result_dir
 
-STAGES = ("quench", "elastic", "analysis")
 KEYS = {"name", "root", "x", "potentials", "seeds", "profile", "atoms", "fu", "set", "stages", "mode", "d3",
         "elastic", "slurm"}
 ELASTIC_DEFAULTS = {"method": "static", "strain": 0.005, "steps": 10000, "equil": 2000, "ftol": 1e-8, "maxiter": 5000}
@@ -94,8 +94,7 @@ class Campaign:
 
     def result_file(self, case: Case, stage: str) -> Path:
         """The file whose presence means ``stage`` of ``case`` is done."""
-        sub = {"quench": ".", "elastic": f"elastic-{self.elastic['method']}", "analysis": "analysis"}[stage]
-        return case.dir / sub / manifest.RESULT
+        return case.dir / result_dir(stage, self.elastic) / manifest.RESULT
 
 
 def load(path: str | Path) -> Campaign:
@@ -198,7 +197,7 @@ def plan(c: Campaign) -> list[Case]:
                                 not c.size else None))
         pot = pots[case.pot]
         quench.render(case.dir, comp, pot, params, c.profile, case.seed, comp.density_estimate(), c.mode,
-                         d3=c.d3, build=build)
+                      d3=c.d3, build=build)
         new.append(case)
     logs = c.root / "logs"
     logs.mkdir(exist_ok=True)
@@ -247,9 +246,48 @@ def _log_error(c: Campaign, stage: str, job: str) -> str:
     return lines[-1] if lines else ""
 
 
+LOCAL_STATE, LOCAL_LOCK = "local.json", ".campaign-run.lock"  # written by 'campaign run' (study.local)
+
+
+def _events(c: Campaign) -> list[dict]:
+    path = c.root / STATE_FILE
+    return json.loads(path.read_text()).get("events", []) if path.exists() else []
+
+
+def _local_records(c: Campaign) -> dict:
+    """``case index -> stage -> record`` of 'campaign run' on this machine; a stale "running" (no runner
+    holds the lock) reads as stopped."""
+    path = c.root / LOCAL_STATE
+    if not path.exists():
+        return {}
+    try:
+        cases = json.loads(path.read_text())["cases"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise UserError(f"{path} is damaged: delete it to start the local record again") from None
+    alive = False
+    lock = c.root / LOCAL_LOCK
+    if lock.exists():
+        with open(lock) as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                fcntl.flock(fh, fcntl.LOCK_UN)
+            except BlockingIOError:
+                alive = True
+    for recs in cases.values():
+        for rec in recs.values():
+            if rec.get("state") == "running" and not alive:
+                rec.update(state="stopped", reason="the 'campaign run' that ran it is gone; run it again")
+    return cases
+
+
 def status(c: Campaign) -> list[dict]:
-    """Per case: its stages' state (done / pending / running / failed / cancelled / stopped / missing) and why."""
-    queue = slurm.jobs([c.job_name(s) for s in c.stages])
+    """Per case: its stages' state (done / pending / running / failed / cancelled / stopped / missing) and why.
+
+    SLURM is asked only about campaigns submitted to it; stages run here ('campaign run') are read
+    from ``local.json``."""
+    submitted = any(e.get("event") == "submit" for e in _events(c))
+    queue = slurm.jobs([c.job_name(s) for s in c.stages]) if submitted else {}
+    local = _local_records(c)
     active = {}
     for rec in queue.values():
         if rec["state"] in slurm.ACTIVE and "_" in rec["job"]:
@@ -262,8 +300,12 @@ def status(c: Campaign) -> list[dict]:
         row = {"case": case.index, "label": case.label, "pot": case.pot, "x": case.x, "seed": case.seed,
                "dir": str(case.dir), "stages": {}}
         for stage in c.stages:
-            row["stages"][stage] = _stage_state(c, case, stage, recorded.get(stage, []), queue,
-                                                active.get((stage, case.index)), cancelled)
+            rec = local.get(str(case.index), {}).get(stage)
+            if rec and not recorded.get(stage) and not c.result_file(case, stage).exists():
+                row["stages"][stage] = {"state": rec["state"], "job": None, "reason": rec.get("reason", "")}
+            else:
+                row["stages"][stage] = _stage_state(c, case, stage, recorded.get(stage, []), queue,
+                                                    active.get((stage, case.index)), cancelled)
         states = [s["state"] for s in row["stages"].values()]
         row["state"] = next((s for s in ("failed", "stopped", "cancelled", "running", "pending", "missing")
                              if s in states), "done")
@@ -273,10 +315,7 @@ def status(c: Campaign) -> list[dict]:
 
 def _cancelled_by_us(c: Campaign) -> set[str]:
     """Job ids that 'campaign cancel' cancelled (SLURM forgets finished jobs after MinJobAge)."""
-    path = c.root / STATE_FILE
-    if not path.exists():
-        return set()
-    return {j for e in json.loads(path.read_text())["events"] if e["event"] == "cancel" for j in e["jobs"]}
+    return {j for e in _events(c) if e["event"] == "cancel" for j in e["jobs"]}
 
 
 def _stage_state(c, case, stage, jobs_, queue, active, cancelled=frozenset()) -> dict:

@@ -28,6 +28,7 @@ from pathlib import Path
 from lammpskit._util import resources, templates, validate
 from lammpskit._util.tools import run_tool
 from lammpskit.errors import UserError
+from lammpskit.study import stages
 
 STYLE_RE = re.compile(r"^[a-z0-9_/.+-]{1,64}$")
 TIME_RE = re.compile(r"^(\d+-)?\d{1,3}(:\d{2}){0,2}$")
@@ -179,23 +180,15 @@ def load_site_file(path: Path) -> Site:
 
 def stage_command(stage: str, site: Site, native: bool, elastic: dict) -> str:
     """The shell command one array task runs in ``$CASE`` for ``stage``."""
-    kit = shlex.quote(site.kit_command())
-    device = " --device cuda" if site.gpus else ""
-    if stage == "quench":
-        if native and site.lmp:
-            kk = " " + KOKKOS_ARGS.format(gpus=max(site.gpus, 1)) if site.kokkos else ""
-            return f'cd "$CASE" && srun {shlex.quote(site.lmp)}{kk} -in in.quench.lmp'
-        return f'{kit} run "$CASE" --threads {site.cpus}{device}'
-    if stage == "elastic":
-        opts = f"--method {elastic['method']} --strain {elastic['strain']:g}"
-        if elastic["method"] == "dynamic":
-            opts += f" --steps {elastic['steps']} --equil {elastic['equil']}"
-        else:
-            opts += f" --ftol {elastic['ftol']:g} --maxiter {elastic['maxiter']}"
-        return f'{kit} elastic "$CASE" {opts} --json > /dev/null'
-    if stage == "analysis":
-        return f'{kit} analyze run "$CASE" --json > /dev/null'
-    raise ValueError(stage)
+    if stage == "quench" and native and site.lmp:
+        kk = " " + KOKKOS_ARGS.format(gpus=max(site.gpus, 1)) if site.kokkos else ""
+        return f'cd "$CASE" && srun {shlex.quote(site.lmp)}{kk} -in in.quench.lmp'
+    args = stages.kit_args(stage, CASE, elastic, site.cpus, "cuda" if site.gpus else "cpu")
+    line = " ".join('"$CASE"' if a == CASE else shlex.quote(a) for a in [site.kit_command(), *args])
+    return line if stage == "quench" else f"{line} > /dev/null"
+
+
+CASE = "\0case"  # stands for "$CASE" in kit_args
 
 
 # -- client commands ----------------------------------------------------------------------
