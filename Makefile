@@ -13,13 +13,14 @@ SEED ?= 1
 ATOMS ?=
 OUT ?=
 CAMPAIGN ?= campaign.toml
+WORKERS ?= 1
 # Debian packages the tests need: a real SLURM cluster (slurm-wlm, munge), OVITO rendering (Vulkan),
 # headless Chromium for the report test
 DEBS := slurm-wlm munge libvulkan1 mesa-vulkan-drivers chromium
 # values reach the command through the environment, quoted: never pasted into shell text
-export POT X PROFILE SEED ATOMS OUT CAMPAIGN
+export POT X PROFILE SEED ATOMS OUT CAMPAIGN WORKERS
 
-.PHONY: venv mlips system quench submit status report test test-fast lint bench clean-venv
+.PHONY: venv mlips system quench study submit status report test test-fast lint bench clean-venv
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +55,10 @@ system:
 		else echo "warning: missing Debian packages $$missing (needed by the SLURM and rendering tests)"; fi; \
 	fi
 
+# a campaign on this machine, no SLURM: make study CAMPAIGN=study.toml WORKERS=2
+study: venv
+	$(BIN)/lammpskit campaign run "$$CAMPAIGN" --workers "$$WORKERS"
+
 submit: venv
 	$(BIN)/lammpskit campaign submit "$$CAMPAIGN"
 
@@ -81,6 +86,7 @@ bench: venv
 	$(BIN)/python bench/bench_units.py
 	$(BIN)/python bench/bench_transport.py
 	$(BIN)/python bench/bench_bridge.py
+	$(BIN)/python bench/bench_local.py
 
 clean-venv:
 	rm -rf $(VENV)
