@@ -210,7 +210,42 @@ VASPRUN = """<?xml version="1.0" encoding="ISO-8859-1"?>
 """
 
 
-def test_collect_reads_pwx_and_vasprun_with_known_numbers(tmp_path):
+OUTCAR = """ vasp.6.4.2 18Apr23 (build Jan 01 2024) complex
+ POTCAR:    PAW_PBE Na_pv 19Sep2006
+ POTCAR:    PAW_PBE O 08Apr2002
+ POTCAR:    PAW_PBE Na_pv 19Sep2006
+ POTCAR:    PAW_PBE O 08Apr2002
+   ISPIN  =      1    spin polarized calculation?
+   ions per type =               1   2
+--------------------------------------- Iteration      1(   1)  ---------------------------------------
+  FORCE on cell =-STRESS in cart. coord.  units (eV):
+  Direction    XX          YY          ZZ          XY          YZ          ZX
+  --------------------------------------------------------------------------------------
+  Total         1.00000     2.00000     3.00000     0.40000     0.50000     0.60000
+  in kB        10.00000    -4.00000     6.00000     2.50000    -1.50000     3.50000
+
+  direct lattice vectors                 reciprocal lattice vectors
+     6.000000000  0.000000000  0.000000000     0.166666667  0.000000000  0.000000000
+     0.000000000  7.000000000  0.000000000     0.000000000  0.142857143  0.000000000
+     1.000000000  0.000000000  8.000000000    -0.020833333  0.000000000  0.125000000
+
+ POSITION                                       TOTAL-FORCE (eV/Angst)
+ -----------------------------------------------------------------------------------
+      0.50000      0.60000      0.70000         0.110000     -0.220000      0.330000
+      2.00000      1.00000      1.50000        -0.440000      0.550000     -0.660000
+      3.00000      4.00000      5.00000         0.330000     -0.330000      0.330000
+ -----------------------------------------------------------------------------------
+    total drift:                                0.000000      0.000000      0.000000
+
+  FREE ENERGIE OF THE ION-ELECTRON SYSTEM (eV)
+  ---------------------------------------------------
+  free  energy   TOTEN  =       -15.25000000 eV
+
+  energy  without entropy=      -15.25000000  energy(sigma->0) =      -15.25000000
+"""
+
+
+def test_collect_reads_pwx_outcar_and_vasprun_with_known_numbers(tmp_path):
     from ase.io import read
 
     d = tmp_path / "dft"
@@ -218,13 +253,16 @@ def test_collect_reads_pwx_and_vasprun_with_known_numbers(tmp_path):
     (d / "0001").mkdir(parents=True)
     (d / "0000" / "pw.out").write_text(PW_OUT)
     (d / "0001" / "vasprun.xml").write_text(VASPRUN)
-    r = cli("finetune", "collect", d, "--valid-fraction", "0.5", "--train", tmp_path / "train.xyz",
+    (d / "0002").mkdir()
+    (d / "0002" / "OUTCAR").write_text(OUTCAR)
+    r = cli("finetune", "collect", d, "--valid-fraction", "0.34", "--train", tmp_path / "train.xyz",
             "--valid", tmp_path / "valid.xyz", "--json")
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout) == {"train": 1, "valid": 1}
+    assert json.loads(r.stdout) == {"train": 2, "valid": 1}
     frames = read(tmp_path / "train.xyz", index=":") + read(tmp_path / "valid.xyz", index=":")
     qe = next(f for f in frames if f.get_chemical_symbols() == ["Na", "Na", "S"])
     vasp = next(f for f in frames if f.get_chemical_symbols() == ["P", "O", "O"])
+    outcar = next(f for f in frames if f.get_chemical_symbols() == ["Na", "O", "O"])
 
     # pw.x: Ry -> eV, Ry/bohr -> eV/Å; QE prints the stress with the opposite sign (positive = compressive)
     assert qe.info["REF_energy"] == pytest.approx(-150.12345678 * RY_EV, rel=1e-6)  # ASE uses CODATA 2014 units: ~1e-7 apart
@@ -246,6 +284,13 @@ def test_collect_reads_pwx_and_vasprun_with_known_numbers(tmp_path):
     assert np.allclose(np.asarray(vasp.info["REF_stress"], float).reshape(3, 3), -kb * 0.1 / EV_A3_GPA, rtol=1e-6)
     assert np.allclose(vasp.cell, [[7, 0, 0], [1, 8, 0], [0, 0, 9]])
     assert np.allclose(vasp.positions[1], np.array([0.3, 0.1, 0.1]) @ np.array([[7, 0, 0], [1, 8, 0], [0, 0, 9]]))
+
+    # OUTCAR: eV, eV/Å; the "in kB" line is XX YY ZZ XY YZ ZX, VASP's sign (positive = compressive)
+    assert outcar.info["REF_energy"] == pytest.approx(-15.25, abs=1e-9)
+    assert np.allclose(outcar.arrays["REF_forces"], [[0.11, -0.22, 0.33], [-0.44, 0.55, -0.66], [0.33, -0.33, 0.33]])
+    kb = np.array([[10.0, 2.5, 3.5], [2.5, -4.0, -1.5], [3.5, -1.5, 6.0]])
+    assert np.allclose(np.asarray(outcar.info["REF_stress"], float).reshape(3, 3), -kb * 0.1 / EV_A3_GPA, rtol=1e-6)
+    assert np.allclose(outcar.cell, [[6, 0, 0], [0, 7, 0], [1, 0, 8]]) and np.allclose(outcar.positions[1], [2, 1, 1.5])
 
 
 # -- DFT inputs -----------------------------------------------------------------------------------------
