@@ -285,10 +285,11 @@ def test_time_limit_then_resume_continues_from_restart(cluster, lj_env, tmp_path
         assert time.monotonic() < end, man
         time.sleep(1)
     assert man["resumed_from"] == stopped_at
-    end = time.monotonic() + 300  # let it run on past the old restart: wait for a newer one
-    while not ((last := json.loads(run_json.read_text()).get("last_restart"))
-               and int(re.search(r"step\.(\d+)\.bin", last).group(1)) > stopped_at):
-        assert time.monotonic() < end, json.loads(run_json.read_text())
+    # let it run on past the old restart: wait for a newer restart file (run.json names the last one only
+    # when the run stops), so the stop below is provably later than the resume
+    end = time.monotonic() + 300
+    while not any(int(p.name.split(".")[1]) > stopped_at for p in (run_json.parent / "restart").glob("step.*.bin")):
+        assert time.monotonic() < end, sorted(p.name for p in (run_json.parent / "restart").glob("*"))
         time.sleep(1)
     assert cli("campaign", "cancel", camp, env=lj_env).returncode == 0
     wait_idle(camp, lj_env, timeout=60)
