@@ -129,7 +129,12 @@ def test_sigterm_stops_an_elastic_run_at_once_without_a_restart(tmp_path, classi
         time.sleep(0.2)
     proc.send_signal(signal.SIGTERM)
     # no wall-clock bound: 10^8 steps never finish in this timeout, so stopping at all shows the cut
-    _, err = proc.communicate(timeout=300)
+    try:
+        _, err = proc.communicate(timeout=300)
+    except subprocess.TimeoutExpired:
+        proc.kill()  # not stopped: leave no stray run behind
+        proc.wait()
+        raise AssertionError("SIGTERM did not stop the run") from None
     assert proc.returncode == 1 and "has no restart points" in err.strip().splitlines()[-1], err
     man = json.loads((run / "run.json").read_text())
     assert man["state"] == "stopped" and man["last_restart"] is None

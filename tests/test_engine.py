@@ -160,7 +160,12 @@ def test_sigterm_cuts_a_long_native_chunk_short(tmp_path, lj_env):
     proc.send_signal(signal.SIGTERM)
     # no wall-clock bound: the chunk runs to step 10^8 unless the signal cuts it, so a stop at all (within
     # a generous timeout) at a step far below that (checked below) is what shows the chunk was cut short
-    _, err = proc.communicate(timeout=300)
+    try:
+        _, err = proc.communicate(timeout=300)
+    except subprocess.TimeoutExpired:
+        proc.kill()  # not stopped: leave no stray run behind
+        proc.wait()
+        raise AssertionError("SIGTERM did not stop the run") from None
     assert proc.returncode == 1 and "error: stopped at step" in err, err
     man = manifest(run_dir)
     step = restarts(run_dir)[-1][0]
