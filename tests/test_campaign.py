@@ -285,7 +285,12 @@ def test_time_limit_then_resume_continues_from_restart(cluster, lj_env, tmp_path
         assert time.monotonic() < end, man
         time.sleep(1)
     assert man["resumed_from"] == stopped_at
-    time.sleep(15)  # let it run on past the old restart
+    # let it run on past the old restart: wait for a newer restart file (run.json names the last one only
+    # when the run stops), so the stop below is provably later than the resume
+    end = time.monotonic() + 300
+    while not any(int(p.name.split(".")[1]) > stopped_at for p in (run_json.parent / "restart").glob("step.*.bin")):
+        assert time.monotonic() < end, sorted(p.name for p in (run_json.parent / "restart").glob("*"))
+        time.sleep(1)
     assert cli("campaign", "cancel", camp, env=lj_env).returncode == 0
     wait_idle(camp, lj_env, timeout=60)
     man = json.loads(run_json.read_text())
