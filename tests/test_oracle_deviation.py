@@ -40,7 +40,7 @@ def ensemble(tmp_path_factory):
     systems = dp.write_systems(wd / "data", frames, TYPE_MAP)
     dirs = [dp.write_input(wd / f"model{k}", dp.input_json(TYPE_MAP, systems, systems, steps=3, seed=k + 1,
                                                            rcut=RCUT, sel=16)) for k in range(2)]
-    return dp.train(dirs)
+    return dp.run_training(dirs)
 
 
 def trajectory(rng):

@@ -3,7 +3,7 @@
 Replaces the consistency checks that recompute E and nu from the kit's own B and G: the
 expected numbers below are literals, worked out by hand from closed forms (isotropic Lamé
 relations, the cubic Voigt/Reuss formulas, an orthotropic compliance written from engineering
-constants), so a wrong index, factor or averaging in ``workflows/elastic.py`` shows.
+constants), so a wrong index, factor or averaging in ``analysis/elasticity.py`` shows.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from .conftest import cli
 def test_isotropic_c_from_e_and_nu_gives_them_back():
     """E = 70 GPa, nu = 0.25: lambda = E nu/((1+nu)(1-2nu)) = 28, mu = E/(2(1+nu)) = 28,
     C11 = lambda + 2 mu = 84, C12 = 28, C44 = 28; B = lambda + 2mu/3 = 46.667, G = 28."""
-    from lammpskit.workflows import elastic
+    from lammpskit.analysis import elasticity as elastic
 
     C = np.zeros((6, 6))
     C[:3, :3] = 28.0
@@ -38,7 +38,7 @@ def test_cubic_silicon_constants_give_the_hand_computed_hill_moduli():
     G_R = 5 (C11 - C12) C44 / (4 C44 + 3 (C11 - C12)) = 21150/450.6 = 46.93742;
     G = (48.84 + 46.93742)/2 = 47.88871; E = 9 B G/(3 B + G) = 124.1256; nu = (3B - 2G)/(2(3B + G)) = 0.295980;
     Zener A = 2 C44/(C11 - C12) = 1.504."""
-    from lammpskit.workflows import elastic
+    from lammpskit.analysis import elasticity as elastic
 
     C = np.zeros((6, 6))
     C[:3, :3] = 76.4
@@ -57,7 +57,7 @@ def test_orthotropic_compliance_gives_the_hand_computed_reuss_bounds():
     S66 = 1/20. Reuss: 1/B_R = S11+S22+S33 + 2(S12+S13+S23) = 0.0408333 - 0.02625 = 0.0145833 -> B_R = 68.5714;
     15/G_R = 4(0.0408333) - 4(-0.013125) + 3(0.0333333 + 0.04 + 0.05) = 0.215833 + 0.37 = 0.585833
     -> G_R = 25.6046. Every Voigt index differs here, so a swapped index changes a number."""
-    from lammpskit.workflows import elastic
+    from lammpskit.analysis import elasticity as elastic
 
     S = np.zeros((6, 6))
     S[0, 0], S[1, 1], S[2, 2] = 1 / 50, 1 / 80, 1 / 120
