@@ -169,12 +169,12 @@ def _render(pot, x, fu, atoms, formula, profile, seed, density, min_dist, set_, 
 app.command("render")(render)
 
 
-def _run_dir(run_dir: Path, threads: int | None, device: str, as_json: bool) -> dict:
+def _run_dir(run_dir: Path, threads: int | None, device: str, as_json: bool, trust_deck: bool = False) -> dict:
     from lammpskit.run import summary
     from lammpskit.run.engine import Engine
     from lammpskit.run.progress import RunProgress
 
-    result = Engine(run_dir, threads=threads, device=device,
+    result = Engine(run_dir, threads=threads, device=device, trust_deck=trust_deck,
                     progress=None if as_json else RunProgress()).run()
     if as_json:
         _echo_json(result)
@@ -188,6 +188,8 @@ def run_cmd(
     run_dir: Annotated[Path, typer.Argument(help="Run directory made by 'render' or 'quench'.")],
     threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads (default: all cores).")] = None,
     device: Annotated[str, typer.Option("--device", help="cpu or cuda (bridge calculators).")] = "cpu",
+    trust_deck: Annotated[bool, typer.Option("--trust-deck", help="Run a deck that changed since render or that "
+                          "runs programs (shell, python, plugins): only for decks you wrote or trust.")] = False,
     as_json: Json = False,
 ):
     """Run a run directory, or resume it from its last restart.
@@ -199,7 +201,7 @@ def run_cmd(
     validate.choice(device, ("cpu", "cuda"), "--device")
     if threads is not None:
         validate.integer(threads, "--threads", 1, 1024)
-    _run_dir(validate.path(run_dir, "run directory"), threads, device, as_json)
+    _run_dir(validate.path(run_dir, "run directory"), threads, device, as_json, trust_deck)
 
 
 @app.command("quench", help="Render a run directory and run it: the melt-quench in one command.\n\n"

@@ -29,7 +29,7 @@ from pathlib import Path
 from lammpskit.errors import RunError, UserError
 from lammpskit.lammps import dumps as dumpfile
 from lammpskit.lammps import thermo
-from lammpskit.run import manifest
+from lammpskit.run import integrity, manifest
 
 _RUN = re.compile(r"^run\s+(\d+)\s+upto\s+start\s+(\d+)\s+stop\s+(\d+)\s*$")
 _RESTART = re.compile(r"^step\.(\d+)\.bin$")
@@ -125,13 +125,14 @@ class Engine:
     """Runs one run directory; ``progress`` is an object with ``stage``/``advance``/``done`` or None."""
 
     def __init__(self, run_dir: Path, threads: int | None = None, device: str = "cpu",
-                 progress=None, chunk: int | None = None):
+                 progress=None, chunk: int | None = None, trust_deck: bool = False):
         self.run_dir = Path(run_dir).resolve()
         self.threads = threads
         self.device = device
         self.progress = progress
         self.chunk = chunk
         self.man = manifest.load(self.run_dir)
+        self.trust_deck = trust_deck  # run a deck that changed or runs programs (integrity.verify)
         self.stop_requested = False
         self.bridge = None
         self.lmp = None
@@ -284,6 +285,7 @@ class Engine:
         # model packages warn about torch.load defaults and tensor conversions at every load
         warnings.filterwarnings("ignore", category=UserWarning, module=r"(e3nn|mace|chgnet|torch)\b")
 
+        integrity.verify(self.run_dir, self.man, self.trust_deck)
         pot = self._check_potential()
         threads = lammps_env.configure_threads(self.threads)
         resume_step = usable_restart(self.run_dir) if self.resumable else None

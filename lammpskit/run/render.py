@@ -16,7 +16,7 @@ from pathlib import Path
 from lammpskit import __version__
 from lammpskit.errors import UserError
 from lammpskit.potentials import registry as potentials
-from lammpskit.run import manifest
+from lammpskit.run import integrity, manifest
 from lammpskit.structure import builder as structure
 from lammpskit.structure.composition import Composition
 from lammpskit.workflows import protocol
@@ -127,6 +127,7 @@ def render_from_data(out: Path, data: Path, pot: potentials.Potential, mode: str
             **manifest_head(protocol_name, deck, pot, mode, files, variant, pctx["d3"]),
             "source": str(data), "elements": elements, "stages": [], "state": "rendered", **fields,
         })
+        integrity.record(tmp)
     return out
 
 
@@ -171,4 +172,5 @@ def render(out: Path, comp: Composition, pot: potentials.Potential, params: prot
             "total_steps": stages[-1].end,
             "state": "rendered",
         })
+        integrity.record(tmp)
     return out
