@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from . import checks
 from .checks import element
 from .errors import InputError
 
@@ -38,6 +39,12 @@ def open_pipeline(path: str | Path, types: list[str] | None = None):
                     raise InputError(f"{path}: atom type {t.id} has no name in --types {','.join(types)}")
                 t.name = types[t.id - 1]
         pipeline.modifiers.append(name_types)
+
+    def sane(frame_, data):
+        checks.frame(data, f"{path} frame {frame_}")
+    pipeline.modifiers.append(sane)
+    if pipeline.source.num_frames == 0:
+        raise InputError(f"{path} holds no frames")
     return pipeline
 
 
@@ -54,6 +61,8 @@ def type_names(data) -> dict[int, str]:
 
 def select_frames(spec: str, n: int) -> list[int]:
     """``last`` | ``all`` | ``A:B`` or ``A:B:STEP`` (Python slice over frame indices)."""
+    if n <= 0:
+        raise InputError("the file holds no frames")
     if spec == "last":
         return [n - 1]
     if spec == "all":

@@ -110,10 +110,10 @@ def build(
 
     Example: lammpskit build --x 1.5 --atoms 1000 --seed 7 --out start.data
     """
-    from lammpskit._util import validate
+    from lammpskit._util import outputs, validate
     from lammpskit.structure import builder as structure
 
-    path = validate.path(out, "--out")
+    path = outputs.out_file(validate.path(out, "--out"), "--out")
     comp = _composition(x, fu, atoms, formula, default_atoms=1000)
     rho = _density(comp, density)
     s = structure.build(comp, rho, seed, _min_dist(min_dist))

@@ -14,6 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from lammpskit import __version__
+from lammpskit._util import limits, outputs
 from lammpskit.errors import UserError
 from lammpskit.potentials import registry as potentials
 from lammpskit.run import integrity, manifest
@@ -112,6 +113,7 @@ def render_from_data(out: Path, data: Path, pot: potentials.Potential, mode: str
     out = Path(out)
     if out.exists():
         raise UserError(f"{out} exists: choose another --out or remove it")
+    outputs.out_dir(out, "--out")
     elements = read_data_elements(data)
     pot.supports(elements)
     mode, variant = choose_mode(pot, mode, d3=d3)
@@ -145,6 +147,8 @@ def render(out: Path, comp: Composition, pot: potentials.Potential, params: prot
     pctx, files = potential_ctx(pot, mode, variant, d3, comp.elements)
     params.check()
     stages = protocol.stages(params)
+    limits.run(comp.natoms, params, stages)
+    outputs.out_dir(out, "--out")
     s = structure.build(comp, density, seed, min_dist)
 
     with staging(out) as tmp:

@@ -70,7 +70,10 @@ class Structure:
 def build(comp: Composition, density: float, seed: int,
           overrides: dict[frozenset, float] | None = None) -> Structure:
     """Random structure of ``comp`` at ``density`` (g/cm^3), reproducible by ``seed``."""
-    rng = np.random.default_rng(seed)
+    from lammpskit._util import limits
+
+    limits.atoms(comp.natoms)
+    rng = np.random.default_rng(limits.seed(seed))
     elements = comp.elements
     dmat = min_distance_matrix(elements, overrides)
     L = comp.box_length(density)

@@ -58,6 +58,7 @@ class Site:
 
     def check(self, where: str) -> Site:
         """Refuse anything that could break out of a ``#SBATCH`` line or a command."""
+        self._check_types(where)
         for key in ("partition", "account"):
             value = getattr(self, key)
             if value and not validate.WORD_RE.fullmatch(value):
@@ -82,6 +83,19 @@ class Site:
             if not isinstance(line, str) or any(c in line for c in "\n\r\0"):
                 raise UserError(f"{where}: each setup entry must be one line of shell")
         return self
+
+    def _check_types(self, where: str) -> None:
+        """Each key has its type: strings are strings, counts are integers (not 2.0, not true), lists are lists."""
+        from lammpskit._util import checks
+
+        for key in ("partition", "account", "time", "gpu_flag", "mem", "lammpskit", "lmp"):
+            checks.text(getattr(self, key), f"{where}: [slurm] {key}", 1000)
+        for key in ("cpus", "gpus", "gpu_share", "signal_s"):
+            checks.count(getattr(self, key), f"{where}: [slurm] {key}")
+        for key in ("kokkos", "requeue"):
+            checks.boolean(getattr(self, key), f"{where}: [slurm] {key}")
+        checks.str_list(self.setup, f"{where}: [slurm] setup (a list of shell lines)")
+        checks.str_list(self.lmp_styles, f"{where}: [slurm] lmp_styles")
 
     def gpu_lines(self) -> list[str]:
         """``#SBATCH`` GPU requests: whole GPUs, or a shard of one when several runs share it."""
@@ -120,7 +134,10 @@ def load_site(table: dict, where: str) -> Site:
         path = resources.user_dir() / "sites" / f"{name}.toml"
         if not path.is_file():
             raise UserError(f"{where}: site profile {path} not found")
-        base = tomllib.loads(path.read_text())
+        try:
+            base = tomllib.loads(path.read_text())
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise UserError(f"{where}: cannot read site profile {path}: {exc}") from None
     merged = {**base, **table}
     known = {f.name for f in fields(Site)}
     unknown = sorted(set(merged) - known)
@@ -178,9 +195,12 @@ def load_site_file(path: Path) -> Site:
     path = validate.path(path, "--slurm")
     try:
         table = tomllib.loads(Path(path).read_text())
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise UserError(f"cannot read site file {path}: {exc}") from None
-    return load_site(table.get("slurm", table), str(path))
+    inner = table.get("slurm", table)
+    if not isinstance(inner, dict):
+        raise UserError(f"{path}: [slurm] must be a table")
+    return load_site(inner, str(path))
 
 
 def stage_command(stage: str, site: Site, native: bool, elastic: dict) -> str:
