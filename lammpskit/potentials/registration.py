@@ -167,7 +167,11 @@ def _write(name: str, entry: dict, existing) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")
     tmp.write_text(to_toml(entry))
-    potentials.load_file(tmp)  # what we wrote must load
+    try:
+        potentials.load_file(tmp)  # what we wrote must load
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     tmp.replace(target)
     return {"entry": str(target), "files": [{k: f[k] for k in ("key", "path", "sha256")} for f in entry["files"]]}
 
