@@ -605,3 +605,54 @@ def test_kind6_analysis_refuses_broken_frames(kit, tmp_path, rows, n, needle):
 def test_kind6_analysis_refuses_an_empty_file(kit, tmp_path):
     _garbage(tmp_path / "e.lammpstrj", "")
     refused(kit("analyze", "rdf", tmp_path / "e.lammpstrj", "--out", tmp_path / "an"))
+
+
+def _iso(lam: float, mu: float):
+    import numpy as np
+
+    C = np.zeros((6, 6))
+    C[:3, :3] = lam
+    C[np.arange(3), np.arange(3)] = lam + 2 * mu
+    C[np.arange(3, 6), np.arange(3, 6)] = mu
+    return C
+
+
+@pytest.mark.parametrize("lam,mu", [(20.0, -5.0), (-40.0, 10.0)], ids=["negative-shear", "negative-bulk"])
+def test_kind6_born_unstable_c_is_reported_with_eigenvalues_not_moduli(lam, mu):
+    from rich.console import Console
+
+    from lammpskit.run.summary import show_elastic
+    from lammpskit.workflows import elastic
+
+    out = elastic.checked_moduli(_iso(lam, mu))
+    assert out["mechanically_stable"] is False and out["B"] is None and out["G"] is None
+    assert min(out["eigenvalues_GPa"]) <= 0 and "mechanically unstable" in out["problems"][0]
+    console = Console(record=True, width=200)
+    show_elastic("run", {"method": "static", "strain": 0.005, "potential": "p", "C": _iso(lam, mu).tolist(),
+                         "isotropy": {"max_dev_GPa": 0.0}, **out}, console)
+    text = console.export_text()
+    assert "mechanically unstable" in text and "eigenvalues" in text and "B " not in text
+
+
+def test_kind6_stable_c_keeps_its_moduli_and_flags_nothing():
+    from lammpskit.workflows import elastic
+
+    out = elastic.checked_moduli(_iso(20.0, 10.0))
+    assert out["mechanically_stable"] is True and out["problems"] == []
+    assert out["B"] == pytest.approx(20.0 + 2 * 10.0 / 3, abs=1e-3) and out["G"] == pytest.approx(10.0)
+
+
+def test_kind6_impossible_moduli_and_broken_tensors_are_flagged():
+    import numpy as np
+
+    from lammpskit.analysis import stability
+    from lammpskit.analysis.errors import InputError
+
+    assert any("Poisson" in p for p in stability.impossible({"B": 10.0, "G": 5.0, "E": 12.0, "nu": 0.7}))
+    assert any("B" in p for p in stability.impossible({"B": -1.0}))
+    bad = _iso(20.0, 10.0)
+    bad[0, 0] = np.nan
+    with pytest.raises(InputError, match="non-finite"):
+        stability.born(bad)
+    with pytest.raises(InputError, match="6x6"):
+        stability.born(np.eye(3))

@@ -48,6 +48,25 @@ def moduli(C) -> dict:
             "zener_ratio": 2 * c44 / (c11 - c12) if c11 != c12 else None}
 
 
+def checked_moduli(C) -> dict:
+    """Moduli of a Born-stable C; for an unstable C (an eigenvalue <= 0) the moduli are None and the
+    eigenvalues say why (``mechanically_stable``, ``eigenvalues_GPa``, ``problems``)."""
+    from lammpskit.analysis import stability
+
+    born = stability.born(C)
+    out = {"mechanically_stable": born["stable"], "eigenvalues_GPa": born["eigenvalues_GPa"]}
+    if not born["stable"]:
+        out.update({k: None for k in ("B", "G", "E", "nu", "B_voigt", "B_reuss", "G_voigt", "G_reuss",
+                                      "zener_ratio")})
+        out["problems"] = [f"mechanically unstable: {born['unstable_modes']} eigenvalue(s) of C <= 0 "
+                           f"(lowest {born['eigenvalues_GPa'][0]:.4g} GPa); the moduli are not defined"]
+        return out
+    mods = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in moduli(C).items()}
+    out.update(mods)
+    out["problems"] = stability.impossible(mods)
+    return out
+
+
 def c_from_stress(path: Path, strain: float) -> np.ndarray:
     """C (GPa) from the ``stress.txt`` the static deck writes."""
     rows = np.loadtxt(path, comments="#", ndmin=2)
@@ -133,10 +152,11 @@ def result(run_dir: Path, man: dict) -> dict:
         C, err = c_from_samples(run_dir, strain)
     out = {"state": "done", "method": method, "strain": strain, "potential": man["potential"]["name"],
            "source": man["source"], "C": np.round(C, 4).tolist()}
-    out.update({k: (round(v, 4) if isinstance(v, float) else v) for k, v in moduli(C).items()})
+    out.update(checked_moduli(C))
     if err is not None:
         out["C_err"] = np.round(err, 4).tolist()
-        out.update({k: round(float(v), 4) for k, v in moduli_errors(C, err).items()})
+        if out["mechanically_stable"]:
+            out.update({k: round(float(v), 4) for k, v in moduli_errors(C, err).items()})
         out["temperature_K"] = man["params"]["T"]
     out["isotropy"] = isotropy(C, err)
     return out
@@ -158,8 +178,9 @@ def combine(results: list[dict]) -> dict:
     out = {"state": "done", "method": results[0]["method"], "strain": results[0]["strain"],
            "potential": results[0]["potential"], "replicas": n, "sources": [r["source"] for r in results],
            "C": np.round(C, 4).tolist(), "C_err": np.round(err, 4).tolist()}
-    out.update({k: (round(v, 4) if isinstance(v, float) else v) for k, v in moduli(C).items()})
-    out.update({k: round(float(v), 4) for k, v in moduli_errors(C, err).items()})
+    out.update(checked_moduli(C))
+    if out["mechanically_stable"]:
+        out.update({k: round(float(v), 4) for k, v in moduli_errors(C, err).items()})
     out["replica_B"] = [r["B"] for r in results]
     out["replica_G"] = [r["G"] for r in results]
     out["isotropy"] = isotropy(C, err, dof=n - 1)
