@@ -656,3 +656,17 @@ def test_kind6_impossible_moduli_and_broken_tensors_are_flagged():
         stability.born(bad)
     with pytest.raises(InputError, match="6x6"):
         stability.born(np.eye(3))
+
+
+def test_kind2_verify_only_checks_without_running(kit, run_dir):
+    assert kit("run", run_dir, "--verify-only").returncode == 0
+    _edit(run_dir, "potential.lmp", "shell touch MARKER\n")
+    refused(kit("run", run_dir, "--verify-only"), "shell", "--trust-deck")
+    _nothing_ran(run_dir)
+
+
+def test_kind2_native_lmp_job_scripts_verify_the_case_first():
+    from lammpskit.study import slurm
+
+    cmd = slurm.stage_command("quench", slurm.Site(lmp="/opt/lammps/bin/lmp"), True, {})
+    assert cmd.index('run "$CASE" --verify-only &&') < cmd.index("srun /opt/lammps/bin/lmp")

@@ -190,6 +190,8 @@ def run_cmd(
     device: Annotated[str, typer.Option("--device", help="cpu or cuda (bridge calculators).")] = "cpu",
     trust_deck: Annotated[bool, typer.Option("--trust-deck", help="Run a deck that changed since render or that "
                           "runs programs (shell, python, plugins): only for decks you wrote or trust.")] = False,
+    verify_only: Annotated[bool, typer.Option("--verify-only", help="Only check run.json, the rendered files' "
+                           "sha256 and the deck (as before a run; job scripts of native lmp runs do).")] = False,
     as_json: Json = False,
 ):
     """Run a run directory, or resume it from its last restart.
@@ -201,6 +203,10 @@ def run_cmd(
     validate.choice(device, ("cpu", "cuda"), "--device")
     if threads is not None:
         validate.integer(threads, "--threads", 1, 1024)
+    if verify_only:
+        from lammpskit.run import integrity, manifest
+
+        return integrity.verify(run_dir, manifest.load(run_dir), trust_deck)
     _run_dir(validate.path(run_dir, "run directory"), threads, device, as_json, trust_deck)
 
 

@@ -210,7 +210,9 @@ def stage_command(stage: str, site: Site, native: bool, elastic: dict) -> str:
     if stage == "quench":
         if native and site.lmp:
             kk = " " + KOKKOS_ARGS.format(gpus=max(site.gpus, 1)) if site.kokkos else ""
-            return f'cd "$CASE" && srun {shlex.quote(site.lmp)}{kk} -in in.quench.lmp'
+            # lmp runs the deck directly: the kit checks it first, as 'lammpskit run' would
+            return (f'{kit} run "$CASE" --verify-only && cd "$CASE" && '
+                    f'srun {shlex.quote(site.lmp)}{kk} -in in.quench.lmp')
         return f'{kit} run "$CASE" --threads {site.cpus}{device}'
     if stage == "elastic":
         opts = f"--method {elastic['method']} --strain {elastic['strain']:g}"
