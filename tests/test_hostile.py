@@ -670,3 +670,33 @@ def test_kind2_native_lmp_job_scripts_verify_the_case_first():
 
     cmd = slurm.stage_command("quench", slurm.Site(lmp="/opt/lammps/bin/lmp"), True, {})
     assert cmd.index('run "$CASE" --verify-only &&') < cmd.index("srun /opt/lammps/bin/lmp")
+
+
+@pytest.mark.parametrize("method", ["static", "dynamic"])
+def test_kind2_elastic_run_directories_are_recorded_and_scanned(kit, run_dir, tmp_path, method):
+    from lammpskit.potentials import registry as potentials
+    from lammpskit.run import integrity
+    from lammpskit.workflows import elastic
+
+    out = elastic.render(tmp_path / f"el-{method}", run_dir / "data.lmp", potentials.get("lj-a"), 0.005, method,
+                         "auto")
+    man = _man(out)
+    assert set(man["rendered"]) == {"in.elastic.lmp", "potential.lmp", "data.lmp"}
+    assert integrity.scan(out, man["deck"]) is None  # the kit's own elastic deck is clean
+    assert kit("run", out, "--verify-only").returncode == 0
+    _edit(out, "in.elastic.lmp", "shell touch MARKER\n")
+    refused(kit("run", out), "shell", "--trust-deck")
+    assert not (out / "result.json").exists()
+
+
+def test_kind2_diffusion_run_directory_is_recorded_and_clean(kit, run_dir, tmp_path):
+    from lammpskit.potentials import registry as potentials
+    from lammpskit.run import integrity
+    from lammpskit.workflows import diffusion
+
+    out = diffusion.render(tmp_path / "diff", run_dir / "data.lmp", potentials.get("lj-a"), 600.0, 1.0, 1.0, 0.1,
+                           10, "auto", 1, False)
+    man = _man(out)
+    assert man["deck"] in man["rendered"] and integrity.scan(out, man["deck"]) is None
+    _edit(out, man["deck"], "python f source here\n")
+    refused(kit("run", out, "--verify-only"), "python")
