@@ -700,3 +700,28 @@ def test_kind2_diffusion_run_directory_is_recorded_and_clean(kit, run_dir, tmp_p
     assert man["deck"] in man["rendered"] and integrity.scan(out, man["deck"]) is None
     _edit(out, man["deck"], "python f source here\n")
     refused(kit("run", out, "--verify-only"), "python")
+
+
+def test_kind2_the_kits_deepmd_plugin_load_recorded_at_render_is_allowed(kit, run_dir):
+    from lammpskit.potentials import builds
+    from lammpskit.run import integrity
+
+    kit_plugin = str(builds.plugin_path(builds.DEEPMD_PLUGIN))
+    p = run_dir / "potential.lmp"
+    p.write_text(f"plugin load     {kit_plugin}\n" + p.read_text())
+    man = _man(run_dir)
+    refused(kit("run", run_dir, "--verify-only"), "changed since it was rendered")
+    # as render writes it: the kit's plugin, recorded
+    integrity.record(run_dir)
+    assert _man(run_dir)["plugins"] == [kit_plugin]
+    assert kit("run", run_dir, "--verify-only").returncode == 0
+    # the same line, but not recorded at render (an attacker's run.json): refused
+    man = _man(run_dir)
+    man["plugins"] = []
+    _set_man(run_dir, man)
+    refused(kit("run", run_dir, "--verify-only"), "plugin")
+    # a recorded plugin that is not the kit's: refused
+    man["plugins"] = [kit_plugin, "/tmp/evil.so"]
+    _set_man(run_dir, man)
+    _edit(run_dir, "potential.lmp", "plugin load /tmp/evil.so\n")
+    refused(kit("run", run_dir, "--verify-only"), "/tmp/evil.so")
