@@ -725,3 +725,11 @@ def test_kind2_the_kits_deepmd_plugin_load_recorded_at_render_is_allowed(kit, ru
     _set_man(run_dir, man)
     _edit(run_dir, "potential.lmp", "plugin load /tmp/evil.so\n")
     refused(kit("run", run_dir, "--verify-only"), "/tmp/evil.so")
+
+
+@pytest.mark.parametrize("out,needle", [("afile", "is a file"), ("afile/sub", "is a file")], ids=["file", "below-file"])
+def test_kind4_analysis_out_is_not_a_folder(kit, tmp_path, out, needle):
+    dump = _dump(tmp_path / "d.lammpstrj", GOOD_ROWS)
+    _garbage(tmp_path / "afile")
+    refused(kit("analyze", "rdf", dump, "--out", tmp_path / out), needle)
+    assert (tmp_path / "afile").read_text() == "not a model\n"

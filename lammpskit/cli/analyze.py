@@ -54,9 +54,9 @@ def _open(path, frames, types, as_json):
 
 def _analysis_input(path, frames, types, out, as_json):
     """``_open`` plus the output folder for CSV and PNG files."""
-    from lammpskit._util import validate
+    from lammpskit._util import outputs, validate
 
-    folder = validate.path(out or Path(path).parent / "analysis", "--out")
+    folder = outputs.out_dir(validate.path(out or Path(path).parent / "analysis", "--out"), "--out")
     pipeline, selected, progress = _open(path, frames, types, as_json)
     folder.mkdir(parents=True, exist_ok=True)
     return pipeline, selected, folder, progress
