@@ -249,6 +249,10 @@ DECK_CASES = [
     ("include-outside", "in.quench.lmp", "include /etc/hostname\n", "not a file inside the run directory"),
     ("include-climbs", "in.quench.lmp", "include ../evil.lmp\n", "not a file inside the run directory"),
     ("include-variable", "in.quench.lmp", "include ${f}\n", "named by a variable"),
+    ("print-to-bashrc", "in.quench.lmp", 'print "touch MARKER" file /root/.bashrc\n', "outside the run directory"),
+    ("log-outside", "in.quench.lmp", "log ../../elsewhere.log\n", "outside the run directory"),
+    ("write-data-home", "stage.2-melt.lmp", "write_data ~/x.data\n", "outside the run directory"),
+    ("fix-print-outside", "stage.2-melt.lmp", 'fix 8 all print 1 "x" file /etc/cron.d/evil\n', "outside the run"),
     ("mdi", "in.quench.lmp", "mdi plugin evil mdi \"-role ENGINE\" command \"run 1\"\n", "mdi"),
 ]
 

@@ -5,7 +5,8 @@ file, ``potential.lmp`` and ``data.lmp``) and ``run.json["plugins"]`` (the ``plu
 itself wrote: only deepmd-kit's LAMMPS plugin). Before a run, ``verify`` refuses a directory
 
 * whose rendered files changed or went missing since render (or that has no records), and
-* whose deck, or any file it includes or jumps to, holds a command that runs other programs or Python:
+* whose deck, or any file it includes or jumps to, holds a command that runs other programs or Python
+  (or writes a file outside the run directory, which could run later):
   ``shell``, ``python``, ``fix ... python/*``, ``pair_style python``, ``variable ... python``,
   ``plugin load`` of anything but the recorded deepmd plugin, ``mdi``, ``kim``, movie dumps (ffmpeg),
   a command word built from a variable (``${a}${b} ...``), or variables inside the commands that ``if``
@@ -28,6 +29,8 @@ PLUGINS = "plugins"
 # command words (or style words) that run programs, Python code or foreign libraries
 FORBIDDEN = {"shell", "python", "plugin", "mdi", "kim", "kim_init", "kim_query", "kim_interactions",
              "kim_param", "kim_property", "movie"}
+# commands that write files: only inside the run directory (a ~/.bashrc or a cron file would run later)
+WRITERS = {"log", "print", "write_data", "write_restart", "write_dump", "write_coeff", "restart", "dump", "fix"}
 COMMAND_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_/]*$")
 # commands whose arguments are other commands
 _NESTED = {"if", "run"}
@@ -128,6 +131,10 @@ def line_problem(words_: list[str], allowed_plugins: set[str] = frozenset()) -> 
             problem = line_problem(words(sub), allowed_plugins)
             if problem:
                 return problem
+    if cmd in WRITERS:
+        for w in words_[1:]:
+            if w.startswith(("/", "~")) or ".." in Path(w).parts:
+                return f"'{cmd}' writes to {w!r}, outside the run directory (a file there could run later)"
     if cmd in ("include", "jump") and len(words_) > 1 and "$" in words_[1]:
         return f"'{cmd}' of a file named by a variable ({words_[1]!r})"
     return None
