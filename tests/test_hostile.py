@@ -7,9 +7,11 @@ no result.json, no pin, no registered entry) and no file made by an injected ``s
 1. potential TOML entries that would inject into a deck or run code (shipped, user, $LAMMPSKIT_HOME alike)
 2. run directories whose run.json or deck was tampered with (``lammpskit run`` refuses; ``--trust-deck`` runs)
 3. model files of the wrong family (fetch, add, finetune deviation)
-4. ordinary mistakes (--out, --seed, campaign and site values of the wrong type)
+4. ordinary mistakes on the command line (--out in a missing folder, below a file or on a folder, --seed -1)
 5. sizes beyond the bounds (atoms, steps, dump size): the number and how to override it
-6. analysis input that is not a structure (empty, non-finite, unknown elements, overlapping atoms)
+6. analysis input that is not a structure (empty, zero atoms, non-finite, unknown elements, overlapping atoms)
+   and elastic tensors that are not mechanically stable (eigenvalues instead of moduli)
+7. configuration files with values of the wrong type (campaign, its [slurm] table, site TOML, bound variables)
 """
 
 from __future__ import annotations
@@ -496,6 +498,10 @@ def test_kind4_deviation_out_is_a_folder(kit, tmp_path):
     refused(kit("finetune", "deviation", dump, "--model", m[0], "--model", m[1], "--out", tmp_path / "o"), "is a folder")
 
 
+# =====================================================================================================
+# 7. configuration files: campaign, [slurm], site TOML, bound variables
+# =====================================================================================================
+
 def _campaign(tmp_path, slurm: str = "", top: str = "") -> Path:
     p = tmp_path / "c.toml"
     p.write_text(f'name = "t"\nx = [0]\npotentials = ["lj-a"]\nseeds = [1]\nfu = 2\n{top}\n[slurm]\n{slurm}\n')
@@ -521,7 +527,7 @@ SLURM_CASES = [
 
 
 @pytest.mark.parametrize("case,line,needle", SLURM_CASES, ids=[c[0] for c in SLURM_CASES])
-def test_kind4_campaign_slurm_values_of_the_wrong_type(kit, tmp_path, case, line, needle):
+def test_kind7_campaign_slurm_values_of_the_wrong_type(kit, tmp_path, case, line, needle):
     refused(kit("campaign", "plan", _campaign(tmp_path, line)), needle)
     assert not (tmp_path / "t").exists()
 
@@ -529,12 +535,12 @@ def test_kind4_campaign_slurm_values_of_the_wrong_type(kit, tmp_path, case, line
 @pytest.mark.parametrize("top,needle", [
     ('profile = 5', "profile"), ("d3 = 1", "d3"), ('set = "t_anneal=1"', "'set' must be a list"),
 ], ids=["profile-number", "d3-int", "set-string"])
-def test_kind4_campaign_values_of_the_wrong_type(kit, tmp_path, top, needle):
+def test_kind7_campaign_values_of_the_wrong_type(kit, tmp_path, top, needle):
     refused(kit("campaign", "plan", _campaign(tmp_path, top=top)), needle)
     assert not (tmp_path / "t").exists()
 
 
-def test_kind4_campaign_broken_toml_and_bad_lists(kit, tmp_path):
+def test_kind7_campaign_broken_toml_and_bad_lists(kit, tmp_path):
     p = tmp_path / "c.toml"
     p.write_text('name = "t"\nx = [0\n')
     refused(kit("campaign", "plan", p), "cannot read campaign file")
@@ -545,7 +551,7 @@ def test_kind4_campaign_broken_toml_and_bad_lists(kit, tmp_path):
     assert not (tmp_path / "t").exists()
 
 
-def test_kind4_broken_site_toml(kit, tmp_path):
+def test_kind7_broken_site_toml(kit, tmp_path):
     sites = tmp_path / "home" / "sites"
     sites.mkdir(parents=True)
     (sites / "broken.toml").write_text('partition = "gpu\n')
@@ -555,7 +561,7 @@ def test_kind4_broken_site_toml(kit, tmp_path):
     assert not (tmp_path / "t").exists()
 
 
-def test_kind4_bad_limit_variable(kit, tmp_path, monkeypatch):
+def test_kind7_bad_limit_variable(kit, tmp_path, monkeypatch):
     monkeypatch.setenv("LAMMPSKIT_MAX_ATOMS", "lots")
     refused(kit("build", "--fu", "2", "--out", "d.lmp"), "LAMMPSKIT_MAX_ATOMS")
 
