@@ -743,3 +743,46 @@ def test_kind4_analysis_out_is_not_a_folder(kit, tmp_path, out, needle):
     _garbage(tmp_path / "afile")
     refused(kit("analyze", "rdf", dump, "--out", tmp_path / out), needle)
     assert (tmp_path / "afile").read_text() == "not a model\n"
+
+
+def _truncated_zip(p: Path) -> Path:
+    _zip(p, {"a/data.pkl": b"mace.modules" * 1000})
+    data = p.read_bytes()
+    p.write_bytes(data[: len(data) // 2])
+    return p
+
+
+@pytest.mark.parametrize("args,make,needle", [
+    (["ft-mp0"], lambda p: _zip(p, {"a/data.pkl": b"model_args composition_model"}), "looks like chgnet"),
+    (["ft-mp0"], _truncated_zip, "not a mace model"),
+    (["deepmd"], lambda p: _zip(p, {"a/code/x.py": b"torch"}), "looks like torchscript"),
+    (["mine", "--family", "deepmd", "--elements", "Na"], lambda p: _garbage(p), "not a deepmd model"),
+    (["mine", "--family", "chgnet", "--elements", "Na"], lambda p: _zip(p, {"x/data.pkl": b"x"}), "not a chgnet"),
+], ids=["chgnet-for-mace", "truncated-zip", "torchscript-for-deepmd", "text-as-deepmd", "zip-as-chgnet"])
+def test_kind3_add_wrong_family_registers_and_pins_nothing(kit, tmp_path, args, make, needle):
+    model = make(tmp_path / "m.pth")
+    refused(kit("potentials", "add", *args, "--model", model), needle)
+    home = tmp_path / "home"
+    assert not (home / "pins.json").exists() and not (home / "models").exists()
+    assert not (home / "potentials").exists() or not list((home / "potentials").iterdir())
+
+
+def test_kind3_grace_fs_yaml_that_is_not_one(kit, tmp_path):
+    sm = tmp_path / "sm"
+    sm.mkdir()
+    (sm / "saved_model.pb").write_bytes(b"\x08\x01")
+    refused(kit("potentials", "add", "grace-gse", "--model", sm, "--fs-yaml", _garbage(tmp_path / "fs.yaml")),
+            "not a grace-fs-yaml")
+    assert not (tmp_path / "home" / "models").exists() and not (tmp_path / "home" / "pins.json").exists()
+
+
+def test_kind3_deviation_with_one_pinned_and_one_unknown_model(kit, tmp_path):
+    from lammpskit.potentials import registry as potentials
+
+    dump = _dump(tmp_path / "d.lammpstrj", GOOD_ROWS)
+    a = _zip(tmp_path / "a.pth", {"m/extra/x.json": b"deepmd type_map"})
+    b = _zip(tmp_path / "b.pth", {"m/extra/x.json": b"deepmd type_map b"})
+    potentials.pin("dp", "model", potentials.sha256(a))
+    refused(kit("finetune", "deviation", dump, "--model", a, "--model", b, "--out", tmp_path / "u.xyz"),
+            str(b), "not a registered or pinned model")
+    assert not (tmp_path / "u.xyz").exists() and not (tmp_path / "model_devi.out").exists()
