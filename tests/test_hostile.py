@@ -786,3 +786,25 @@ def test_kind3_deviation_with_one_pinned_and_one_unknown_model(kit, tmp_path):
     refused(kit("finetune", "deviation", dump, "--model", a, "--model", b, "--out", tmp_path / "u.xyz"),
             str(b), "not a registered or pinned model")
     assert not (tmp_path / "u.xyz").exists() and not (tmp_path / "model_devi.out").exists()
+
+
+def test_kind2_scan_has_no_false_alarm_on_paths_and_prints():
+    from lammpskit.run import integrity
+
+    for line in ("pair_style deepmd /home/u/python/models/shell/m.pth", 'print "the melt is done" file melt.txt',
+                 "variable lk_lx equal $(lx)", "run 1000 upto start 0 stop 1000",
+                 "dump lk 1 all custom 10 dump.production.lammpstrj id element x y z"):
+        assert integrity.line_problem(integrity.words(line)) is None, line
+
+
+def test_kind4_out_in_a_read_only_folder(kit, tmp_path, monkeypatch):
+    import os
+
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    real = os.access
+    # the tests run as root, for whom every folder is writable: pretend this one is not
+    monkeypatch.setattr(os, "access", lambda p, mode, *a, **k: False if Path(p) == ro else real(p, mode, *a, **k))
+    refused(kit("build", "--fu", "2", "--out", ro / "d.lmp"), "not writable")
+    refused(kit("render", "--pot", "lj-a", "--fu", "2", "--out", ro / "run"), "not writable")
+    assert not list(ro.iterdir())
