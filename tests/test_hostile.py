@@ -808,3 +808,13 @@ def test_kind4_out_in_a_read_only_folder(kit, tmp_path, monkeypatch):
     refused(kit("build", "--fu", "2", "--out", ro / "d.lmp"), "not writable")
     refused(kit("render", "--pot", "lj-a", "--fu", "2", "--out", ro / "run"), "not writable")
     assert not list(ro.iterdir())
+
+
+@pytest.mark.parametrize("name", ["log.lammps", "dump.production.lammpstrj", "restart/step.0.bin"])
+def test_kind2_symlinked_output_is_refused(kit, run_dir, tmp_path, name):
+    target = tmp_path / "victim"
+    _garbage(target, "precious\n")
+    (run_dir / name).symlink_to(target)
+    refused(kit("run", run_dir), "symbolic link", "--trust-deck")
+    assert target.read_text() == "precious\n"
+    assert not (run_dir / "result.json").exists() and _man(run_dir)["state"] == "rendered"

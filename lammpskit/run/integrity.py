@@ -4,7 +4,8 @@ At render time ``record`` writes ``run.json["rendered"]`` (file name -> sha256 o
 file, ``potential.lmp`` and ``data.lmp``) and ``run.json["plugins"]`` (the ``plugin load`` paths the kit
 itself wrote: only deepmd-kit's LAMMPS plugin). Before a run, ``verify`` refuses a directory
 
-* whose rendered files changed or went missing since render (or that has no records), and
+* whose rendered files changed or went missing since render (or that has no records),
+* that holds a symbolic link (LAMMPS would write its log or dumps through it, anywhere), and
 * whose deck, or any file it includes or jumps to, holds a command that runs other programs or Python
   (or writes a file outside the run directory, which could run later):
   ``shell``, ``python``, ``fix ... python/*``, ``pair_style python``, ``variable ... python``,
@@ -18,6 +19,7 @@ hold none of these. The scan is a lexical one over the files on disk, the ones t
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -194,6 +196,10 @@ def verify(run_dir: Path, man: dict, trust: bool = False) -> None:
         if sha256(path) != records[name]:
             raise UserError(f"{path} changed since it was rendered (sha256 differs from run.json): restore it, "
                             f"render again, or run it anyway with 'lammpskit run {run_dir} {TRUST_FLAG}'")
+    for p in sorted(run_dir.rglob("*")):
+        if p.is_symlink():  # LAMMPS would write its log, dumps or restarts through it, anywhere
+            raise UserError(f"{p} is a symbolic link (to {os.readlink(p)}); a run directory holds plain files: "
+                            f"remove it, or run it anyway with 'lammpskit run {run_dir} {TRUST_FLAG}'")
     kit = str(builds.plugin_path(builds.DEEPMD_PLUGIN))
     allowed = {p for p in man.get(PLUGINS, []) if p == kit}
     found = scan(run_dir, man["deck"], allowed)
