@@ -89,7 +89,9 @@ class Site:
         from lammpskit._util import checks
 
         for key in ("partition", "account", "time", "gpu_flag", "mem", "lammpskit", "lmp"):
-            checks.text(getattr(self, key), f"{where}: [slurm] {key}", 1000)
+            value = getattr(self, key)  # their content is checked below, key by key
+            if not isinstance(value, str):
+                raise UserError(f"{where}: [slurm] {key} must be a string, got {type(value).__name__} {value!r}")
         for key in ("cpus", "gpus", "gpu_share", "signal_s"):
             checks.count(getattr(self, key), f"{where}: [slurm] {key}")
         for key in ("kokkos", "requeue"):
