@@ -96,7 +96,7 @@ class Site:
             checks.count(getattr(self, key), f"{where}: [slurm] {key}")
         for key in ("kokkos", "requeue"):
             checks.boolean(getattr(self, key), f"{where}: [slurm] {key}")
-        checks.str_list(self.setup, f"{where}: [slurm] setup (a list of shell lines)")
+        checks.str_list(self.setup, f"{where}: [slurm] setup (a list of shell lines)", _shell_line)
         checks.str_list(self.lmp_styles, f"{where}: [slurm] lmp_styles")
 
     def gpu_lines(self) -> list[str]:
@@ -125,6 +125,12 @@ class Site:
         if Path(self.lmp).is_file():  # the job scripts use -k on ... exactly when the site says kokkos
             return dataclasses.replace(builds.binary(self.lmp), kokkos=self.kokkos)
         return builds.declared(self.lmp_styles, self.kokkos, f"site LAMMPS {self.lmp}")
+
+
+def _shell_line(value, where: str) -> str:
+    if not isinstance(value, str) or any(c in value for c in "\n\r\0"):
+        raise UserError(f"{where}: each setup entry must be one line of shell, got {value!r}")
+    return value
 
 
 def load_site(table: dict, where: str) -> Site:
