@@ -19,6 +19,7 @@ hold none of these. The scan is a lexical one over the files on disk, the ones t
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -50,8 +51,6 @@ def record(run_dir: Path) -> dict:
 
     run_dir = Path(run_dir)
     path = run_dir / manifest.MANIFEST
-    import json
-
     data = json.loads(path.read_text())
     names = _records(run_dir, data["deck"], data.get("stages", []))
     data[RECORDS] = {n: sha256(run_dir / n) for n in names}
