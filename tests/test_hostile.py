@@ -818,3 +818,10 @@ def test_kind2_symlinked_output_is_refused(kit, run_dir, tmp_path, name):
     refused(kit("run", run_dir), "symbolic link", "--trust-deck")
     assert target.read_text() == "precious\n"
     assert not (run_dir / "result.json").exists() and _man(run_dir)["state"] == "rendered"
+
+
+def test_kind1_classical_entries_written_by_add_load(kit, tmp_path):
+    r = kit("potentials", "add", "lj-mine", "--pair-style", "lj/cut 6.0", "--pair-coeff", "* * 0.01 2.6",
+            "--elements", "Na,P,S,O", "--json")
+    assert r.returncode == 0, r.stderr
+    assert kit("potentials", "show", "lj-mine", "--json").returncode == 0

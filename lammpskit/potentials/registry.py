@@ -393,7 +393,7 @@ def _check_native(v: dict, where: str) -> None:
     for key in ("id", "title"):
         if key in v:
             checks.text(v[key], f"{where} {key}")
-    if "id" in v and not WORDISH_RE.fullmatch(v["id"]):
+    if "id" in v and not re.fullmatch(r"[A-Za-z0-9_./+-]{1,64}", v["id"]):
         raise UserError(f"{where} id {v['id']!r} must be one word")
     for key, rx in (("styles", STYLE_RE), ("packages", WORDISH_RE)):
         if key in v:
