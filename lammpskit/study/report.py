@@ -82,6 +82,8 @@ def case_values(c: campaigns.Campaign, case: campaigns.Case) -> dict:
             out[key] = None if data[src] is None else get(data[src])
         except (KeyError, TypeError, ZeroDivisionError):
             out[key] = None
+    el = data["elastic"] or {}
+    out["unstable"] = min(el["eigenvalues_GPa"]) if el.get("mechanically_stable") is False else None
     u = data["units"]
     out["units"] = {k: n / u["P_atoms"] for k, n in u["units"].items()} if u and u.get("P_atoms") else {}
     return out
@@ -105,6 +107,10 @@ def collect(c: campaigns.Campaign) -> tuple[list[dict], list[dict]]:
         missing = [k for k, *_ in QUANTITIES if vals[k] is None]
         if missing and st is not None and st["state"] != "done":
             problems.append({"case": case.label, "dir": str(case.dir), "why": _why(st)})
+        elif vals["unstable"] is not None:
+            problems.append({"case": case.label, "dir": str(case.dir),
+                             "why": f"elastic: mechanically unstable C (lowest eigenvalue {vals['unstable']:.3g} GPa; "
+                                    "relax longer: [elastic] maxiter, ftol): no moduli"})
         groups.setdefault((case.pot, case.x), []).append(vals)
     rows = []
     for (pot, x), vals in sorted(groups.items()):
