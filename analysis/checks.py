@@ -36,8 +36,9 @@ def distance(value, what: str, hi: float = 10.0) -> float:
 OVERLAP_FLOOR = 0.5
 
 
-def frame(data, where: str) -> None:
-    """Refuse a frame with no atoms, non-finite coordinates or cell, unknown element names or overlapping atoms."""
+def frame(data, where: str, overlap: float | None = OVERLAP_FLOOR) -> None:
+    """Refuse a frame with no atoms, non-finite coordinates or cell, unknown element names or atoms closer than
+    ``overlap`` Å (None: not checked)."""
     import numpy as np
 
     n = data.particles.count if data.particles is not None else 0
@@ -55,11 +56,13 @@ def frame(data, where: str) -> None:
         for t in ptypes.types:
             if t.name and not t.name.isdigit() and t.name not in ELEMENTS:
                 raise InputError(f"{where}: atom type {t.id} is named {t.name!r}, which is not an element symbol")
+    if overlap is None:
+        return
     from ovito.data import CutoffNeighborFinder
 
-    finder = CutoffNeighborFinder(OVERLAP_FLOOR, data)
+    finder = CutoffNeighborFinder(overlap, data)
     pairs, _vectors = finder.find_all()
     if len(pairs):
         i, j = (int(k) for k in pairs[0])
-        raise InputError(f"{where}: atoms {i} and {j} overlap (closer than {OVERLAP_FLOOR} Å, the floor for any "
+        raise InputError(f"{where}: atoms {i} and {j} overlap (closer than {overlap} Å, the floor for any "
                          "real structure): a broken frame")

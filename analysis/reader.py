@@ -20,8 +20,12 @@ def parse_types(text: str | None) -> list[str] | None:
     return [element(t.strip()) for t in text.split(",")]
 
 
-def open_pipeline(path: str | Path, types: list[str] | None = None):
-    """An OVITO pipeline over ``path``; ``types`` names numeric types 1..n."""
+def open_pipeline(path: str | Path, types: list[str] | None = None, overlap: float | None = checks.OVERLAP_FLOOR):
+    """An OVITO pipeline over ``path``; ``types`` names numeric types 1..n.
+
+    Every frame it computes is checked (``checks.frame``): atoms, finite coordinates, element names, and no
+    two atoms closer than ``overlap`` Å (None: no overlap check, for synthetic point sets such as an ideal gas).
+    """
     from ovito.io import import_file
 
     path = Path(path)
@@ -41,7 +45,7 @@ def open_pipeline(path: str | Path, types: list[str] | None = None):
         pipeline.modifiers.append(name_types)
 
     def sane(frame_, data):
-        checks.frame(data, f"{path} frame {frame_}")
+        checks.frame(data, f"{path} frame {frame_}", overlap)
     pipeline.modifiers.append(sane)
     if pipeline.source.num_frames == 0:
         raise InputError(f"{path} holds no frames")
