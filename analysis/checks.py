@@ -41,3 +41,40 @@ def pair_values(items: list[str] | None, what: str, example: str, hi: float = 10
             raise InputError(f"{what} {item!r}: expected A-B=distance in Å, e.g. {example}")
         out[frozenset(element(e.strip()) for e in els)] = distance(value, f"{what} {pair}", hi)
     return out
+
+
+# Two atoms closer than this (Å) are overlapping: no bond is shorter (H-H in H2 is 0.74 Å), so the frame is
+# broken (a failed run, wrong units, a duplicated atom) and its analysis would be meaningless.
+OVERLAP_FLOOR = 0.5
+
+
+def frame(data, where: str, overlap: float | None = OVERLAP_FLOOR) -> None:
+    """Refuse a frame with no atoms, non-finite coordinates or cell, unknown element names or atoms closer than
+    ``overlap`` Å (None: not checked)."""
+    import numpy as np
+
+    n = data.particles.count if data.particles is not None else 0
+    if n == 0:
+        raise InputError(f"{where}: the frame has no atoms")
+    pos = np.asarray(data.particles.positions)
+    bad = ~np.isfinite(pos).all(axis=1)
+    if bad.any():
+        raise InputError(f"{where}: {int(bad.sum())} atom(s) have non-finite coordinates (nan/inf), "
+                         f"the first is atom index {int(np.argmax(bad))}")
+    if not np.isfinite(np.asarray(data.cell)).all():
+        raise InputError(f"{where}: the cell is not finite")
+    ptypes = data.particles.particle_types
+    if ptypes is not None:
+        for t in ptypes.types:
+            if t.name and not t.name.isdigit() and t.name not in ELEMENTS:
+                raise InputError(f"{where}: atom type {t.id} is named {t.name!r}, which is not an element symbol")
+    if overlap is None:
+        return
+    from ovito.data import CutoffNeighborFinder
+
+    finder = CutoffNeighborFinder(overlap, data)
+    pairs, _vectors = finder.find_all()
+    if len(pairs):
+        i, j = (int(k) for k in pairs[0])
+        raise InputError(f"{where}: atoms {i} and {j} overlap (closer than {overlap} Å, the floor for any "
+                         "real structure): a broken frame")

@@ -73,3 +73,22 @@ def isotropy(C: np.ndarray, err: np.ndarray | None, dof: int | None = None, alph
         out["isotropic_within_error"] = bool(z.max() <= threshold)
         out["isotropic_within_3_sigma"] = bool(z.max() <= 3.0)
     return out
+
+
+def checked_moduli(C) -> dict:
+    """Moduli of a Born-stable C; for an unstable C (an eigenvalue <= 0) the moduli are None and the
+    eigenvalues say why (``mechanically_stable``, ``eigenvalues_GPa``, ``problems``)."""
+    from . import stability
+
+    born = stability.born(C)
+    out = {"mechanically_stable": born["stable"], "eigenvalues_GPa": born["eigenvalues_GPa"]}
+    if not born["stable"]:
+        out.update({k: None for k in ("B", "G", "E", "nu", "B_voigt", "B_reuss", "G_voigt", "G_reuss",
+                                      "zener_ratio")})
+        out["problems"] = [f"mechanically unstable: {born['unstable_modes']} eigenvalue(s) of C <= 0 "
+                           f"(lowest {born['eigenvalues_GPa'][0]:.4g} GPa); the moduli are not defined"]
+        return out
+    mods = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in moduli(C).items()}
+    out.update(mods)
+    out["problems"] = stability.impossible(mods)
+    return out

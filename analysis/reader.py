@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from . import checks
 from .checks import element
 from .errors import InputError
 
@@ -19,8 +20,12 @@ def parse_types(text: str | None) -> list[str] | None:
     return [element(t.strip()) for t in text.split(",")]
 
 
-def open_pipeline(path: str | Path, types: list[str] | None = None):
-    """An OVITO pipeline over ``path``; ``types`` names numeric types 1..n."""
+def open_pipeline(path: str | Path, types: list[str] | None = None, overlap: float | None = checks.OVERLAP_FLOOR):
+    """An OVITO pipeline over ``path``; ``types`` names numeric types 1..n.
+
+    Every frame it computes is checked (``checks.frame``): atoms, finite coordinates, element names, and no
+    two atoms closer than ``overlap`` Å (None: no overlap check, for synthetic point sets such as an ideal gas).
+    """
     from ovito.io import import_file
 
     path = Path(path)
@@ -38,6 +43,12 @@ def open_pipeline(path: str | Path, types: list[str] | None = None):
                     raise InputError(f"{path}: atom type {t.id} has no name in --types {','.join(types)}")
                 t.name = types[t.id - 1]
         pipeline.modifiers.append(name_types)
+
+    def sane(frame_, data):
+        checks.frame(data, f"{path} frame {frame_}", overlap)
+    pipeline.modifiers.append(sane)
+    if pipeline.source.num_frames == 0:
+        raise InputError(f"{path} holds no frames")
     return pipeline
 
 
@@ -54,6 +65,8 @@ def type_names(data) -> dict[int, str]:
 
 def select_frames(spec: str, n: int) -> list[int]:
     """``last`` | ``all`` | ``A:B`` or ``A:B:STEP`` (Python slice over frame indices)."""
+    if n <= 0:
+        raise InputError("the file holds no frames")
     if spec == "last":
         return [n - 1]
     if spec == "all":

@@ -352,7 +352,16 @@ def test_report_of_a_small_campaign_in_headless_chromium(cluster, mixed_env, tmp
     assert r.returncode == 0, r.stderr
     info = json.loads(r.stdout)
     problems = {p["case"]: p["why"] for p in info["problems"]}
-    assert info["rows"] == 3 and set(problems) == {"lj-a x=1.5 s1", "lj-a x=3 s1", "tiny-mace x=3 s1"}, problems
+    # a C that is not positive definite (the short relaxations here can leave one) has eigenvalues, not moduli
+    unstable = set()
+    for pot, x in (("lj-a", 0), ("tiny-mace", 0), ("tiny-mace", 1.5)):
+        res = json.loads((tmp_path / "rep" / pot / f"x{x:g}" / "s1" / "elastic-static" / "result.json").read_text())
+        if res["mechanically_stable"] is False:
+            unstable.add((pot, f"{float(x)}"))
+            assert res["B"] is None and min(res["eigenvalues_GPa"]) <= 0
+            assert "mechanically unstable" in problems[f"{pot} x={x:g} s1"]
+    assert info["rows"] == 3 and set(problems) == {"lj-a x=1.5 s1", "lj-a x=3 s1", "tiny-mace x=3 s1"} | {
+        f"{pot} x={float(x):g} s1" for pot, x in unstable}, problems
     assert "quench failed" in problems["lj-a x=1.5 s1"] and "quench missing (not submitted)" in problems["lj-a x=3 s1"]
     folder = tmp_path / "rep" / "report"
     md = (folder / "report.md").read_text()
@@ -362,14 +371,20 @@ def test_report_of_a_small_campaign_in_headless_chromium(cluster, mixed_env, tmp
     table = list(csv.DictReader((folder / "report.csv").open()))
     assert [(t["potential"], t["x"]) for t in table] == [("lj-a", "0.0"), ("tiny-mace", "0.0"), ("tiny-mace", "1.5")]
     for t in table:  # every stage left its numbers: density, moduli, units, artefacts, Na transport
-        for key in ("density", "B", "G", "E", "nu", "P0", "NBS", "edge_sharing", "pp_bonds", "D_Na", "sigma_Na"):
+        moduli = ("B", "G", "E", "nu")
+        for key in ("density", *moduli, "P0", "NBS", "edge_sharing", "pp_bonds", "D_Na", "sigma_Na"):
+            if key in moduli and (t["potential"], t["x"]) in unstable:
+                assert t[key] == "", (t["potential"], key)
+                continue
             assert t[key] != "" and np.isfinite(float(t[key])), (t["potential"], key)
         assert 0.5 < float(t["density"]) < 6 and float(t["D_Na"]) > 0
     by_pot = {t["potential"]: t for t in table if t["x"] == "0.0"}
     for sc in info["scores"]:  # deviation per quantity from the reference, mean over quantities, the closest named
         t = by_pot[sc["potential"]]
-        want = {"density": abs(float(t["density"]) - 2.0) / 2.0, "B": abs(float(t["B"]) - 20) / 20}
-        assert sc["compared_values"] == 2 and sc["rel_deviation"] == pytest.approx(want, rel=1e-9)
+        want = {"density": abs(float(t["density"]) - 2.0) / 2.0}
+        if t["B"]:
+            want["B"] = abs(float(t["B"]) - 20) / 20
+        assert sc["compared_values"] == len(want) and sc["rel_deviation"] == pytest.approx(want, rel=1e-9)
         assert sc["mean_rel_deviation"] == pytest.approx(np.mean(list(want.values())))
     best = min(info["scores"], key=lambda sc: sc["mean_rel_deviation"])
     assert [sc["closest"] for sc in info["scores"]] == [sc is best for sc in info["scores"]]

@@ -6,7 +6,8 @@ import pytest
 
 from lammpskit.errors import UserError
 from lammpskit.lammps import dumps
-from lammpskit.run.engine import restarts, strip_comment
+from lammpskit.lammps.deck import strip_comment
+from lammpskit.run.engine import restarts
 from lammpskit.workflows import WORKFLOWS, protocol
 
 pytestmark = pytest.mark.fast

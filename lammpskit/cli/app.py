@@ -124,12 +124,13 @@ def _render(pot, x, fu, atoms, formula, profile, seed, density, min_dist, set_, 
 app.command("render")(render)
 
 
-def _run_dir(run_dir: Path, threads: int | None, device: str, as_json: bool) -> dict:
+def _run_dir(run_dir: Path, threads: int | None, device: str, as_json: bool, trust_deck: bool = False) -> dict:
     from lammpskit import workflows
     from lammpskit.run import summary
     from lammpskit.run.progress import RunProgress
 
-    result = workflows.run(run_dir, threads=threads, device=device, progress=None if as_json else RunProgress())
+    result = workflows.run(run_dir, threads=threads, device=device, trust_deck=trust_deck,
+                           progress=None if as_json else RunProgress())
     if as_json:
         _echo_json(result)
     else:
@@ -142,6 +143,10 @@ def run_cmd(
     run_dir: Annotated[Path, typer.Argument(help="Run directory made by 'render' or 'quench'.")],
     threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads (default: all cores).")] = None,
     device: Annotated[str, typer.Option("--device", help="cpu or cuda (bridge calculators).")] = "cpu",
+    trust_deck: Annotated[bool, typer.Option("--trust-deck", help="Run a deck that changed since render or that "
+                          "runs programs (shell, python, plugins): only for decks you wrote or trust.")] = False,
+    verify_only: Annotated[bool, typer.Option("--verify-only", help="Only check run.json, the rendered files' "
+                           "sha256 and the deck (as before a run; job scripts of native lmp runs do).")] = False,
     as_json: Json = False,
 ):
     """Run a run directory, or resume it from its last restart.
@@ -153,7 +158,11 @@ def run_cmd(
     validate.choice(device, ("cpu", "cuda"), "--device")
     if threads is not None:
         validate.integer(threads, "--threads", 1, 1024)
-    _run_dir(validate.path(run_dir, "run directory"), threads, device, as_json)
+    if verify_only:
+        from lammpskit.run import integrity, manifest
+
+        return integrity.verify(run_dir, manifest.load(run_dir), trust_deck)
+    _run_dir(validate.path(run_dir, "run directory"), threads, device, as_json, trust_deck)
 
 
 @app.command("quench", help="Render a run directory and run it: the melt-quench in one command.\n\n"

@@ -181,12 +181,12 @@ def report(
 
     Example: lammpskit report mos.toml
     """
-    from lammpskit._util import validate
+    from lammpskit._util import outputs, validate
     from lammpskit.study import campaign
     from lammpskit.study import report as reporting
 
     c = campaign.load(campaign_file)
-    folder = validate.path(out or c.root / "report", "--out")
+    folder = outputs.out_dir(validate.path(out or c.root / "report", "--out"), "--out")
     ref = validate.path(reference, "--reference") if reference else reporting.REFERENCE
     info = reporting.write(c, Path(folder), Path(ref))
     if as_json:

@@ -104,7 +104,7 @@ def potentials_fetch(
     """
     from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
-    from lammpskit.potentials import fetch
+    from lammpskit.potentials import fetch, modelfiles
     from lammpskit.potentials import registry as potentials
 
     pot = potentials.get(name)
@@ -128,7 +128,8 @@ def potentials_fetch(
                       disable=as_json, transient=True) as bar:
             task = bar.add_task(f"{name}: {path.name}", total=None)
             digest = fetch.download(url or spec["url"], path, expected,
-                                    lambda n, tot, task=task: bar.update(task, completed=n, total=tot))
+                                    lambda n, tot, task=task: bar.update(task, completed=n, total=tot),
+                                    check=modelfiles.fetch_check(pot, spec))
         if not spec.get("sha256"):
             potentials.pin(pot.name, spec["key"], digest)
         done.append({"key": spec["key"], "path": str(path), "sha256": digest, "fetched": True,

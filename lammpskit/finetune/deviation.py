@@ -16,23 +16,60 @@ from lammpskit.errors import UserError
 
 def run(dump: Path, models: list[Path], threshold: float, out: Path) -> dict:
     """Deviation per frame; writes the flagged frames to ``out`` (extxyz) and ``model_devi.out`` beside it."""
+    from lammpskit.finetune import frames as finetune
+
+    if not dump.is_file():
+        raise UserError(f"{dump} is not a dump file")
+    check_models(models)
+    from lammpskit._util import outputs
+
+    outputs.out_file(Path(out), "--out")
+    frames = finetune.dump_frames(dump)
+    if not frames:
+        raise UserError(f"{dump} has no frames")
+    elements = sorted(set(frames[0].get_chemical_symbols()), key=frames[0].get_chemical_symbols().index)
+    work = Path(out).parent
+    data = work / "deviation.data"
+    devi = work / "model_devi.out"
+    fresh = [f for f in (data, devi, Path(out)) if not f.exists()]
+    try:
+        return _run(dump, models, threshold, Path(out), frames, elements, data, devi)
+    except BaseException:
+        for f in fresh:  # no half-written output
+            f.unlink(missing_ok=True)
+        raise
+
+
+def check_models(models: list[Path]) -> None:
+    """Refuse model files that are not DeePMD archives or whose sha256 is neither registered nor pinned:
+    LAMMPS's deepmd pair style loads them, and a TorchScript archive runs code."""
+    from lammpskit.potentials import modelfiles
+    from lammpskit.potentials import registry as potentials
+
+    known = {d for entry in potentials.pins().values() if isinstance(entry, dict) for d in entry.values()}
+    known |= {s["sha256"] for p in potentials.registry().values() for s in p.files if s.get("sha256")}
+    for m in models:
+        m = Path(m)
+        if not m.is_file():
+            raise UserError(f"--model {m}: no such file")
+        modelfiles.check(m, "deepmd", "--model")
+        if potentials.sha256(m) not in known:
+            raise UserError(f"--model {m} is not a registered or pinned model (its sha256 is in no registry entry "
+                            "and not in pins.json): register it with 'lammpskit potentials add NAME --model FILE' "
+                            "(models trained by 'finetune deepmd' are pinned)")
+
+
+def _run(dump, models, threshold, out, frames, elements, data, devi) -> dict:
     from ase.io import write as ase_write
 
     from lammpskit.finetune import frames as finetune
     from lammpskit.lammps import env as lammps_env
     from lammpskit.potentials import builds
 
-    if not dump.is_file():
-        raise UserError(f"{dump} is not a dump file")
-    frames = finetune.dump_frames(dump)
-    if not frames:
-        raise UserError(f"{dump} has no frames")
-    elements = sorted(set(frames[0].get_chemical_symbols()), key=frames[0].get_chemical_symbols().index)
-    work = Path(out).parent
-    work.mkdir(parents=True, exist_ok=True)
-    data = work / "deviation.data"
+    plugin = builds.plugin_path(builds.DEEPMD_PLUGIN)
+    if not plugin.exists():
+        raise UserError(f"the DeePMD LAMMPS plugin {plugin} is missing: pip install deepmd-kit (make mlips)")
     ase_write(data, frames[0], format="lammps-data", specorder=elements, masses=True, atom_style="atomic")
-    devi = work / "model_devi.out"
     plugin = builds.plugin_path(builds.DEEPMD_PLUGIN)
     if not plugin.exists():
         raise UserError(f"the DeePMD LAMMPS plugin {plugin} is missing: pip install deepmd-kit (make mlips)")

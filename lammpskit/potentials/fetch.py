@@ -11,9 +11,12 @@ from lammpskit.errors import RunError, UserError
 CHUNK = 1 << 20
 
 
-def download(url: str, dest: Path, expected: str | None = None, progress=None, timeout: float = 60) -> str:
+def download(url: str, dest: Path, expected: str | None = None, progress=None, timeout: float = 60,
+             check=None) -> str:
     """Fetch ``url`` into ``dest`` and return its sha256.
 
+    ``check(part)`` (e.g. the file's family, read without loading it) runs on the finished download
+    before it is put in place; if it raises, the download is deleted and nothing is pinned.
     An interrupted download resumes from ``dest.part``. With ``expected`` a mismatch deletes the
     file and is an error. ``progress(done_bytes, total_bytes | None)`` is called as bytes arrive.
     """
@@ -53,5 +56,11 @@ def download(url: str, dest: Path, expected: str | None = None, progress=None, t
         part.unlink()
         raise UserError(f"{url}: sha256 {digest} does not match the registry's {expected}; "
                         "the file was deleted (a changed or damaged upload)")
+    if check is not None:
+        try:
+            check(part)
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
     part.replace(dest)
     return digest

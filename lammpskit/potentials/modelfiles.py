@@ -29,10 +29,13 @@ def family(path: Path) -> str | None:
         return "grace-fs-yaml" if "elements" in head and ("nnorm" in head or "embeddings" in head) else None
     if not zipfile.is_zipfile(path):
         return None
-    with zipfile.ZipFile(path) as z:
-        names = z.namelist()
-        blobs = [z.read(n)[:4_000_000] for n in names if n.endswith((".pkl", ".py", ".json", "model_def_script"))
-                 or "/code/" in n or "/extra/" in n]
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+            blobs = [z.read(n)[:4_000_000] for n in names if n.endswith((".pkl", ".py", ".json", "model_def_script"))
+                     or "/code/" in n or "/extra/" in n]
+    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError):
+        return None
     for fam, marks in MARKERS.items():
         if any(m in b for b in blobs for m in marks):
             return fam
@@ -47,3 +50,39 @@ def check(path: Path, expected: str, what: str) -> None:
     if got != expected:
         raise UserError(f"{what}: {path} is not a {expected} model file "
                         f"({'looks like ' + got if got else 'unrecognised format'})")
+
+
+CHECKED = ("mace", "deepmd", "chgnet", "grace")
+
+
+def expected(pot, spec: dict) -> str | None:
+    """The family a ``[[files]]`` entry's file must have (None: not a model file the kit can recognise)."""
+    if spec["key"] == "fs_yaml":
+        return "grace-fs-yaml"
+    if spec["key"] == "model" and pot.family in CHECKED and not spec.get("derive"):
+        return pot.family
+    return None
+
+
+def check_download(part: Path, family_: str, what: str) -> None:
+    """``check`` for a downloaded ``.part`` file (read as if it had its final name)."""
+    got = family(part) if family_ != "grace-fs-yaml" else ("grace-fs-yaml" if _fs_yaml(part) else None)
+    if got != family_:
+        from lammpskit.errors import UserError
+
+        raise UserError(f"{what} is not a {family_} model file "
+                        f"({'looks like ' + got if got else 'unrecognised format'}); the download was deleted "
+                        "and nothing was pinned")
+
+
+def _fs_yaml(path: Path) -> bool:
+    head = Path(path).read_text(errors="replace")[:20000]
+    return "elements" in head and ("nnorm" in head or "embeddings" in head)
+
+
+def fetch_check(pot, spec: dict):
+    """The ``check`` that ``fetch.download`` runs for one entry's file (None: nothing to check)."""
+    fam = expected(pot, spec)
+    if fam is None:
+        return None
+    return lambda part: check_download(part, fam, f"the download for {pot.name} ({spec['key']})")

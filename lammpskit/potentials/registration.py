@@ -39,6 +39,10 @@ def register_trained(name: str, model: Path, family: str, elements: list[str], p
         result = add(name, model=Path(model), family=family, elements=",".join(elements), dtype=dtype,
                      title=f"{family} model trained by lammpskit finetune", licence="yours",
                      citation=str(provenance.get("foundation", "")))
+    for k, member in enumerate(provenance.get("ensemble", [])[1:], start=1):
+        # the other members of a trained ensemble: 'finetune deviation' loads only pinned models
+        if Path(member).is_file():
+            potentials.pin(name, f"ensemble{k}", potentials.sha256(Path(member)))
     placed = Path(result["files"][0]["path"])
     placed.with_name(placed.name + ".provenance.json").write_text(json.dumps(provenance, indent=1, default=str))
     return result

@@ -238,36 +238,29 @@ def _check_keys(table, allowed: set, where: str) -> dict:
 
 
 def load_file(path: Path) -> Potential:
-    """Read and check one registry entry."""
+    """Read and check one registry entry, field by field (shipped, user and $LAMMPSKIT_HOME entries alike)."""
     try:
         data = tomllib.loads(path.read_text())
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise UserError(f"cannot read potential file {path}: {exc}") from None
     _check_keys(data, TOP, str(path))
     if "name" not in data:
         raise UserError(f"{path}: missing 'name'")
     validate.name(data["name"], f"potential name in {path}")
-    for i, spec in enumerate(data.get("files", [])):
-        _check_keys(spec, FILE_KEYS, f"{path}: [[files]] #{i + 1}")
-        if "key" not in spec or "path" not in spec:
-            raise UserError(f"{path}: [[files]] #{i + 1} needs 'key' and 'path'")
-        if not FILE_KEY_RE.fullmatch(spec["key"]):
-            raise UserError(f"{path}: file key {spec['key']!r} must be lower-case letters, digits, _")
-        if spec.get("sha256") and not SHA256_RE.fullmatch(spec["sha256"]):
-            raise UserError(f"{path}: sha256 of file {spec['key']!r} is not 64 hex digits")
-    if "bridge" in data:
-        _check_keys(data["bridge"], BRIDGE_KEYS, f"{path}: [bridge]")
+    _check_fields(data, path)
     native = data.get("native", [])
     data["native"] = native = [native] if isinstance(native, dict) else native
     for i, v in enumerate(native):
         _check_keys(v, NATIVE_KEYS, f"{path}: [[native]] #{i + 1}")
         if "pair_style" not in v:
             raise UserError(f"{path}: [[native]] #{i + 1} needs 'pair_style'")
+        _check_native(v, f"{path}: [[native]] #{i + 1}")
         v.setdefault("id", v["pair_style"].split()[0])
         v.setdefault("styles", [v["pair_style"].split()[0]])
         v.setdefault("pair_coeff", "* *")
     if "d3" in data:
         _check_keys(data["d3"], D3_KEYS, f"{path}: [d3]")
+        _check_d3(data["d3"], f"{path}: [d3]")
     pot = Potential(source=path, **data)
     keys = {s["key"] for s in pot.files}
     for v in pot.native:
@@ -275,6 +268,158 @@ def load_file(path: Path) -> Potential:
         if missing:
             raise UserError(f"{path}: native variant {v['id']!r} uses undefined files {sorted(missing)}")
     return pot
+
+
+# -- field checks: every value of an entry may reach a LAMMPS deck, a job script or a file system call ----
+
+WORDISH_RE = re.compile(r"^[A-Za-z0-9_.+-]{1,64}$")
+STYLE_RE = re.compile(r"^[a-z0-9_/.+-]{1,64}$")
+ENTRY_PATH_RE = re.compile(r"^[A-Za-z0-9_./+,=@~{}-]+$")
+PLACEHOLDER_RE = re.compile(r"\{([^{}]*)\}")
+
+
+def _check_fields(data: dict, path: Path) -> None:
+    from lammpskit._util import checks
+
+    where = str(path)
+    for key in ("title", "licence", "citation", "notes"):
+        if key in data:
+            checks.text(data[key], f"{where}: {key}")
+    if "family" in data:
+        checks.text(data["family"], f"{where}: family")
+        if not WORDISH_RE.fullmatch(data["family"]):
+            raise UserError(f"{where}: family {data['family']!r} must be one word (e.g. mace, deepmd, classical)")
+    if "elements" in data and data["elements"] != "all":
+        for i, e in enumerate(checks.str_list(data["elements"], f"{where}: elements (\"all\" or a list)")):
+            if e not in validate.ELEMENTS:
+                raise UserError(f"{where}: elements[{i}] {e!r} is not an element symbol")
+    if "cutoff" in data:
+        checks.real(data["cutoff"], f"{where}: cutoff (Å)", 0, 100, lo_open=True)
+    if "dtype" in data:
+        checks.one_of(data["dtype"], ("float64", "float32"), f"{where}: dtype")
+    files = data.get("files", [])
+    if not isinstance(files, list):
+        raise UserError(f"{where}: files must be an array of tables ([[files]])")
+    seen = set()
+    for i, spec in enumerate(files):
+        w = f"{where}: [[files]] #{i + 1}"
+        _check_keys(spec, FILE_KEYS, w)
+        if "key" not in spec or "path" not in spec:
+            raise UserError(f"{w} needs 'key' and 'path'")
+        checks.text(spec["key"], f"{w} key")
+        if not FILE_KEY_RE.fullmatch(spec["key"]):
+            raise UserError(f"{where}: file key {spec['key']!r} must be lower-case letters, digits, _")
+        if spec["key"] in seen:
+            raise UserError(f"{w}: file key {spec['key']!r} is used twice")
+        seen.add(spec["key"])
+        _check_entry_path(spec["path"], bool(spec.get("package")), f"{w} path")
+        if "sha256" in spec:
+            checks.text(spec["sha256"], f"{w} sha256")
+            if spec["sha256"] and not SHA256_RE.fullmatch(spec["sha256"]):
+                raise UserError(f"{where}: sha256 of file {spec['key']!r} is not 64 hex digits")
+        for key in ("licence", "derive", "head"):
+            if key in spec:
+                checks.text(spec[key], f"{w} {key}")
+        if "package" in spec:
+            checks.text(spec["package"], f"{w} package")
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", spec["package"]):
+                raise UserError(f"{w} package {spec['package']!r} is not a Python package name")
+        if "from" in spec and not (isinstance(spec["from"], str) and FILE_KEY_RE.fullmatch(spec["from"])):
+            raise UserError(f"{w} from {spec['from']!r} must be a file key")
+        if "url" in spec:
+            checks.text(spec["url"], f"{w} url")
+            if not spec["url"].startswith(("https://", "http://", "file://")):
+                raise UserError(f"{w} url {spec['url']!r} must start with https://, http:// or file://")
+        if "size" in spec:
+            checks.count(spec["size"], f"{w} size", 0)
+    if "bridge" in data:
+        b = data["bridge"]
+        _check_keys(b, BRIDGE_KEYS, f"{where}: [bridge]")
+        if "calculator" not in b:
+            raise UserError(f"{where}: [bridge] needs 'calculator'")
+        for key in ("calculator", "model", "head"):
+            if key in b:
+                checks.text(b[key], f"{where}: [bridge] {key}")
+                if not WORDISH_RE.fullmatch(b[key]):
+                    raise UserError(f"{where}: [bridge] {key} {b[key]!r} must be one word")
+        if "dtype" in b:
+            checks.one_of(b["dtype"], ("float64", "float32"), f"{where}: [bridge] dtype")
+        if "files" in b:
+            for k in checks.str_list(b["files"], f"{where}: [bridge] files"):
+                if k not in seen:
+                    raise UserError(f"{where}: [bridge] files names {k!r}, which is not a [[files]] key")
+
+
+def _check_entry_path(value, in_package: bool, where: str) -> None:
+    """Entry paths: one line of safe characters, no '..'; inside a package they are relative."""
+    from lammpskit._util import checks
+
+    checks.text(value, where, 1000, empty=False)
+    if not ENTRY_PATH_RE.fullmatch(value):
+        raise UserError(f"{where} {value!r} is not allowed: letters, digits and _ . / + , = @ ~ - only "
+                        "(no spaces, quotes, $, ; or newlines)")
+    bad = [m for m in PLACEHOLDER_RE.findall(value) if m != "home"]
+    if bad or value.count("{") != value.count("}") or ("{home}" in value and not value.startswith("{home}/")):
+        raise UserError(f"{where} {value!r}: the only placeholder is a leading {{home}}/")
+    if ".." in Path(value).parts:
+        raise UserError(f"{where} {value!r} must not climb out with '..'")
+    if in_package and (value.startswith(("/", "~", "{home}"))):
+        raise UserError(f"{where} {value!r} must be relative to its package")
+
+
+def _check_native(v: dict, where: str) -> None:
+    from lammpskit._util import checks
+    from lammpskit.lammps import deck
+    from lammpskit.potentials import builds
+
+    lines = [("pair_style", f"pair_style {checks.deck_args(v['pair_style'], f'{where} pair_style')}")]
+    if not v["pair_style"].strip():
+        raise UserError(f"{where} pair_style is empty")
+    coeffs = v.get("pair_coeff", "* *")
+    for i, c in enumerate(coeffs if isinstance(coeffs, list) else [coeffs]):
+        lines.append(("pair_coeff", f"pair_coeff {checks.deck_args(c, f'{where} pair_coeff[{i}]')}"))
+        if len(c.split()) < 2:
+            raise UserError(f"{where} pair_coeff {c!r} needs at least two type arguments (e.g. '* *')")
+    if "pre" in v:
+        for i, line in enumerate(checks.str_list(v["pre"], f"{where} pre", checks.deck_args)):
+            lines.append((f"pre[{i}]", line))
+    for what, line in lines:
+        problem = deck.line_problem(deck.words(line))
+        if problem:
+            raise UserError(f"{where} {what}: {problem}; registry entries may not do that")
+        for name in PLACEHOLDER_RE.findall(line):
+            if name != "elements" and not FILE_KEY_RE.fullmatch(name):
+                raise UserError(f"{where} {what}: placeholder {{{name}}} is not a file key or {{elements}}")
+    for key in ("id", "title"):
+        if key in v:
+            checks.text(v[key], f"{where} {key}")
+    if "id" in v and not re.fullmatch(r"[A-Za-z0-9_./+-]{1,64}", v["id"]):
+        raise UserError(f"{where} id {v['id']!r} must be one word")
+    for key, rx in (("styles", STYLE_RE), ("packages", WORDISH_RE)):
+        if key in v:
+            for s in checks.str_list(v[key], f"{where} {key}"):
+                if not rx.fullmatch(s):
+                    raise UserError(f"{where} {key} entry {s!r} is not a LAMMPS style or package name")
+    if "plugin" in v and v["plugin"] != builds.DEEPMD_PLUGIN:
+        checks.text(v["plugin"], f"{where} plugin")
+        raise UserError(f"{where} plugin {v['plugin']!r}: the only LAMMPS plugin an entry may load is "
+                        f"deepmd-kit's ({builds.DEEPMD_PLUGIN}); loading a shared library runs its code")
+    for key in ("kokkos", "d3"):
+        if key in v:
+            checks.boolean(v[key], f"{where} {key}")
+
+
+def _check_d3(d: dict, where: str) -> None:
+    from lammpskit._util import checks
+
+    for key in ("damping", "functional"):
+        if key in d:
+            checks.text(d[key], f"{where} {key}")
+            if not re.fullmatch(r"[a-z0-9_-]{1,32}", d[key]):
+                raise UserError(f"{where} {key} {d[key]!r} must be one lower-case word (e.g. bj, pbe)")
+    for key in ("cutoff", "cn_cutoff"):
+        if key in d:
+            checks.real(d[key], f"{where} {key} (Å)", 0, 200, lo_open=True)
 
 
 def registry() -> dict[str, Potential]:

@@ -34,7 +34,8 @@ from typing import Protocol
 
 from lammpskit.errors import RunError, UserError
 from lammpskit.lammps import dumps as dumpfile
-from lammpskit.run import manifest
+from lammpskit.lammps.deck import strip_comment
+from lammpskit.run import integrity, manifest
 
 _RUN = re.compile(r"^run\s+(\d+)\s+upto\s+start\s+(\d+)\s+stop\s+(\d+)\s*$")
 _RESTART = re.compile(r"^step\.(\d+)\.bin$")
@@ -83,28 +84,6 @@ def restarts(run_dir: Path) -> list[tuple[int, Path]]:
             if m and p.stat().st_size > 0:
                 out.append((int(m.group(1)), p))
     return sorted(out)
-
-
-def strip_comment(line: str) -> str:
-    """Drop a ``#`` comment as LAMMPS does: not inside single, double or triple quotes."""
-    quote = None
-    i = 0
-    while i < len(line):
-        if quote is None and line.startswith('"""', i):
-            quote, i = '"""', i + 3
-            continue
-        if quote == '"""' and line.startswith('"""', i):
-            quote, i = None, i + 3
-            continue
-        c = line[i]
-        if quote is None and c in "'\"":
-            quote = c
-        elif quote == c:
-            quote = None
-        elif quote is None and c == "#":
-            return line[:i]
-        i += 1
-    return line
 
 
 def usable_restart(run_dir: Path) -> int | None:
@@ -157,7 +136,7 @@ class Engine:
     """Runs one run directory; ``progress`` is an object with ``stage``/``advance``/``done`` or None."""
 
     def __init__(self, run_dir: Path, workflow: Workflow, threads: int | None = None, device: str = "cpu",
-                 progress=None, chunk: int | None = None):
+                 progress=None, chunk: int | None = None, trust_deck: bool = False):
         self.run_dir = Path(run_dir).resolve()
         self.workflow = workflow
         self.threads = threads
@@ -165,6 +144,7 @@ class Engine:
         self.progress = progress
         self.chunk = chunk
         self.man = manifest.load(self.run_dir)
+        self.trust_deck = trust_deck  # run a deck that changed or runs programs (integrity.verify)
         self.stop_requested = False
         self.bridge = None
         self.lmp = None
@@ -339,6 +319,7 @@ class Engine:
         # model packages warn about torch.load defaults and tensor conversions at every load
         warnings.filterwarnings("ignore", category=UserWarning, module=r"(e3nn|mace|chgnet|torch)\b")
 
+        integrity.verify(self.run_dir, self.man, self.trust_deck)
         pot = self._check_potential()
         threads = lammps_env.configure_threads(self.threads)
         resume_step = usable_restart(self.run_dir) if self.resumable else None

@@ -21,9 +21,12 @@ def load(run_dir: Path) -> dict:
     if not path.is_file():
         raise UserError(f"{run_dir} is not a run directory (no {MANIFEST}); make one with 'lammpskit render'")
     try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
+        data = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise UserError(f"{path} is damaged: {exc}") from None
+    from lammpskit.run.integrity import check_manifest
+
+    return check_manifest(data, str(path))
 
 
 @contextlib.contextmanager

@@ -13,10 +13,11 @@ import tempfile
 from pathlib import Path
 
 from lammpskit import __version__
+from lammpskit._util import outputs
 from lammpskit._util.templates import env
 from lammpskit.errors import UserError
 from lammpskit.potentials import registry as potentials
-from lammpskit.run import manifest
+from lammpskit.run import integrity, manifest
 
 
 def choose_mode(pot: potentials.Potential, mode: str, build=None, d3: bool = False) -> tuple[str, dict | None]:
@@ -98,6 +99,7 @@ def render_from_data(out: Path, data: Path, pot: potentials.Potential, mode: str
     out = Path(out)
     if out.exists():
         raise UserError(f"{out} exists: choose another --out or remove it")
+    outputs.out_dir(out, "--out")
     elements = read_data_elements(data)
     pot.supports(elements)
     mode, variant = choose_mode(pot, mode, d3=d3)
@@ -113,4 +115,5 @@ def render_from_data(out: Path, data: Path, pot: potentials.Potential, mode: str
             **manifest_head(protocol_name, deck, pot, mode, files, variant, pctx["d3"]),
             "source": str(data), "elements": elements, "stages": [], "state": "rendered", **fields,
         })
+        integrity.record(tmp)
     return out

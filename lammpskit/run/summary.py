@@ -64,6 +64,12 @@ def show_elastic(run_dir, r: dict, console: Console | None = None) -> None:
     for row in r["C"]:
         t.add_row(*(f"{v:8.2f}" for v in row))
     console.print(t)
+    for problem in r.get("problems", []):
+        console.print(f"[red]{problem}[/]")
+    if r.get("mechanically_stable") is False:
+        console.print("eigenvalues of C (GPa): " + " ".join(f"{e:.2f}" for e in r["eigenvalues_GPa"]))
+        console.print(f"run directory: {run_dir}", soft_wrap=True)
+        return
     console.print(f"B {r['B']:.2f}  G {r['G']:.2f}  E {r['E']:.2f} GPa  nu {r['nu']:.3f}  "
                   f"(Voigt/Reuss B {r['B_voigt']:.2f}/{r['B_reuss']:.2f}, G {r['G_voigt']:.2f}/{r['G_reuss']:.2f})")
     if "B_err" in r:

@@ -71,7 +71,10 @@ class Structure:
 def build(comp: Composition, density: float, seed: int,
           overrides: dict[frozenset, float] | None = None) -> Structure:
     """Random structure of ``comp`` at ``density`` (g/cm^3), reproducible by ``seed``."""
-    rng = np.random.default_rng(seed)
+    from lammpskit._util import limits
+
+    limits.atoms(comp.natoms)
+    rng = np.random.default_rng(limits.seed(seed))
     elements = comp.elements
     dmat = min_distance_matrix(elements, overrides)
     L = comp.box_length(density)
@@ -184,10 +187,10 @@ def build_file(out: str | Path = "data.lmp", x: float | None = 0.0, fu: int | No
     """A random start structure written to the data file ``out``: composition as for ``composition.select``
     (1000 atoms by default), ``density`` in g/cm^3 (default: the estimate), ``min_dist`` ``["A-B=d", ...]``
     in Å. Returns the file, the composition and the density used."""
-    from lammpskit._util import validate
+    from lammpskit._util import outputs, validate
     from lammpskit.structure import composition
 
-    path = validate.path(out, "--out")
+    path = outputs.out_file(validate.path(out, "--out"), "--out")
     comp = composition.select(x, fu, atoms, formula, default_atoms=1000)
     rho = composition.start_density(comp, density)
     s = build(comp, rho, seed, composition.min_distances(min_dist))

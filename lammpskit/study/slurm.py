@@ -60,6 +60,7 @@ class Site:
 
     def check(self, where: str) -> Site:
         """Refuse anything that could break out of a ``#SBATCH`` line or a command."""
+        self._check_types(where)
         for key in ("partition", "account"):
             value = getattr(self, key)
             if value and not validate.WORD_RE.fullmatch(value):
@@ -84,6 +85,21 @@ class Site:
             if not isinstance(line, str) or any(c in line for c in "\n\r\0"):
                 raise UserError(f"{where}: each setup entry must be one line of shell")
         return self
+
+    def _check_types(self, where: str) -> None:
+        """Each key has its type: strings are strings, counts are integers (not 2.0, not true), lists are lists."""
+        from lammpskit._util import checks
+
+        for key in ("partition", "account", "time", "gpu_flag", "mem", "lammpskit", "lmp"):
+            value = getattr(self, key)  # their content is checked below, key by key
+            if not isinstance(value, str):
+                raise UserError(f"{where}: [slurm] {key} must be a string, got {type(value).__name__} {value!r}")
+        for key in ("cpus", "gpus", "gpu_share", "signal_s"):
+            checks.count(getattr(self, key), f"{where}: [slurm] {key}")
+        for key in ("kokkos", "requeue"):
+            checks.boolean(getattr(self, key), f"{where}: [slurm] {key}")
+        checks.str_list(self.setup, f"{where}: [slurm] setup (a list of shell lines)", _shell_line)
+        checks.str_list(self.lmp_styles, f"{where}: [slurm] lmp_styles")
 
     def gpu_lines(self) -> list[str]:
         """``#SBATCH`` GPU requests: whole GPUs, or a shard of one when several runs share it."""
@@ -113,6 +129,12 @@ class Site:
         return builds.declared(self.lmp_styles, self.kokkos, f"site LAMMPS {self.lmp}")
 
 
+def _shell_line(value, where: str) -> str:
+    if not isinstance(value, str) or any(c in value for c in "\n\r\0"):
+        raise UserError(f"{where}: each setup entry must be one line of shell, got {value!r}")
+    return value
+
+
 def load_site(table: dict, where: str) -> Site:
     """A Site from a ``[slurm]`` table; ``site = "NAME"`` pulls defaults from the user's site file."""
     table = dict(table)
@@ -122,7 +144,10 @@ def load_site(table: dict, where: str) -> Site:
         path = resources.user_dir() / "sites" / f"{name}.toml"
         if not path.is_file():
             raise UserError(f"{where}: site profile {path} not found")
-        base = tomllib.loads(path.read_text())
+        try:
+            base = tomllib.loads(path.read_text())
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise UserError(f"{where}: cannot read site profile {path}: {exc}") from None
     merged = {**base, **table}
     known = {f.name for f in fields(Site)}
     unknown = sorted(set(merged) - known)
@@ -173,16 +198,21 @@ def load_site_file(path: Path) -> Site:
     path = validate.path(path, "--slurm")
     try:
         table = tomllib.loads(Path(path).read_text())
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise UserError(f"cannot read site file {path}: {exc}") from None
-    return load_site(table.get("slurm", table), str(path))
+    inner = table.get("slurm", table)
+    if not isinstance(inner, dict):
+        raise UserError(f"{path}: [slurm] must be a table")
+    return load_site(inner, str(path))
 
 
 def stage_command(stage: str, site: Site, native: bool, elastic: dict) -> str:
     """The shell command one array task runs in ``$CASE`` for ``stage``."""
     if stage == "quench" and native and site.lmp:
         kk = " " + KOKKOS_ARGS.format(gpus=max(site.gpus, 1)) if site.kokkos else ""
-        return f'cd "$CASE" && srun {shlex.quote(site.lmp)}{kk} -in in.quench.lmp'
+        # lmp runs the deck directly: the kit checks it first, as 'lammpskit run' would
+        return (f'{shlex.quote(site.kit_command())} run "$CASE" --verify-only && cd "$CASE" && '
+                f'srun {shlex.quote(site.lmp)}{kk} -in in.quench.lmp')
     args = stages.kit_args(stage, CASE, elastic, site.cpus, "cuda" if site.gpus else "cpu")
     line = " ".join('"$CASE"' if a == CASE else shlex.quote(a) for a in [site.kit_command(), *args])
     return line if stage == "quench" else f"{line} > /dev/null"

@@ -42,15 +42,17 @@ def get(name: str) -> Workflow:
     return WORKFLOWS[name]
 
 
-def run(run_dir: str | Path, threads: int | None = None, device: str = "cpu", progress=None) -> dict:
+def run(run_dir: str | Path, threads: int | None = None, device: str = "cpu", progress=None,
+        trust_deck: bool = False) -> dict:
     """Run or resume ``run_dir`` (any workflow) in this process; returns its result (also in result.json).
 
     ``threads``: OpenMP/torch threads (default: the cores this process may use); ``device``: ``cpu``
-    or ``cuda`` for bridged models; ``progress``: a ``lammpskit.run.progress`` display or None.
+    or ``cuda`` for bridged models; ``progress``: a ``lammpskit.run.progress`` display or None;
+    ``trust_deck``: run a deck that changed since it was rendered or that runs programs.
     """
     from lammpskit.run import manifest
     from lammpskit.run.engine import Engine
 
     man = manifest.load(Path(run_dir))
     return Engine(run_dir, get(man.get("protocol", "quench")), threads=threads, device=device,
-                  progress=progress).run()
+                  progress=progress, trust_deck=trust_deck).run()

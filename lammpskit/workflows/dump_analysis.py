@@ -28,8 +28,10 @@ def _open(path, frames: str, types: list[str] | None, progress):
 
 
 def _folder(path, out) -> Path:
-    folder = validate.path(out or Path(path).parent / "analysis", "--out")
-    return folder
+    """The output folder (checked to be creatable before any work)."""
+    from lammpskit._util import outputs
+
+    return outputs.out_dir(validate.path(out or Path(path).parent / "analysis", "--out"), "--out")
 
 
 def units(path, frames: str = "last", types: list[str] | None = None, cutoffs: list[str] | None = None,

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from lammpskit._util import validate
-from lammpskit.analysis.elasticity import BAR_TO_GPA, isotropy, moduli, moduli_errors
+from lammpskit.analysis.elasticity import BAR_TO_GPA, checked_moduli, isotropy, moduli_errors
 from lammpskit.errors import UserError
 from lammpskit.potentials import registry as potentials
 from lammpskit.run import manifest
@@ -71,10 +71,11 @@ def result(run_dir: Path, man: dict, stats=None) -> dict:
         C, err = c_from_samples(run_dir, strain)
     out = {"state": "done", "method": method, "strain": strain, "potential": man["potential"]["name"],
            "source": man["source"], "C": np.round(C, 4).tolist()}
-    out.update({k: (round(v, 4) if isinstance(v, float) else v) for k, v in moduli(C).items()})
+    out.update(checked_moduli(C))
     if err is not None:
         out["C_err"] = np.round(err, 4).tolist()
-        out.update({k: round(float(v), 4) for k, v in moduli_errors(C, err).items()})
+        if out["mechanically_stable"]:
+            out.update({k: round(float(v), 4) for k, v in moduli_errors(C, err).items()})
         out["temperature_K"] = manifest.temperature_K(man)
     out["isotropy"] = isotropy(C, err)
     return out
@@ -96,8 +97,9 @@ def combine(results: list[dict]) -> dict:
     out = {"state": "done", "method": results[0]["method"], "strain": results[0]["strain"],
            "potential": results[0]["potential"], "replicas": n, "sources": [r["source"] for r in results],
            "C": np.round(C, 4).tolist(), "C_err": np.round(err, 4).tolist()}
-    out.update({k: (round(v, 4) if isinstance(v, float) else v) for k, v in moduli(C).items()})
-    out.update({k: round(float(v), 4) for k, v in moduli_errors(C, err).items()})
+    out.update(checked_moduli(C))
+    if out["mechanically_stable"]:
+        out.update({k: round(float(v), 4) for k, v in moduli_errors(C, err).items()})
     out["replica_B"] = [r["B"] for r in results]
     out["replica_G"] = [r["G"] for r in results]
     out["isotropy"] = isotropy(C, err, dof=n - 1)

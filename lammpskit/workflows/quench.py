@@ -11,11 +11,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from lammpskit import __version__
+from lammpskit._util import limits, outputs
 from lammpskit._util.templates import env
 from lammpskit.errors import UserError
 from lammpskit.lammps import thermo
 from lammpskit.potentials import registry as potentials
-from lammpskit.run import manifest
+from lammpskit.run import integrity, manifest
 from lammpskit.run.engine import RunStats
 from lammpskit.run.render import choose_mode, manifest_head, potential_ctx, potential_text, staging
 from lammpskit.structure import builder as structure
@@ -37,6 +38,8 @@ def render(out: Path, comp: Composition, pot: potentials.Potential, params: prot
     pctx, files = potential_ctx(pot, mode, variant, d3, comp.elements)
     params.check()
     stages = protocol.stages(params)
+    limits.run(comp.natoms, params, stages)
+    outputs.out_dir(out, "--out")
     s = structure.build(comp, density, seed, min_dist)
 
     with staging(out) as tmp:
@@ -64,6 +67,7 @@ def render(out: Path, comp: Composition, pot: potentials.Potential, params: prot
             "total_steps": stages[-1].end,
             "state": "rendered",
         })
+        integrity.record(tmp)
     return out
 
 

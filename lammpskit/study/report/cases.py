@@ -47,6 +47,10 @@ def collect(c: campaigns.Campaign) -> tuple[list[dict], list[dict]]:
         missing = [k for k in KEYS if vals[k] is None]
         if missing and st is not None and st["state"] != "done":
             problems.append({"case": case.label, "dir": str(case.dir), "why": _why(st)})
+        elif vals.get("unstable") is not None:
+            problems.append({"case": case.label, "dir": str(case.dir),
+                             "why": f"elastic: mechanically unstable C (lowest eigenvalue {vals['unstable']:.3g} GPa; "
+                                    "relax longer: [elastic] maxiter, ftol): no moduli"})
         groups.setdefault((case.pot, case.x), []).append(vals)
     rows = [{"potential": pot, "x": x, "replicas": len(vals), **replica_stats(vals)}
             for (pot, x), vals in sorted(groups.items())]

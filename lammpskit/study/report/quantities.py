@@ -63,6 +63,8 @@ def values(data: dict[str, dict | None]) -> dict:
             out[key] = None if data[src] is None else get(data[src])
         except (KeyError, TypeError, ZeroDivisionError):
             out[key] = None
+    el = data["elastic"] or {}
+    out["unstable"] = min(el["eigenvalues_GPa"]) if el.get("mechanically_stable") is False else None
     u = data["units"]
     out["units"] = {k: n / u["P_atoms"] for k, n in u["units"].items()} if u and u.get("P_atoms") else {}
     return out
