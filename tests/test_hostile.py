@@ -172,9 +172,8 @@ def rendered(tmp_path_factory, reg):
     import os
 
     from lammpskit.potentials import registry as potentials
-    from lammpskit.run import render as rendering
     from lammpskit.structure import composition
-    from lammpskit.workflows import protocol
+    from lammpskit.workflows import protocol, quench
 
     old = os.environ.get("LAMMPSKIT_POTENTIALS")
     os.environ["LAMMPSKIT_POTENTIALS"] = str(reg)
@@ -182,7 +181,7 @@ def rendered(tmp_path_factory, reg):
         params = protocol.profile("smoke").with_overrides([s for s in FAST if s != "--set"])
         comp = composition.make(x=0, fu=2)
         out = tmp_path_factory.mktemp("rendered") / "run"
-        rendering.render(out, comp, potentials.get("lj-a"), params, "smoke", 1, comp.density_estimate())
+        quench.render(out, comp, potentials.get("lj-a"), params, "smoke", 1, comp.density_estimate())
     finally:
         if old is None:
             os.environ.pop("LAMMPSKIT_POTENTIALS", None)
