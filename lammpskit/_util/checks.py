@@ -7,9 +7,9 @@ numbers are numbers (a bool is not a number, a float is not a count).
 
 from __future__ import annotations
 
-import math
 import re
 
+from lammpskit._util import validate
 from lammpskit.errors import UserError
 
 CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
@@ -72,14 +72,7 @@ def real(value, where: str, lo: float | None = None, hi: float | None = None, lo
     """A finite number (int or float, not a bool or a string)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise UserError(f"{where} must be a number, got {type(value).__name__} {value!r}")
-    v = float(value)
-    if not math.isfinite(v):
-        raise UserError(f"{where} must be finite, got {value!r}")
-    if lo is not None and (v <= lo if lo_open else v < lo):
-        raise UserError(f"{where} must be {'>' if lo_open else '>='} {lo:g}, got {v:g}")
-    if hi is not None and v > hi:
-        raise UserError(f"{where} must be <= {hi:g}, got {v:g}")
-    return v
+    return validate.number(value, where, lo, hi, lo_open)
 
 
 def table(value, where: str) -> dict:
