@@ -104,36 +104,16 @@ def potentials_fetch(
     """
     from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
-    from lammpskit.potentials import fetch, modelfiles
-    from lammpskit.potentials import registry as potentials
+    from lammpskit.potentials import fetch
 
-    pot = potentials.get(name)
-    if sha is not None and not potentials.SHA256_RE.fullmatch(sha):
-        raise UserError("--sha256 must be 64 lower-case hex digits")
-    specs = [s for s in pot.files if s.get("url")]
-    if not specs:
-        raise UserError(f"{name} has no downloadable files: register yours with "
-                        f"'lammpskit potentials add {name} --model FILE'")
-    if url and len(specs) != 1:
-        raise UserError("--url only works for a potential with one downloadable file")
-    _licence_warning(pot)
-    done = []
-    for spec in specs:
-        path = pot.file_path(spec)
-        if pot.file_state(spec) == "present":
-            done.append({"key": spec["key"], "path": str(path), "sha256": pot.expected_sha256(spec), "fetched": False})
-            continue
-        expected = spec.get("sha256") or sha
-        with Progress("{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-                      disable=as_json, transient=True) as bar:
-            task = bar.add_task(f"{name}: {path.name}", total=None)
-            digest = fetch.download(url or spec["url"], path, expected,
-                                    lambda n, tot, task=task: bar.update(task, completed=n, total=tot),
-                                    check=modelfiles.fetch_check(pot, spec))
-        if not spec.get("sha256"):
-            potentials.pin(pot.name, spec["key"], digest)
-        done.append({"key": spec["key"], "path": str(path), "sha256": digest, "fetched": True,
-                     "pinned": not spec.get("sha256")})
+    _licence_warning(fetch.downloadable(name, sha, url)[0])
+    with Progress("{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+                  disable=as_json, transient=True) as bar:
+        def progress(label):
+            task = bar.add_task(label, total=None)
+            return lambda n, tot: bar.update(task, completed=n, total=tot)
+
+        done = fetch.fetch_entry(name, sha, url, progress)
     if as_json:
         return _echo_json({"name": name, "files": done})
     for d in done:

@@ -64,3 +64,45 @@ def download(url: str, dest: Path, expected: str | None = None, progress=None, t
             raise
     part.replace(dest)
     return digest
+
+
+def downloadable(name: str, sha: str | None = None, url: str | None = None):
+    """(entry, its file specs with a URL) of ``name``, after checking ``sha`` and ``url`` (user errors)."""
+    from lammpskit.potentials import registry as potentials
+
+    pot = potentials.get(name)
+    if sha is not None and not potentials.SHA256_RE.fullmatch(sha):
+        raise UserError("--sha256 must be 64 lower-case hex digits")
+    specs = [s for s in pot.files if s.get("url")]
+    if not specs:
+        raise UserError(f"{name} has no downloadable files: register yours with "
+                        f"'lammpskit potentials add {name} --model FILE'")
+    if url and len(specs) != 1:
+        raise UserError("--url only works for a potential with one downloadable file")
+    return pot, specs
+
+
+def fetch_entry(name: str, sha: str | None = None, url: str | None = None, progress=None) -> list[dict]:
+    """Download every file of registry entry ``name`` that has a URL and is not present, check it is a
+    model of the entry's family, verify its sha256 (the registry's, else ``sha``) and pin it where the
+    registry has none. ``url`` replaces the URL (a mirror, file://) of an entry with one such file;
+    ``progress(label)`` returns a callback ``(bytes done, bytes total)`` for each download.
+    Returns one record per file: key, path, sha256, fetched, pinned."""
+    from lammpskit.potentials import modelfiles
+    from lammpskit.potentials import registry as potentials
+
+    pot, specs = downloadable(name, sha, url)
+    done = []
+    for spec in specs:
+        path = pot.file_path(spec)
+        if pot.file_state(spec) == "present":
+            done.append({"key": spec["key"], "path": str(path), "sha256": pot.expected_sha256(spec), "fetched": False})
+            continue
+        digest = download(url or spec["url"], path, spec.get("sha256") or sha,
+                          progress(f"{name}: {path.name}") if progress else None,
+                          check=modelfiles.fetch_check(pot, spec))
+        if not spec.get("sha256"):
+            potentials.pin(pot.name, spec["key"], digest)
+        done.append({"key": spec["key"], "path": str(path), "sha256": digest, "fetched": True,
+                     "pinned": not spec.get("sha256")})
+    return done
