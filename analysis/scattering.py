@@ -56,13 +56,14 @@ def partial_rdf(pipeline, frames: list[int], cutoff: float = 8.0, bins: int = 40
     conc: dict[str, float] = {}
     rho = 0.0
     r = None
+    half = math.inf
     for f in frames:
         data = pipeline.compute(f)
         names = type_names(data)
         cell = np.asarray(data.cell[:3, :3])
         vol = abs(np.linalg.det(cell))
+        half = min(half, half_width(cell))
         if cutoff > half_width(cell):
-
             raise InputError(f"--rmax {cutoff} Å is more than half the box width: use a smaller --rmax")
         data.apply(mod)
         table = data.tables["coordination-rdf"]
@@ -79,7 +80,7 @@ def partial_rdf(pipeline, frames: list[int], cutoff: float = 8.0, bins: int = 40
             progress()
     conc = {el: c for el, c in conc.items() if c > 0}
     partials = {k: v for k, v in sums.items() if all(e in conc for e in k.split("-"))}
-    return {"r": r, "partials": partials, "conc": conc, "rho": rho}
+    return {"r": r, "partials": partials, "conc": conc, "rho": rho, "half_box_A": half}
 
 
 def _pairs(rdf):
@@ -135,29 +136,65 @@ def rdf_table(rdf: dict) -> dict[str, np.ndarray]:
     return {"r_A": rdf["r"], **{f"g_{k}": v for k, v in rdf["partials"].items()}, **total_gr(rdf)}
 
 
+def q_resolved(rdf: dict) -> float:
+    """The smallest Q (1/Å) a box resolves, 2 pi / (L/2) with L/2 the half box width (or r max of g(r))."""
+    return 2 * math.pi / rdf.get("half_box_A", rdf["r"][-1])
+
+
 def sq_table(rdf: dict, q: np.ndarray) -> dict[str, np.ndarray]:
-    """Columns of sq.csv: Q (1/Å), neutron and X-ray total S(Q)."""
+    """Columns of sq.csv: Q (1/Å), neutron and X-ray total S(Q), and ``resolved`` (0 below ``q_resolved``:
+    structure on lengths beyond half the box, which the box cannot hold)."""
     sq = total_sq(rdf, q)
-    return {"Q_invA": q, "S_neutron": sq["neutron"], "S_xray": sq["xray"]}
+    return {"Q_invA": q, "S_neutron": sq["neutron"], "S_xray": sq["xray"],
+            "resolved": (np.asarray(q) >= q_resolved(rdf)).astype(int)}
 
 
-def propose_cutoffs(rdf: dict, pairs=("P-S", "P-O", "P-P", "S-S", "Na-S", "Na-O"), smooth: int = 5) -> dict[str, float]:
-    """First minimum after the first peak of each partial g(r) (Å), for pairs whose first peak exists."""
-    r = rdf["r"]
+def first_minimum(r: np.ndarray, g: np.ndarray, sigma: float = 0.05, shell: float = 1.0,
+                  depth: float = 0.75) -> tuple[float | None, str]:
+    """(r of the first minimum after the first peak of g(r) in Å, or None, and why not).
+
+    g is smoothed with a Gaussian of ``sigma`` Å; the first peak is the highest point within ``shell`` Å
+    of where the smoothed g first exceeds 1 (a noise spike on the rising edge is not taken for the
+    peak); the minimum is the lowest point within 1.5 ``shell`` Å after it. A minimum that is not
+    below ``depth`` times the peak, or that sits at the end of that range, is no minimum: too noisy.
+    """
+    r, g = np.asarray(r, float), np.asarray(g, float)
+    if not np.any(g > 1):
+        return None, "no peak above 1"
+    dr = float(r[1] - r[0])
+    k = max(1, int(round(3 * sigma / dr)))
+    x = np.arange(-k, k + 1) * dr
+    kernel = np.exp(-0.5 * (x / sigma) ** 2)
+    gs = np.convolve(g, kernel / kernel.sum(), mode="same")
+    start = int(np.argmax(gs > 1))
+    shell_end = int(np.searchsorted(r, r[start] + shell))
+    peak = start + int(np.argmax(gs[start:max(shell_end, start + 1)]))
+    end = int(np.searchsorted(r, r[peak] + 1.5 * shell))
+    if end >= len(r) - 1:
+        return None, f"g(r) ends within {1.5 * shell:g} Å of its first peak: use a larger --rmax"
+    m = peak + 1 + int(np.argmin(gs[peak + 1:end]))
+    if m >= end - 1 or gs[m] > depth * gs[peak]:
+        return None, (f"no clear minimum after the first peak at {r[peak]:.2f} Å (smoothed g {gs[peak]:.2f}, "
+                      f"lowest after it {gs[m]:.2f}): too noisy, analyse more frames")
+    return round(float(r[m]), 2), ""
+
+
+def propose_cutoffs(rdf: dict, pairs=("P-S", "P-O", "P-P", "S-S", "Na-S", "Na-O")) -> dict[str, float]:
+    """First minimum after the first peak of each partial g(r) (Å), for pairs with a clear one
+    (``first_minimum``; ``cutoff_notes`` says why a pair has none)."""
+    return {pair: v for pair, (v, _) in _minima(rdf, pairs).items() if v is not None}
+
+
+def cutoff_notes(rdf: dict, pairs=("P-S", "P-O", "P-P", "S-S", "Na-S", "Na-O")) -> dict[str, str]:
+    """Why no cutoff is proposed for a pair present in the g(r)."""
+    return {pair: why for pair, (v, why) in _minima(rdf, pairs).items() if v is None}
+
+
+def _minima(rdf: dict, pairs) -> dict[str, tuple]:
     out = {}
-    kernel = np.ones(smooth) / smooth
     for pair in pairs:
         a, b = pair.split("-")
         g = rdf["partials"].get(f"{a}-{b}", rdf["partials"].get(f"{b}-{a}"))
-        if g is None or not np.any(g > 1):
-            continue
-        gs = np.convolve(g, kernel, mode="same")
-        peak = int(np.argmax(gs > 1))  # first rise above 1 ...
-        while peak + 1 < len(gs) and gs[peak + 1] >= gs[peak]:
-            peak += 1  # ... climbs to the first maximum
-        m = peak
-        while m + 1 < len(gs) and gs[m + 1] <= gs[m]:
-            m += 1  # ... then descends to the first minimum
-        if m + 1 < len(gs):
-            out[pair] = round(float(r[m]), 2)
+        if g is not None and np.any(g > 0):
+            out[pair] = first_minimum(rdf["r"], g)
     return out

@@ -80,11 +80,26 @@ def fit_d(t: np.ndarray, m: np.ndarray, window: tuple[float, float] = (0.2, 0.8)
     """D (cm^2/s) from the slope of MSD vs t over the fraction ``window`` of the longest lag."""
     sel = (t >= window[0] * t[-1]) & (t <= window[1] * t[-1])
     if sel.sum() < 2:
-
         raise InputError("too few frames in the fit window: dump more often (msd_every) or run longer")
     slope, icpt = np.polyfit(t[sel], m[sel], 1)
-    return {"D_cm2_s": slope / 6 * 1e-4, "D_A2_ps": slope / 6, "fit_ps": [float(t[sel][0]), float(t[sel][-1])],
-            "intercept_A2": float(icpt)}
+    out = {"D_cm2_s": slope / 6 * 1e-4, "D_A2_ps": slope / 6, "fit_ps": [float(t[sel][0]), float(t[sel][-1])],
+           "intercept_A2": float(icpt)}
+    pos = sel & (t > 0) & (m > 0)
+    alpha = float(np.polyfit(np.log(t[pos]), np.log(m[pos]), 1)[0]) if pos.sum() >= 2 else math.nan
+    out["msd_exponent"] = alpha  # MSD ~ t^alpha: 1 when diffusive
+    out["problems"] = diffusion_problems(out["D_cm2_s"], alpha)
+    return out
+
+
+def diffusion_problems(d_cm2_s: float, alpha: float, tolerance: float = 0.3) -> list[str]:
+    """Why a fitted D is not a diffusion coefficient: not positive, or the MSD is not yet linear in t
+    (its log-log slope ``alpha`` further than ``tolerance`` from 1: caged or ballistic motion)."""
+    out = []
+    if not d_cm2_s > 0:
+        out.append(f"D = {d_cm2_s:.3g} cm^2/s is not positive: no net motion in the fit window")
+    if not abs(alpha - 1) <= tolerance:
+        out.append(f"the MSD is not diffusive in the fit window (MSD ~ t^{alpha:.2f}, not t^1): run longer or hotter")
+    return out
 
 
 def nernst_einstein(d_cm2_s: float, n_ions: int, volume_a3: float, temperature: float, charge: int = 1) -> float:
@@ -103,7 +118,6 @@ def arrhenius(temperatures, diffusivities) -> dict:
 def analyse(pipeline, frames, timestep_ps: float, temperature: float, window=(0.2, 0.8), progress=None) -> dict:
     """MSD per element (Å^2) vs lag (ps), D per element, Nernst-Einstein conductivity at ``temperature`` (K)."""
     if len(frames) < 3:
-
         raise InputError(f"MSD needs at least 3 frames, got {len(frames)}")
     pos, t, els, vol = read_unwrapped(pipeline, frames, timestep_ps, progress)
     out = {"frames": len(frames), "time_ps": t.tolist(), "temperature_K": temperature, "volume_A3": vol,
@@ -136,4 +150,5 @@ def summary(res: dict) -> dict:
     return {"temperature_K": res["temperature_K"], "frames": res["frames"],
             "D_cm2_s": {el: d["D_cm2_s"] for el, d in res["D"].items()},
             "fit_ps": next(iter(res["D"].values()))["fit_ps"] if res["D"] else None,
-            "conductivity_S_cm": res["conductivity_S_cm"]}
+            "conductivity_S_cm": res["conductivity_S_cm"],
+            "problems": {el: d["problems"] for el, d in res["D"].items() if d.get("problems")}}

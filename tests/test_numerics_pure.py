@@ -92,3 +92,53 @@ def test_pair_value_errors(bad, needle):
     with pytest.raises(InputError, match=needle.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")
                        .replace("]", r"\]")):
         checks.pair_values([bad], "--cutoff", "P-S=2.6")
+
+
+def test_first_minimum_of_a_noisy_g_is_after_the_peak_not_inside_it():
+    """A Na-S-like first shell at 2.9 Å (minimum 3.6 Å) with a noise spike on its rising edge and noise on top:
+    the proposal is the minimum after the peak, never a dip inside it; pure noise gets no proposal."""
+    from lammpskit.analysis import scattering
+
+    r = np.linspace(0.01, 6.0, 600)
+    g = 2.5 * np.exp(-0.5 * ((r - 2.9) / 0.2) ** 2) + np.where(r > 3.5, 1 - 0.5 * np.exp(-(r - 3.6) ** 2 / 0.02), 0)
+    g[r < 2.2] = 0
+    g[np.searchsorted(r, 2.45)] += 3.0  # a spike on the rising edge (a small sample)
+    g += np.random.default_rng(0).normal(0, 0.08, r.size) * (g > 0)
+    value, why = scattering.first_minimum(r, g)
+    assert why == "" and 3.3 < value < 3.9, (value, why)
+    noise = np.abs(np.random.default_rng(1).normal(1, 0.4, r.size))
+    value, why = scattering.first_minimum(r, noise)
+    assert value is None and "too noisy" in why
+    rdf = {"r": r, "partials": {"Na-S": g, "P-S": noise}}
+    assert set(scattering.propose_cutoffs(rdf)) == {"Na-S"} and set(scattering.cutoff_notes(rdf)) == {"P-S"}
+
+
+def test_q_below_half_the_box_is_not_resolved():
+    from lammpskit.analysis import scattering
+
+    rdf = {"r": np.linspace(0.01, 6, 10), "half_box_A": 6.0}
+    assert scattering.q_resolved(rdf) == pytest.approx(2 * math.pi / 6.0)
+
+
+def test_a_caged_msd_is_flagged_and_a_diffusive_one_is_not():
+    from lammpskit.analysis import transport
+
+    t = np.linspace(0.1, 100, 200)
+    diffusive = transport.fit_d(t, 6 * 0.05 * t)   # D = 0.05 Å^2/ps
+    assert diffusive["D_A2_ps"] == pytest.approx(0.05) and diffusive["msd_exponent"] == pytest.approx(1.0)
+    assert diffusive["problems"] == []
+    caged = transport.fit_d(t, 2.0 * t ** 0.2)     # a plateau: MSD ~ t^0.2
+    assert caged["msd_exponent"] == pytest.approx(0.2, abs=0.01)
+    assert any("not diffusive" in p for p in caged["problems"])
+    assert any("not positive" in p for p in transport.fit_d(t, 5.0 - 0.001 * t)["problems"])
+
+
+def test_a_density_the_composition_does_not_allow_is_named():
+    from lammpskit.structure import composition
+    from lammpskit.workflows.quench import density_problems
+
+    comp = composition.make(0, fu=8).as_dict()
+    est = composition.make(0, fu=8).density_estimate()
+    assert density_problems(est, comp) == []
+    assert "outside what Na4P2S7 allows" in density_problems(0.3 * est, comp)[0]
+    assert density_problems(2.0 * est, comp)

@@ -91,6 +91,8 @@ def analyze_rdf(
     typer.echo(f"wrote {info['csv']} and {info['png']}")
     typer.echo("proposed cutoffs (first minimum of g_ab): "
                + " ".join(f"--cutoff {k}={v}" for k, v in info["cutoffs_proposed"].items()))
+    for pair, why in info["cutoffs_not_proposed"].items():
+        typer.echo(f"  no cutoff for {pair}: {why}")
 
 
 @analyze_app.command("sq")
@@ -111,6 +113,7 @@ def analyze_sq(
     if as_json:
         return _echo_json(info)
     typer.echo(f"wrote {', '.join(info['csv'] + info['png'])}")
+    typer.echo(f"S(Q) below {info['q_resolved_invA']:.2f} 1/Å is not resolved by this box (column 'resolved' = 0)")
 
 
 @analyze_app.command("angles")
@@ -159,4 +162,6 @@ def analyze_msd(
         sigma = res["conductivity_S_cm"].get(el)
         extra = f", Nernst-Einstein sigma {sigma:.3g} S/cm" if sigma is not None else ""
         typer.echo(f"{el}: D = {d['D_cm2_s']:.3g} cm²/s (fit {d['fit_ps'][0]:.2f}-{d['fit_ps'][1]:.2f} ps){extra}")
+        for problem in d.get("problems", []):
+            typer.echo(f"  warning: {el}: {problem}")
     typer.echo(f"wrote {res['csv']} and {res['png']}")

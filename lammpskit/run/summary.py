@@ -31,6 +31,11 @@ def show(run_dir: Path, result: dict, console: Console | None = None) -> None:
     if result.get("dump"):
         console.print(f"dump (open in OVITO): {Path(run_dir) / result['dump']}", soft_wrap=True)
     console.print(f"final structure: {Path(run_dir) / result['glass_data']}", soft_wrap=True)
+    if result.get("Tg_K") is not None:
+        console.print(f"Tg (NPT quench, V(T) kink): {result['Tg_K']:.0f} ± {result['Tg_err_K']:.0f} K; fit in "
+                      f"{Path(run_dir) / 'tg.png'}", soft_wrap=True)
+    for problem in result.get("problems", []):
+        console.print(f"[red]problem: {problem}[/red]", soft_wrap=True)
     if result["profile"] == "smoke":
         console.print("[yellow]profile smoke: not for science[/yellow]")
 

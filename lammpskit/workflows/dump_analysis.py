@@ -69,8 +69,8 @@ def rdf(path, frames: str = "all", types: list[str] | None = None, out=None, rma
     png = plots.line_plot(folder / "rdf.png", g["r"], dict(g["partials"]), "r (Å)", "g(r)",
                           f"partial g(r), {len(selected)} frame(s)")
     return {"frames": len(selected), "csv": str(csv_path), "png": str(png),
-            "cutoffs_proposed": scattering.propose_cutoffs(g), "density_atoms_per_A3": g["rho"],
-            "concentrations": g["conc"]}
+            "cutoffs_proposed": scattering.propose_cutoffs(g), "cutoffs_not_proposed": scattering.cutoff_notes(g),
+            "density_atoms_per_A3": g["rho"], "concentrations": g["conc"]}
 
 
 def sq(path, frames: str = "all", types: list[str] | None = None, out=None, rmax: float = 6.0, qmax: float = 20.0,
@@ -96,7 +96,8 @@ def sq(path, frames: str = "all", types: list[str] | None = None, out=None, rmax
                              "Q (1/Å)", "S(Q)", "total structure factor")
     gr_png = plots.line_plot(folder / "Gr.png", g["r"], {"neutron": gr["G_neutron"], "X-ray": gr["G_xray"]},
                              "r (Å)", "G(r) (1/Å²)", "total pair distribution function")
-    return {"frames": len(selected), "csv": [str(sq_csv), str(gr_csv)], "png": [str(sq_png), str(gr_png)]}
+    return {"frames": len(selected), "csv": [str(sq_csv), str(gr_csv)], "png": [str(sq_png), str(gr_png)],
+            "q_resolved_invA": round(scattering.q_resolved(g), 4)}
 
 
 def angles(path, frames: str = "all", types: list[str] | None = None, out=None, cutoffs: list[str] | None = None,

@@ -95,6 +95,7 @@ def result(run_dir: Path, man: dict, stats: RunStats) -> dict:
     }
     if "anneal" in stages:
         out["density_g_cm3"] = thermo.anneal_density(run_dir, man)
+        out["problems"] = density_problems(out["density_g_cm3"]["mean"], man["composition"])
     if "quench" in stages and man["params"].get("quench_ensemble") == "npt":
         out.update(glass_transition(run_dir, man, rows))
     if stats.bridge_calls:
@@ -211,3 +212,22 @@ def glass_transition(run_dir: Path, man: dict, rows: list[dict] | None = None) -
             "Tg_enthalpy_K": round(fh["Tg"], 1), "Tg_enthalpy_err_K": round(fh["Tg_err"], 1),
             "Tg_fit": {"quantity": "volume_A3", "png": "tg.png",
                        **{k: fv[k] for k in ("a", "slope_glass", "slope_liquid", "T_range", "n", "rmse")}}}
+
+
+DENSITY_RANGE = (0.6, 1.6)  # a glass's density against the volume-additivity estimate (within 20 % of crystals)
+
+
+def density_problems(density: float, composition: dict) -> list[str]:
+    """Why an anneal density (g/cm^3) is not one the composition allows: outside ``DENSITY_RANGE`` times
+    its volume-additivity estimate (a potential that explodes or collapses the glass, a wrong P)."""
+    from fractions import Fraction
+
+    from lammpskit.structure.composition import Composition
+
+    fu = {el: Fraction(n).limit_denominator(1000) for el, n in composition["formula_unit"].items()}
+    estimate = Composition(composition["label"], fu, int(composition["formula_units"])).density_estimate()
+    lo, hi = (f * estimate for f in DENSITY_RANGE)
+    if lo <= density <= hi:
+        return []
+    return [f"density {density:.3f} g/cm^3 is outside what {composition['label']} allows "
+            f"({lo:.2f}-{hi:.2f} g/cm^3: {DENSITY_RANGE[0]:g}-{DENSITY_RANGE[1]:g} x its estimate {estimate:.2f})"]
