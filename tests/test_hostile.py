@@ -824,3 +824,21 @@ def test_kind1_classical_entries_written_by_add_load(kit, tmp_path):
             "--elements", "Na,P,S,O", "--json")
     assert r.returncode == 0, r.stderr
     assert kit("potentials", "show", "lj-mine", "--json").returncode == 0
+
+
+@pytest.mark.parametrize("body, needle", [
+    ("", "found 0 labelled frame"),
+    ('2\nLattice="5 0 0 0 5 0 0 0 5" Properties=species:S:1:pos:R:3 REF_energy=-1.0 pbc="T T T"\nNa 0 0 0\n'
+     'Na 0.1 0 0\n', "apart"),
+    ('1\nLattice="5 0 0 0 5 0 0 0 5" Properties=species:S:1:pos:R:3 REF_energy=-1.0 pbc="T T T"\nNa nan 0 0\n',
+     "non-finite"),
+    ('2\nLattice="5 0 0 0 5 0 0 0 5" Properties=species:S:1:pos:R:3 REF_energy=nan pbc="T T T"\n'
+     'Na 0 0 0\nS 2 0 0\n', "REF_energy"),
+    ('2\nLattice="5 0 0 0 5 0 0 0 5" Properties=species:S:1:pos:R:3:REF_forces:R:3 REF_energy=-1.0 pbc="T T T"\n'
+     'Na 0 0 0 0 0 inf\nS 2 0 0 0 0 0\n', "REF_forces"),
+], ids=["empty", "overlap", "nan", "nan-label", "inf-force"])
+def test_kind6_labelled_extxyz_is_checked_on_load(kit, tmp_path, body, needle):
+    bad = tmp_path / "bad.xyz"
+    bad.write_text(body)
+    refused(kit("finetune", "collect", bad, "--train", tmp_path / "t.xyz", "--valid", tmp_path / "v.xyz"), needle)
+    assert not (tmp_path / "t.xyz").exists() and not (tmp_path / "v.xyz").exists()

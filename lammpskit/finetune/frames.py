@@ -160,9 +160,53 @@ def read(path: Path) -> list:
     if not Path(path).is_file():
         raise UserError(f"{path}: no such file")
     try:
-        return ase_read(path, index=":", format="extxyz")
+        frames = ase_read(path, index=":", format="extxyz")
     except Exception as exc:  # noqa: BLE001
         raise UserError(f"cannot read {path} as extended XYZ: {exc}") from None
+    if not frames:
+        raise UserError(f"{path} holds no frames")
+    for i, at in enumerate(frames):
+        check_frame(at, f"{path} frame {i}")
+    return frames
+
+
+def check_frame(at, where: str) -> None:
+    """Refuse a frame with no atoms, non-finite or overlapping positions (closer than the analysis's
+    floor, 0.5 Å), a degenerate periodic cell, or REF_* labels of the wrong shape or not finite."""
+    import numpy as np
+
+    from lammpskit.analysis.checks import OVERLAP_FLOOR, element
+
+    n = len(at)
+    if n == 0:
+        raise UserError(f"{where} has no atoms")
+    for symbol in set(at.get_chemical_symbols()):
+        element(symbol)
+    pos = at.get_positions()
+    if not np.isfinite(pos).all():
+        raise UserError(f"{where}: non-finite coordinates (nan/inf)")
+    cell = np.asarray(at.cell)
+    if at.pbc.any() and (not np.isfinite(cell).all() or abs(np.linalg.det(cell)) < 1e-6):
+        raise UserError(f"{where}: a periodic frame needs a finite, non-degenerate cell")
+    if 1 < n <= 20000:
+        d = at.get_all_distances(mic=bool(at.pbc.any()))
+        np.fill_diagonal(d, np.inf)
+        if d.min() < OVERLAP_FLOOR:
+            i, j = np.unravel_index(np.argmin(d), d.shape)
+            raise UserError(f"{where}: atoms {i} and {j} are {d.min():.3f} Å apart (below {OVERLAP_FLOOR} Å): "
+                            "a broken frame")
+    shapes = {KEYS["energy"]: (), KEYS["forces"]: (n, 3), KEYS["stress"]: (3, 3)}
+    for key, shape in shapes.items():
+        value = at.arrays.get(key, at.info.get(key))
+        if value is None:
+            continue
+        arr = np.asarray(value, dtype=float) if not isinstance(value, str) else None
+        if arr is None or not np.isfinite(arr).all():
+            raise UserError(f"{where}: {key} is not a finite number or array")
+        if key == KEYS["stress"] and arr.shape in ((6,), (9,)):
+            continue
+        if arr.shape != shape:
+            raise UserError(f"{where}: {key} has shape {arr.shape}, expected {shape or 'a number'}")
 
 
 # -- DFT ---------------------------------------------------------------------------------------
@@ -222,7 +266,9 @@ def collect(paths: list[Path], valid_fraction: float = 0.1, seed: int = 0) -> tu
                 got = ase_read(f, index=":")
             except Exception:  # noqa: BLE001 - not a structure file
                 continue
-            for at in got:
+            for k, at in enumerate(got):
+                if at.calc is not None and "energy" in at.calc.results or KEYS["energy"] in at.info:
+                    check_frame(at, f"{f} frame {k}")
                 if at.calc is not None and "energy" in at.calc.results:
                     r = at.calc.results
                     stress = r.get("stress")
