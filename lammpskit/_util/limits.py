@@ -55,6 +55,15 @@ def run(natoms: int, params, stages) -> None:
     if total > limit:
         raise UserError(f"the protocol makes {total} MD steps, more than the limit of {limit:g}: check the times "
                         f"(ps) and dt (fs) in --set, or raise the limit with {BOUNDS['steps'][0]}={total}")
+    gb = dump_bytes(natoms, params, stages) / 1e9
+    limit = bound("dump_gb")
+    if gb > limit:
+        raise UserError(f"the dumps would take about {gb:.3g} GB, more than the limit of {limit:g} GB: raise "
+                        f"dump_every/msd_every in --set, or the limit with {BOUNDS['dump_gb'][0]}={gb:.0f}")
+
+
+def dump_bytes(natoms: int, params, stages) -> int:
+    """Estimated size (bytes) of the text dumps of a melt-quench run (production and unwrapped dumps)."""
     per_line = BYTES_PER_ATOM_LINE * (2 if params.dump_velocities else 1)
     size = 0
     for st in stages:
@@ -62,8 +71,17 @@ def run(natoms: int, params, stages) -> None:
             n = st.end - st.begin
             frames = n // params.dump_every + 1 + n // params.msd_every + 1
             size += frames * (natoms * per_line + 200)
-    gb = size / 1e9
-    limit = bound("dump_gb")
-    if gb > limit:
-        raise UserError(f"the dumps would take about {gb:.3g} GB, more than the limit of {limit:g} GB: raise "
-                        f"dump_every/msd_every in --set, or the limit with {BOUNDS['dump_gb'][0]}={gb:.0f}")
+    return size
+
+
+LARGE = 20_000  # atoms from which a render says how big the run is before building it
+BUILD_S_PER_ATOM = 5e-4  # random placement, measured: 10 000 atoms in a few seconds
+
+
+def size_note(natoms: int, params, stages) -> str | None:
+    """A line for a large run: atoms, MD steps, build time and dump size estimates (None for small runs)."""
+    if natoms < LARGE:
+        return None
+    total = stages[-1].end if stages else 0
+    return (f"{natoms} atoms, {total} MD steps: the start structure takes about {natoms * BUILD_S_PER_ATOM:.0f} s "
+            f"to build, the dumps about {dump_bytes(natoms, params, stages) / 1e9:.2g} GB")

@@ -114,7 +114,8 @@ def _render(pot, x, fu, atoms, formula, profile, seed, density, min_dist, set_, 
     from lammpskit.workflows.quench import render_run
 
     run_dir = render_run(pot, x, fu=fu, atoms=atoms, formula=formula, profile=profile, seed=seed, density=density,
-                         min_dist=min_dist, set=set_, mode=mode, d3=d3, out=out)
+                         min_dist=min_dist, set=set_, mode=mode, d3=d3, out=out,
+                         notice=lambda line: typer.echo(f"note: {line}", err=True))
     note = protocol.profile(profile).note
     if note and profile == "smoke":
         typer.echo(f"profile {profile}: {note}", err=True)

@@ -26,7 +26,7 @@ from lammpskit.workflows import protocol
 
 def render(out: Path, comp: Composition, pot: potentials.Potential, params: protocol.Params,
            profile: str, seed: int, density: float, mode: str = "auto",
-           min_dist: dict | None = None, d3: bool = False, build=None) -> Path:
+           min_dist: dict | None = None, d3: bool = False, build=None, notice=None) -> Path:
     """Write the run directory ``out`` (must not exist) and return it."""
     out = Path(out)
     if out.exists() and any(out.iterdir()):
@@ -40,6 +40,8 @@ def render(out: Path, comp: Composition, pot: potentials.Potential, params: prot
     stages = protocol.stages(params)
     limits.run(comp.natoms, params, stages)
     outputs.out_dir(out, "--out")
+    if (note := limits.size_note(comp.natoms, params, stages)) and notice:
+        notice(note)
     s = structure.build(comp, density, seed, min_dist)
 
     with staging(out) as tmp:
@@ -134,7 +136,7 @@ class QuenchResult:
 def render_run(pot: str = "chgnet", x: float | None = 0.0, fu: int | None = None, atoms: int | None = None,
                formula: str = "Na4P2S7-xOx", profile: str = "smoke", seed: int = 1, density: float | None = None,
                min_dist: list[str] | None = None, set: list[str] | None = None, mode: str = "auto",  # noqa: A002
-               d3: bool = False, out: str | Path | None = None) -> Path:
+               d3: bool = False, out: str | Path | None = None, notice=None) -> Path:
     """Write a melt-quench run directory (not run); returns its path.
 
     ``pot``: registered potential; ``x``: O per formula unit of Na4P2S7-xOx (or None with another
@@ -142,7 +144,8 @@ def render_run(pot: str = "chgnet", x: float | None = 0.0, fu: int | None = None
     profile's size); ``profile``: smoke | paper; ``density``: start density in g/cm^3 (default: the
     estimate); ``min_dist``: ``["A-B=d", ...]`` in Å; ``set``: ``["KEY=VALUE", ...]`` protocol
     overrides; ``mode``: auto | native | bridge; ``d3``: add Grimme D3(BJ); ``out``: the run directory
-    (must not exist; default ``runs/<pot>-x<x>-<profile>-s<seed>``).
+    (must not exist; default ``runs/<pot>-x<x>-<profile>-s<seed>``); ``notice(line)`` is told the size
+    of a large run (atoms, steps, build time, dump size) before it is built.
     """
     from lammpskit._util import validate
     from lammpskit.structure import composition
@@ -153,7 +156,7 @@ def render_run(pot: str = "chgnet", x: float | None = 0.0, fu: int | None = None
     tag = f"x{x:g}" if formula == composition.SERIES else validate.name(comp.label.lower(), "formula")
     target = validate.path(out or f"runs/{pot}-{tag}-{profile}-s{seed}", "--out")
     return render(target, comp, potential, params, profile, seed, composition.start_density(comp, density),
-                  mode, composition.min_distances(min_dist), d3)
+                  mode, composition.min_distances(min_dist), d3, notice=notice)
 
 
 def quench(pot: str = "chgnet", x: float | None = 0.0, *, threads: int | None = None, device: str = "cpu",
