@@ -50,8 +50,14 @@ def trajectory(rng):
     for f in range(8):
         if f % 2 == 0:
             frames.append((grid + rng.normal(0, 0.3, grid.shape), 32.0))
-        else:
-            frames.append((rng.random((8, 3)) * 6.5, 6.5))
+        else:  # random, but no two atoms closer than 1 Å (the kit refuses overlapping frames)
+            while True:
+                pos = rng.random((8, 3)) * 6.5
+                d = pos[:, None] - pos[None]
+                d -= 6.5 * np.round(d / 6.5)
+                if np.sort(np.linalg.norm(d, axis=-1), axis=None)[8] > 1.0:
+                    break
+            frames.append((pos, 6.5))
     return frames
 
 
@@ -72,6 +78,12 @@ def test_deviation_flags_exactly_the_frames_the_ensemble_disagrees_on(tmp_path, 
 
     monkeypatch.setenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", DP_ENV["TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD"])
     from deepmd.calculator import DP
+
+    from lammpskit.potentials import registry
+
+    monkeypatch.setenv("LAMMPSKIT_HOME", str(tmp_path / "home"))  # the kit loads only pinned models
+    for k, model in enumerate(ensemble):
+        registry.pin("dp-oracle", f"model{k}", registry.sha256(model))
 
     frames = trajectory(np.random.default_rng(1))
     write_dump(tmp_path / "traj.lammpstrj", frames)

@@ -76,7 +76,7 @@ def _grace_fs_yaml(source: Path, dest: Path, spec: dict, dtype: str) -> None:
     folder = source if (source / "model.yaml").exists() else source.parent
     if not (folder / "model.yaml").exists():
         raise UserError(f"{folder} has no model.yaml and checkpoint (gracemaker's output) to export from")
-    code = ("import sys; from lammpskit import extras; extras.enable('tensorpotential'); "
+    code = ("import sys; from lammpskit.potentials import extras; extras.enable('tensorpotential'); "
             "from tensorpotential.scripts.grace_utils import main; sys.argv[0] = 'grace_utils'; main()")
     _run([sys.executable, "-c", code, "-p", "model.yaml", "-c", "checkpoint", "export", "-sf", "-n", str(dest)],
          folder, "grace_utils export")

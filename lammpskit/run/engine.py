@@ -223,6 +223,7 @@ class Engine:
                 self.lmp.command(line)
                 if self.by_command and words[0] in ("minimize", "run"):
                     self.commands_done += 1
+                    self._check()  # a stop cut this command short: stop before reading thermo from it
                     if self.progress:
                         self.progress.stage(f"{words[0]} {self.commands_done}/{self.by_command}", 0, 0)
                         self.progress.advance(self.commands_done, self._live())
@@ -250,9 +251,13 @@ class Engine:
             if self.progress:
                 self.progress.advance(self._step(), self._live())
 
-    def _live(self) -> dict:
-        """Latest temperature (K), pressure (bar) and density (g/cm^3) for the progress display."""
-        return {k: self.lmp.get_thermo(k) for k in ("temp", "press", "density")}
+    def _live(self) -> dict | None:
+        """Latest temperature (K), pressure (bar) and density (g/cm^3) for the progress display; None when
+        LAMMPS cannot evaluate them on this step (a virial not tallied: the display is not worth an error)."""
+        try:
+            return {k: self.lmp.get_thermo(k) for k in ("temp", "press", "density")}
+        except Exception:  # noqa: BLE001 - LAMMPS errors arrive as plain Exception
+            return None
 
     def _check(self):
         if self.bridge is not None and self.bridge.error is not None:

@@ -31,8 +31,8 @@ class RunProgress:
         self.current = name
         self.bar.update(self.task, stage=name)
 
-    def advance(self, step: int, live: dict) -> None:
-        text = f"T {live['temp']:7.1f} K  P {live['press']:9.1f} bar  ρ {live['density']:.3f} g/cm³"
+    def advance(self, step: int, live: dict | None) -> None:
+        text = f"T {live['temp']:7.1f} K  P {live['press']:9.1f} bar  ρ {live['density']:.3f} g/cm³" if live else ""
         self.bar.update(self.task, completed=step, live=text)
 
     def done(self) -> None:
