@@ -27,6 +27,8 @@ import pytest
 
 from tests.conftest import FAST, LJ, assert_user_error
 
+pytestmark = pytest.mark.fast  # in-process: part of make test-fast
+
 MARKER = "MARKER"
 
 
