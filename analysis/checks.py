@@ -48,6 +48,21 @@ def pair_values(items: list[str] | None, what: str, example: str, hi: float = 10
 OVERLAP_FLOOR = 0.5
 
 
+def finite_positions(pos, where: str) -> None:
+    """Refuse positions (n, 3) in Å with a non-finite coordinate, naming how many and the first."""
+    import numpy as np
+
+    bad = ~np.isfinite(np.asarray(pos, float)).all(axis=1)
+    if bad.any():
+        raise InputError(f"{where}: {int(bad.sum())} atom(s) have non-finite coordinates (nan/inf), "
+                         f"the first is atom index {int(np.argmax(bad))}")
+
+
+def overlap_message(where: str, i: int, j: int, overlap: float) -> str:
+    return (f"{where}: atoms {i} and {j} overlap (closer than {overlap} Å, the floor for any "
+            "real structure): a broken frame")
+
+
 def frame(data, where: str, overlap: float | None = OVERLAP_FLOOR) -> None:
     """Refuse a frame with no atoms, non-finite coordinates or cell, unknown element names or atoms closer than
     ``overlap`` Å (None: not checked)."""
@@ -56,11 +71,7 @@ def frame(data, where: str, overlap: float | None = OVERLAP_FLOOR) -> None:
     n = data.particles.count if data.particles is not None else 0
     if n == 0:
         raise InputError(f"{where}: the frame has no atoms")
-    pos = np.asarray(data.particles.positions)
-    bad = ~np.isfinite(pos).all(axis=1)
-    if bad.any():
-        raise InputError(f"{where}: {int(bad.sum())} atom(s) have non-finite coordinates (nan/inf), "
-                         f"the first is atom index {int(np.argmax(bad))}")
+    finite_positions(data.particles.positions, where)
     if not np.isfinite(np.asarray(data.cell)).all():
         raise InputError(f"{where}: the cell is not finite")
     ptypes = data.particles.particle_types
@@ -76,5 +87,4 @@ def frame(data, where: str, overlap: float | None = OVERLAP_FLOOR) -> None:
     pairs, _vectors = finder.find_all()
     if len(pairs):
         i, j = (int(k) for k in pairs[0])
-        raise InputError(f"{where}: atoms {i} and {j} overlap (closer than {overlap} Å, the floor for any "
-                         "real structure): a broken frame")
+        raise InputError(overlap_message(where, i, j, overlap))

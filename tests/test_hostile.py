@@ -831,7 +831,7 @@ def test_kind1_classical_entries_written_by_add_load(kit, tmp_path):
 @pytest.mark.parametrize("body, needle", [
     ("", "found 0 labelled frame"),
     ('2\nLattice="5 0 0 0 5 0 0 0 5" Properties=species:S:1:pos:R:3 REF_energy=-1.0 pbc="T T T"\nNa 0 0 0\n'
-     'Na 0.1 0 0\n', "apart"),
+     'Na 0.1 0 0\n', "overlap"),
     ('1\nLattice="5 0 0 0 5 0 0 0 5" Properties=species:S:1:pos:R:3 REF_energy=-1.0 pbc="T T T"\nNa nan 0 0\n',
      "non-finite"),
     ('2\nLattice="5 0 0 0 5 0 0 0 5" Properties=species:S:1:pos:R:3 REF_energy=nan pbc="T T T"\n'

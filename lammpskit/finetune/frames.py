@@ -174,27 +174,22 @@ def check_frame(at, where: str) -> None:
     """Refuse a frame with no atoms, non-finite or overlapping positions (closer than the analysis's
     floor, 0.5 Å), a degenerate periodic cell, or REF_* labels of the wrong shape or not finite."""
     import numpy as np
+    from ase.neighborlist import neighbor_list
 
-    from lammpskit.analysis.checks import OVERLAP_FLOOR, element
+    from lammpskit.analysis.checks import OVERLAP_FLOOR, element, finite_positions, overlap_message
 
     n = len(at)
     if n == 0:
         raise UserError(f"{where} has no atoms")
     for symbol in set(at.get_chemical_symbols()):
         element(symbol)
-    pos = at.get_positions()
-    if not np.isfinite(pos).all():
-        raise UserError(f"{where}: non-finite coordinates (nan/inf)")
+    finite_positions(at.get_positions(), where)
     cell = np.asarray(at.cell)
     if at.pbc.any() and (not np.isfinite(cell).all() or abs(np.linalg.det(cell)) < 1e-6):
         raise UserError(f"{where}: a periodic frame needs a finite, non-degenerate cell")
-    if 1 < n <= 20000:
-        d = at.get_all_distances(mic=bool(at.pbc.any()))
-        np.fill_diagonal(d, np.inf)
-        if d.min() < OVERLAP_FLOOR:
-            i, j = np.unravel_index(np.argmin(d), d.shape)
-            raise UserError(f"{where}: atoms {i} and {j} are {d.min():.3f} Å apart (below {OVERLAP_FLOOR} Å): "
-                            "a broken frame")
+    i, j = neighbor_list("ij", at, OVERLAP_FLOOR)  # cell lists: linear in the number of atoms
+    if len(i):
+        raise UserError(overlap_message(where, int(i[0]), int(j[0]), OVERLAP_FLOOR))
     shapes = {KEYS["energy"]: (), KEYS["forces"]: (n, 3), KEYS["stress"]: (3, 3)}
     for key, shape in shapes.items():
         value = at.arrays.get(key, at.info.get(key))

@@ -120,8 +120,7 @@ class Runner:
     # -- plan ------------------------------------------------------------------------------------
     def _todo(self, case: Case) -> list[str]:
         """The stages of ``case`` still to run, in order (from the first one without a result)."""
-        left = [s for s in self.c.stages if not self.c.result_file(case, s).exists()]
-        return [s for s in self.c.stages if s in left]
+        return [s for s in self.c.stages if not self.c.result_file(case, s).exists()]
 
     def _launch(self, slot: Slot) -> None:
         stage = slot.todo.pop(0)
