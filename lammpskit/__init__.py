@@ -31,7 +31,7 @@ _API = {
     "elastic": ("lammpskit.workflows.elastic", "elastic"),
     "arrhenius": ("lammpskit.workflows.diffusion", "arrhenius"),
     "analyze_units": ("lammpskit.analysis.units", "analyze_file"),
-    "anneal_density": ("lammpskit.lammps.thermo", "anneal_density"),
+    "anneal_density": ("lammpskit.workflows.quench", "anneal_density"),
     "composition": ("lammpskit.structure.composition", "select"),
     "Campaign": ("lammpskit.study.campaign", "Campaign"),
     "finetune_mace": ("lammpskit.finetune.mace", "finetune_mace"),

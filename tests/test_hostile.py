@@ -689,8 +689,8 @@ def test_kind2_elastic_run_directories_are_recorded_and_scanned(kit, run_dir, tm
     from lammpskit.run import integrity
     from lammpskit.workflows import elastic
 
-    out = elastic.render(tmp_path / f"el-{method}", run_dir / "data.lmp", potentials.get("lj-a"), 0.005, method,
-                         "auto")
+    out = elastic.render(tmp_path / f"el-{method}", run_dir / "data.lmp", potentials.get("lj-a"),
+                         elastic.ElasticParams(method=method))
     man = _man(out)
     assert set(man["rendered"]) == {"in.elastic.lmp", "potential.lmp", "data.lmp"}
     assert integrity.scan(out, man["deck"]) is None  # the kit's own elastic deck is clean
@@ -705,8 +705,8 @@ def test_kind2_diffusion_run_directory_is_recorded_and_clean(kit, run_dir, tmp_p
     from lammpskit.run import integrity
     from lammpskit.workflows import diffusion
 
-    out = diffusion.render(tmp_path / "diff", run_dir / "data.lmp", potentials.get("lj-a"), 600.0, 1.0, 1.0, 0.1,
-                           10, "auto", 1, False)
+    out = diffusion.render(tmp_path / "diff", run_dir / "data.lmp", potentials.get("lj-a"),
+                           diffusion.DiffusionParams(T=600.0, ps=1.0, equil_ps=0.1, every=10))
     man = _man(out)
     assert man["deck"] in man["rendered"] and integrity.scan(out, man["deck"]) is None
     _edit(out, man["deck"], "python f source here\n")

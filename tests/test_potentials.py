@@ -193,8 +193,8 @@ def native_blocks():
     """Every native variant of every registry entry, with and without D3 where offered."""
     for pot in potentials.registry().values():
         for v in pot.native:
-            for d3 in ((False, True) if (pot.d3 or v.get("d3")) else (False,)):
-                yield pytest.param(pot.name, v["id"], d3, id=f"{pot.name}-{v['id']}{'-d3' if d3 else ''}")
+            for d3 in ((False, True) if (pot.d3 or v.d3) else (False,)):
+                yield pytest.param(pot.name, v.id, d3, id=f"{pot.name}-{v.id}{'-d3' if d3 else ''}")
 
 
 @pytest.mark.parametrize("name, vid, d3", list(native_blocks()))
@@ -203,10 +203,10 @@ def test_every_native_deck_parses_in_real_lammps(tmp_path, name, vid, d3):
     variant = pot.variant(vid)
     files = {}
     for key in pot.native_keys(variant):
-        f = tmp_path / Path(pot.spec(key)["path"]).name
+        f = tmp_path / Path(pot.spec(key).path).name
         f.write_text("placeholder\n")
         files[key] = str(f)
-    plugin = builds.plugin_path(variant.get("plugin"))
+    plugin = builds.plugin_path(variant.plugin)
     text = rendering.potential_text(dict(pot=pot, mode="native", variant=variant, elements=ELEMENTS,
                                          d3=pot.d3_params() if d3 else None, plugin=str(plugin) if plugin else None,
                                          files=files))

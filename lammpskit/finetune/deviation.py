@@ -47,7 +47,7 @@ def check_models(models: list[Path]) -> None:
     from lammpskit.potentials import registry as potentials
 
     known = {d for entry in potentials.pins().values() if isinstance(entry, dict) for d in entry.values()}
-    known |= {s["sha256"] for p in potentials.registry().values() for s in p.files if s.get("sha256")}
+    known |= {s.sha256 for p in potentials.registry().values() for s in p.files if s.sha256}
     for m in models:
         m = Path(m)
         if not m.is_file():
@@ -60,16 +60,12 @@ def check_models(models: list[Path]) -> None:
 
 
 def _run(dump, models, threshold, out, frames, elements, data, devi) -> dict:
-    from ase.io import write as ase_write
-
     from lammpskit.finetune import frames as finetune
     from lammpskit.lammps import env as lammps_env
     from lammpskit.potentials import builds
+    from lammpskit.structure import builder
 
-    plugin = builds.plugin_path(builds.DEEPMD_PLUGIN)
-    if not plugin.exists():
-        raise UserError(f"the DeePMD LAMMPS plugin {plugin} is missing: pip install deepmd-kit (make mlips)")
-    ase_write(data, frames[0], format="lammps-data", specorder=elements, masses=True, atom_style="atomic")
+    builder.write_data(data, builder.from_atoms(frames[0], elements), "first frame of the replayed dump")
     plugin = builds.plugin_path(builds.DEEPMD_PLUGIN)
     if not plugin.exists():
         raise UserError(f"the DeePMD LAMMPS plugin {plugin} is missing: pip install deepmd-kit (make mlips)")

@@ -28,8 +28,7 @@ def _temperature(run_dir: Path) -> float | None:
     """The run's sampling temperature (K), None for a dump outside a run directory."""
     if not (Path(run_dir) / manifest.MANIFEST).exists():
         return None
-    man = manifest.load(run_dir)
-    return manifest.temperature_K(man, 300.0)
+    return manifest.load(run_dir).temperature_K(300.0)
 
 
 def dump_frames(dump: Path, every: int = 1) -> list:

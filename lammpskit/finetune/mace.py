@@ -167,7 +167,7 @@ def finetune_mace(train: Path, foundation: str = "mp0", valid: Path | None = Non
     converted = []
     pot = potentials.get(name)
     for spec in pot.files:
-        if spec.get("derive") == "mace-libtorch":
-            converted.append(str(conversions.convert(pot, spec["key"], head=HEAD if replay else None)))
+        if spec.derive == "mace-libtorch":
+            converted.append(str(conversions.convert(pot, spec.key, head=HEAD if replay else None)))
     return {"model": str(model), "registered": name, **reg, "converted": converted,
             "validation_first_last": [history[0], history[-1]] if history else []}

@@ -57,21 +57,19 @@ def read_log(path: Path) -> list[dict[str, float]]:
     return [rows[k] for k in sorted(rows)]
 
 
-def anneal_density(run_dir: Path, man: dict, nblocks: int = 5) -> dict[str, float]:
-    """Density (g/cm^3) over the second half of the NPT anneal, block-averaged error."""
+def anneal_density(log: Path, begin: int, end: int, nblocks: int = 5) -> dict[str, float]:
+    """Density (g/cm^3) of ``log``'s thermo rows over the second half of the steps ``begin``-``end`` (the NPT
+    anneal), block-averaged error."""
     from lammpskit.errors import UserError
 
-    stage = next((s for s in man.get("stages", []) if s["name"] == "anneal"), None)
-    if stage is None:
-        raise UserError(f"{run_dir} has no NPT (anneal) stage: no equilibrium density to report")
-    log = Path(run_dir) / "log.lammps"
+    log = Path(log)
     if not log.exists():
-        raise UserError(f"{run_dir} has no log.lammps yet: run it first")
+        raise UserError(f"{log.parent} has no log.lammps yet: run it first")
     rows = read_log(log)
     if rows and "Density" not in rows[0]:
         raise UserError(f"{log} has no Density thermo column (thermo_style custom ... density)")
-    half = (stage["begin"] + stage["end"]) / 2
-    values = [r["Density"] for r in rows if half <= r["Step"] <= stage["end"] and "Density" in r]
+    half = (begin + end) / 2
+    values = [r["Density"] for r in rows if half <= r["Step"] <= end and "Density" in r]
     if not values:
-        raise UserError(f"{log} has no thermo rows in the second half of the anneal (steps {half:.0f}-{stage['end']})")
+        raise UserError(f"{log} has no thermo rows in the second half of the anneal (steps {half:.0f}-{end})")
     return block_average(values, nblocks)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from lammpskit.errors import UserError
 from lammpskit.potentials.registry import Potential
+from lammpskit.potentials.schema import NativeVariant
 
 MODES = ("auto", "native", "bridge")  # --mode: native if this build can, else the bridge; or forced
 D3_STYLE = "dispersion/d3"  # Grimme D3 in LAMMPS (EXTRA-PAIR), overlaid with --d3
@@ -124,18 +125,18 @@ def plugin_path(text: str | None) -> Path | None:
     return Path(re.sub(r"\{package:([A-Za-z0-9_]+)\}", package_dir, text))
 
 
-def native_verdict(pot: Potential, variant: dict, build: Build) -> tuple[str | None, str]:
+def native_verdict(pot: Potential, variant: NativeVariant, build: Build) -> tuple[str | None, str]:
     """("native" | "plugin" | None, why) for one native variant on ``build``."""
-    styles = variant["styles"]
-    if variant.get("kokkos") and not build.has_kokkos():
+    styles = variant.styles
+    if variant.kokkos and not build.has_kokkos():
         return None, f"{build.label} is not a Kokkos build (this variant runs with -k on -sf kk)"
-    lacking = [p for p in variant.get("packages", []) if p not in build.packages and p != "KOKKOS"]
+    lacking = [p for p in variant.packages if p not in build.packages and p != "KOKKOS"]
     if build.packages_known and lacking:
         return None, f"{build.label} lacks the LAMMPS package(s) {', '.join(lacking)}"
     missing = [s for s in styles if s not in build.pair_styles]
     if not missing:
         return "native", f"{build.label} has pair style {', '.join(styles)}"
-    plugin = plugin_path(variant.get("plugin"))
+    plugin = plugin_path(variant.plugin)
     if plugin is not None:
         gained = build.plugin_styles(plugin)
         if all(s in gained for s in missing):
@@ -145,7 +146,7 @@ def native_verdict(pot: Potential, variant: dict, build: Build) -> tuple[str | N
         if "PLUGIN" not in build.packages and build.binary is None:
             return None, f"needs pair style {', '.join(missing)}; {build.label} cannot load plugins"
         return None, f"needs pair style {', '.join(missing)}; {plugin} does not provide it to {build.label}"
-    needs = variant.get("packages")
+    needs = variant.packages
     hint = f" (LAMMPS packages {', '.join(needs)})" if needs else ""
     return None, f"{build.label} lacks pair style {', '.join(missing)}{hint}"
 
@@ -156,7 +157,7 @@ def bridge_verdict(pot: Potential) -> tuple[str | None, str]:
         return None, "no Python calculator for the bridge"
     from lammpskit.potentials.calculators import PACKAGES
 
-    kind = pot.bridge.get("calculator")
+    kind = pot.bridge.calculator
     pkg = PACKAGES.get(kind)
     if pkg is None:
         return None, f"unknown bridge calculator {kind!r}"
@@ -172,15 +173,15 @@ def verdicts(pot: Potential, build: Build) -> list[dict]:
     rows = []
     for v in pot.native:
         how, why = native_verdict(pot, v, build)
-        rows.append({"way": how or "native", "variant": v["id"], "ok": how is not None, "why": why,
-                     "kokkos": bool(v.get("kokkos"))})
+        rows.append({"way": how or "native", "variant": v.id, "ok": how is not None, "why": why,
+                     "kokkos": v.kokkos})
     if pot.bridge:
         how, why = bridge_verdict(pot)
         rows.append({"way": "bridge", "variant": None, "ok": how is not None, "why": why, "kokkos": False})
     return rows
 
 
-def choose(pot: Potential, mode: str, build: Build) -> tuple[str, dict | None]:
+def choose(pot: Potential, mode: str, build: Build) -> tuple[str, NativeVariant | None]:
     """(``native`` | ``bridge``, native variant or None) for ``--mode auto|native|bridge``; refuse what cannot run."""
     from lammpskit._util import validate
 
@@ -229,10 +230,39 @@ def readiness(pot: Potential, build: Build) -> dict:
         waiting.append((how, {k: s for k, s in states.items() if s != "present"}))
     how, bad = waiting[0]
     specs = [pot.spec(k) for k in bad]
-    if any(s.get("url") for s in specs):
+    if any(s.url for s in specs):
         status = "needs fetch"
-    elif all(s.get("derive") for s in specs):
+    elif all(s.derive for s in specs):
         status = "needs convert"
     else:
         status = "needs your file"
     return {"status": status, "how": how, "why": ", ".join(f"{k} {s}" for k, s in bad.items())}
+
+
+def build_for(lmp: str | None) -> Build:
+    """The LAMMPS build to judge: an ``lmp`` binary, else the kit's LAMMPS module."""
+    return binary(lmp) if lmp else module()
+
+
+def overview(build: Build) -> list[dict]:
+    """One row per registered potential: its summary and readiness on ``build``."""
+    from lammpskit.potentials import registry
+
+    return [{**pot.summary(), **readiness(pot, build)} for pot in registry.registry().values()]
+
+
+def describe(pot: Potential, build: Build) -> dict:
+    """Everything about one entry: facts, files (resolved path, state, expected sha256), native variants,
+    bridge, D3 (their TOML keys), the ways it runs on ``build`` and its readiness."""
+    files = [{**spec.as_dict(), "resolved": str(pot.file_path(spec)), "present": pot.file_path(spec).exists(),
+              "state": pot.file_state(spec), "expected_sha256": pot.expected_sha256(spec)} for spec in pot.files]
+    return {**pot.summary(), "files": files, "native": [v.as_dict() for v in pot.native],
+            "bridge": pot.bridge.as_dict() if pot.bridge else None, "d3": pot.d3.as_dict() if pot.d3 else None,
+            "ways": verdicts(pot, build), **readiness(pot, build)}
+
+
+def check(pot: Potential, build: Build) -> dict:
+    """``potentials check``: the ways ``pot`` runs on ``build`` and its readiness."""
+    return {"name": pot.name, "build": build.label, "ways": verdicts(pot, build), "licence": pot.licence,
+            **readiness(pot, build)}
+

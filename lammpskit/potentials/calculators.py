@@ -25,10 +25,8 @@ def _chgnet(pot: Potential, files: dict, device: str):
 def _mace(pot: Potential, files: dict, device: str):
     from mace.calculators import MACECalculator
 
-    opts = pot.bridge or {}
     return MACECalculator(model_paths=str(files["model"]), device=device,
-                          default_dtype=opts.get("dtype", pot.dtype),
-                          head=opts.get("head", "Default") if opts.get("head") else None)
+                          default_dtype=pot.bridge.dtype or pot.dtype, head=pot.bridge.head)
 
 
 def _grace(pot: Potential, files: dict, device: str):
@@ -58,7 +56,7 @@ def build(pot: Potential, device: str = "cpu"):
     """An ASE calculator for ``pot`` (files checked against their sha256)."""
     if not pot.bridge:
         raise UserError(f"potential {pot.name!r} has no [bridge] table: it runs only natively")
-    kind = pot.bridge.get("calculator")
+    kind = pot.bridge.calculator
     if kind not in BUILDERS:
         raise UserError(f"potential {pot.name!r}: unknown bridge calculator {kind!r} "
                         f"(known: {', '.join(BUILDERS)})")

@@ -17,6 +17,7 @@ import re
 import shutil
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from lammpskit._util.tools import run_tool
@@ -45,7 +46,7 @@ def _heads_prompt(output: str) -> None:
                         f"--head, e.g. 'lammpskit potentials convert NAME --head {heads[0] if heads else 'Default'}'")
 
 
-def _mace(source: Path, dest: Path, spec: dict, dtype: str, mliap: bool) -> None:
+def _mace(source: Path, dest: Path, spec, dtype: str, mliap: bool) -> None:
     import importlib.util
 
     if mliap and importlib.util.find_spec("cuequivariance_torch") is None:
@@ -58,21 +59,21 @@ def _mace(source: Path, dest: Path, spec: dict, dtype: str, mliap: bool) -> None
         cmd = [sys.executable, "-m", "lammpskit.lammps.tool", "mace.cli.create_lammps_model", str(model), "--dtype", dtype]
         if mliap:
             cmd.append("--format=mliap")
-        if spec.get("head"):
-            cmd += ["--head", spec["head"]]
+        if spec.head:
+            cmd += ["--head", spec.head]
         _run(cmd, Path(tmp), "mace_create_lammps_model", refuse=_heads_prompt)
         made = Path(tmp) / ("model.model-mliap_lammps.pt" if mliap else "model.model-lammps.pt")
         made.replace(dest)
 
 
-def _deepmd_compress(source: Path, dest: Path, spec: dict, dtype: str) -> None:
+def _deepmd_compress(source: Path, dest: Path, spec, dtype: str) -> None:
     with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
         _run([_tool("dp"), "--pt", "compress", "-i", str(source), "-o", str(Path(tmp) / "out.pth")],
              Path(tmp), "dp --pt compress")
         (Path(tmp) / "out.pth").replace(dest)
 
 
-def _grace_fs_yaml(source: Path, dest: Path, spec: dict, dtype: str) -> None:
+def _grace_fs_yaml(source: Path, dest: Path, spec, dtype: str) -> None:
     folder = source if (source / "model.yaml").exists() else source.parent
     if not (folder / "model.yaml").exists():
         raise UserError(f"{folder} has no model.yaml and checkpoint (gracemaker's output) to export from")
@@ -98,15 +99,28 @@ def convert(pot, key: str, head: str | None = None) -> Path:
     from lammpskit._util import validate
     from lammpskit.potentials import registry as potentials
 
-    spec = dict(pot.spec(key))
+    spec = pot.spec(key)
     if head is not None:
-        spec["head"] = validate.word(head, "--head")
-    kind = spec.get("derive")
-    if kind not in CONVERTERS:
+        spec = replace(spec, head=validate.word(head, "--head"))
+    if spec.derive not in CONVERTERS:
         raise UserError(f"file {key!r} of {pot.name!r} is not made by a known converter ({', '.join(CONVERTERS)})")
-    source = pot.resolve_files([spec["from"]])[spec["from"]]
+    if spec.source is None:
+        raise UserError(f"file {key!r} of {pot.name!r} names no 'from' file to make it from")
+    source = pot.resolve_files([spec.source])[spec.source]
     dest = pot.file_path(spec)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    CONVERTERS[kind](source, dest, spec, pot.bridge.get("dtype", pot.dtype) if pot.bridge else pot.dtype)
+    CONVERTERS[spec.derive](source, dest, spec, (pot.bridge.dtype if pot.bridge else None) or pot.dtype)
     potentials.pin(pot.name, key, potentials.sha256(dest))
     return dest
+
+
+def convert_derived(pot, keys: list[str] | None = None, head: str | None = None) -> list[dict]:
+    """Make every derived file of ``pot`` (or those in ``keys``): [{"key", "path"}]."""
+    derived = [s for s in pot.files if s.derive and (not keys or s.key in keys)]
+    if keys and len(derived) != len(keys):
+        raise UserError(f"{pot.name}: --file must name derived files: "
+                        f"{', '.join(s.key for s in pot.files if s.derive)}")
+    if not derived:
+        raise UserError(f"{pot.name} has no files made by conversion")
+    return [{"key": spec.key, "path": str(convert(pot, spec.key, head=head))} for spec in derived]
+

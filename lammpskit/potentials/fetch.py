@@ -69,11 +69,12 @@ def download(url: str, dest: Path, expected: str | None = None, progress=None, t
 def downloadable(name: str, sha: str | None = None, url: str | None = None):
     """(entry, its file specs with a URL) of ``name``, after checking ``sha`` and ``url`` (user errors)."""
     from lammpskit.potentials import registry as potentials
+    from lammpskit.potentials.schema import SHA256_RE
 
     pot = potentials.get(name)
-    if sha is not None and not potentials.SHA256_RE.fullmatch(sha):
+    if sha is not None and not SHA256_RE.fullmatch(sha):
         raise UserError("--sha256 must be 64 lower-case hex digits")
-    specs = [s for s in pot.files if s.get("url")]
+    specs = [s for s in pot.files if s.url]
     if not specs:
         raise UserError(f"{name} has no downloadable files: register yours with "
                         f"'lammpskit potentials add {name} --model FILE'")
@@ -96,13 +97,13 @@ def fetch_entry(name: str, sha: str | None = None, url: str | None = None, progr
     for spec in specs:
         path = pot.file_path(spec)
         if pot.file_state(spec) == "present":
-            done.append({"key": spec["key"], "path": str(path), "sha256": pot.expected_sha256(spec), "fetched": False})
+            done.append({"key": spec.key, "path": str(path), "sha256": pot.expected_sha256(spec), "fetched": False})
             continue
-        digest = download(url or spec["url"], path, spec.get("sha256") or sha,
+        digest = download(url or spec.url, path, spec.sha256 or sha,
                           progress(f"{name}: {path.name}") if progress else None,
                           check=modelfiles.fetch_check(pot, spec))
-        if not spec.get("sha256"):
-            potentials.pin(pot.name, spec["key"], digest)
-        done.append({"key": spec["key"], "path": str(path), "sha256": digest, "fetched": True,
-                     "pinned": not spec.get("sha256")})
+        if not spec.sha256:
+            potentials.pin(pot.name, spec.key, digest)
+        done.append({"key": spec.key, "path": str(path), "sha256": digest, "fetched": True,
+                     "pinned": not spec.sha256})
     return done

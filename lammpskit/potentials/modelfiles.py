@@ -55,11 +55,11 @@ def check(path: Path, expected: str, what: str) -> None:
 CHECKED = ("mace", "deepmd", "chgnet", "grace")
 
 
-def expected(pot, spec: dict) -> str | None:
+def expected(pot, spec) -> str | None:
     """The family a ``[[files]]`` entry's file must have (None: not a model file the kit can recognise)."""
-    if spec["key"] == "fs_yaml":
+    if spec.key == "fs_yaml":
         return "grace-fs-yaml"
-    if spec["key"] == "model" and pot.family in CHECKED and not spec.get("derive"):
+    if spec.key == "model" and pot.family in CHECKED and not spec.derive:
         return pot.family
     return None
 
@@ -80,9 +80,9 @@ def _fs_yaml(path: Path) -> bool:
     return "elements" in head and ("nnorm" in head or "embeddings" in head)
 
 
-def fetch_check(pot, spec: dict):
+def fetch_check(pot, spec):
     """The ``check`` that ``fetch.download`` runs for one entry's file (None: nothing to check)."""
     fam = expected(pot, spec)
     if fam is None:
         return None
-    return lambda part: check_download(part, fam, f"the download for {pot.name} ({spec['key']})")
+    return lambda part: check_download(part, fam, f"the download for {pot.name} ({spec.key})")

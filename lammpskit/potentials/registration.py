@@ -17,6 +17,7 @@ from lammpskit._util import files, resources, validate
 from lammpskit.errors import UserError
 from lammpskit.potentials import builds, modelfiles
 from lammpskit.potentials import registry as potentials
+from lammpskit.potentials.schema import FILE_KEY_RE
 
 FAMILIES = ("mace", "deepmd", "grace", "chgnet", "classical")
 LAMMPS_ARGS_RE = re.compile(r"^[A-Za-z0-9_./:{}+*,=@~ -]+$")
@@ -112,7 +113,7 @@ def _waits_for_user(pot: potentials.Potential) -> bool:
         spec = pot.spec("model")
     except UserError:
         return False
-    return not spec.get("url") and not spec.get("package") and "{home}" in spec["path"]
+    return not spec.url and not spec.package and "{home}" in spec.path
 
 
 def _fill(pot: potentials.Potential, model: Path, fs_yaml: Path | None) -> dict:
@@ -147,7 +148,7 @@ def _classical(name, pair_style, pair_coeff, files, elements, title, licence, ci
     spec = []
     for item in files:
         key, sep, path = item.partition("=")
-        if not sep or not potentials.FILE_KEY_RE.fullmatch(key):
+        if not sep or not FILE_KEY_RE.fullmatch(key):
             raise UserError(f"--file {item!r}: expected KEY=PATH with a lower-case key, e.g. eam=Cu.eam.alloy")
         p = _existing(Path(path), f"--file {key}")
         spec.append({"key": key, "path": str(validate.path(p, f"--file {key}")), "sha256": potentials.sha256(p)})

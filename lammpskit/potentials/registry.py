@@ -31,7 +31,6 @@ import hashlib
 import importlib.util
 import json
 import os
-import re
 import string
 import tomllib
 from dataclasses import dataclass, field
@@ -39,16 +38,10 @@ from pathlib import Path
 
 from lammpskit._util import resources, validate
 from lammpskit.errors import UserError
+from lammpskit.potentials.schema import D3, WORDISH_RE, Bridge, FileSpec, NativeVariant, check_keys
 
 TOP = {"name", "title", "family", "elements", "cutoff", "dtype", "licence", "citation", "notes", "files",
        "bridge", "native", "d3"}
-FILE_KEYS = {"key", "path", "package", "url", "sha256", "licence", "derive", "from", "head", "size"}
-BRIDGE_KEYS = {"calculator", "model", "dtype", "head", "files"}
-NATIVE_KEYS = {"id", "title", "pair_style", "pair_coeff", "styles", "packages", "pre", "plugin", "kokkos", "d3"}
-FILE_KEY_RE = re.compile(r"[a-z][a-z0-9_]*")  # [[files]] key: also a {key} placeholder in pair lines
-SHA256_RE = re.compile(r"[0-9a-f]{64}")
-D3_KEYS = {"damping", "functional", "cutoff", "cn_cutoff"}
-D3_DEFAULTS = {"damping": "bj", "functional": "pbe", "cutoff": 30.0, "cn_cutoff": 20.0}
 # families whose model files run code when loaded (pickles, TorchScript, SavedModels): sha256 required
 CODE_FAMILIES = {"mace", "deepmd", "chgnet", "grace"}
 
@@ -67,41 +60,41 @@ class Potential:
     licence: str = ""
     citation: str = ""
     notes: str = ""
-    files: list[dict] = field(default_factory=list)
-    bridge: dict | None = None
-    native: list[dict] = field(default_factory=list)
-    d3: dict | None = None
+    files: list[FileSpec] = field(default_factory=list)
+    bridge: Bridge | None = None
+    native: list[NativeVariant] = field(default_factory=list)
+    d3: D3 | None = None
 
     # -- files ------------------------------------------------------------------------------
-    def spec(self, key: str) -> dict:
+    def spec(self, key: str) -> FileSpec:
         for s in self.files:
-            if s["key"] == key:
+            if s.key == key:
                 return s
         raise UserError(f"potential {self.name!r} has no file {key!r} (see {self.source})")
 
-    def file_path(self, spec: dict) -> Path:
+    def file_path(self, spec: FileSpec) -> Path:
         """Where one ``[[files]]`` entry lives on this machine."""
-        text = spec["path"].replace("{home}", str(resources.user_dir()))
+        text = spec.path.replace("{home}", str(resources.user_dir()))
         p = Path(os.path.expanduser(text))
-        if spec.get("package"):
-            found = importlib.util.find_spec(spec["package"])
+        if spec.package:
+            found = importlib.util.find_spec(spec.package)
             if found is None or not found.submodule_search_locations:
-                raise UserError(f"potential {self.name!r} needs the Python package {spec['package']!r}: "
-                                f"pip install {spec['package']}")
+                raise UserError(f"potential {self.name!r} needs the Python package {spec.package!r}: "
+                                f"pip install {spec.package}")
             return Path(list(found.submodule_search_locations)[0]) / p
         if p.is_absolute():
             return p
         return (self.source.parent / p).resolve()
 
-    def expected_sha256(self, spec: dict) -> str | None:
+    def expected_sha256(self, spec: FileSpec) -> str | None:
         """The entry's sha256, else the pin recorded when the file was fetched or converted."""
-        return spec.get("sha256") or pins().get(self.name, {}).get(spec["key"])
+        return spec.sha256 or pins().get(self.name, {}).get(spec.key)
 
     def resolve_files(self, keys: list[str] | None = None, verify: bool = True) -> dict[str, Path]:
         """``key -> path`` for ``keys`` (default: all); missing or unverified files are user errors."""
         out = {}
         for spec in self.files:
-            if keys is not None and spec["key"] not in keys:
+            if keys is not None and spec.key not in keys:
                 continue
             path = self.file_path(spec)
             if not path.exists():
@@ -115,13 +108,13 @@ class Potential:
                 if want is not None and sha256(path) != want:
                     raise UserError(f"model file {path} for potential {self.name!r} does not match its sha256 "
                                     f"in {self.source}: re-fetch it or register the file again")
-            out[spec["key"]] = path
+            out[spec.key] = path
         return out
 
-    def missing_hint(self, spec: dict) -> str:
-        if spec.get("url"):
+    def missing_hint(self, spec: FileSpec) -> str:
+        if spec.url:
             return f"run 'lammpskit potentials fetch {self.name}'"
-        if spec.get("derive"):
+        if spec.derive:
             return f"run 'lammpskit potentials convert {self.name}'"
         return (f"register your file with 'lammpskit potentials add {self.name} --model FILE' "
                 f"or fix 'path' in {self.source}")
@@ -129,14 +122,16 @@ class Potential:
     def bridge_keys(self) -> list[str]:
         if not self.bridge:
             return []
-        return list(self.bridge.get("files", ["model"] if any(s["key"] == "model" for s in self.files) else []))
+        if self.bridge.files is not None:
+            return list(self.bridge.files)
+        return ["model"] if any(s.key == "model" for s in self.files) else []
 
-    def native_keys(self, variant: dict) -> list[str]:
-        texts = [variant["pair_style"], *_as_list(variant.get("pair_coeff", [])), *variant.get("pre", [])]
+    def native_keys(self, variant: NativeVariant) -> list[str]:
+        texts = [variant.pair_style, *variant.pair_coeff, *variant.pre]
         keys = {k for t in texts for _, k, _, _ in string.Formatter().parse(t) if k and k != "elements"}
         return sorted(keys)
 
-    def file_state(self, spec: dict) -> str:
+    def file_state(self, spec: FileSpec) -> str:
         """present / missing / unverified (no sha256 to check) / mismatch."""
         try:
             path = self.file_path(spec)
@@ -158,27 +153,26 @@ class Potential:
                 raise UserError(f"potential {self.name!r} does not cover {', '.join(missing)} "
                                 f"(it has {', '.join(self.elements)})")
 
-    def variant(self, vid: str) -> dict:
+    def variant(self, vid: str) -> NativeVariant:
         for v in self.native:
-            if v["id"] == vid:
+            if v.id == vid:
                 return v
         raise UserError(f"potential {self.name!r} has no native variant {vid!r} "
-                        f"(it has {', '.join(v['id'] for v in self.native) or 'none'})")
+                        f"(it has {', '.join(v.id for v in self.native) or 'none'})")
 
     def d3_params(self) -> dict:
-        return {**D3_DEFAULTS, **(self.d3 or {})}
+        """D3 settings (the entry's, else the defaults) as the deck templates and run.json take them."""
+        from dataclasses import asdict
+
+        return asdict(self.d3 or D3())
 
     def summary(self) -> dict:
         modes = (["native"] if self.native else []) + (["bridge"] if self.bridge else [])
         return {"name": self.name, "title": self.title, "family": self.family, "modes": modes,
-                "native_variants": [v["id"] for v in self.native],
+                "native_variants": [v.id for v in self.native],
                 "elements": self.elements, "cutoff": self.cutoff, "dtype": self.dtype,
                 "licence": self.licence, "citation": self.citation, "notes": self.notes,
                 "source": str(self.source)}
-
-
-def _as_list(value) -> list:
-    return value if isinstance(value, list) else [value]
 
 
 def sha256(path: Path) -> str:
@@ -228,60 +222,47 @@ def search_path() -> list[Path]:
     return dirs
 
 
-def _check_keys(table, allowed: set, where: str) -> dict:
-    if not isinstance(table, dict):
-        raise UserError(f"{where} must be a table")
-    unknown = set(table) - allowed
-    if unknown:
-        raise UserError(f"{where}: unknown keys {sorted(unknown)} (allowed: {sorted(allowed)})")
-    return table
-
-
 def load_file(path: Path) -> Potential:
     """Read and check one registry entry, field by field (shipped, user and $LAMMPSKIT_HOME entries alike)."""
+
     try:
         data = tomllib.loads(path.read_text())
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise UserError(f"cannot read potential file {path}: {exc}") from None
-    _check_keys(data, TOP, str(path))
+    where = str(path)
+    check_keys(data, TOP, where)
     if "name" not in data:
         raise UserError(f"{path}: missing 'name'")
     validate.name(data["name"], f"potential name in {path}")
-    _check_fields(data, path)
+    _check_fields(data, where)
+    files = data.get("files", [])
+    if not isinstance(files, list):
+        raise UserError(f"{where}: files must be an array of tables ([[files]])")
+    specs = [FileSpec.from_toml(spec, f"{where}: [[files]] #{i + 1}") for i, spec in enumerate(files)]
+    keys = [s.key for s in specs]
+    for i, k in enumerate(keys):
+        if k in keys[:i]:
+            raise UserError(f"{where}: [[files]] #{i + 1}: file key {k!r} is used twice")
     native = data.get("native", [])
-    data["native"] = native = [native] if isinstance(native, dict) else native
-    for i, v in enumerate(native):
-        _check_keys(v, NATIVE_KEYS, f"{path}: [[native]] #{i + 1}")
-        if "pair_style" not in v:
-            raise UserError(f"{path}: [[native]] #{i + 1} needs 'pair_style'")
-        _check_native(v, f"{path}: [[native]] #{i + 1}")
-        v.setdefault("id", v["pair_style"].split()[0])
-        v.setdefault("styles", [v["pair_style"].split()[0]])
-        v.setdefault("pair_coeff", "* *")
-    if "d3" in data:
-        _check_keys(data["d3"], D3_KEYS, f"{path}: [d3]")
-        _check_d3(data["d3"], f"{path}: [d3]")
-    pot = Potential(source=path, **data)
-    keys = {s["key"] for s in pot.files}
+    native = [native] if isinstance(native, dict) else native
+    if not isinstance(native, list):
+        raise UserError(f"{where}: native must be an array of tables ([[native]])")
+    pot = Potential(**{**data, "source": path, "files": specs,
+                       "bridge": Bridge.from_toml(data["bridge"], f"{where}: [bridge]", set(keys)) if "bridge" in data
+                       else None,
+                       "native": [NativeVariant.from_toml(v, f"{where}: [[native]] #{i + 1}") for i, v in enumerate(native)],
+                       "d3": D3.from_toml(data["d3"], f"{where}: [d3]") if "d3" in data else None})
     for v in pot.native:
-        missing = set(pot.native_keys(v)) - keys
+        missing = set(pot.native_keys(v)) - set(keys)
         if missing:
-            raise UserError(f"{path}: native variant {v['id']!r} uses undefined files {sorted(missing)}")
+            raise UserError(f"{path}: native variant {v.id!r} uses undefined files {sorted(missing)}")
     return pot
 
 
-# -- field checks: every value of an entry may reach a LAMMPS deck, a job script or a file system call ----
-
-WORDISH_RE = re.compile(r"^[A-Za-z0-9_.+-]{1,64}$")
-STYLE_RE = re.compile(r"^[a-z0-9_/.+-]{1,64}$")
-ENTRY_PATH_RE = re.compile(r"^[A-Za-z0-9_./+,=@~{}-]+$")
-PLACEHOLDER_RE = re.compile(r"\{([^{}]*)\}")
-
-
-def _check_fields(data: dict, path: Path) -> None:
+def _check_fields(data: dict, where: str) -> None:
+    """The entry's top-level facts."""
     from lammpskit._util import checks
 
-    where = str(path)
     for key in ("title", "licence", "citation", "notes"):
         if key in data:
             checks.text(data[key], f"{where}: {key}")
@@ -297,129 +278,6 @@ def _check_fields(data: dict, path: Path) -> None:
         checks.real(data["cutoff"], f"{where}: cutoff (Å)", 0, 100, lo_open=True)
     if "dtype" in data:
         checks.one_of(data["dtype"], ("float64", "float32"), f"{where}: dtype")
-    files = data.get("files", [])
-    if not isinstance(files, list):
-        raise UserError(f"{where}: files must be an array of tables ([[files]])")
-    seen = set()
-    for i, spec in enumerate(files):
-        w = f"{where}: [[files]] #{i + 1}"
-        _check_keys(spec, FILE_KEYS, w)
-        if "key" not in spec or "path" not in spec:
-            raise UserError(f"{w} needs 'key' and 'path'")
-        checks.text(spec["key"], f"{w} key")
-        if not FILE_KEY_RE.fullmatch(spec["key"]):
-            raise UserError(f"{where}: file key {spec['key']!r} must be lower-case letters, digits, _")
-        if spec["key"] in seen:
-            raise UserError(f"{w}: file key {spec['key']!r} is used twice")
-        seen.add(spec["key"])
-        _check_entry_path(spec["path"], bool(spec.get("package")), f"{w} path")
-        if "sha256" in spec:
-            checks.text(spec["sha256"], f"{w} sha256")
-            if spec["sha256"] and not SHA256_RE.fullmatch(spec["sha256"]):
-                raise UserError(f"{where}: sha256 of file {spec['key']!r} is not 64 hex digits")
-        for key in ("licence", "derive", "head"):
-            if key in spec:
-                checks.text(spec[key], f"{w} {key}")
-        if "package" in spec:
-            checks.text(spec["package"], f"{w} package")
-            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", spec["package"]):
-                raise UserError(f"{w} package {spec['package']!r} is not a Python package name")
-        if "from" in spec and not (isinstance(spec["from"], str) and FILE_KEY_RE.fullmatch(spec["from"])):
-            raise UserError(f"{w} from {spec['from']!r} must be a file key")
-        if "url" in spec:
-            checks.text(spec["url"], f"{w} url")
-            if not spec["url"].startswith(("https://", "http://", "file://")):
-                raise UserError(f"{w} url {spec['url']!r} must start with https://, http:// or file://")
-        if "size" in spec:
-            checks.count(spec["size"], f"{w} size", 0)
-    if "bridge" in data:
-        b = data["bridge"]
-        _check_keys(b, BRIDGE_KEYS, f"{where}: [bridge]")
-        if "calculator" not in b:
-            raise UserError(f"{where}: [bridge] needs 'calculator'")
-        for key in ("calculator", "model", "head"):
-            if key in b:
-                checks.text(b[key], f"{where}: [bridge] {key}")
-                if not WORDISH_RE.fullmatch(b[key]):
-                    raise UserError(f"{where}: [bridge] {key} {b[key]!r} must be one word")
-        if "dtype" in b:
-            checks.one_of(b["dtype"], ("float64", "float32"), f"{where}: [bridge] dtype")
-        if "files" in b:
-            for k in checks.str_list(b["files"], f"{where}: [bridge] files"):
-                if k not in seen:
-                    raise UserError(f"{where}: [bridge] files names {k!r}, which is not a [[files]] key")
-
-
-def _check_entry_path(value, in_package: bool, where: str) -> None:
-    """Entry paths: one line of safe characters, no '..'; inside a package they are relative."""
-    from lammpskit._util import checks
-
-    checks.text(value, where, 1000, empty=False)
-    if not ENTRY_PATH_RE.fullmatch(value):
-        raise UserError(f"{where} {value!r} is not allowed: letters, digits and _ . / + , = @ ~ - only "
-                        "(no spaces, quotes, $, ; or newlines)")
-    bad = [m for m in PLACEHOLDER_RE.findall(value) if m != "home"]
-    if bad or value.count("{") != value.count("}") or ("{home}" in value and not value.startswith("{home}/")):
-        raise UserError(f"{where} {value!r}: the only placeholder is a leading {{home}}/")
-    if ".." in Path(value).parts:
-        raise UserError(f"{where} {value!r} must not climb out with '..'")
-    if in_package and (value.startswith(("/", "~", "{home}"))):
-        raise UserError(f"{where} {value!r} must be relative to its package")
-
-
-def _check_native(v: dict, where: str) -> None:
-    from lammpskit._util import checks
-    from lammpskit.lammps import deck
-    from lammpskit.potentials import builds
-
-    lines = [("pair_style", f"pair_style {checks.deck_args(v['pair_style'], f'{where} pair_style')}")]
-    if not v["pair_style"].strip():
-        raise UserError(f"{where} pair_style is empty")
-    coeffs = v.get("pair_coeff", "* *")
-    for i, c in enumerate(coeffs if isinstance(coeffs, list) else [coeffs]):
-        lines.append(("pair_coeff", f"pair_coeff {checks.deck_args(c, f'{where} pair_coeff[{i}]')}"))
-        if len(c.split()) < 2:
-            raise UserError(f"{where} pair_coeff {c!r} needs at least two type arguments (e.g. '* *')")
-    if "pre" in v:
-        for i, line in enumerate(checks.str_list(v["pre"], f"{where} pre", checks.deck_args)):
-            lines.append((f"pre[{i}]", line))
-    for what, line in lines:
-        problem = deck.line_problem(deck.words(line))
-        if problem:
-            raise UserError(f"{where} {what}: {problem}; registry entries may not do that")
-        for name in PLACEHOLDER_RE.findall(line):
-            if name != "elements" and not FILE_KEY_RE.fullmatch(name):
-                raise UserError(f"{where} {what}: placeholder {{{name}}} is not a file key or {{elements}}")
-    for key in ("id", "title"):
-        if key in v:
-            checks.text(v[key], f"{where} {key}")
-    if "id" in v and not re.fullmatch(r"[A-Za-z0-9_./+-]{1,64}", v["id"]):
-        raise UserError(f"{where} id {v['id']!r} must be one word")
-    for key, rx in (("styles", STYLE_RE), ("packages", WORDISH_RE)):
-        if key in v:
-            for s in checks.str_list(v[key], f"{where} {key}"):
-                if not rx.fullmatch(s):
-                    raise UserError(f"{where} {key} entry {s!r} is not a LAMMPS style or package name")
-    if "plugin" in v and v["plugin"] != builds.DEEPMD_PLUGIN:
-        checks.text(v["plugin"], f"{where} plugin")
-        raise UserError(f"{where} plugin {v['plugin']!r}: the only LAMMPS plugin an entry may load is "
-                        f"deepmd-kit's ({builds.DEEPMD_PLUGIN}); loading a shared library runs its code")
-    for key in ("kokkos", "d3"):
-        if key in v:
-            checks.boolean(v[key], f"{where} {key}")
-
-
-def _check_d3(d: dict, where: str) -> None:
-    from lammpskit._util import checks
-
-    for key in ("damping", "functional"):
-        if key in d:
-            checks.text(d[key], f"{where} {key}")
-            if not re.fullmatch(r"[a-z0-9_-]{1,32}", d[key]):
-                raise UserError(f"{where} {key} {d[key]!r} must be one lower-case word (e.g. bj, pbe)")
-    for key in ("cutoff", "cn_cutoff"):
-        if key in d:
-            checks.real(d[key], f"{where} {key} (Å)", 0, 200, lo_open=True)
 
 
 def registry() -> dict[str, Potential]:

@@ -160,12 +160,14 @@ class Engine:
     def _check_potential(self):
         from lammpskit.potentials import registry as potentials
 
-        pot = potentials.get(self.man["potential"]["name"])
-        files = pot.resolve_files(list(self.man["potential"].get("files", {})), verify=False)
-        for key, rec in self.man["potential"].get("files", {}).items():
-            if key not in files or potentials.sha256(files[key]) != rec["sha256"]:
+        if self.man.potential is None:
+            raise UserError(f"{self.run_dir}/run.json names no potential: render the run again")
+        pot = potentials.get(self.man.potential.name)
+        files = pot.resolve_files(list(self.man.potential.files), verify=False)
+        for key, rec in self.man.potential.files.items():
+            if key not in files or potentials.sha256(files[key]) != rec.sha256:
                 raise UserError(f"the model file {key!r} of potential {pot.name!r} is not the one this run was "
-                                f"rendered with (sha256 {rec['sha256'][:12]}…): restore it or render a new run")
+                                f"rendered with (sha256 {rec.sha256[:12]}…): restore it or render a new run")
         return pot
 
     def _start_lammps(self, resume_step: int | None):
@@ -178,7 +180,7 @@ class Engine:
         from lammpskit.potentials import calculators
         from lammpskit.run.bridge import Bridge
 
-        evaluator = calculators.Evaluator(calculators.build(pot, self.device), self.man["elements"])
+        evaluator = calculators.Evaluator(calculators.build(pot, self.device), self.man.elements)
         self.bridge = Bridge(self.lmp, evaluator)
         self.bridge.attach()
 
@@ -201,7 +203,7 @@ class Engine:
         return n
 
     def _execute(self, name: str, resume_step: int | None, pot):
-        stages = {s["file"]: s for s in self.man["stages"]}
+        stages = {s.file: s for s in self.man.stages}
         for line in self._lines(name):
             words = line.split()
             if words[0] == "read_data" and resume_step is not None:
@@ -210,12 +212,12 @@ class Engine:
                 target = words[1]
                 st = stages.get(target)
                 if st is not None:
-                    if resume_step is not None and st["end"] <= resume_step:
+                    if resume_step is not None and st.end <= resume_step:
                         continue  # stage already done
                     if self.progress:
-                        self.progress.stage(st["name"], st["begin"], st["end"])
+                        self.progress.stage(st.name, st.begin, st.end)
                 self._execute(target, resume_step, pot)
-                if target == "potential.lmp" and self.man["potential"]["mode"] == "bridge":
+                if target == "potential.lmp" and self.man.potential.mode == "bridge":
                     self._attach_bridge(pot)
             elif (m := _RUN.match(line)):
                 self._run_chunked(*(int(g) for g in m.groups()))
@@ -233,7 +235,7 @@ class Engine:
         return int(self.lmp.extract_global("ntimestep"))
 
     def _run_chunked(self, end: int, begin: int, stop: int):
-        chunk = self.chunk or int(self.man["params"]["thermo_every"])
+        chunk = self.chunk or int(self.man.params["thermo_every"])
         pre = "yes"
         while (step := self._step()) < end:
             nxt = min(end, (step // chunk + 1) * chunk)
@@ -262,7 +264,7 @@ class Engine:
     def _check(self):
         if self.bridge is not None and self.bridge.error is not None:
             err = self.bridge.error
-            raise RunError(f"the {self.man['potential']['name']} calculator failed: {type(err).__name__}: {err}") from err
+            raise RunError(f"the {self.man.pot_name} calculator failed: {type(err).__name__}: {err}") from err
         if self.stop_requested:
             step = self._step()
             if not self.resumable:
@@ -307,7 +309,7 @@ class Engine:
     # -- the run ------------------------------------------------------------------
     def run(self) -> dict:
         """Run or resume; returns the result dict (also written to result.json)."""
-        if self.man.get("state") == "done" and (self.run_dir / manifest.RESULT).exists():
+        if self.man.state == "done" and (self.run_dir / manifest.RESULT).exists():
             import json
 
             return json.loads((self.run_dir / manifest.RESULT).read_text())
@@ -331,7 +333,7 @@ class Engine:
         with contextlib.suppress(FileNotFoundError):
             Path(manifest.RESULT).unlink()
         if resume_step is None:
-            for stale in ("log.lammps", *self.workflow.outputs, *[s.get("dump", "") for s in self.man["stages"]]):
+            for stale in ("log.lammps", *self.workflow.outputs, *[s.dump or "" for s in self.man.stages]):
                 with contextlib.suppress(FileNotFoundError, IsADirectoryError):
                     Path(stale).unlink()
         for dump in Path(".").glob("dump.*.lammpstrj"):
@@ -345,11 +347,11 @@ class Engine:
                 self.cuttable = not self.resumable
                 manifest.update(self.run_dir, lammps_version=int(self.lmp.version()))
                 # decks without 'run N upto' step markers count their plain runs and minimisations
-                self.by_command = 0 if self.man.get("total_steps") and self.resumable else \
-                    self._work_commands(self.man["deck"])
+                self.by_command = 0 if self.man.total_steps and self.resumable else \
+                    self._work_commands(self.man.deck)
                 if self.progress:
-                    self.progress.start(self.by_command or self.man["total_steps"], resume_step or 0)
-                self._execute(self.man["deck"], resume_step, pot)
+                    self.progress.start(self.by_command or self.man.total_steps, resume_step or 0)
+                self._execute(self.man.deck, resume_step, pot)
                 result = self._result(time.perf_counter() - wall0, threads)
             except Interrupted as exc:
                 manifest.update(self.run_dir, state="stopped", error=str(exc), last_restart=self._last_restart())

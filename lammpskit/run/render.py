@@ -20,7 +20,7 @@ from lammpskit.potentials import registry as potentials
 from lammpskit.run import integrity, manifest
 
 
-def choose_mode(pot: potentials.Potential, mode: str, build=None, d3: bool = False) -> tuple[str, dict | None]:
+def choose_mode(pot: potentials.Potential, mode: str, build=None, d3: bool = False) -> tuple[str, object | None]:
     """(``native`` | ``bridge``, native variant): native if asked for or possible, else the bridge.
 
     ``build`` is the LAMMPS build that will run the deck (default: the kit's LAMMPS module);
@@ -34,17 +34,17 @@ def choose_mode(pot: potentials.Potential, mode: str, build=None, d3: bool = Fal
     return builds.choose(pot, mode, build)
 
 
-def potential_ctx(pot: potentials.Potential, mode: str, variant: dict | None, d3: bool,
+def potential_ctx(pot: potentials.Potential, mode: str, variant, d3: bool,
                   elements: list[str]) -> tuple[dict, dict]:
     """Template values for potential/<mode>.lmp.j2 and the files this way of running needs (key -> path)."""
     from lammpskit.potentials import builds
 
     keys = pot.native_keys(variant) if variant else pot.bridge_keys()
     files = pot.resolve_files(keys)
-    if d3 and not (pot.d3 or (variant or {}).get("d3")):
+    if d3 and not (pot.d3 or (variant and variant.d3)):
         raise UserError(f"potential {pot.name!r} has no [d3] settings: D3 is only offered where the entry says "
                         "which functional it was trained on")
-    plugin = builds.plugin_path(variant.get("plugin")) if variant else None
+    plugin = builds.plugin_path(variant.plugin) if variant else None
     ctx = dict(pot=pot, mode=mode, variant=variant, elements=elements, d3=pot.d3_params() if d3 else None,
                plugin=str(plugin) if plugin else None, files={k: str(v) for k, v in files.items()})
     return ctx, files
@@ -72,15 +72,15 @@ def staging(out: Path):
 
 
 def manifest_head(protocol_name: str, deck: str, pot: potentials.Potential, mode: str, files: dict,
-                  variant: dict | None = None, d3: dict | None = None) -> dict:
+                  variant=None, d3: dict | None = None) -> dict:
     """The run.json fields every protocol shares: kit version, time, deck, potential with file sha256."""
     return {
         "kit_version": __version__,
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "protocol": protocol_name,
         "deck": deck,
-        "potential": {"name": pot.name, "mode": mode, "variant": variant["id"] if variant else None,
-                      "kokkos": bool(variant and variant.get("kokkos")), "d3": d3,
+        "potential": {"name": pot.name, "mode": mode, "variant": variant.id if variant else None,
+                      "kokkos": bool(variant and variant.kokkos), "d3": d3,
                       "licence": pot.licence, "source": str(pot.source),
                       "files": {k: {"path": str(v), "sha256": potentials.sha256(v)} for k, v in files.items()}},
     }

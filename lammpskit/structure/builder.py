@@ -129,6 +129,29 @@ def build(comp: Composition, density: float, seed: int,
                      cell=np.diag([L, L, L]), origin=np.zeros(3))
 
 
+def from_atoms(atoms, elements: list[str]) -> Structure:
+    """An ASE ``Atoms`` (any periodic cell) as a ``Structure`` in LAMMPS's restricted triclinic box:
+    a along x, b in the xy plane (the cell rotated, atoms wrapped into it); types follow ``elements``."""
+    cell = np.asarray(atoms.cell[:], dtype=float)
+    a, b, c = cell
+    ax = np.linalg.norm(a)
+    bx = b @ a / ax
+    by = np.sqrt(max(b @ b - bx * bx, 0.0))
+    cx = c @ a / ax
+    cy = (b @ c - bx * cx) / by
+    cz = np.sqrt(max(c @ c - cx * cx - cy * cy, 0.0))
+    box = np.array([[ax, 0, 0], [bx, by, 0], [cx, cy, cz]])
+    frac = np.linalg.solve(cell.T, np.asarray(atoms.positions, dtype=float).T).T % 1.0
+    symbols = atoms.get_chemical_symbols()
+    missing = sorted(set(symbols) - set(elements))
+    if missing:
+        from lammpskit.errors import UserError
+
+        raise UserError(f"elements {', '.join(missing)} are not among the types {', '.join(elements)}")
+    types = np.array([elements.index(e) + 1 for e in symbols], dtype=np.int64)
+    return Structure(list(elements), types, frac @ box, box, np.zeros(3))
+
+
 def write_data(path: Path, s: Structure, title: str) -> None:
     """Write a LAMMPS data file (``atom_style atomic``) with ``# El`` on Masses lines."""
     from ase.data import atomic_masses, atomic_numbers

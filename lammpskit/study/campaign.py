@@ -42,7 +42,6 @@ from lammpskit.study.stages import STAGES, result_dir
 
 KEYS = {"name", "root", "x", "potentials", "seeds", "profile", "atoms", "fu", "set", "stages", "mode", "d3",
         "elastic", "slurm"}
-ELASTIC_DEFAULTS = {"method": "static", "strain": 0.005, "steps": 10000, "equil": 2000, "ftol": 1e-8, "maxiter": 5000}
 STATE_FILE = "campaign.json"
 
 
@@ -140,12 +139,13 @@ def load(path: str | Path) -> Campaign:
     from lammpskit.potentials.builds import MODES
 
     validate.choice(mode, MODES, f"{where}: mode")
-    elastic = {**ELASTIC_DEFAULTS, **_table(spec.get("elastic", {}), "elastic", where)}
-    if set(elastic) - set(ELASTIC_DEFAULTS):
-        raise UserError(f"{where}: unknown [elastic] keys {sorted(set(elastic) - set(ELASTIC_DEFAULTS))}")
-    from lammpskit.workflows.elastic import check_settings
+    from lammpskit.workflows.elastic import ElasticParams
 
-    elastic = check_settings(elastic, lambda key: f"{where}: [elastic] {key}")
+    defaults = ElasticParams().settings()
+    elastic = {**defaults, **_table(spec.get("elastic", {}), "elastic", where)}
+    if set(elastic) - set(defaults):
+        raise UserError(f"{where}: unknown [elastic] keys {sorted(set(elastic) - set(defaults))}")
+    elastic = ElasticParams.from_settings(elastic, lambda key: f"{where}: [elastic] {key}").settings()
     site = slurm.load_site(_table(spec.get("slurm", {}), "slurm", where), where)
     profile = validate.name(spec.get("profile", "smoke"), f"{where}: profile")
     cases = [Case(i, p, x, s, validate.path(root / p / f"x{x:g}" / f"s{s}", "case directory"))
@@ -213,7 +213,8 @@ def plan(c: Campaign) -> list[Case]:
 
 
 def _native(case: Case) -> bool:
-    return manifest.load(case.dir)["potential"]["mode"] == "native"
+    pot = manifest.load(case.dir).potential
+    return bool(pot and pot.mode == "native")
 
 
 def _save_state(c: Campaign, event: dict) -> None:
@@ -232,8 +233,7 @@ def _now() -> str:
 # -- where each case stands -----------------------------------------------------------------
 
 def _recorded(case: Case) -> dict:
-    path = case.dir / manifest.MANIFEST
-    return json.loads(path.read_text()).get("slurm", {}) if path.exists() else {}
+    return manifest.load(case.dir).slurm if (case.dir / manifest.MANIFEST).exists() else {}
 
 
 def _log_error(c: Campaign, stage: str, job: str) -> str:
@@ -386,10 +386,9 @@ def submit(c: Campaign) -> list[dict]:
 
 def _record(case: Case, stage: str, job: str) -> None:
     with manifest.locked(case.dir):
-        data = manifest.load(case.dir)
-        jobs_ = data.setdefault("slurm", {}).setdefault(stage, [])
-        jobs_.append(job)
-        manifest.write_json(case.dir / manifest.MANIFEST, data)
+        man = manifest.load(case.dir)
+        man.slurm.setdefault(stage, []).append(job)
+        manifest.save(case.dir, man)
 
 
 def cancel(c: Campaign) -> list[str]:

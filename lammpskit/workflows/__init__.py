@@ -1,8 +1,8 @@
 """Workflows on a run directory: the melt-quench, elastic constants, diffusion, analysis of a finished run.
 
 ``WORKFLOWS`` is the one table of protocols the engine can run: each says
-whether its deck resumes from restart points, which files its deck writes and
-where its result is computed. ``run(run_dir)`` runs or resumes any run
+which dataclass holds its parameters (units in its field comments), whether its deck resumes from
+restart points, which files its deck writes and where it renders and computes its result. ``run(run_dir)`` runs or resumes any run
 directory with the workflow its ``run.json`` names.
 """
 
@@ -19,17 +19,27 @@ class Workflow:
 
     name: str
     module: str                 # holds ``render(...)`` and ``result(run_dir, man, stats)``
+    params: str                 # "module:Class" of its parameter dataclass (run.json ``params``)
     resumable: bool             # restart points: a stopped run resumes; otherwise it starts again
     outputs: tuple[str, ...]    # files the deck writes besides log.lammps and stage dumps
 
-    def result(self, run_dir: Path, man: dict, stats) -> dict:
+    def result(self, run_dir: Path, man, stats) -> dict:
+        """The workflow's result of a finished run (``man``: its ``Manifest``; ``stats``: the engine's RunStats)."""
         return importlib.import_module(self.module).result(run_dir, man, stats)
+
+    @property
+    def params_class(self) -> type:
+        module, _, name = self.params.partition(":")
+        return getattr(importlib.import_module(module), name)
 
 
 WORKFLOWS = {w.name: w for w in (
-    Workflow("quench", "lammpskit.workflows.quench", resumable=True, outputs=("glass.data",)),
-    Workflow("elastic", "lammpskit.workflows.elastic", resumable=False, outputs=("stress.txt",)),
-    Workflow("diffusion", "lammpskit.workflows.diffusion", resumable=False, outputs=()),
+    Workflow("quench", "lammpskit.workflows.quench", "lammpskit.workflows.protocol:Params",
+             resumable=True, outputs=("glass.data",)),
+    Workflow("elastic", "lammpskit.workflows.elastic", "lammpskit.workflows.elastic:ElasticParams",
+             resumable=False, outputs=("stress.txt",)),
+    Workflow("diffusion", "lammpskit.workflows.diffusion", "lammpskit.workflows.diffusion:DiffusionParams",
+             resumable=False, outputs=()),
 )}
 
 
@@ -54,5 +64,5 @@ def run(run_dir: str | Path, threads: int | None = None, device: str = "cpu", pr
     from lammpskit.run.engine import Engine
 
     man = manifest.load(Path(run_dir))
-    return Engine(run_dir, get(man.get("protocol", "quench")), threads=threads, device=device,
+    return Engine(run_dir, get(man.protocol), threads=threads, device=device,
                   progress=progress, trust_deck=trust_deck).run()

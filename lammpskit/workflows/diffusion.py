@@ -8,6 +8,7 @@ unwrapped dump into D per element, and D(T) is fitted to D0 exp(-Ea / kB T).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from lammpskit._util import validate
@@ -15,28 +16,65 @@ from lammpskit.potentials import registry as potentials
 from lammpskit.run import manifest
 
 
-def render(out: Path, data: Path, pot: potentials.Potential, T: float, dt: float, ps: float,
-           equil_ps: float, every: int, mode: str = "auto", seed: int = 1, d3: bool = False) -> Path:
+@dataclass
+class DiffusionParams:
+    """The parameters of one diffusion run directory (run.json ``params``: T as ``T_final``)."""
+
+    T: float                        # K, NVT
+    dt: float = 1.0                 # fs
+    ps: float = 100.0               # sampled time (ps)
+    equil_ps: float = 10.0          # NVT equilibration before sampling (ps)
+    every: int = 100                # steps between unwrapped-coordinate frames (and thermo rows)
+    seed: int = 1
+    Tdamp: float = 0.1              # ps
+    skin: float = 2.0               # Å
+
+    @property
+    def n_run(self) -> int:
+        """Sampled MD steps."""
+        return round(self.ps * 1000 / self.dt)
+
+    @property
+    def n_eq(self) -> int:
+        """Equilibration MD steps."""
+        return round(self.equil_ps * 1000 / self.dt)
+
+    def check(self) -> DiffusionParams:
+        from lammpskit.errors import UserError
+
+        validate.number(self.T, "temperature (K)", 0, 1e5, lo_open=True)
+        validate.number(self.dt, "dt (fs)", 0, 10, lo_open=True)
+        validate.number(self.ps, "--ps", 0, 1e6, lo_open=True)
+        validate.number(self.equil_ps, "--equil", 0, 1e6)
+        validate.integer(self.every, "--every", 1, 10**9)
+        if self.n_run < 3 * self.every:
+            raise UserError(f"--ps {self.ps:g} gives fewer than 3 dump frames at --every {self.every}: run longer")
+        return self
+
+    def as_params(self) -> dict:
+        """run.json ``params``."""
+        return {"T_final": self.T, "dt": self.dt, "ps": self.ps, "equil_ps": self.equil_ps,
+                "thermo_every": self.every, "msd_every": self.every, "seed": self.seed}
+
+
+def render(out: Path, data: Path, pot: potentials.Potential, params: DiffusionParams, mode: str = "auto",
+           d3: bool = False) -> Path:
     """Write one diffusion run directory ``out`` (must not exist)."""
-    from lammpskit.errors import UserError
     from lammpskit.run.render import render_from_data
 
-    n_run, n_eq = round(ps * 1000 / dt), round(equil_ps * 1000 / dt)
-    if n_run < 3 * every:
-        raise UserError(f"--ps {ps:g} gives fewer than 3 dump frames at --every {every}: run longer")
-    ctx = dict(T=T, dt_ps=manifest.fs_to_ps(dt), n_eq=n_eq, n_run=n_run, every=every, seed=seed, Tdamp=0.1, skin=2.0)
-    params = {"T_final": T, "dt": dt, "ps": ps, "equil_ps": equil_ps, "thermo_every": every, "msd_every": every,
-              "seed": seed}
+    p = params.check()
+    ctx = dict(T=p.T, dt_ps=manifest.fs_to_ps(p.dt), n_eq=p.n_eq, n_run=p.n_run, every=p.every, seed=p.seed,
+               Tdamp=p.Tdamp, skin=p.skin)
     return render_from_data(out, data, pot, mode, "diffusion", "transport/nvt.lmp.j2", ctx,
-                            {"params": params, "total_steps": n_run}, d3)
+                            {"params": p.as_params(), "total_steps": p.n_run}, d3)
 
 
-def result(run_dir: Path, man: dict, stats=None) -> dict:
+def result(run_dir: Path, man: manifest.Manifest, stats=None) -> dict:
     """The engine's result for a diffusion run directory: D per element (cm^2/s) and conductivity."""
     from lammpskit.analysis import transport
 
-    res = transport.from_dump(Path(run_dir) / "dump.unwrapped.lammpstrj", manifest.timestep_ps(man), manifest.temperature_K(man))
-    return {"state": "done", "protocol": "diffusion", "potential": man["potential"]["name"], **transport.summary(res)}
+    res = transport.from_dump(Path(run_dir) / "dump.unwrapped.lammpstrj", man.dt_ps, man.temperature_K())
+    return {"state": "done", "protocol": "diffusion", "potential": man.pot_name, **transport.summary(res)}
 
 
 def temperatures_of(text: str | list[float]) -> list[float]:
@@ -72,16 +110,14 @@ def arrhenius(target: str | Path, temperatures: str | list[float] = "600,700,800
     if man is None:
         raise UserError(f"{target} is a data file: give a quenched run directory")
     temps = temperatures_of(temperatures)
-    validate.number(ps, "--ps", 0, 1e6, lo_open=True)
-    validate.number(equil, "--equil", 0, 1e6)
-    validate.integer(every, "--every", 1, 10**9)
     validate.element(element)
+    runs = [DiffusionParams(T=T, dt=man.params["dt"], ps=ps, equil_ps=equil, every=every, seed=man.seed or 1).check()
+            for T in temps]
     rows = []
-    for T in temps:
-        run_dir = Path(target) / f"diffusion-{T:g}K"
+    for params in runs:
+        run_dir = Path(target) / f"diffusion-{params.T:g}K"
         if not (run_dir / "run.json").exists():
-            render(run_dir, data, potentials.get(man["potential"]["name"]), T, man["params"]["dt"], ps, equil, every,
-                   man["potential"]["mode"], man["seed"], bool(man["potential"].get("d3")))
+            render(run_dir, data, potentials.get(man.pot_name), params, man.potential.mode, bool(man.potential.d3))
         rows.append(workflows.run(run_dir, progress=progress))
     ds = [r["D_cm2_s"].get(element) for r in rows]
     if any(d is None or d <= 0 for d in ds):

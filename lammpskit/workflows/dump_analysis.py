@@ -135,8 +135,8 @@ def msd(path, frames: str = "all", types: list[str] | None = None, out=None, dt:
     path = Path(path)
     if path.is_dir():
         man = manifest.load(path)
-        dt = dt if dt is not None else man["params"]["dt"]
-        temperature = temperature if temperature is not None else manifest.temperature_K(man)
+        dt = dt if dt is not None else man.params.get("dt")
+        temperature = temperature if temperature is not None else man.temperature_K()
         path = path / "dump.unwrapped.lammpstrj"
     if dt is None or temperature is None:
         raise UserError("a dump file needs --dt (fs) and --temperature (K)")

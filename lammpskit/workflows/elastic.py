@@ -12,6 +12,7 @@ moduli, their errors, the isotropy test) is in ``lammpskit.analysis.elasticity``
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -62,21 +63,21 @@ def c_from_samples(run_dir: Path, strain: float, nblocks: int = 5) -> tuple[np.n
     return (C + C.T) / 2, np.hypot(err, err.T) / 2
 
 
-def result(run_dir: Path, man: dict, stats=None) -> dict:
+def result(run_dir: Path, man: manifest.Manifest, stats=None) -> dict:
     """The engine's result for an elastic run directory (``stats``: the engine's RunStats, unused)."""
-    strain, method = man["params"]["strain"], man["params"]["method"]
+    strain, method = man.params["strain"], man.params["method"]
     if method == "static":
         C, err = c_from_stress(Path(run_dir) / "stress.txt", strain), None
     else:
         C, err = c_from_samples(run_dir, strain)
-    out = {"state": "done", "method": method, "strain": strain, "potential": man["potential"]["name"],
-           "source": man["source"], "C": np.round(C, 4).tolist()}
+    out = {"state": "done", "method": method, "strain": strain, "potential": man.pot_name,
+           "source": man.source, "C": np.round(C, 4).tolist()}
     out.update(checked_moduli(C))
     if err is not None:
         out["C_err"] = np.round(err, 4).tolist()
         if out["mechanically_stable"]:
             out.update({k: round(float(v), 4) for k, v in moduli_errors(C, err).items()})
-        out["temperature_K"] = manifest.temperature_K(man)
+        out["temperature_K"] = man.temperature_K()
     out["isotropy"] = isotropy(C, err)
     return out
 
@@ -109,26 +110,62 @@ def combine(results: list[dict]) -> dict:
 METHODS = ("static", "dynamic")
 
 
-def check_settings(s: dict, label=lambda key: f"--{key}") -> dict:
-    """Checked elastic settings: method, strain (0 < e <= 0.05), steps and equil (dynamic), ftol (eV/Å) and
-    maxiter (static relaxations); ``label(key)`` names a setting in error messages."""
-    return {**s, "method": validate.choice(s["method"], METHODS, label("method")),
-            "strain": validate.number(s["strain"], label("strain"), 0, 0.05, lo_open=True),
-            "steps": validate.integer(s["steps"], label("steps"), 10 * SAMPLE_EVERY, 10**9),  # >= 10 samples
-            "equil": validate.integer(s["equil"], label("equil"), 0, 10**9),
-            "ftol": validate.number(s["ftol"], label("ftol"), 0, 10, lo_open=True),
-            "maxiter": validate.integer(s["maxiter"], label("maxiter"), 1, 10**7)}
+# the user-facing names (CLI options, a campaign's [elastic] table) of ElasticParams fields
+USER_NAMES = {"n_avg": "steps", "n_eq": "equil"}
 
 
-def source_of(target: Path) -> tuple[Path, dict | None]:
+@dataclass
+class ElasticParams:
+    """The parameters of one elastic run directory (run.json ``params``)."""
+
+    method: str = "static"          # static (0 K, relaxed) | dynamic (NVT sampling)
+    strain: float = 0.005           # magnitude of the +/- strains (dimensionless)
+    ftol: float = 1e-8              # eV/Å, static relaxations
+    maxiter: int = 5000             # static relaxations
+    relax_cell: bool = True         # relax the reference cell first (static)
+    T: float = 300.0                # K, dynamic
+    dt: float = 1.0                 # fs
+    n_eq: int = 2000                # steps of NVT before sampling each strained state (dynamic)
+    n_avg: int = 10000              # sampled steps per strained state (dynamic)
+    every: int = SAMPLE_EVERY       # steps between pressure-tensor samples
+    seed: int = 1
+    thermo_every: int = 100         # steps
+    Tdamp: float = 0.1              # ps
+
+    def check(self, label=lambda name: f"--{name}") -> ElasticParams:
+        """Validate every value; ``label(user-facing name)`` names a setting in error messages."""
+        label = (lambda lab: lambda key: lab(USER_NAMES.get(key, key)))(label)
+        validate.choice(self.method, METHODS, label("method"))
+        validate.number(self.strain, label("strain"), 0, 0.05, lo_open=True)
+        validate.integer(self.n_avg, label("n_avg"), 10 * SAMPLE_EVERY, 10**9)  # >= 10 samples
+        validate.integer(self.n_eq, label("n_eq"), 0, 10**9)
+        validate.number(self.ftol, label("ftol"), 0, 10, lo_open=True)
+        validate.integer(self.maxiter, label("maxiter"), 1, 10**7)
+        validate.number(self.T, label("T"), 0, 1e5, lo_open=True)
+        validate.number(self.dt, label("dt"), 0, 10, lo_open=True)
+        validate.number(self.Tdamp, label("Tdamp"), 0, 1e3, lo_open=True)
+        return self
+
+    @classmethod
+    def from_settings(cls, s: dict, label=None) -> ElasticParams:
+        """From user-facing settings (method, strain, steps, equil, ftol, maxiter), checked."""
+        names = {v: k for k, v in USER_NAMES.items()}
+        return cls(**{names.get(k, k): v for k, v in s.items()}).check(*([label] if label else []))
+
+    def settings(self) -> dict:
+        """The user-facing settings (a campaign's [elastic] table)."""
+        return {USER_NAMES.get(k, k): getattr(self, k) for k in ("method", "strain", "n_avg", "n_eq", "ftol", "maxiter")}
+
+
+def source_of(target: Path) -> tuple[Path, manifest.Manifest | None]:
     """The glass data file of a finished, annealed run directory and its manifest; a data file and None."""
     target = Path(target)
     if target.is_dir():
         man = manifest.load(target)
-        if not any(s["name"] == "anneal" for s in man.get("stages", [])):
+        if man.stage("anneal") is None:
             raise UserError(f"{target} has no NPT (anneal) stage: the glass is not at its own zero-pressure "
                             "density; quench it with a profile that anneals (t_anneal > 0)")
-        if man.get("state") != "done" or not (target / "glass.data").exists():
+        if man.state != "done" or not (target / "glass.data").exists():
             raise UserError(f"{target} is not finished: run it first with 'lammpskit run {target}'")
         return target / "glass.data", man
     if not target.is_file():
@@ -136,19 +173,15 @@ def source_of(target: Path) -> tuple[Path, dict | None]:
     return target, None
 
 
-def render(out: Path, data: Path, pot: potentials.Potential, strain: float, method: str, mode: str,
-           relax_cell: bool = True, ftol: float = 1e-8, maxiter: int = 5000, T: float = 300.0,
-           dt: float = 1.0, n_eq: int = 2000, n_avg: int = 10000, every: int = SAMPLE_EVERY, seed: int = 1,
-           Tdamp: float = 0.1, d3: bool = False) -> Path:
+def render(out: Path, data: Path, pot: potentials.Potential, params: ElasticParams, mode: str = "auto",
+           d3: bool = False) -> Path:
     """Write an elastic run directory ``out`` (must not exist) with run.json."""
     from lammpskit.run.render import render_from_data
 
-    validate.choice(method, METHODS, "--method")
-    params = {"method": method, "strain": strain, "ftol": ftol, "maxiter": maxiter, "relax_cell": relax_cell,
-              "thermo_every": 100, "T": T, "dt": dt, "n_eq": n_eq, "n_avg": n_avg, "every": every, "seed": seed}
-    ctx = dict(params, directions=DIRECTIONS, dt_ps=manifest.fs_to_ps(dt), Tdamp=Tdamp)
-    return render_from_data(out, data, pot, mode, "elastic", f"elastic/{method}.lmp.j2", ctx,
-                            {"params": params, "total_steps": 0}, d3)
+    params = params.check()
+    ctx = dict(asdict(params), directions=DIRECTIONS, dt_ps=manifest.fs_to_ps(params.dt))
+    return render_from_data(out, data, pot, mode, "elastic", f"elastic/{params.method}.lmp.j2", ctx,
+                            {"params": asdict(params), "total_steps": 0}, d3)
 
 
 def default_dir(target: str | Path, method: str) -> Path:
@@ -157,28 +190,27 @@ def default_dir(target: str | Path, method: str) -> Path:
     return target / f"elastic-{method}" if target.is_dir() else target.with_name(f"{target.stem}-elastic-{method}")
 
 
-def run_one(target: str | Path, pot: str | None = None, method: str = "static", temperature: float | None = None,
-            dt: float | None = None, mode: str = "auto", out: str | Path | None = None, progress=None,
-            **knobs) -> tuple[Path, dict]:
+def run_one(target: str | Path, params: ElasticParams, pot: str | None = None, temperature: float | None = None,
+            dt: float | None = None, mode: str = "auto", out: str | Path | None = None, progress=None
+            ) -> tuple[Path, dict]:
     """Render (once) and run the elastic run directory of one quench run or data file: (run_dir, result).
 
-    ``knobs``: strain, n_eq, n_avg (dynamic steps), ftol (eV/Å), maxiter (static), as for ``render``;
     ``temperature`` (K) and ``dt`` (fs) default to the quench run's, else 300 K and 1 fs.
     """
     from lammpskit import workflows
 
     data, run = source_of(validate.path(target, "target"))
-    run_pot, run_params = (run["potential"]["name"], run["params"]) if run else (None, {})
-    T = validate.number(temperature if temperature is not None else manifest.temperature_K(run or {}, 300.0),
+    run_pot, run_params = (run.pot_name, run.params) if run else (None, {})
+    T = validate.number(temperature if temperature is not None else (run.temperature_K(300.0) if run else 300.0),
                         "--temperature", 0, 1e5, lo_open=True)
     dt = validate.number(dt if dt is not None else run_params.get("dt", 1.0), "--dt", 0, 10, lo_open=True)
     name = pot or run_pot
     if name is None:
         raise UserError("a data file needs --pot NAME")
-    run_dir = validate.path(out or default_dir(target, method), "--out")
+    run_dir = validate.path(out or default_dir(target, params.method), "--out")
     if not (run_dir / "run.json").exists():
-        d3 = bool(run and run["potential"].get("d3") and name == run_pot)
-        render(run_dir, data, potentials.get(name), method=method, mode=mode, d3=d3, T=T, dt=dt, **knobs)
+        d3 = bool(run and run.potential.d3 and name == run_pot)
+        render(run_dir, data, potentials.get(name), replace(params, T=T, dt=dt), mode, d3)
     return run_dir, workflows.run(run_dir, progress=progress)
 
 
@@ -195,10 +227,8 @@ def elastic(targets, pot: str | None = None, method: str = "static", strain: flo
     (or ``out`` for one target).
     """
     targets = [targets] if isinstance(targets, str | Path) else list(targets)
-    s = check_settings({"method": method, "strain": strain, "steps": steps, "equil": equil, "ftol": ftol,
-                        "maxiter": maxiter})
+    params = ElasticParams(method=method, strain=strain, n_avg=steps, n_eq=equil, ftol=ftol, maxiter=maxiter).check()
     if out is not None and len(targets) > 1:
         raise UserError("--out works with one target; replicas keep their results inside their own run directories")
-    results = [run_one(t, pot, method, temperature, dt, mode, out, progress, strain=s["strain"], n_eq=s["equil"],
-                       n_avg=s["steps"], ftol=s["ftol"], maxiter=s["maxiter"])[1] for t in targets]
+    results = [run_one(t, params, pot, temperature, dt, mode, out, progress)[1] for t in targets]
     return results[0] if len(results) == 1 else combine(results)

@@ -73,32 +73,32 @@ def render(out: Path, comp: Composition, pot: potentials.Potential, params: prot
     return out
 
 
-def result(run_dir: Path, man: dict, stats: RunStats) -> dict:
+def result(run_dir: Path, man: manifest.Manifest, stats: RunStats) -> dict:
     """The result of a finished quench: composition, final thermo, anneal density (g/cm^3), speed."""
     rows = thermo.read_log(Path(run_dir) / "log.lammps")
-    stages = {s["name"]: s for s in man["stages"]}
     final = rows[-1] if rows else {}
+    comp = man.composition or {}
     out = {
         "state": "done",
-        "composition": man["composition"]["label"],
-        "atoms": man["composition"]["atoms"],
-        "potential": man["potential"]["name"],
-        "mode": man["potential"]["mode"],
-        "profile": man["profile"],
-        "steps": man["total_steps"],
+        "composition": comp.get("label"),
+        "atoms": comp.get("atoms"),
+        "potential": man.potential.name,
+        "mode": man.potential.mode,
+        "profile": man.profile,
+        "steps": man.total_steps,
         "final": {"step": int(final.get("Step", 0)), "temp_K": final.get("Temp"),
                   "press_bar": final.get("Press"), "pe_eV": final.get("PotEng"),
                   "etotal_eV": final.get("TotEng"), "volume_A3": final.get("Volume"),
                   "density_g_cm3": final.get("Density")},
         "md_steps_this_run": stats.md_steps,
         "steps_per_s": stats.steps_per_s,
-        "dump": next((s.get("dump") for s in man["stages"] if s.get("dump")), None),
+        "dump": next((s.dump for s in man.stages if s.dump), None),
         "glass_data": "glass.data",
     }
-    if "anneal" in stages:
-        out["density_g_cm3"] = thermo.anneal_density(run_dir, man)
-        out["problems"] = density_problems(out["density_g_cm3"]["mean"], man["composition"])
-    if "quench" in stages and man["params"].get("quench_ensemble") == "npt":
+    if man.stage("anneal"):
+        out["density_g_cm3"] = anneal_density(run_dir, man=man)
+        out["problems"] = density_problems(out["density_g_cm3"]["mean"], comp)
+    if man.stage("quench") and man.params.get("quench_ensemble") == "npt":
         out.update(glass_transition(run_dir, man, rows))
     if stats.bridge_calls:
         out["bridge"] = {"calls": stats.bridge_calls,
@@ -181,7 +181,16 @@ def quench(pot: str = "chgnet", x: float | None = 0.0, *, threads: int | None = 
 EV_PER_BAR_A3 = 6.241509074e-7  # 1 bar Å^3 in eV
 
 
-def glass_transition(run_dir: Path, man: dict, rows: list[dict] | None = None) -> dict:
+def anneal_density(run_dir: str | Path, nblocks: int = 5, man: manifest.Manifest | None = None) -> dict[str, float]:
+    """Density (g/cm^3) over the second half of a quench run's NPT anneal: mean, block-averaged err, n rows."""
+    man = man or manifest.load(Path(run_dir))
+    stage = man.stage("anneal")
+    if stage is None:
+        raise UserError(f"{run_dir} has no NPT (anneal) stage: no equilibrium density to report")
+    return thermo.anneal_density(Path(run_dir) / "log.lammps", stage.begin, stage.end, nblocks)
+
+
+def glass_transition(run_dir: Path, man: manifest.Manifest, rows: list[dict] | None = None) -> dict:
     """Tg (K) of an NPT quench from V(T) and H(T) against the thermostat's set point, and ``tg.png``.
 
     The set point ramps linearly from T_melt to T_final over the quench stage; the enthalpy is
@@ -197,11 +206,11 @@ def glass_transition(run_dir: Path, man: dict, rows: list[dict] | None = None) -
     from lammpskit.figures import plots
 
     rows = thermo.read_log(Path(run_dir) / "log.lammps") if rows is None else rows
-    st = next(s for s in man["stages"] if s["name"] == "quench")
-    p = man["params"]
-    settle = st["begin"] + round(3 * p["Pdamp"] / manifest.timestep_ps(man))
-    sel = [r for r in rows if settle <= r["Step"] <= st["end"] and "Volume" in r and "TotEng" in r]
-    T = np.array([p["T_melt"] + (p["T_final"] - p["T_melt"]) * (r["Step"] - st["begin"]) / (st["end"] - st["begin"])
+    st = man.stage("quench")
+    p = man.params
+    settle = st.begin + round(3 * p["Pdamp"] / man.dt_ps)
+    sel = [r for r in rows if settle <= r["Step"] <= st.end and "Volume" in r and "TotEng" in r]
+    T = np.array([p["T_melt"] + (p["T_final"] - p["T_melt"]) * (r["Step"] - st.begin) / (st.end - st.begin)
                   for r in sel])
     V = np.array([r["Volume"] for r in sel])
     H = np.array([r["TotEng"] + p["P"] * r["Volume"] * EV_PER_BAR_A3 for r in sel])
@@ -210,7 +219,7 @@ def glass_transition(run_dir: Path, man: dict, rows: list[dict] | None = None) -
     except InputError as exc:
         return {"Tg_error": str(exc)}
     plots.tg_plot(Path(run_dir) / "tg.png", T, V, fv, "volume (Å³)",
-                  f"{man['composition']['label']}, {man['potential']['name']}: quench at {p['quench_rate']:g} K/ps")
+                  f"{(man.composition or {}).get('label')}, {man.pot_name}: quench at {p['quench_rate']:g} K/ps")
     return {"Tg_K": round(fv["Tg"], 1), "Tg_err_K": round(fv["Tg_err"], 1),
             "Tg_enthalpy_K": round(fh["Tg"], 1), "Tg_enthalpy_err_K": round(fh["Tg_err"], 1),
             "Tg_fit": {"quantity": "volume_A3", "png": "tg.png",

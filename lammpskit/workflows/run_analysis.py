@@ -26,10 +26,10 @@ def analyse(run_dir: Path, rmax: float = 6.0, qmax: float = 20.0, progress=None)
 
     from lammpskit.analysis import reader, scattering, units
     from lammpskit.figures import plots
-    from lammpskit.lammps import thermo
+    from lammpskit.workflows.quench import anneal_density
 
     man = manifest.load(run_dir)
-    if man.get("protocol") != "quench" or not (Path(run_dir) / manifest.RESULT).exists():
+    if man.protocol != "quench" or not (Path(run_dir) / manifest.RESULT).exists():
         raise UserError(f"{run_dir} is not a finished quench run: run it first ('lammpskit run {run_dir}')")
     dump = Path(run_dir) / "dump.production.lammpstrj"
     if not dump.exists():
@@ -50,10 +50,10 @@ def analyse(run_dir: Path, rmax: float = 6.0, qmax: float = 20.0, progress=None)
     quench = json.loads((Path(run_dir) / manifest.RESULT).read_text())
     out = {
         "run_dir": str(run_dir),
-        "potential": man["potential"]["name"],
-        "composition": man["composition"]["label"],
+        "potential": man.pot_name,
+        "composition": (man.composition or {}).get("label"),
         "frames": len(frames),
-        "density_g_cm3": quench.get("density_g_cm3") or thermo.anneal_density(run_dir, man),
+        "density_g_cm3": quench.get("density_g_cm3") or anneal_density(run_dir, man=man),
         "units": "units.json", "rdf": "rdf.csv", "sq": "sq.csv", "transport": diffusion,
         "cutoffs_proposed": scattering.propose_cutoffs(rdf),
     }
@@ -61,7 +61,7 @@ def analyse(run_dir: Path, rmax: float = 6.0, qmax: float = 20.0, progress=None)
     return out
 
 
-def transport_of(run_dir: Path, man: dict, folder: Path) -> dict:
+def transport_of(run_dir: Path, man: manifest.Manifest, folder: Path) -> dict:
     """MSD of the production stage (``folder/msd.csv``); D (cm^2/s) and sigma (S/cm) at T_final.
 
     ``{"error": why}`` when the unwrapped dump is missing or too short for the fit.
@@ -73,7 +73,7 @@ def transport_of(run_dir: Path, man: dict, folder: Path) -> dict:
     if not dump.exists():
         return {"error": f"no {dump.name}"}
     try:
-        res = transport.from_dump(dump, manifest.timestep_ps(man), manifest.temperature_K(man))
+        res = transport.from_dump(dump, man.dt_ps, man.temperature_K())
     except InputError as e:
         return {"error": str(e)}
     plots.write_csv(folder / "msd.csv", transport.msd_table(res))

@@ -1,0 +1,104 @@
+"""The typed run directory: run.json as a Manifest, the workflows' parameter dataclasses (in-process, fast)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from lammpskit.errors import UserError
+from lammpskit.run import manifest
+from lammpskit.workflows import WORKFLOWS
+from lammpskit.workflows.diffusion import DiffusionParams
+from lammpskit.workflows.elastic import ElasticParams
+from lammpskit.workflows.protocol import Params
+
+pytestmark = pytest.mark.fast
+
+SHA = "ab" * 32
+RUN = {
+    "kit_version": "0.1", "created": "2026-12-02T00:00:00+00:00", "protocol": "quench", "deck": "in.quench.lmp",
+    "potential": {"name": "chgnet", "mode": "bridge", "variant": None, "kokkos": False, "d3": None,
+                  "licence": "BSD", "source": "potentials/chgnet.toml",
+                  "files": {"model": {"path": "/m/chgnet.pt", "sha256": SHA}}},
+    "composition": {"label": "Na4P2S7", "atoms": 52}, "elements": ["Na", "P", "S"], "seed": 3,
+    "profile": "smoke", "params": {"dt": 2.0, "T_final": 300.0, "thermo_every": 10},
+    "stages": [{"name": "melt", "file": "stage.melt.lmp", "begin": 0, "end": 100, "dump": None},
+               {"name": "anneal", "file": "stage.anneal.lmp", "begin": 100, "end": 300, "dump": "dump.a.lammpstrj"}],
+    "total_steps": 300, "state": "rendered", "rendered": {"in.quench.lmp": SHA}, "plugins": [],
+    "pid": 12, "future_key": {"kept": True},
+}
+
+
+def test_manifest_round_trips_todays_json_and_keeps_unknown_keys():
+    man = manifest.Manifest.from_dict(json.loads(json.dumps(RUN)))
+    assert man.potential.files["model"].sha256 == SHA and man.potential.mode == "bridge"
+    assert man.stage("anneal").begin == 100 and man.stage("anneal").dump == "dump.a.lammpstrj"
+    assert man.stage("quench") is None
+    assert man.dt_ps == pytest.approx(0.002) and man.temperature_K() == 300.0
+    back = man.to_dict()
+    assert back["future_key"] == {"kept": True} and back["pid"] == 12
+    assert manifest.Manifest.from_dict(back) == man
+    assert {k: v for k, v in back.items() if k not in ("error", "last_restart")} == RUN
+
+
+def test_elastic_temperature_is_T_and_a_missing_one_has_a_default():
+    man = manifest.Manifest.from_dict({**RUN, "protocol": "elastic", "params": {"T": 500, "dt": 1.0}})
+    assert man.temperature_K() == 500.0
+    assert manifest.Manifest.from_dict({**RUN, "params": {}}).temperature_K(300.0) == 300.0
+
+
+@pytest.mark.parametrize("change, needle", [
+    ({"deck": "../x.lmp"}, "deck"),
+    ({"protocol": "melt"}, "protocol"),
+    ({"state": "weird"}, "state"),
+    ({"stages": [{"name": "a", "file": "s.lmp", "begin": 10, "end": 5}]}, "stages[0].end"),
+    ({"stages": {"name": "a"}}, "stages must be a list"),
+    ({"seed": 1.5}, "seed"),
+    ({"elements": ["Na", "Xx"]}, "element"),
+    ({"params": {"dt": [1]}}, "params.dt"),
+    ({"params": {"dt": -1.0}}, "params.dt"),
+    ({"rendered": {"in.quench.lmp": "00"}}, "sha256"),
+    ({"slurm": {"quench": [1]}}, "slurm.quench"),
+    ({"potential": {**RUN["potential"], "mode": "gpu"}}, "potential.mode"),
+    ({"potential": {**RUN["potential"], "files": {"m": {"path": "/x", "sha256": "zz"}}}}, "files.m.sha256"),
+    ({"composition": {"label": "a\nb"}}, "composition.label"),
+])
+def test_manifest_refuses_each_wrong_field_by_name(change, needle):
+    with pytest.raises(UserError) as exc:
+        manifest.Manifest.from_dict({**RUN, **change}, "run.json")
+    assert needle in str(exc.value) and "run.json" in str(exc.value)
+
+
+def test_update_checks_and_writes_atomically(tmp_path):
+    (tmp_path / manifest.MANIFEST).write_text(json.dumps(RUN))
+    man = manifest.update(tmp_path, state="stopped", error="line 1\nline 2", last_restart="restart/step.200.bin")
+    assert manifest.load(tmp_path) == man and man.state == "stopped" and man.error.endswith("line 2")
+    with pytest.raises(UserError, match="state"):
+        manifest.update(tmp_path, state="nonsense")
+    assert manifest.load(tmp_path).state == "stopped"  # the refused change wrote nothing
+
+
+def test_every_workflow_declares_a_checked_parameter_dataclass():
+    assert {w.name: w.params_class for w in WORKFLOWS.values()} == {
+        "quench": Params, "elastic": ElasticParams, "diffusion": DiffusionParams}
+    for w in WORKFLOWS.values():
+        assert dataclasses.is_dataclass(w.params_class) and callable(w.params_class.check)
+
+
+def test_elastic_params_speak_the_users_names():
+    p = ElasticParams.from_settings({"method": "dynamic", "strain": 0.01, "steps": 500, "equil": 50, "ftol": 1e-6,
+                                     "maxiter": 10})
+    assert (p.n_avg, p.n_eq) == (500, 50) and p.settings()["steps"] == 500
+    with pytest.raises(UserError, match="--steps"):
+        ElasticParams(n_avg=5).check()
+    with pytest.raises(UserError, match=r"\[elastic\] equil"):
+        ElasticParams.from_settings({"equil": -1}, lambda name: f"c.toml: [elastic] {name}")
+
+
+def test_diffusion_params_count_steps_and_refuse_too_few_frames():
+    p = DiffusionParams(T=600, dt=2.0, ps=10, equil_ps=1, every=100).check()
+    assert (p.n_run, p.n_eq) == (5000, 500) and p.as_params()["T_final"] == 600
+    with pytest.raises(UserError, match="fewer than 3 dump frames"):
+        DiffusionParams(T=600, ps=0.2, every=100).check()
