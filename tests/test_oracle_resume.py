@@ -105,7 +105,7 @@ def log_rows(text: str, tmp: Path) -> dict[int, dict]:
     return {int(r["Step"]): r for r in thermo.read_log(tmp)}
 
 
-@pytest.mark.slow  # four runs of 31 000 MD steps in all: 50-80 s on 2 shared cores
+@pytest.mark.slow  # two runs of 31 000 MD steps (one in three pieces): 50-80 s on 2 shared cores
 def test_stopped_inside_the_ramp_and_killed_in_production_ends_as_an_uninterrupted_run(tmp_path):
     env = ka_env(tmp_path)
     ref, run = tmp_path / "ref", tmp_path / "run"
@@ -156,6 +156,13 @@ def test_stopped_inside_the_ramp_and_killed_in_production_ends_as_an_uninterrupt
     # the ramp went on from where it stopped: the set-point at every thermo step after the stop equals the
     # uninterrupted run's and the protocol's T(step) = T0 + (T1 - T0) (step - B) / (E - B)
     after_stop = log_rows((run / "log.lammps").read_text()[len(log_before):], tmp_path / "resumed.log")
+    # it starts where the first run stopped (the restart's name, and the state in it: see the trajectory below);
+    # a run cut short mid-chunk logs no row for its last step, one stopped between chunks does: the same state
+    stopped = log_rows(log_before, tmp_path / "stopped.log")
+    assert max(stopped) <= stop == min(after_stop), (max(stopped), stop, min(after_stop))
+    for key in ("Temp", "PotEng", "Press", "Volume", "Tset"):
+        if stop in stopped:
+            assert after_stop[stop][key] == stopped[stop][key], (key, after_stop[stop][key], stopped[stop][key])
     ramp_steps = [s for s in ref_rows if stop < s <= E]
     assert ramp_steps == [s for s in after_stop if stop < s <= E]  # no thermo row missing after the resume
     for s in [stop, *ramp_steps]:
