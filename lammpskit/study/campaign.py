@@ -20,7 +20,8 @@ A campaign file (TOML)::
 
 Case ``i`` lives in ``<root>/<potential>/x<x>/s<seed>`` (with a sweep
 ``<root>/<potential>/x<x>/<point>/s<seed>``, e.g. ``quench_rate10-atoms520``) and is task ``i`` of every
-array job; cases run potential by potential, then x, sweep point and seed. Job ids are recorded in each case's run.json (``slurm``: stage -> list
+array job; cases run potential by potential, then x, sweep point and seed.
+Job ids are recorded in each case's run.json (``slurm``: stage -> list
 of job ids, newest last) and in ``<root>/campaign.json``. What is done is read from
 result files; what is queued from SLURM; so status is right whoever asks.
 """

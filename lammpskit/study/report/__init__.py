@@ -12,7 +12,8 @@ parameter and says whether the last two points agree within their errors. Experi
 from a reference CSV (one value per row with source and DOI); quantities without one
 stay empty.
 
-Modules: ``convergence`` (quantities along the sweep axes, agreement of the last two points), ``quantities`` (what is read from a case), ``cases`` (cases -> rows, replica mean/spread, failures),
+Modules: ``convergence`` (quantities along the sweep axes, agreement of the last two points),
+``quantities`` (what is read from a case), ``cases`` (cases -> rows, replica mean/spread, failures),
 ``experiment`` (the reference CSV), ``scoring`` (deviation, closest, artefacts, P1 check), ``writers``
 (CSV, Markdown and HTML from templates/report/); the figures are ``lammpskit.figures.report``.
 """
@@ -64,7 +65,7 @@ def write(c: campaigns.Campaign, folder: Path, ref_path: Path = REFERENCE) -> di
     for name, keys in (("report.csv", [q[0] for q in QUANTITIES]), ("units.csv", names)):
         write_csv(folder / name, ["potential", "x", *c.axes, "replicas"] + [k for key in keys for k in (key, key + "_spread")],
                   flat)
-    tables = [("Per potential and x", *quantity_table(rows)),
+    tables = [("Per potential, x and sweep point" if c.axes else "Per potential and x", *quantity_table(rows)),
               ("PS(4-m)Om units (fraction of P)", *units_table(rows, names))]
     doc = document(c, tables, problems, score, summary(score), ref, conv)
     files.write_text(folder / "report.md", markdown(doc, figs))

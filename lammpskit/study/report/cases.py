@@ -61,9 +61,10 @@ def collect(c: campaigns.Campaign) -> tuple[list[dict], list[dict]]:
 
 
 def analysed(c: campaigns.Campaign) -> dict[tuple[str, float], Path]:
-    """(potential, x) -> run directory of the first replica with an analysis (``analysis/sq.csv``)."""
+    """(potential, x) -> run directory of the first replica with an analysis (``analysis/sq.csv``), at the last
+    sweep point that has one (the most converged)."""
     first: dict[tuple[str, float], Path] = {}
-    for case in c.cases:
+    for case in sorted(c.cases, key=lambda k: -k.point):
         if (case.dir / "analysis" / "sq.csv").exists():
             first.setdefault((case.pot, case.x), case.dir)
     return first

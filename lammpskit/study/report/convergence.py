@@ -51,7 +51,8 @@ def sentence(label: str, unit: str, s: dict) -> str:
     res = agree(y1, e1, y2, e2)
     qu = f" {unit}" if unit else ""
     if res["agree"] is None:
-        return f"{head} the values differ by {res['delta']:.3g}{qu}; no error is available (a single replica): run more seeds to judge"
+        return (f"{head} the values differ by {res['delta']:.3g}{qu}; no error is available (a single replica): "
+                "run more seeds to judge")
     if res["agree"]:
         return f"{head} agree within their errors (Δ = {res['delta']:.3g} ≤ {res['error']:.3g}{qu})"
     return f"{head} do not agree (Δ = {res['delta']:.3g} > {res['error']:.3g}{qu}): not converged in {axis}"
