@@ -102,6 +102,9 @@ def convergence_figure(axis: str, unit: str, panels: list[tuple[str, str, list[d
             ax.errorbar(xs, y, yerr=[err or 0.0 for err in e], marker="o", capsize=3, label=s["name"])
         if axis.endswith("_rate"):
             ax.set_xscale("log")
+            vals = sorted({k for s in series for k, *_ in s["points"]})
+            ax.set_xticks(vals, [f"{k:g}" for k in vals], fontsize=7)
+            ax.minorticks_off()
         if size:
             vals = sorted({k for s in series for k, *_ in s["points"]})
             ax.set_xticks([0.0] + [1.0 / k for k in vals], ["0"] + [f"1/{k}" for k in vals], fontsize=7)
