@@ -432,3 +432,39 @@ def test_bad_reference_file_refused(lj_env, tmp_path, text, message):
     r = cli("report", camp, "--reference", ref, env=lj_env)
     assert_user_error(r, message)
     assert not (tmp_path / "ref" / "report").exists()
+
+
+def test_sweep_on_slurm_runs_every_point_once_with_its_values(cluster, lj_env, tmp_path):
+    """A [sweep] of quench_rate x atoms submitted to SLURM: case i of the array is sweep point i, each quench
+    task ran once with its point's rate and size, and the report has the convergence figure per axis."""
+    camp = tmp_path / "sweep.toml"
+    camp.write_text('name = "swp"\nx = [0]\npotentials = ["lj-a"]\nseeds = [1]\nstages = ["quench"]\n'
+                    f'set = {json.dumps([s for s in FAST if not s.startswith("quench_rate")])}\n'
+                    '[sweep]\nquench_rate = [12000, 6000]\natoms = [26, 52]\n[slurm]\ntime = "00:10:00"\n')
+    r = cli("campaign", "submit", camp, "--json", env=lj_env)
+    assert r.returncode == 0, r.stderr
+    (sub,) = json.loads(r.stdout)["submitted"]
+    assert (sub["stage"], sub["cases"]) == ("quench", [0, 1, 2, 3])
+    rows = wait_idle(camp, lj_env)
+    points = [(12000.0, 26), (12000.0, 52), (6000.0, 26), (6000.0, 52)]
+    assert [(r["sweep"]["quench_rate"], r["sweep"]["atoms"], r["state"]) for r in rows] == [(q, a, "done")
+                                                                                          for q, a in points]
+    jobs = [tuple(row["stages"]["quench"]["job"].split("_")) for row in rows]
+    end = time.monotonic() + 120  # a task's result is written before SLURM logs its completion
+    while not set(jobs) <= set(done := jobcomp(cluster)) and time.monotonic() < end:
+        time.sleep(0.5)
+    for row, (rate, atoms) in zip(rows, points):
+        case = Path(row["dir"])
+        assert case == tmp_path / "swp" / "lj-a" / "x0" / f"quench_rate{rate:g}-atoms{atoms}" / "s1"
+        assert row["label"] == f"lj-a x=0 quench_rate={rate:g} atoms={atoms} s1"
+        man = json.loads((case / "run.json").read_text())
+        assert (man["params"]["quench_rate"], man["composition"]["atoms"], man["state"]) == (rate, atoms, "done")
+        assert man["slurm"]["quench"] == [row["stages"]["quench"]["job"]]  # submitted once
+        assert done[tuple(row["stages"]["quench"]["job"].split("_"))]["JobState"] == "COMPLETED"
+    r = cli("report", camp, "--json", env=lj_env)
+    assert r.returncode == 0, r.stderr
+    info = json.loads(r.stdout)
+    for axis in ("quench_rate", "atoms"):
+        assert (tmp_path / "swp" / "report" / f"convergence_{axis}.png").is_file()
+    # one seed: each series says no error is available
+    assert info["convergence"] and all("no error is available" in t for t in info["convergence"])

@@ -541,6 +541,44 @@ def test_kind7_campaign_values_of_the_wrong_type(kit, tmp_path, top, needle):
     assert not (tmp_path / "t").exists()
 
 
+SWEEP_CASES = [
+    ("unknown-parameter", "colour = [1, 2]", "[sweep] colour: not a numeric protocol parameter"),
+    ("string-parameter", 'quench_ensemble = ["nvt", "npt"]', "[sweep] quench_ensemble: not a numeric"),
+    ("string-value", 'quench_rate = [10, "fast"]', "[sweep] quench_rate value must be a number"),
+    ("injection-value", 'quench_rate = ["10; touch MARKER"]', "[sweep] quench_rate value must be a number"),
+    ("negative", "quench_rate = [10, -5]", "[sweep] quench_rate value must be >= 0"),
+    ("nan", "quench_rate = [10, nan]", "[sweep] quench_rate value must be finite"),
+    ("inf", "t_anneal = [inf]", "[sweep] t_anneal value must be finite"),
+    ("bool", "quench_rate = [true]", "[sweep] quench_rate value must be a number"),
+    ("float-for-int", "atoms = [52.5]", "[sweep] atoms value must be a whole number"),
+    ("zero-atoms", "atoms = [0]", "[sweep] atoms value must be >= 1"),
+    ("zero-rate", "quench_rate = [0]", "quench_rate (K/ps) must be > 0"),
+    ("duplicates", "quench_rate = [10, 30, 10]", "[sweep] quench_rate lists a value twice"),
+    ("duplicates-int-float", "quench_rate = [10, 10.0]", "[sweep] quench_rate lists a value twice"),
+    ("not-a-list", "quench_rate = 10", "[sweep] quench_rate must be a non-empty list"),
+    ("empty-list", "quench_rate = []", "[sweep] quench_rate must be a non-empty list"),
+    ("nested-list", "quench_rate = [[10]]", "[sweep] quench_rate value must be a number"),
+    ("too-many-values", f"quench_rate = {list(range(1, 40))}", "39 values, at most 32"),
+    ("huge-product", "quench_rate = [1, 2, 3, 4, 5, 6, 7, 8, 9]\nt_anneal = [1, 2, 3, 4, 5, 6, 7, 8]",
+     "makes 72 points (9 x 8), at most 64"),
+    ("atoms-and-fu", "atoms = [26]\nfu = [4]", "give atoms or fu, not both"),
+    ("size-twice", "fu = [4]", "the size is swept: leave out the campaign's fu"),
+    ("in-set-too", "t_melt = [1, 2]", "t_melt is both in 'set' and in [sweep]"),
+    ("point-impossible", "T_final = [300, 2000]", "point T_final=2000: T_final (2000 K) must be below T_melt"),
+    ("too-big", "dt = [1, 50]", "dt (fs) must be <= 10"),
+    ("empty-table", "", "[sweep] names no parameter"),
+    ("not-a-table", None, "[sweep] must be a table"),
+]
+
+
+@pytest.mark.parametrize("case,lines,needle", SWEEP_CASES, ids=[c[0] for c in SWEEP_CASES])
+def test_kind7_campaign_sweep_refused(kit, tmp_path, case, lines, needle):
+    top = 'set = ["t_melt=1"]\nsweep = [1]' if lines is None else f'set = ["t_melt=1"]\n[sweep]\n{lines}'
+    refused(kit("campaign", "plan", _campaign(tmp_path, top=top)), needle)
+    refused(kit("campaign", "run", _campaign(tmp_path, top=top)), needle)
+    assert not (tmp_path / "t").exists()
+
+
 def test_kind7_campaign_broken_toml_and_bad_lists(kit, tmp_path):
     p = tmp_path / "c.toml"
     p.write_text('name = "t"\nx = [0\n')

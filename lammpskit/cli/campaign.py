@@ -21,6 +21,8 @@ Watch = Annotated[bool, typer.Option("--watch", help="Keep showing the status ta
 def plan_cmd(campaign_file: File, as_json: Json = False):
     """Check the campaign file and render every case's run directory and the job scripts; submit nothing.
 
+    A [sweep] table (e.g. quench_rate = [100, 30, 10], atoms = [260, 520]) runs every point of its axes.
+
     Example: lammpskit campaign plan mos.toml
     """
     from lammpskit.study import campaign
@@ -28,10 +30,12 @@ def plan_cmd(campaign_file: File, as_json: Json = False):
     c = campaign.load(campaign_file)
     with campaign.locked(c):
         new = campaign.plan(c)
-    info = {"root": str(c.root), "cases": len(c.cases), "new": [k.index for k in new], "stages": c.stages}
+    info = {"root": str(c.root), "cases": len(c.cases), "new": [k.index for k in new], "stages": c.stages,
+            "sweep": c.axes}
     if as_json:
         return _echo_json(info)
-    typer.echo(f"{len(c.cases)} cases in {c.root} ({len(new)} new); stages {' -> '.join(c.stages)}; "
+    swept = f" ({' x '.join(f'{len(v)} {k}' for k, v in c.axes.items())} sweep points)" if c.axes else ""
+    typer.echo(f"{len(c.cases)} cases{swept} in {c.root} ({len(new)} new); stages {' -> '.join(c.stages)}; "
                f"job scripts in {c.root / 'jobs'}")
 
 
@@ -192,4 +196,5 @@ def report(
     if as_json:
         return _echo_json(info)
     typer.echo(f"wrote {folder}/report.html, report.md, report.csv, units.csv and {len(info['figures'])} figures "
-               f"({info['rows']} potential x composition rows, {len(info['problems'])} missing/failed cases)")
+               f"({info['rows']} potential x composition{' x sweep point' if c.axes else ''} rows, "
+               f"{len(info['problems'])} missing/failed cases)")

@@ -46,7 +46,7 @@ def quantity_figures(rows: list[dict], ref: list[dict], quantities: list[tuple[s
         series = {}
         for r in rows:
             if r.get(key) is not None:
-                series.setdefault(r["potential"], []).append((r["x"], r[key], r.get(key + "_spread") or 0.0))
+                series.setdefault(r.get("series", r["potential"]), []).append((r["x"], r[key], r.get(key + "_spread") or 0.0))
         exp = [(e["x"], e["value"], float(e["uncertainty"] or 0)) for e in ref if e["quantity"] == key]
         if not series and not exp:
             continue
@@ -67,13 +67,13 @@ def quantity_figures(rows: list[dict], ref: list[dict], quantities: list[tuple[s
 def units_figure(rows: list[dict], names: list[str], folder: Path) -> list[tuple[str, Path]]:
     """``units.png``: PS(4-m)Om unit fractions of P vs x, one panel per potential, one line per unit (error
     bars = spread); [] if no row has units."""
-    pots = sorted({r["potential"] for r in rows if r["units"]})
+    pots = sorted({r.get("series", r["potential"]) for r in rows if r["units"]})
     if not pots:
         return []
     plt = _pyplot()
     fig, axes = plt.subplots(1, len(pots), figsize=(4 * len(pots), 3.4), dpi=100, squeeze=False, sharey=True)
     for ax, pot in zip(axes[0], pots):
-        mine = sorted((r for r in rows if r["potential"] == pot and r["units"]), key=lambda r: r["x"])
+        mine = sorted((r for r in rows if r.get("series", r["potential"]) == pot and r["units"]), key=lambda r: r["x"])
         x = [r["x"] for r in mine]
         for unit in names:
             y = [r["units"].get(unit, 0.0) for r in mine]
@@ -84,6 +84,38 @@ def units_figure(rows: list[dict], names: list[str], folder: Path) -> list[tuple
     axes[0][0].set_ylabel("fraction of P")
     axes[0][-1].legend(fontsize=7)
     return [("PS(4-m)Om units", _save(fig, folder / "units.png"))]
+
+
+def convergence_figure(axis: str, unit: str, panels: list[tuple[str, str, list[dict]]], path: Path) -> Path:
+    """Quantities along one sweep axis, one panel per (label, unit, series) with data, one line per series
+    (``convergence.series``: name, points (value, mean, spread, n)); error bars = replica spread. The x axis
+    is logarithmic for rates (``*_rate``, K/ps), 1/N for sizes (``atoms``, ``fu``) and linear otherwise."""
+    plt = _pyplot()
+    cols = min(3, len(panels))
+    rows = -(-len(panels) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), dpi=100, squeeze=False)
+    size = axis in ("atoms", "fu")
+    for ax, (label, qunit, series) in zip(axes.flat, panels):
+        for s in series:
+            v, y, e, _ = zip(*s["points"])
+            xs = [1.0 / k for k in v] if size else list(v)
+            ax.errorbar(xs, y, yerr=[err or 0.0 for err in e], marker="o", capsize=3, label=s["name"])
+        if axis.endswith("_rate"):
+            ax.set_xscale("log")
+            vals = sorted({k for s in series for k, *_ in s["points"]})
+            ax.set_xticks(vals, [f"{k:g}" for k in vals], fontsize=7)
+            ax.minorticks_off()
+        if size:
+            vals = sorted({k for s in series for k, *_ in s["points"]})
+            ax.set_xticks([0.0] + [1.0 / k for k in vals], ["0"] + [f"1/{k}" for k in vals], fontsize=7)
+            ax.set_xlim(left=0.0)  # 1/N -> 0 is the infinite system
+        ax.set_xlabel(f"1/N, N = {unit}" if size else f"{axis}" + (f" ({unit})" if unit else ""))
+        ax.set_ylabel(label + (f" ({qunit})" if qunit else ""), fontsize=8)
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_visible(False)
+    axes[0][0].legend(fontsize=7)
+    fig.suptitle(f"convergence with {axis}")
+    return _save(fig, path)
 
 
 def partial_figure(tables: dict[str, np.ndarray], title: str, path: Path) -> Path:

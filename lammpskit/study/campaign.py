@@ -11,13 +11,17 @@ A campaign file (TOML)::
     atoms = 104                  # or fu = 8
     set = ["t_anneal=10"]
     stages = ["quench", "elastic", "analysis"]   # run in this order, each after the last succeeded
+    [sweep]                      # optional axes, see lammpskit.study.sweep
+    quench_rate = [100, 30, 10]  # K/ps; any numeric protocol parameter, or the size (atoms or fu)
     [elastic]
     method = "static"            # or dynamic (steps, equil); static: ftol (eV/Å), maxiter
     strain = 0.005
     [slurm]                      # see lammpskit.study.slurm: partition, account, time, cpus, gpus, setup, ...
 
-Case ``i`` lives in ``<root>/<potential>/x<x>/s<seed>`` and is task ``i`` of every
-array job. Job ids are recorded in each case's run.json (``slurm``: stage -> list
+Case ``i`` lives in ``<root>/<potential>/x<x>/s<seed>`` (with a sweep
+``<root>/<potential>/x<x>/<point>/s<seed>``, e.g. ``quench_rate10-atoms520``) and is task ``i`` of every
+array job; cases run potential by potential, then x, sweep point and seed.
+Job ids are recorded in each case's run.json (``slurm``: stage -> list
 of job ids, newest last) and in ``<root>/campaign.json``. What is done is read from
 result files; what is queued from SLURM; so status is right whoever asks.
 """
@@ -37,11 +41,11 @@ from pathlib import Path
 from lammpskit._util import validate
 from lammpskit.errors import UserError
 from lammpskit.run import manifest
-from lammpskit.study import slurm
+from lammpskit.study import slurm, sweep
 from lammpskit.study.stages import STAGES, result_dir
 
 KEYS = {"name", "root", "x", "potentials", "seeds", "profile", "atoms", "fu", "set", "stages", "mode", "d3",
-        "elastic", "slurm"}
+        "elastic", "slurm", "sweep"}
 STATE_FILE = "campaign.json"
 
 
@@ -54,10 +58,12 @@ class Case:
     x: float
     seed: int
     dir: Path
+    sweep: dict = field(default_factory=dict)  # swept key -> value (empty without [sweep])
+    point: int = 0                              # index of the sweep point, in the campaign's order
 
     @property
     def label(self) -> str:
-        return f"{self.pot} x={self.x:g} s{self.seed}"
+        return " ".join(filter(None, (f"{self.pot} x={self.x:g}", sweep.label(self.sweep), f"s{self.seed}")))
 
 
 @dataclass
@@ -77,6 +83,13 @@ class Campaign:
     elastic: dict
     site: slurm.Site
     spec: dict = field(default_factory=dict)
+    axes: dict = field(default_factory=dict)  # [sweep]: key -> values in the file's order
+
+    def params(self, case: Case):
+        """The protocol parameters of ``case``: the profile, then ``set``, then its sweep point (checked)."""
+        from lammpskit.workflows import protocol
+
+        return protocol.profile(self.profile).with_overrides(self.overrides + sweep.overrides(case.sweep))
 
     @property
     def tag(self) -> str:
@@ -148,12 +161,15 @@ def load(path: str | Path) -> Campaign:
     elastic = ElasticParams.from_settings(elastic, lambda key: f"{where}: [elastic] {key}").settings()
     site = slurm.load_site(_table(spec.get("slurm", {}), "slurm", where), where)
     profile = validate.name(spec.get("profile", "smoke"), f"{where}: profile")
-    cases = [Case(i, p, x, s, validate.path(root / p / f"x{x:g}" / f"s{s}", "case directory"))
-             for i, (p, x, s) in enumerate((p, x, s) for p in pots for x in xs for s in seeds)]
+    axes, points = sweep.load(spec.get("sweep"), where, profile, overrides, size)
+    cases = [Case(i, p, x, s, validate.path(root / p / f"x{x:g}" / sweep.tag(points[k]) / f"s{s}", "case directory"),
+                  points[k], k)
+             for i, (p, x, k, s) in enumerate((p, x, k, s) for p in pots for x in xs for k in range(len(points))
+                                              for s in seeds)]
     d3 = spec.get("d3", False)
     if not isinstance(d3, bool):
         raise UserError(f"{where}: d3 must be true or false")
-    return Campaign(name, path, root, cases, stages, profile, size, overrides, mode, d3, elastic, site, spec)
+    return Campaign(name, path, root, cases, stages, profile, size, overrides, mode, d3, elastic, site, spec, axes)
 
 
 def _list(value, key: str, where: str) -> list:
@@ -184,17 +200,18 @@ def plan(c: Campaign) -> list[Case]:
     """Render every case directory that does not exist yet, and the job scripts; returns the new cases."""
     from lammpskit.potentials import registry as potentials
     from lammpskit.structure import composition
-    from lammpskit.workflows import protocol, quench
+    from lammpskit.workflows import quench
 
-    params = protocol.profile(c.profile).with_overrides(c.overrides)
     pots = {name: potentials.get(name) for name in {case.pot for case in c.cases}}
     build = c.site.build()
     new = []
     for case in c.cases:
         if (case.dir / manifest.MANIFEST).exists():
             continue
-        comp = composition.make(x=case.x, fu=c.size.get("fu"), atoms=c.size.get("atoms", params.atoms if
-                                not c.size else None))
+        params = c.params(case)
+        size = sweep.size(case.sweep, c.size)
+        comp = composition.make(x=case.x, fu=size.get("fu"), atoms=size.get("atoms", params.atoms if
+                                not size else None))
         pot = pots[case.pot]
         quench.render(case.dir, comp, pot, params, c.profile, case.seed, comp.density_estimate(), c.mode,
                       d3=c.d3, build=build)
@@ -221,7 +238,8 @@ def _save_state(c: Campaign, event: dict) -> None:
     path = c.root / STATE_FILE
     state = json.loads(path.read_text()) if path.exists() else {"name": c.name, "file": str(c.file), "events": []}
     state["spec"] = c.spec
-    state["cases"] = [{"index": k.index, "pot": k.pot, "x": k.x, "seed": k.seed, "dir": str(k.dir)} for k in c.cases]
+    state["cases"] = [{"index": k.index, "pot": k.pot, "x": k.x, "seed": k.seed, "sweep": k.sweep, "dir": str(k.dir)}
+                      for k in c.cases]
     state["events"].append({"time": _now(), **event})
     manifest.write_json(path, state)
 
@@ -298,7 +316,7 @@ def status(c: Campaign) -> list[dict]:
     for case in c.cases:
         recorded = _recorded(case)
         row = {"case": case.index, "label": case.label, "pot": case.pot, "x": case.x, "seed": case.seed,
-               "dir": str(case.dir), "stages": {}}
+               "sweep": case.sweep, "dir": str(case.dir), "stages": {}}
         for stage in c.stages:
             rec = local.get(str(case.index), {}).get(stage)
             if rec and not recorded.get(stage) and not c.result_file(case, stage).exists():

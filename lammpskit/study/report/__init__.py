@@ -5,11 +5,15 @@ Each case contributes what its stages produced: the anneal density (quench
 (``analysis/units.json``: P^n, PS(4-m)Om units, bridging anions, artefacts) and Na
 transport over the production stage (``analysis/result.json``: D, Nernst-Einstein
 sigma). Replicas (seeds) are averaged; the spread is their standard deviation.
-Missing or failed cases are listed and left out. Experimental values come
+Missing or failed cases are listed and left out. A campaign with a ``[sweep]`` has one row per potential, x
+and sweep point; its scores use the last point of every axis (the most converged, see
+``lammpskit.study.sweep``) and a convergence section (``convergence``) plots each quantity against each swept
+parameter and says whether the last two points agree within their errors. Experimental values come
 from a reference CSV (one value per row with source and DOI); quantities without one
 stay empty.
 
-Modules: ``quantities`` (what is read from a case), ``cases`` (cases -> rows, replica mean/spread, failures),
+Modules: ``convergence`` (quantities along the sweep axes, agreement of the last two points),
+``quantities`` (what is read from a case), ``cases`` (cases -> rows, replica mean/spread, failures),
 ``experiment`` (the reference CSV), ``scoring`` (deviation, closest, artefacts, P1 check), ``writers``
 (CSV, Markdown and HTML from templates/report/); the figures are ``lammpskit.figures.report``.
 """
@@ -20,6 +24,8 @@ from pathlib import Path
 
 from lammpskit._util import files
 from lammpskit.study import campaign as campaigns
+from lammpskit.study import sweep
+from lammpskit.study.report import convergence
 from lammpskit.study.report.cases import analysed, collect, replica_stats
 from lammpskit.study.report.experiment import REF_COLUMNS, REFERENCE, reference
 from lammpskit.study.report.quantities import ARTEFACTS, QUANTITIES, case_values, unit_order
@@ -33,26 +39,36 @@ __all__ = ["ARTEFACTS", "DISPRO", "QUANTITIES", "REFERENCE", "REF_COLUMNS", "cas
 def write(c: campaigns.Campaign, folder: Path, ref_path: Path = REFERENCE) -> dict:
     """Write report.csv, units.csv, report.md, report.html (images embedded) and the PNGs into ``folder``.
 
-    Returns {folder, rows (potential x composition rows), problems (case, dir, why), figures (PNG paths),
-    scores (per potential, see ``scoring.scores``)}.
+    With a sweep, also ``convergence_<axis>.png`` per swept parameter and the convergence sentences.
+    Returns {folder, rows (potential x composition (x sweep point) rows), problems (case, dir, why), figures
+    (PNG paths), scores (per potential, see ``scoring.scores``), convergence (sentences)}.
     """
     from lammpskit.figures import report as figures
 
     ref = reference(ref_path)
     folder.mkdir(parents=True, exist_ok=True)
     rows, problems = collect(c)
-    score = scores(rows, ref)
+    last = {k: v[-1] for k, v in c.axes.items()}
+    score = scores([r for r in rows if r["sweep"] == last], ref)
     names = sorted({u for r in rows for u in r["units"]}, key=unit_order)
-    figs = (figures.quantity_figures(rows, ref, [(k, label, unit) for k, label, unit, *_ in QUANTITIES], folder)
+    quantities = [(k, label, unit) for k, label, unit, *_ in QUANTITIES]
+    figs = (figures.quantity_figures(rows, ref, quantities, folder)
             + figures.units_figure(rows, names, folder) + figures.structure_figures(analysed(c), folder))
-    flat = [{**r, **r["units"], **{k + "_spread": v for k, v in r["units_spread"].items()}} for r in rows]
+    conv = convergence.sentences(rows, c.axes, quantities)
+    for axis in c.axes:
+        panels = [(label.split(" (")[0], unit, ss) for key, label, unit in quantities
+                  if (ss := [s for s in convergence.series(rows, c.axes, key) if s["axis"] == axis])]
+        if panels:
+            figs.append((f"convergence with {axis} (error bars: replica spread)", figures.convergence_figure(
+                axis, sweep.UNITS.get(axis, ""), panels, folder / f"convergence_{axis}.png")))
+    flat = [{**r, **r["sweep"], **r["units"], **{k + "_spread": v for k, v in r["units_spread"].items()}} for r in rows]
     for name, keys in (("report.csv", [q[0] for q in QUANTITIES]), ("units.csv", names)):
-        write_csv(folder / name, ["potential", "x", "replicas"] + [k for key in keys for k in (key, key + "_spread")],
+        write_csv(folder / name, ["potential", "x", *c.axes, "replicas"] + [k for key in keys for k in (key, key + "_spread")],
                   flat)
-    tables = [("Per potential and x", *quantity_table(rows)),
+    tables = [("Per potential, x and sweep point" if c.axes else "Per potential and x", *quantity_table(rows)),
               ("PS(4-m)Om units (fraction of P)", *units_table(rows, names))]
-    doc = document(c, tables, problems, score, summary(score), ref)
+    doc = document(c, tables, problems, score, summary(score), ref, conv)
     files.write_text(folder / "report.md", markdown(doc, figs))
     files.write_text(folder / "report.html", html(doc, figs))
     return {"folder": str(folder), "rows": len(rows), "problems": problems, "figures": [str(p) for _, p in figs],
-            "scores": score}
+            "scores": score, "convergence": conv}

@@ -9,6 +9,7 @@ import numpy as np
 
 from lammpskit.errors import RunError, UserError
 from lammpskit.study import campaign as campaigns
+from lammpskit.study import sweep
 from lammpskit.study.report.quantities import KEYS, case_values, unit_order
 
 
@@ -30,7 +31,8 @@ def replica_stats(vals: list[dict]) -> dict:
 
 
 def collect(c: campaigns.Campaign) -> tuple[list[dict], list[dict]]:
-    """(rows per potential and x with mean/spread/n per quantity, problems: cases missing or failed and why)."""
+    """(rows per potential, x and sweep point with mean/spread/n per quantity, ``sweep`` (key -> value),
+    ``series`` (potential and sweep point, the figures' legend), problems: cases missing or failed and why)."""
     try:  # reasons for missing results come from SLURM when it answers
         status = {r["case"]: r for r in campaigns.status(c)}
     except (RunError, UserError):
@@ -51,16 +53,18 @@ def collect(c: campaigns.Campaign) -> tuple[list[dict], list[dict]]:
             problems.append({"case": case.label, "dir": str(case.dir),
                              "why": f"elastic: mechanically unstable C (lowest eigenvalue {vals['unstable']:.3g} GPa; "
                                     "relax longer: [elastic] maxiter, ftol): no moduli"})
-        groups.setdefault((case.pot, case.x), []).append(vals)
-    rows = [{"potential": pot, "x": x, "replicas": len(vals), **replica_stats(vals)}
-            for (pot, x), vals in sorted(groups.items())]
+        groups.setdefault((case.pot, case.x, case.point), []).append(vals)
+    points = {case.point: case.sweep for case in c.cases}
+    rows = [{"potential": pot, "x": x, "sweep": points[k], "series": " ".join(filter(None, (pot, sweep.label(points[k])))),
+             "replicas": len(vals), **replica_stats(vals)} for (pot, x, k), vals in sorted(groups.items())]
     return rows, problems
 
 
 def analysed(c: campaigns.Campaign) -> dict[tuple[str, float], Path]:
-    """(potential, x) -> run directory of the first replica with an analysis (``analysis/sq.csv``)."""
+    """(potential, x) -> run directory of the first replica with an analysis (``analysis/sq.csv``), at the last
+    sweep point that has one (the most converged)."""
     first: dict[tuple[str, float], Path] = {}
-    for case in c.cases:
+    for case in sorted(c.cases, key=lambda k: -k.point):
         if (case.dir / "analysis" / "sq.csv").exists():
             first.setdefault((case.pot, case.x), case.dir)
     return first
