@@ -225,21 +225,9 @@ def mace_cmd(
 
 def _submit_self(site_file: Path, command: str, out: Path, as_json: bool, **options) -> None:
     """Submit ``lammpskit finetune COMMAND`` with ``options`` (all checked first) as one SLURM job."""
-    from lammpskit._util import validate
     from lammpskit.study import slurm
 
-    site = slurm.load_site_file(site_file)
-    argv = [site.kit_command(), "finetune", command]
-    for key, value in options.items():
-        if value is None:
-            continue
-        if isinstance(value, Path) or (key == "foundation" and Path(value).exists()):  # files: absolute, safe
-            value = validate.path(Path(value).resolve(), f"--{key}")
-        argv += [f"--{key}", str(value)]
-    folder = _out(out).resolve()
-    argv += ["--out", str(folder), "--json"]
-    job = slurm.submit_one(site, f"lk-finetune-{command}", argv, folder)
-    info = {"job": job, "script": str(folder / "job.sh"), "log": str(folder / f"slurm-{job}.out")}
+    info = slurm.submit_kit_command(site_file, ["finetune", command], options, _out(out))
     if as_json:
         return _echo_json(info)
-    typer.echo(f"submitted job {job}: {info['script']} (log {info['log']})")
+    typer.echo(f"submitted job {info['job']}: {info['script']} (log {info['log']})")

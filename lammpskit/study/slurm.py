@@ -193,6 +193,23 @@ def submit_one(site: Site, job_name: str, argv: list[str], folder: Path) -> str:
     return _client(["sbatch", "--parsable", str(script)], f"sbatch {script.name}", folder).strip().split(";")[0]
 
 
+def submit_kit_command(site_file: Path, words: list[str], options: dict, folder: Path) -> dict:
+    """Submit ``lammpskit WORDS --KEY VALUE ... --out FOLDER --json`` (options checked by the caller; files made
+    absolute; None left out) as one SLURM job with the settings of ``site_file``: job id, script, log."""
+    site = load_site_file(site_file)
+    argv = [site.kit_command(), *words]
+    for key, value in options.items():
+        if value is None:
+            continue
+        if isinstance(value, Path) or (key == "foundation" and Path(value).exists()):  # files: absolute, safe
+            value = validate.path(Path(value).resolve(), f"--{key}")
+        argv += [f"--{key}", str(value)]
+    folder = Path(folder).resolve()
+    argv += ["--out", str(folder), "--json"]
+    job = submit_one(site, f"lk-{'-'.join(words)}", argv, folder)
+    return {"job": job, "script": str(folder / "job.sh"), "log": str(folder / f"slurm-{job}.out")}
+
+
 def load_site_file(path: Path) -> Site:
     """A Site from a TOML file holding the ``[slurm]`` keys (at the top level or in a [slurm] table)."""
     path = validate.path(path, "--slurm")
