@@ -10,6 +10,7 @@ import os
 import numpy as np
 import pytest
 
+import lammpskit as lk
 from lammpskit import testing
 from lammpskit.lammps import dumps
 
@@ -85,6 +86,11 @@ def test_self_audit_is_zero_and_other_potential_counts_match_analyze_units(audit
         assert me[key] < tol, (key, me[key])
     assert all(c["force_rmse_eV_A"] is None or c["force_rmse_eV_A"] < 1e-7 for c in me["by_class"].values())
 
+    # a labelled extxyz is its own reference (the README's "audit again" on held-out labelled frames)
+    again = lk.audit([tmp_path / "ref.xyz"], ["tiny-mace"], reference=tmp_path / "ref.xyz", batch=1)
+    assert again["potentials"]["tiny-mace"]["force_rmse_eV_A"] < 1e-7
+    assert again["potentials"]["tiny-mace"]["by_class"]["P2"]["atoms"] == me["by_class"]["P2"]["atoms"]
+
     other = run_json("audit", dump, "--pot", "tiny-mace-b", "--reference", tmp_path / "ref.xyz",
                      "--dump", tmp_path / "audit.dump")
     them = other["potentials"]["tiny-mace-b"]
@@ -140,10 +146,10 @@ def test_perturbed_edge_sharing_frames_are_selected_and_carry_the_disagreement(t
     assert [at.info["frame"] for at in chosen] == picked and all(at.info["perturbed"] == 1 for at in chosen)
     assert "REF_energy" not in chosen[0].info
 
-    pair = {}
+    pair = {}  # the same through the Python API, one frame at a time
     for name, idx in (("perturbed", (1, 3, 4, 6)), ("plain", (0, 2, 5, 7))):
         write(tmp_path / f"{name}.xyz", [frames[k] for k in idx], format="extxyz")
-        out = run_json("audit", tmp_path / f"{name}.xyz", "--pot", "chgnet", "--pot", "chgnet-r2scan", "--batch", "1")
+        out = lk.audit([tmp_path / f"{name}.xyz"], ["chgnet", "chgnet-r2scan"], batch=1)
         assert out["potentials"]["chgnet"]["batched"] is False
         pair[name] = out["pairs"]["chgnet vs chgnet-r2scan"]["by_class"]
     rise = {c: pair["perturbed"][c]["force_rmse_eV_A"] / pair["plain"][c]["force_rmse_eV_A"]
@@ -197,8 +203,40 @@ def test_bad_input_is_one_error_line(audit_pots, tmp_path):
                       "not the same configuration")
     assert_user_error(cli("audit", tmp_path / "f.xyz", "--pot", "tiny-mace", "--reference", tmp_path / "one.xyz"),
                       "holds 1 frames")
+    swapped = [at.copy() for at in frames]
+    for at in swapped:
+        at.info["REF_energy"] = 0.0
+        at.arrays["REF_forces"] = np.zeros((len(at), 3))
+    swapped[1].symbols[0] = "Na" if swapped[1].symbols[0] != "Na" else "P"
+    write(tmp_path / "swapped.xyz", swapped, format="extxyz")
+    assert_user_error(cli("audit", tmp_path / "f.xyz", "--pot", "tiny-mace", "--reference", tmp_path / "swapped.xyz"),
+                      "frame 1", "elements differ")
     (tmp_path / "bad.lammpstrj").write_text("ITEM: TIMESTEP\n0\nITEM: NUMBER OF ATOMS\nten\n")
     assert_user_error(cli("audit", tmp_path / "bad.lammpstrj", "--pot", "tiny-mace", "--pot", "tiny-mace-b"),
                       "bad.lammpstrj")
     assert_user_error(cli("audit", tmp_path, "--pot", "tiny-mace", "--pot", "tiny-mace-b"), "not a run directory")
     assert not list(tmp_path.glob("selected*")) and not list(tmp_path.glob(".*tmp*"))
+
+
+def test_report_audits_the_campaigns_reference_set(audit_pots, tmp_path):
+    """A campaign naming a reference_set: the report carries the per-class force error table (next to the
+    artefact counts) and its figure; labels made by tiny-mace give tiny-mace zero error."""
+    from lammpskit.finetune import frames as finetune
+
+    finetune.write(tmp_path / "held-out.xyz", finetune.label(testing.motif_frames(2, seed=7), "tiny-mace"))
+    (tmp_path / "c.toml").write_text('name = "aud"\nx = [0]\npotentials = ["tiny-mace", "tiny-mace-b"]\n'
+                                     'seeds = [1]\nreference_set = "held-out.xyz"\n')
+    info = run_json("report", tmp_path / "c.toml")
+    audited = json.loads((tmp_path / "aud" / "report" / "audit.json").read_text())
+    assert info["audit"] == str(tmp_path / "aud" / "report" / "audit.json")
+    assert audited["reference"] == str(tmp_path / "held-out.xyz") and audited["frames"] == 2
+    assert audited["potentials"]["tiny-mace"]["force_rmse_eV_A"] < 1e-7
+    assert audited["potentials"]["tiny-mace-b"]["force_rmse_eV_A"] > 1e-4
+    md = (tmp_path / "aud" / "report" / "report.md").read_text()
+    assert "Errors on the reference set" in md and "artefacts per 100 P" in md
+    assert "P_edge_sharing (4)" in md and "| tiny-mace-b |" in md
+    assert (tmp_path / "aud" / "report" / "audit.png").stat().st_size > 1000
+    assert any(f.endswith("audit.png") for f in info["figures"])
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "aud2"\nx = [0]\npotentials = ["tiny-mace"]\nseeds = [1]\nreference_set = 3\n')
+    assert_user_error(cli("report", bad), "reference_set")

@@ -27,8 +27,8 @@ def audit_cmd(
     out: Annotated[Optional[Path], typer.Option("--out", help="extxyz for --select (default selected.xyz).")] = None,
     dump: Annotated[Optional[Path], typer.Option("--dump", help="Write a per-atom dump (id element x y z class "
                     "edge pp df_...) for OVITO.")] = None,
-    batch: Annotated[int, typer.Option("--batch", help="Frames per model call (CHGNet, MACE); 1: one at a "
-                     "time.")] = 16,
+    batch: Annotated[Optional[int], typer.Option("--batch", help="Frames per model call (CHGNet, MACE); "
+                     "default 1 (one at a time) on cpu, 16 on cuda.")] = None,
     device: Annotated[str, typer.Option("--device", help="cpu or cuda.")] = "cpu",
     as_json: Json = False,
 ):

@@ -35,6 +35,7 @@ VOIGT = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
 CODES = {"other": 0, "Na": 1, "S_free": 20, "S_nonbridging": 21, "S_bridging": 22,
          "O_free": 30, "O_nonbridging": 31, "O_bridging": 32}
 ANION = {0: "free", 1: "nonbridging", 2: "bridging"}
+BATCH = {"cpu": 1, "cuda": 16}  # default frames per model call (bench/bench_audit.py: no gain on 2 CPU cores)
 
 
 @dataclass
@@ -327,14 +328,15 @@ def write_dump(path: Path, frames: list[Frame], columns: dict[str, np.ndarray]) 
 
 def audit(paths: list, pots: list[str], reference: str | Path | None = None, frames: str = "all",
           types: list[str] | None = None, cutoffs: list[str] | None = None, select_n: int | None = None,
-          out: str | Path | None = None, dump: str | Path | None = None, batch: int = 16, device: str = "cpu",
+          out: str | Path | None = None, dump: str | Path | None = None, batch: int | None = None, device: str = "cpu",
           progress=None) -> dict:
     """Evaluate every potential in ``pots`` on the frames of ``paths`` (dumps, run directories, extxyz)
     and compare them with ``reference`` (labelled extxyz of the same frames) or with each other.
 
     ``select_n`` writes the frames to label next to ``out`` (extxyz); ``dump`` writes the per-atom dump
     (``id element x y z class edge pp df_...``); ``batch``: frames per model call where the family
-    batches; ``progress(total)``: a context manager yielding a per-frame ``tick()``. Returns the
+    batches (default: 1 on cpu, where batching measured no faster on 2 cores (bench/bench_audit.py),
+    16 on cuda); ``progress(total)``: a context manager yielding a per-frame ``tick()``. Returns the
     ``audit --json`` dict.
     """
     from lammpskit._util import outputs
@@ -351,13 +353,15 @@ def audit(paths: list, pots: list[str], reference: str | Path | None = None, fra
     if reference is None and len(pots) < 2:
         raise UserError("without --reference the audit compares potentials: give two or more --pot")
     entries = [potentials.get(validate.name(p, "--pot")) for p in pots]
-    validate.integer(batch, "--batch", 1, 4096)
     validate.choice(device, ("cpu", "cuda"), "--device")
+    batch = validate.integer(batch if batch is not None else BATCH[device], "--batch", 1, 4096)
     if select_n is not None:
         validate.integer(select_n, "--select", 1, 10**6)
         if len(pots) < 2 and reference is None:
             raise UserError("--select needs two or more --pot (their disagreement) or a --reference")
         out = outputs.out_file(validate.path(out or "selected.xyz", "--out"), "--out")
+    elif out is not None:
+        raise UserError("--out names the file for --select N: give --select too")
     if dump is not None:
         dump = outputs.out_file(validate.path(dump, "--dump"), "--dump")
     cut = _cutoffs.parse(cutoffs)
