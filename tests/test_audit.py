@@ -240,3 +240,46 @@ def test_report_audits_the_campaigns_reference_set(audit_pots, tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text('name = "aud2"\nx = [0]\npotentials = ["tiny-mace"]\nseeds = [1]\nreference_set = 3\n')
     assert_user_error(cli("report", bad), "reference_set")
+
+
+@pytest.mark.fast
+def test_committee_spread_and_errors_by_hand():
+    """Spread sqrt(mean_k |F_k - <F>|^2) and per-component RMSE/MAE on numbers worked out by hand."""
+    from lammpskit.finetune import audit
+    from lammpskit.potentials.evaluate import Labels
+
+    masks = {"Na": np.array([True, False, True]), "P0": np.array([False, True, False])}
+    fa = np.array([[1.0, 0, 0], [0, 0, 0], [0, 0, 2.0]])
+    fb = np.array([[-1.0, 0, 0], [0, 0, 0], [0, 0, 0.0]])
+    summary, spread, frame_max = audit.committee([fa, fb], masks, np.array([2, 1]))
+    assert spread.tolist() == [1.0, 0.0, 1.0] and frame_max.tolist() == [1.0, 1.0]
+    assert summary["by_class"]["P0"] == {"atoms": 1, "force_spread_mean_eV_A": 0.0, "force_spread_max_eV_A": 0.0}
+
+    class F:  # the fields of audit.Frame that compare() reads
+        def __init__(self, symbols):
+            self.symbols = np.array(symbols)
+    frames = [F(["Na", "P"]), F(["Na"])]
+    pred = [Labels(2.0, fa[:2], np.eye(3) / audit.GPA_PER_EV_A3), Labels(1.0, fa[2:], np.zeros((3, 3)))]
+    ref = [Labels(0.0, fb[:2], np.zeros((3, 3))), Labels(1.0, fb[2:], np.zeros((3, 3)))]
+    res, df = audit.compare(pred, ref, frames, masks)
+    assert df.tolist() == [2.0, 0.0, 2.0]
+    assert res["energy_rmse_eV_atom"] == pytest.approx(np.sqrt((1.0 ** 2 + 0) / 2))  # (2-0)/2 atoms, 0
+    assert res["force_rmse_eV_A"] == pytest.approx(np.sqrt(8 / 9)) and res["force_mae_eV_A"] == pytest.approx(4 / 9)
+    assert res["stress_rmse_GPa"] == pytest.approx(np.sqrt(3 / 12))  # xx yy zz = 1 GPa in frame 1 of 12 values
+    assert res["by_class"]["Na"] == {"atoms": 2, "force_rmse_eV_A": pytest.approx(np.sqrt(8 / 6)),
+                                     "force_mae_eV_A": pytest.approx(4 / 6)}
+    assert res["by_element"]["P"]["force_rmse_eV_A"] == 0.0
+
+
+@pytest.mark.fast
+def test_class_codes_follow_the_unit_classes():
+    from lammpskit.finetune import audit
+
+    symbols = np.array(["Na", "P", "S", "O", "Li", "P"])
+    classes = {"pn": np.array([-1, 2, -1, -1, -1, 0]), "anion": np.array([-1, -1, 2, 1, -1, -1]),
+               "edge": np.array([0, 1, 0, 0, 0, 0]), "pp": np.array([0, 0, 0, 0, 0, 1])}
+    assert audit.class_codes(symbols, classes).tolist() == [1, 12, 22, 31, 0, 10]
+    masks = audit.class_masks(symbols, classes)
+    assert masks["P_edge_sharing"].tolist() == [False, True, False, False, False, False]
+    assert masks["P_PP_bonded"].tolist() == [False] * 5 + [True]
+    assert masks["Li"].sum() == 1 and masks["S_bridging"].sum() == 1 and masks["O_nonbridging"].sum() == 1
