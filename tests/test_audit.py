@@ -14,7 +14,7 @@ import lammpskit as lk
 from lammpskit import testing
 from lammpskit.lammps import dumps
 
-from .conftest import ELEMENTS, assert_user_error, cli
+from .conftest import ELEMENTS, FAST, LJ, assert_user_error, cli
 
 
 @pytest.fixture(scope="module")
@@ -24,6 +24,7 @@ def audit_pots(tmp_path_factory):
     for name, seed in (("tiny-mace", 0), ("tiny-mace-b", 1)):
         model = testing.tiny_mace(folder / f"{name}.model", ELEMENTS, seed=seed)
         testing.mace_potential_toml(folder, name, model, ELEMENTS)
+    (folder / "lj-a.toml").write_text(LJ.format(name="lj-a", eps=0.01))  # fast runs to audit
     old = os.environ.get("LAMMPSKIT_POTENTIALS")
     os.environ["LAMMPSKIT_POTENTIALS"] = str(folder)
     yield folder
@@ -124,6 +125,24 @@ def test_self_audit_is_zero_and_other_potential_counts_match_analyze_units(audit
     assert len(df) == other["atoms"] and (df >= 0).all() and df.max() > 0
     rms = np.sqrt(np.mean(df ** 2) / 3)  # |dF| per atom -> per-component RMSE
     assert rms == pytest.approx(them["force_rmse_eV_A"], rel=1e-3)
+
+
+def test_a_run_directory_is_audited_on_its_production_dump(audit_pots, tmp_path):
+    """FRAMES may be a run directory: its production dump, with the same class counts as analyze units."""
+    run = tmp_path / "run"
+    r = cli("quench", "--pot", "lj-a", "--x", "1", "--fu", "3", "--seed", "1", "--out", run, *FAST)
+    assert r.returncode == 0, r.stderr
+    res = run_json("audit", run, "--pot", "tiny-mace", "--pot", "tiny-mace-b", "--frames=-2:")
+    units = run_json("analyze", "units", run / "dump.production.lammpstrj", "--frames=-2:")
+    assert res["frames"] == units["frames"] == 2 and res["sources"] == [str(run / "dump.production.lammpstrj")]
+    cls = res["pairs"]["tiny-mace vs tiny-mace-b"]["by_class"]
+    assert sum(c["atoms"] for k, c in cls.items() if k[1:].isdigit()) == round(units["P_atoms"] * 2)
+    for k, mean in units["Pn"].items():
+        assert cls[f"P{k}"]["atoms"] == round(mean * 2)
+    for el in ("S", "O"):
+        for kind in ("bridging", "nonbridging", "free"):
+            assert cls[f"{el}_{kind}"]["atoms"] == round(units["anions"][el][kind] * 2)
+    assert res["committee"]["force_spread_mean_eV_A"] > 0
 
 
 def test_perturbed_edge_sharing_frames_are_selected_and_carry_the_disagreement(tmp_path):
