@@ -94,7 +94,7 @@ BATCHED: dict[str, Callable] = {"chgnet": _chgnet_batched, "mace": _mace_batched
 
 
 def batchable(pot: Potential) -> bool:
-    return (pot.bridge or {}).get("calculator") in BATCHED
+    return pot.bridge is not None and pot.bridge.calculator in BATCHED
 
 
 def evaluate(pot: Potential, frames: list, batch: int = 1, device: str = "cpu", tick=None) -> list[Labels]:
@@ -106,7 +106,7 @@ def evaluate(pot: Potential, frames: list, batch: int = 1, device: str = "cpu", 
     warnings.filterwarnings("ignore", category=UserWarning, module=r"(e3nn|mace|chgnet|torch)\b")
     calc = calculators.build(pot, device)
     tick = tick or (lambda k: None)
-    kind = pot.bridge.get("calculator")
+    kind = pot.bridge.calculator
     try:
         if batch > 1 and kind in BATCHED:
             return BATCHED[kind](calc, frames, batch, tick)
