@@ -86,6 +86,7 @@ bench: venv
 	$(BIN)/python bench/bench_units.py
 	$(BIN)/python bench/bench_transport.py
 	$(BIN)/python bench/bench_bridge.py
+	$(BIN)/python bench/bench_audit.py
 	$(BIN)/python bench/bench_local.py
 
 clean-venv:

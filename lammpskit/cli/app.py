@@ -12,6 +12,7 @@ from typing import Annotated, Optional
 import typer
 
 from lammpskit.cli.analyze import analyze_app
+from lammpskit.cli.audit import audit_cmd
 from lammpskit.cli.campaign import campaign_app
 from lammpskit.cli.campaign import report as report_cmd
 from lammpskit.cli.common import Json
@@ -28,6 +29,7 @@ app.add_typer(analyze_app, name="analyze")
 app.add_typer(campaign_app, name="campaign")
 app.add_typer(finetune_app, name="finetune")
 app.command("report")(report_cmd)
+app.command("audit")(audit_cmd)
 
 Pot = Annotated[str, typer.Option("--pot", help="Registered potential (see 'lammpskit potentials list').")]
 X = Annotated[float, typer.Option("--x", help="O per formula unit in Na4P2S7-xOx (0 <= x <= 7).")]

@@ -168,3 +168,23 @@ def structure_figures(runs: dict[tuple[str, float], Path], folder: Path) -> list
             out.append((f"{pot}, x = {x:g} (P0 blue, P1 green, P2 orange, P3 red; P-P magenta, edge-sharing cyan)",
                         snapshot.render(dump, folder / f"glass_{pot}_x{x:g}.png")))
     return out
+
+
+def audit_figure(errors: dict[str, dict[str, float | None]], reference: str, folder: Path) -> list[tuple[str, Path]]:
+    """``audit.png``: force RMSE (eV/Å) per structural class, one bar per potential (``errors``: potential ->
+    class -> RMSE, classes in order)."""
+    plt = _pyplot()
+    pots = list(errors)
+    classes = list(next(iter(errors.values()))) if errors else []
+    if not classes:
+        return []
+    fig, ax = plt.subplots(figsize=(max(5, 0.6 * len(classes) + 2), 3.6), dpi=100)
+    width = 0.8 / len(pots)
+    for k, pot in enumerate(pots):
+        y = [np.nan if errors[pot][c] is None else errors[pot][c] for c in classes]
+        ax.bar(np.arange(len(classes)) + (k - (len(pots) - 1) / 2) * width, y, width, label=pot)
+    ax.set_xticks(np.arange(len(classes)), classes, rotation=45, ha="right")
+    ax.set_ylabel("force RMSE (eV/Å)")
+    ax.set_title(f"force error per structural class on {reference}")
+    ax.legend(fontsize=8)
+    return [("force error per structural class (reference set)", _save(fig, folder / "audit.png"))]

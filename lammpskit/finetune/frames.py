@@ -86,12 +86,13 @@ def descriptor(at, elements: list[str]) -> np.ndarray:
     return np.concatenate([*parts, [at.info.get("temperature_K", 300.0) / 1000.0], frac])
 
 
-def farthest_points(x: np.ndarray, n: int, seed: int = 0) -> list[int]:
-    """Indices of ``n`` rows of ``x`` chosen by farthest-point sampling on standardised columns."""
+def farthest_points(x: np.ndarray, n: int, seed: int = 0, start: int | None = None) -> list[int]:
+    """Indices of ``n`` rows of ``x`` chosen by farthest-point sampling on standardised columns, from row
+    ``start`` (default: a random row drawn with ``seed``)."""
     if n >= len(x):
         return list(range(len(x)))
     z = (x - x.mean(0)) / np.where(x.std(0) > 0, x.std(0), 1)
-    picked = [int(np.random.default_rng(seed).integers(len(z)))]
+    picked = [int(np.random.default_rng(seed).integers(len(z))) if start is None else int(start)]
     dist = np.linalg.norm(z - z[picked[0]], axis=1)
     while len(picked) < n:
         k = int(np.argmax(dist))

@@ -11,6 +11,7 @@ A campaign file (TOML)::
     atoms = 104                  # or fu = 8
     set = ["t_anneal=10"]
     stages = ["quench", "elastic", "analysis"]   # run in this order, each after the last succeeded
+    reference_set = "dft/valid.xyz"   # labelled frames: the report audits every potential on them
     [sweep]                      # optional axes, see lammpskit.study.sweep
     quench_rate = [100, 30, 10]  # K/ps; any numeric protocol parameter, or the size (atoms or fu)
     [elastic]
@@ -45,7 +46,7 @@ from lammpskit.study import slurm, sweep
 from lammpskit.study.stages import STAGES, result_dir
 
 KEYS = {"name", "root", "x", "potentials", "seeds", "profile", "atoms", "fu", "set", "stages", "mode", "d3",
-        "elastic", "slurm", "sweep"}
+        "elastic", "slurm", "sweep", "reference_set"}
 STATE_FILE = "campaign.json"
 
 
@@ -84,6 +85,7 @@ class Campaign:
     site: slurm.Site
     spec: dict = field(default_factory=dict)
     axes: dict = field(default_factory=dict)  # [sweep]: key -> values in the file's order
+    reference_set: Path | None = None  # labelled extxyz the report audits the potentials on
 
     def params(self, case: Case):
         """The protocol parameters of ``case``: the profile, then ``set``, then its sweep point (checked)."""
@@ -169,7 +171,15 @@ def load(path: str | Path) -> Campaign:
     d3 = spec.get("d3", False)
     if not isinstance(d3, bool):
         raise UserError(f"{where}: d3 must be true or false")
-    return Campaign(name, path, root, cases, stages, profile, size, overrides, mode, d3, elastic, site, spec, axes)
+    reference_set = spec.get("reference_set")
+    if reference_set is not None:
+        if not isinstance(reference_set, str):
+            raise UserError(f"{where}: reference_set must be a file name (labelled extxyz)")
+        reference_set = validate.path(reference_set, f"{where}: reference_set")
+        if not reference_set.is_absolute():
+            reference_set = validate.path((path.parent / reference_set).resolve(), f"{where}: reference_set")
+    return Campaign(name, path, root, cases, stages, profile, size, overrides, mode, d3, elastic, site, spec, axes,
+                    reference_set)
 
 
 def _list(value, key: str, where: str) -> list:

@@ -14,7 +14,8 @@ stay empty.
 
 Modules: ``convergence`` (quantities along the sweep axes, agreement of the last two points),
 ``quantities`` (what is read from a case), ``cases`` (cases -> rows, replica mean/spread, failures),
-``experiment`` (the reference CSV), ``scoring`` (deviation, closest, artefacts, P1 check), ``writers``
+``experiment`` (the reference CSV), ``scoring`` (deviation, closest, artefacts, P1 check), ``audit`` (force
+errors per structural class on the campaign's ``reference_set``, when it names one), ``writers``
 (CSV, Markdown and HTML from templates/report/); the figures are ``lammpskit.figures.report``.
 """
 
@@ -25,7 +26,7 @@ from pathlib import Path
 from lammpskit._util import files
 from lammpskit.study import campaign as campaigns
 from lammpskit.study import sweep
-from lammpskit.study.report import convergence
+from lammpskit.study.report import audit, convergence
 from lammpskit.study.report.cases import analysed, collect, replica_stats
 from lammpskit.study.report.experiment import REF_COLUMNS, REFERENCE, reference
 from lammpskit.study.report.quantities import ARTEFACTS, QUANTITIES, case_values, unit_order
@@ -52,8 +53,13 @@ def write(c: campaigns.Campaign, folder: Path, ref_path: Path = REFERENCE) -> di
     score = scores([r for r in rows if r["sweep"] == last], ref)
     names = sorted({u for r in rows for u in r["units"]}, key=unit_order)
     quantities = [(k, label, unit) for k, label, unit, *_ in QUANTITIES]
+    audited = audit.run(c, folder)
     figs = (figures.quantity_figures(rows, ref, quantities, folder)
             + figures.units_figure(rows, names, folder) + figures.structure_figures(analysed(c), folder))
+    if audited is not None:
+        figs += figures.audit_figure({p: {k: r["by_class"][k]["force_rmse_eV_A"] for k in audit.classes(audited)}
+                                      for p, r in audited["potentials"].items()}, Path(str(c.reference_set)).name,
+                                     folder)
     conv = convergence.sentences(rows, c.axes, quantities)
     for axis in c.axes:
         panels = [(label.split(" (")[0], unit, ss) for key, label, unit in quantities
@@ -67,8 +73,13 @@ def write(c: campaigns.Campaign, folder: Path, ref_path: Path = REFERENCE) -> di
                   flat)
     tables = [("Per potential, x and sweep point" if c.axes else "Per potential and x", *quantity_table(rows)),
               ("PS(4-m)Om units (fraction of P)", *units_table(rows, names))]
+    if audited is not None:
+        tables.append((f"Errors on the reference set {c.reference_set} ({audited['frames']} frames): force RMSE "
+                       "per structural class (eV/Å, atoms in brackets) next to the artefacts",
+                       *audit.table(audited, score)))
     doc = document(c, tables, problems, score, summary(score), ref, conv)
     files.write_text(folder / "report.md", markdown(doc, figs))
     files.write_text(folder / "report.html", html(doc, figs))
     return {"folder": str(folder), "rows": len(rows), "problems": problems, "figures": [str(p) for _, p in figs],
-            "scores": score, "convergence": conv}
+            "scores": score, "convergence": conv,
+            "audit": None if audited is None else str(folder / "audit.json")}
