@@ -114,9 +114,9 @@ def test_self_audit_is_zero_and_other_potential_counts_match_analyze_units(audit
         (3 * n, 2 * n, 2 * n, 3 * n)
     assert them["by_class"]["P_edge_sharing"]["force_rmse_eV_A"] > 0
 
-    # the per-atom dump: OVITO reads class, edge, pp, df_tiny_mace_b; class counts = analyze units
+    # the per-atom dump: OVITO reads class, edge, pp, dF_tiny_mace_b (lower-cased); class counts = analyze units
     cols = read_columns(tmp_path / "audit.dump")
-    assert other["dump_columns"] == ["id", "element", "x", "y", "z", "class", "edge", "pp", "df_tiny_mace_b"]
+    assert other["dump_columns"] == ["id", "element", "x", "y", "z", "class", "edge", "pp", "dF_tiny_mace_b"]
     codes = {name: int(code) for code, name in other["class_codes"].items()}
     for name in ("P0", "P1", "P2", "S_bridging", "S_nonbridging", "S_free", "O_nonbridging", "Na"):
         assert int((cols["class"] == codes[name]).sum()) == cls[name]["atoms"], name

@@ -302,7 +302,7 @@ def select(frames: list[Frame], score: np.ndarray, n: int) -> list[int]:
 
 
 def _column(name: str, taken: set) -> str:
-    col = "df_" + re.sub(r"\W", "_", name)
+    col = "dF_" + re.sub(r"\W", "_", name)
     while col in taken:
         col += "_"
     taken.add(col)
@@ -334,7 +334,7 @@ def audit(paths: list, pots: list[str], reference: str | Path | None = None, fra
     and compare them with ``reference`` (labelled extxyz of the same frames) or with each other.
 
     ``select_n`` writes the frames to label next to ``out`` (extxyz); ``dump`` writes the per-atom dump
-    (``id element x y z class edge pp df_...``); ``batch``: frames per model call where the family
+    (``id element x y z class edge pp dF_...``; OVITO lists these as ``df_...``); ``batch``: frames per model call where the family
     batches (default: 1 on cpu, where batching measured no faster on 2 cores (bench/bench_audit.py),
     16 on cuda); ``progress(total)``: a context manager yielding a per-frame ``tick()``. Returns the
     ``audit --json`` dict.
@@ -390,7 +390,7 @@ def audit(paths: list, pots: list[str], reference: str | Path | None = None, fra
     result: dict = {"frames": len(fr), "atoms": int(n_atoms.sum()),
                     "reference": str(reference) if reference is not None else None,
                     "sources": sorted({f.source for f in fr}), "potentials": {}}
-    columns, taken = {}, {"df_spread"}
+    columns, taken = {}, {"dF_spread"}
     if reference is not None:
         ref = [f.reference for f in fr]
         for name in pots:
@@ -410,7 +410,7 @@ def audit(paths: list, pots: list[str], reference: str | Path | None = None, fra
         summary, spread, score = committee([np.concatenate([lab.forces for lab in labels[p]]) for p in pots],
                                            masks, n_atoms)
         result["committee"] = summary
-        columns["df_spread"] = spread
+        columns["dF_spread"] = spread
     else:
         dF = columns[next(iter(columns))]
         bounds = np.r_[0, np.cumsum(n_atoms)]
