@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from .conftest import assert_user_error, cli
+from ..conftest import assert_user_error, cli
 
 BAD = [
     (["--x", "8"], ["--x must be <= 7"]),

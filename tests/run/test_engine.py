@@ -15,7 +15,7 @@ from lammpskit.lammps import dumps as dumpfile
 from lammpskit.lammps import thermo
 from lammpskit.run.engine import restarts
 
-from .conftest import FAST, cli, stop_and_wait
+from ..conftest import FAST, cli, stop_and_wait
 
 
 def render(tmp_path, name="run"):

@@ -20,7 +20,7 @@ import re
 import numpy as np
 import pytest
 
-from .conftest import cli
+from ..conftest import cli
 
 RY_EV = 13.605693122990  # CODATA 2022
 BOHR_A = 0.529177210544  # CODATA 2022

@@ -16,8 +16,8 @@ from lammpskit.potentials import builds
 from lammpskit.potentials import registry as potentials
 from lammpskit.run import render as rendering
 
-from . import pair_syntax
-from .conftest import ELEMENTS, assert_user_error, cli
+from .. import pair_syntax
+from ..conftest import ELEMENTS, assert_user_error, cli
 
 STUDY = ["mp0", "matpes-r2scan", "matpes-pbe", "grace-gse", "deepmd", "ft-mp0"]
 
@@ -177,7 +177,7 @@ def test_add_classical_pair_style_and_hostile_text(tmp_path):
     import os
     import subprocess
 
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     made = subprocess.run(["make", "-s", "-C", str(root), "quench", "POT=lj-mine", "ATOMS=52",
                            f"OUT={tmp_path / 'by-make'}"], capture_output=True, text=True,
                           env={**os.environ, **env}, timeout=600)

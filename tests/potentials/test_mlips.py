@@ -19,7 +19,7 @@ from lammpskit import testing
 from lammpskit.finetune import deepmd as deepmd_train
 from lammpskit.lammps import env as lammps_env
 
-from .conftest import ELEMENTS, FAST, assert_user_error, cli
+from ..conftest import ELEMENTS, FAST, assert_user_error, cli
 
 
 @pytest.fixture(scope="module")

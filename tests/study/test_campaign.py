@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from .conftest import LJ, assert_user_error, cli
-from .slurm_cluster import Cluster, available
+from ..conftest import LJ, assert_user_error, cli
+from ..slurm_cluster import Cluster, available
 
 FAST = ["t_melt=0.2", "quench_rate=12000", "t_anneal=0.1", "t_production=0.2", "restart_every=10",
         "dump_every=5", "thermo_every=5", "min_steps=20"]
@@ -39,7 +39,7 @@ def mixed_env(tmp_path_factory, user_pots):
     """A registry with one classical potential (lj-a) and the random-weight MACE model (tiny-mace, bridge)."""
     from lammpskit import testing
 
-    from .conftest import ELEMENTS
+    from ..conftest import ELEMENTS
 
     reg = tmp_path_factory.mktemp("mixed")
     (reg / "lj-a.toml").write_text(LJ.format(name="lj-a", eps=0.01))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import FAST, assert_user_error, cli
+from ..conftest import FAST, assert_user_error, cli
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +146,7 @@ def test_mace_multihead_replay_keeps_two_heads_and_lammps_runs_the_new_one(label
 
 def test_mace_finetune_as_a_slurm_job(labelled, user_pots, tmp_path):
     """'finetune mace --slurm site.toml' submits the same command to a real SLURM cluster; the job registers the model."""
-    from .slurm_cluster import Cluster, available
+    from ..slurm_cluster import Cluster, available
 
     if available():
         pytest.fail(f"cannot start the test SLURM cluster: {available()}")

@@ -10,7 +10,7 @@ import pytest
 from lammpskit.analysis import glass_transition as gt
 from lammpskit.analysis.errors import InputError
 
-from .conftest import KA_GLASS, cli
+from ..conftest import KA_GLASS, cli
 
 
 @pytest.mark.fast

@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 
-from .conftest import FAST, assert_user_error, cli, stop_and_wait, sw_si_registry
+from ..conftest import FAST, assert_user_error, cli, stop_and_wait, sw_si_registry
 
 
 @pytest.fixture()

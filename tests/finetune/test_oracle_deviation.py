@@ -15,7 +15,7 @@ import json
 import numpy as np
 import pytest
 
-from .conftest import cli
+from ..conftest import cli
 
 ELS = ["Na", "Na", "Na", "P", "S", "S", "S", "O"]
 TYPE_MAP = ["Na", "P", "S", "O"]

@@ -11,8 +11,8 @@ import pytest
 from lammpskit.analysis import angles, cutoffs, reader, scattering
 from lammpskit.lammps import dumps as dumpfile
 
-from . import known_units
-from .conftest import cli
+from .. import known_units
+from ..conftest import cli
 
 
 def dump(tmp_path, els, pos, cell, name="s.dump"):

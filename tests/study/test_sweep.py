@@ -15,7 +15,7 @@ import pytest
 from lammpskit.study import campaign, sweep
 from lammpskit.study.report import convergence
 
-from .conftest import cli
+from ..conftest import cli
 
 # a quench of a few hundred steps, NPT so that each case has a Tg; Pdamp 0.1 ps so the Tg fit's settling
 # time (3 Pdamp) leaves most of the quench

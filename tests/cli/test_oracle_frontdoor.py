@@ -15,7 +15,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from .conftest import KA_GLASS, cli
+from ..conftest import KA_GLASS, cli
 
 # IUPAC standard atomic weights (conventional values), g/mol
 WEIGHT = {"Na": 22.98976928, "P": 30.973761998, "S": 32.06, "O": 15.999, "Li": 6.94}

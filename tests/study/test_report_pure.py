@@ -24,7 +24,7 @@ from lammpskit.study.report import (
     writers,
 )
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 pytestmark = pytest.mark.fast
 

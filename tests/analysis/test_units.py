@@ -11,8 +11,8 @@ from lammpskit.analysis import cutoffs
 from lammpskit.lammps import dumps as dumpfile
 from lammpskit.structure import builder as structure
 
-from . import bruteforce, known_units
-from .conftest import cli
+from .. import bruteforce, known_units
+from ..conftest import cli
 
 ELEMENTS = ["Na", "P", "S", "O"]
 

@@ -14,7 +14,7 @@ import lammpskit as lk
 from lammpskit import testing
 from lammpskit.lammps import dumps
 
-from .conftest import ELEMENTS, FAST, LJ, assert_user_error, cli
+from ..conftest import ELEMENTS, FAST, LJ, assert_user_error, cli
 
 
 @pytest.fixture(scope="module")

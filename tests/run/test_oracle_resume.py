@@ -24,7 +24,7 @@ from lammpskit.lammps import dumps as dumpfile
 from lammpskit.lammps import thermo
 from lammpskit.run.engine import restarts
 
-from .conftest import KA_GLASS, cli
+from ..conftest import KA_GLASS, cli
 
 # 100 atoms; quench 6000 -> 1000 K over 20 000 steps (thermo every 5), production 10 000 steps with dumps
 KA = ["--pot", "ka-glass", "--formula", "Na4S", "--fu", "20", "--density", "3.6", "--seed", "3",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lammpskit.lammps import dumps, thermo
 
-from .conftest import assert_user_error, cli
+from ..conftest import assert_user_error, cli
 
 # quench stages of a few seconds (LJ, 52 atoms): long enough to be caught running
 SETTINGS = ["t_melt=0.2", "quench_rate=12000", "t_anneal=0.2", "t_production=300", "restart_every=5000",

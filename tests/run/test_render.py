@@ -11,7 +11,7 @@ import pytest
 
 from lammpskit.workflows import protocol
 
-from .conftest import ROOT, cli
+from ..conftest import ROOT, cli
 
 
 def test_stage_steps_follow_the_parameters():

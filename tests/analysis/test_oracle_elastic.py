@@ -13,7 +13,7 @@ import json
 import numpy as np
 import pytest
 
-from .conftest import cli, sw_si_registry
+from ..conftest import cli, sw_si_registry
 
 
 def test_isotropic_c_from_e_and_nu_gives_them_back():

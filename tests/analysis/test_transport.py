@@ -10,7 +10,7 @@ import pytest
 
 from lammpskit.analysis import transport
 
-from .conftest import assert_user_error, cli
+from ..conftest import assert_user_error, cli
 
 
 def random_walk_dump(path, d_a2_ps, dt_ps, frames=400, n=(200, 100), seed=0):
@@ -70,7 +70,7 @@ def test_msd_needs_dt_and_temperature_for_a_bare_dump(tmp_path):
 
 
 def test_density_from_the_log(tmp_path, user_pots):
-    from .conftest import FAST
+    from ..conftest import FAST
 
     run = tmp_path / "r"
     assert cli("quench", "--pot", "tiny-mace", "--fu", "4", *FAST, "--out", run).returncode == 0
@@ -92,7 +92,7 @@ def test_arrhenius_launches_runs_and_fits(tmp_path):
     (reg / "lj-test.toml").write_text('name = "lj-test"\nfamily = "classical"\n[native]\npair_style = "lj/cut 6.0"\n'
                                       'pair_coeff = "* * 0.01 2.6"\nstyles = ["lj/cut"]\n')
     env = {"LAMMPSKIT_POTENTIALS": str(reg)}
-    from .conftest import FAST
+    from ..conftest import FAST
 
     run = tmp_path / "g"
     assert cli("quench", "--pot", "lj-test", "--fu", "8", *FAST, "--out", run, env=env).returncode == 0
