@@ -72,9 +72,8 @@ def write_dump(path, frames):
 
 @pytest.mark.slow  # two DeePMD trainings + LAMMPS rerun: ~50 s alone on 2 cores, minutes when shared
 def test_deviation_flags_exactly_the_frames_the_ensemble_disagrees_on(tmp_path, ensemble, monkeypatch):
-    from ase import Atoms
-
     import torch
+    from ase import Atoms
     from deepmd.calculator import DP
 
     from lammpskit.potentials import registry
