@@ -77,7 +77,11 @@ def deepmd_models(user_pots, tmp_path_factory):
     valid = deepmd_train.write_systems(wd / "data" / "valid", frames[32:], ELEMENTS)
     dirs = [deepmd_train.write_input(wd / f"m{seed}", deepmd_train.input_json(ELEMENTS, train, valid, steps, seed))
             for seed, steps in ((1, 200), (2, 50))]
-    return deepmd_train.run_training(dirs)
+    with pytest.MonkeyPatch.context() as mp:
+        # 'import mace' (labelling above) sets TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1 in this process; the dp child
+        # trains as a user's would, with weights-only loading on
+        mp.delenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", raising=False)
+        return deepmd_train.run_training(dirs)
 
 
 @pytest.fixture(scope="module")

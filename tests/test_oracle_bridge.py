@@ -252,7 +252,7 @@ def test_chgnet_bridge_against_predict_structure(tmp_path):
 
 
 @pytest.mark.slow  # the shared DeePMD training (~50 s, once per session) and a CLI process
-def test_deepmd_bridge_against_deeppot_and_the_native_pair_style(tmp_path, home, deepmd_models):
+def test_deepmd_bridge_against_deeppot_and_the_native_pair_style(tmp_path, home, deepmd_models, monkeypatch):
     """DeePMD (a model frozen by the kit's own dp --pt training): the bridge, deepmd's ``DeepPot.eval`` and
     ``pair_style deepmd`` in LAMMPS (the deepmd-kit plugin) agree on energy, all forces and all six virials;
     'finetune label --pot deepmd' (the bridge calculator in a fresh process, where nothing else imported
@@ -282,7 +282,10 @@ def test_deepmd_bridge_against_deeppot_and_the_native_pair_style(tmp_path, home,
     native = lammps_numbers(tmp_path, f"plugin load {plugin}\npair_style deepmd {model}\n"
                                       f"pair_coeff * * {' '.join(ELEMENTS)}")
     assert_matches_direct(native, e, f.reshape(-1, 3), sigma, e_tol=1e-8, f_tol=1e-8, s_tol=1e-10)
-    # the kit's calculator in a fresh process ('finetune label'): energy, forces and stress of the same cell
+    # the kit's calculator in a fresh process ('finetune label'): energy, forces and stress of the same cell.
+    # 'import mace' (the tiny-mace fixture) sets TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1 in this process's
+    # environment; the child must not inherit it, or weights-only loading would be off there as well
+    monkeypatch.delenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", raising=False)
     from ase.io import write
 
     write(tmp_path / "cell.xyz", oracle_atoms(positions, None), format="extxyz")
