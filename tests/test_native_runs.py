@@ -196,7 +196,7 @@ def test_quench_native_script_runs_on_slurm_with_the_wheel_lmp(tmp_path, cluster
     case = tmp_path / "native" / "deepmd" / "x1" / "s1"
     assert json.loads((case / "run.json").read_text())["potential"]["mode"] == "native"
     job = subprocess.run(["sbatch", "--parsable", "--array=0", str(script)], capture_output=True, text=True,
-                         check=True).stdout.strip().split(";")[0]
+                         check=True, cwd=tmp_path).stdout.strip().split(";")[0]
     state = wait_for_job(f"{job}_0")
     logs = "\n".join(p.read_text() for p in (tmp_path / "native" / "logs").glob("*.out"))
     assert state == "COMPLETED", (state, logs)
