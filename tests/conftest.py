@@ -51,6 +51,51 @@ def lj_env(tmp_path_factory):
     return {"LAMMPSKIT_POTENTIALS": str(reg)}
 
 
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    """A private LAMMPSKIT_HOME (models, pins, user entries) for one test module."""
+    h = tmp_path_factory.mktemp("home")
+    old = os.environ.get("LAMMPSKIT_HOME")
+    os.environ["LAMMPSKIT_HOME"] = str(h)
+    yield h
+    if old is None:
+        os.environ.pop("LAMMPSKIT_HOME")
+    else:
+        os.environ["LAMMPSKIT_HOME"] = old
+
+
+@pytest.fixture(scope="session")
+def deepmd_models(user_pots, tmp_path_factory):
+    """Two DeePMD models (seeds 1, 2) trained 200 and 50 steps by the kit's ``dp --pt`` training on 40 frames
+    labelled by tiny-mace; paths of the frozen ``model.pth`` files."""
+    from lammpskit import testing
+    from lammpskit.finetune import deepmd as deepmd_train
+
+    wd = tmp_path_factory.mktemp("deepmd")
+    frames = testing.labelled_frames("tiny-mace", 40, fu=3)
+    train = deepmd_train.write_systems(wd / "data" / "train", frames[:32], ELEMENTS)
+    valid = deepmd_train.write_systems(wd / "data" / "valid", frames[32:], ELEMENTS)
+    dirs = [deepmd_train.write_input(wd / f"m{seed}", deepmd_train.input_json(ELEMENTS, train, valid, steps, seed))
+            for seed, steps in ((1, 200), (2, 50))]
+    with pytest.MonkeyPatch.context() as mp:
+        # 'import mace' (labelling above) sets TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1 in this process; the dp child
+        # trains as a user's would, with weights-only loading on
+        mp.delenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", raising=False)
+        return deepmd_train.run_training(dirs)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """A real single-node SLURM cluster for one test module (daemons stopped by PID at its end)."""
+    from .slurm_cluster import Cluster, available
+
+    why = available()
+    if why:
+        pytest.fail(f"cannot start the test SLURM cluster: {why} (.ci/run installs slurm-wlm and munge)")
+    with Cluster(tmp_path_factory.mktemp("slurm")) as c:
+        yield c
+
+
 def cli(*args, env=None, timeout=600, **kw) -> subprocess.CompletedProcess:
     """Run the real console entry point in a subprocess."""
     full_env = {**os.environ, **(env or {})}

@@ -334,8 +334,8 @@ def audit(paths: list, pots: list[str], reference: str | Path | None = None, fra
     and compare them with ``reference`` (labelled extxyz of the same frames) or with each other.
 
     ``select_n`` writes the frames to label next to ``out`` (extxyz); ``dump`` writes the per-atom dump
-    (``id element x y z class edge pp dF_...``; OVITO lists these as ``df_...``); ``batch``: frames per model call where the family
-    batches (default: 1 on cpu, where batching measured no faster on 2 cores (bench/bench_audit.py),
+    (``id element x y z class edge pp dF_...``; OVITO lists these as ``df_...``); ``batch``: frames per model
+    call where the family batches (default: 1 on cpu, where batching measured no faster on 2 cores (bench/bench_audit.py),
     16 on cuda); ``progress(total)``: a context manager yielding a per-frame ``tick()``. Returns the
     ``audit --json`` dict.
     """

@@ -15,9 +15,7 @@ from pathlib import Path
 
 from lammpskit._util.tools import run_tool
 
-# e3nn 0.4.4 (imported by deepmd.pt) loads its constants with torch.load; torch >= 2.6 needs this
-DP_ENV = {"TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "1", "OMP_NUM_THREADS": "1",
-          "DP_INTRA_OP_PARALLELISM_THREADS": "1", "DP_INTER_OP_PARALLELISM_THREADS": "1"}
+DP_ENV = {"OMP_NUM_THREADS": "1", "DP_INTRA_OP_PARALLELISM_THREADS": "1", "DP_INTER_OP_PARALLELISM_THREADS": "1"}
 
 
 def write_systems(folder: Path, frames: list, type_map: list[str]) -> list[Path]:
@@ -78,8 +76,13 @@ def input_json(type_map: list[str], train: list[Path], valid: list[Path], steps:
     }
 
 
+# e3nn 0.4.4 (imported by deepmd's PyTorch descriptors) torch.loads its constants file, which holds slice
+# objects: the child imports those descriptors with exactly that global allowed (weights-only loading stays on)
 _DRIVER = r"""
 import os, sys
+import torch
+with torch.serialization.safe_globals([slice]):
+    import deepmd.pt.model.descriptor
 from deepmd.main import main
 compress = sys.argv[1] == "1"
 for d in sys.argv[2:]:

@@ -8,31 +8,16 @@ own Python evaluation, and quenched (melt, quench, NPT anneal, production) throu
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from lammpskit import testing
 from lammpskit.finetune import deepmd as deepmd_train
 from lammpskit.lammps import env as lammps_env
 
 from ..conftest import ELEMENTS, FAST, assert_user_error, cli
-
-
-@pytest.fixture(scope="module")
-def home(tmp_path_factory, user_pots):
-    """A private LAMMPSKIT_HOME (models, pins, user entries) for this module."""
-    h = tmp_path_factory.mktemp("home")
-    old = os.environ.get("LAMMPSKIT_HOME")
-    os.environ["LAMMPSKIT_HOME"] = str(h)
-    yield h
-    if old is None:
-        os.environ.pop("LAMMPSKIT_HOME")
-    else:
-        os.environ["LAMMPSKIT_HOME"] = old
 
 
 def lammps_single_point(run_dir: Path, data: Path):
@@ -95,18 +80,6 @@ def test_grace_fs_random_model_bridge(home, tmp_path):
 
     conversions.CONVERTERS["grace-fs-yaml"](model / "saved_model", tmp_path / "fs.yaml", {}, "float64")
     assert (tmp_path / "fs.yaml").read_text() == (model / "FS_model.yaml").read_text()
-
-
-@pytest.fixture(scope="module")
-def deepmd_models(home, tmp_path_factory):
-    """Two DeePMD models (seeds 1, 2) trained 200 and 50 steps on 40 frames labelled by tiny-mace."""
-    wd = tmp_path_factory.mktemp("deepmd")
-    frames = testing.labelled_frames("tiny-mace", 40, fu=3)
-    train = deepmd_train.write_systems(wd / "data" / "train", frames[:32], ELEMENTS)
-    valid = deepmd_train.write_systems(wd / "data" / "valid", frames[32:], ELEMENTS)
-    dirs = [deepmd_train.write_input(wd / f"m{seed}", deepmd_train.input_json(ELEMENTS, train, valid, steps, seed))
-            for seed, steps in ((1, 200), (2, 50))]
-    return deepmd_train.run_training(dirs)
 
 
 def test_deepmd_trained_model_native_with_plugin(home, tmp_path, deepmd_models):

@@ -17,21 +17,12 @@ import numpy as np
 import pytest
 
 from ..conftest import LJ, assert_user_error, cli
-from ..slurm_cluster import Cluster, available
+from ..slurm_cluster import Cluster
 
 FAST = ["t_melt=0.2", "quench_rate=12000", "t_anneal=0.1", "t_production=0.2", "restart_every=10",
         "dump_every=5", "thermo_every=5", "min_steps=20"]
 # an LJ production of 15 million steps: far longer than a 1-minute SLURM limit (about 30 000 steps/s here)
 LONG_LJ = ("t_production=30000", "dump_every=500000", "thermo_every=50000")
-
-
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    why = available()
-    if why:
-        pytest.fail(f"cannot start the test SLURM cluster: {why} (.ci/run installs slurm-wlm and munge)")
-    with Cluster(tmp_path_factory.mktemp("slurm")) as c:
-        yield c
 
 
 @pytest.fixture(scope="module")
