@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from .conftest import cli
+from ..conftest import cli
 
 # the six LAMMPS pressure components and where each sits in ASE's Voigt stress (xx yy zz yz xz xy)
 LAMMPS_ORDER = ("pxx", "pyy", "pzz", "pxy", "pxz", "pyz")
