@@ -150,6 +150,8 @@ def run_cmd(
                           "runs programs (shell, python, plugins): only for decks you wrote or trust.")] = False,
     verify_only: Annotated[bool, typer.Option("--verify-only", help="Only check run.json, the rendered files' "
                            "sha256 and the deck (as before a run; job scripts of native lmp runs do).")] = False,
+    record_only: Annotated[bool, typer.Option("--record-only", help="Only record the result of a run that lmp "
+                           "finished (job scripts of native lmp runs do, after lmp).")] = False,
     as_json: Json = False,
 ):
     """Run a run directory, or resume it from its last restart.
@@ -165,6 +167,11 @@ def run_cmd(
         from lammpskit.run import integrity, manifest
 
         return integrity.verify(run_dir, manifest.load(run_dir), trust_deck)
+    if record_only:
+        from lammpskit import workflows
+
+        result = workflows.record(validate.path(run_dir, "run directory"))
+        return _echo_json(result) if as_json else typer.echo(f"recorded {run_dir}/result.json")
     _run_dir(validate.path(run_dir, "run directory"), threads, device, as_json, trust_deck)
 
 

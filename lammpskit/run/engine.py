@@ -371,16 +371,59 @@ class Engine:
                     self.progress.done()
                 if self.lmp is not None:
                     self.lmp.close()
-        manifest.write_json(self.run_dir / manifest.RESULT, result)
-        manifest.update(self.run_dir, state="done", error=None, last_restart=self._last_restart())
-        return result
+        return _finish(self.run_dir, result)
 
     def _last_restart(self) -> str | None:
-        done = restarts(self.run_dir)
-        return str(done[-1][1].relative_to(self.run_dir)) if done else None
+        return _last_restart(self.run_dir)
 
     def _result(self, wall: float, threads: int) -> dict:
         stats = RunStats(wall_s=round(wall, 2), threads=threads, md_steps=self.md_steps, md_seconds=self.md_seconds)
         if self.bridge is not None:
             stats.bridge_calls, stats.bridge_model_seconds = self.bridge.calls, self.bridge.model_seconds
         return {**self.workflow.result(self.run_dir, self.man, stats), "wall_s": stats.wall_s, "threads": threads}
+
+
+def _last_restart(run_dir: Path) -> str | None:
+    done = restarts(run_dir)
+    return str(done[-1][1].relative_to(run_dir)) if done else None
+
+
+def _finish(run_dir: Path, result: dict) -> dict:
+    """Write result.json, then mark run.json done (in that order: a result file means a finished run)."""
+    manifest.write_json(Path(run_dir) / manifest.RESULT, result)
+    manifest.update(run_dir, state="done", error=None, last_restart=_last_restart(Path(run_dir)))
+    return result
+
+
+_WALL_RE = re.compile(r"^Total wall time:\s+(\d+):(\d+):(\d+)")
+
+
+def record(run_dir: Path, workflow: Workflow) -> dict:
+    """Record the result of a run that LAMMPS finished outside the kit (``lmp -in``: a native SLURM job).
+
+    Refuses a run whose ``log.lammps`` stops before the deck's last step or that lacks a file the workflow
+    writes; the speed comes from LAMMPS's ``Total wall time`` line (steps per second over the whole deck).
+    """
+    from lammpskit.lammps import thermo
+
+    run_dir = Path(run_dir).resolve()
+    man = manifest.load(run_dir)
+    log = run_dir / "log.lammps"
+    if not log.is_file():
+        raise UserError(f"{run_dir} has no log.lammps: run it first")
+    rows = thermo.read_log(log)
+    last = int(rows[-1]["Step"]) if rows else -1
+    walls = [_WALL_RE.match(line) for line in log.read_text(errors="replace").splitlines()]
+    h, m, s = next((w.groups() for w in reversed(walls) if w), (None, None, None))
+    wall = None if h is None else int(h) * 3600 + int(m) * 60 + int(s)
+    if (man.total_steps and last < man.total_steps) or wall is None:
+        raise UserError(f"{run_dir}: log.lammps ends at step {last} of {man.total_steps or '?'} without LAMMPS's "
+                        "closing 'Total wall time' line: the run did not finish (see its log)")
+    missing = [f for f in workflow.outputs if not (run_dir / f).exists()]
+    if missing:
+        raise UserError(f"{run_dir}: LAMMPS finished but {', '.join(missing)} is missing")
+    threads = int(os.environ.get("OMP_NUM_THREADS", "0") or 0) or None
+    stats = RunStats(wall_s=float(wall), threads=threads or 0, md_steps=max(last, 0), md_seconds=float(wall))
+    return _finish(run_dir, {**workflow.result(run_dir, man, stats), "wall_s": stats.wall_s, "threads": threads,
+                             "engine": "lmp"})
+

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -23,6 +24,7 @@ RESULT = "result.json"
 STATES = ("rendered", "running", "stopped", "failed", "done")
 PROTOCOLS = ("quench", "elastic", "diffusion")
 SHA_LEN = 64
+ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # terminal colour and cursor codes in tool output
 
 
 def _sha(value, where: str) -> str:
@@ -264,8 +266,15 @@ def locked(run_dir: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def clean_message(text: str) -> str:
+    """An error text fit for run.json: terminal codes dropped, tabs and other control characters as spaces."""
+    return "".join(c if c == "\n" or (c >= " " and c != "\x7f") else " " for c in ANSI_RE.sub("", text))
+
+
 def update(run_dir: Path, **changes) -> Manifest:
     """Merge ``changes`` (run.json keys) into the manifest, check it and write it back atomically."""
+    if isinstance(changes.get("error"), str):
+        changes["error"] = clean_message(changes["error"])
     with locked(run_dir):
         data = load(run_dir).to_dict()
         data.update(changes)

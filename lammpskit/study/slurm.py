@@ -228,8 +228,9 @@ def stage_command(stage: str, site: Site, native: bool, elastic: dict) -> str:
     if stage == "quench" and native and site.lmp:
         kk = " " + KOKKOS_ARGS.format(gpus=max(site.gpus, 1)) if site.kokkos else ""
         # lmp runs the deck directly: the kit checks it first, as 'lammpskit run' would
-        return (f'{shlex.quote(site.kit_command())} run "$CASE" --verify-only && cd "$CASE" && '
-                f'srun {shlex.quote(site.lmp)}{kk} -in in.quench.lmp')
+        kit = shlex.quote(site.kit_command())
+        return (f'{kit} run "$CASE" --verify-only && (cd "$CASE" && srun {shlex.quote(site.lmp)}{kk} -in in.quench.lmp) '
+                f'&& {kit} run "$CASE" --record-only > /dev/null')
     args = stages.kit_args(stage, CASE, elastic, site.cpus, "cuda" if site.gpus else "cpu")
     line = " ".join('"$CASE"' if a == CASE else shlex.quote(a) for a in [site.kit_command(), *args])
     return line if stage == "quench" else f"{line} > /dev/null"

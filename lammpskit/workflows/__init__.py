@@ -52,6 +52,15 @@ def get(name: str) -> Workflow:
     return WORKFLOWS[name]
 
 
+def record(run_dir: str | Path) -> dict:
+    """The result of a run that LAMMPS finished outside the kit (``lmp -in``, a native SLURM job), written
+    to result.json as ``run`` would have; a user error if the log shows the run unfinished."""
+    from lammpskit.run import manifest
+    from lammpskit.run.engine import record as record_run
+
+    return record_run(run_dir, get(manifest.load(Path(run_dir)).protocol))
+
+
 def run(run_dir: str | Path, threads: int | None = None, device: str = "cpu", progress=None,
         trust_deck: bool = False) -> dict:
     """Run or resume ``run_dir`` (any workflow) in this process; returns its result (also in result.json).

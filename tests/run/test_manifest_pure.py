@@ -102,3 +102,11 @@ def test_diffusion_params_count_steps_and_refuse_too_few_frames():
     assert (p.n_run, p.n_eq) == (5000, 500) and p.as_params()["T_final"] == 600
     with pytest.raises(UserError, match="fewer than 3 dump frames"):
         DiffusionParams(T=600, ps=0.2, every=100).check()
+
+
+def test_error_text_from_tools_is_kept_readable_and_valid(tmp_path):
+    (tmp_path / manifest.MANIFEST).write_text(json.dumps(RUN))
+    man = manifest.update(tmp_path, state="failed", error="\x1b[31mRuntimeError\x1b[0m:\tload failed\nsee log\x07")
+    assert man.error == "RuntimeError: load failed\nsee log " and manifest.load(tmp_path).state == "failed"
+    with pytest.raises(UserError, match="error must be text"):  # a shared run.json with raw codes is refused
+        manifest.Manifest.from_dict({**RUN, "error": "\x1b[2Jgone"})

