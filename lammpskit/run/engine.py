@@ -36,6 +36,7 @@ from lammpskit.errors import RunError, UserError
 from lammpskit.lammps import dumps as dumpfile
 from lammpskit.lammps.deck import strip_comment
 from lammpskit.run import integrity, manifest
+from lammpskit.run import result as results
 
 _RUN = re.compile(r"^run\s+(\d+)\s+upto\s+start\s+(\d+)\s+stop\s+(\d+)\s*$")
 _RESTART = re.compile(r"^step\.(\d+)\.bin$")
@@ -310,9 +311,7 @@ class Engine:
     def run(self) -> dict:
         """Run or resume; returns the result dict (also written to result.json)."""
         if self.man.state == "done" and (self.run_dir / manifest.RESULT).exists():
-            import json
-
-            return json.loads((self.run_dir / manifest.RESULT).read_text())
+            return results.read(self.run_dir / manifest.RESULT)
         from lammpskit.lammps.env import stdout_to_stderr
 
         with _locked(self.run_dir), _cwd(self.run_dir), stdout_to_stderr():
@@ -390,7 +389,7 @@ def _last_restart(run_dir: Path) -> str | None:
 
 def _finish(run_dir: Path, result: dict) -> dict:
     """Write result.json, then mark run.json done (in that order: a result file means a finished run)."""
-    manifest.write_json(Path(run_dir) / manifest.RESULT, result)
+    results.save(Path(run_dir) / manifest.RESULT, result)
     manifest.update(run_dir, state="done", error=None, last_restart=_last_restart(Path(run_dir)))
     return result
 

@@ -10,11 +10,11 @@ means the analysis is complete.
 from __future__ import annotations
 
 import contextlib
-import json
 from pathlib import Path
 
 from lammpskit.errors import InputError, UserError
 from lammpskit.run import manifest
+from lammpskit.run import result as results
 
 
 def analyse(run_dir: Path, rmax: float = 6.0, qmax: float = 20.0, progress=None) -> dict:
@@ -47,7 +47,7 @@ def analyse(run_dir: Path, rmax: float = 6.0, qmax: float = 20.0, progress=None)
     plots.write_csv(folder / "rdf.csv", scattering.rdf_table(rdf))
     plots.write_csv(folder / "sq.csv", scattering.sq_table(rdf, np.linspace(0.3, qmax, 300)))
     diffusion = transport_of(Path(run_dir), man, folder)
-    quench = json.loads((Path(run_dir) / manifest.RESULT).read_text())
+    quench = results.read(Path(run_dir) / manifest.RESULT)
     out = {
         "run_dir": str(run_dir),
         "potential": man.pot_name,

@@ -110,3 +110,25 @@ def test_error_text_from_tools_is_kept_readable_and_valid(tmp_path):
     assert man.error == "RuntimeError: load failed\nsee log " and manifest.load(tmp_path).state == "failed"
     with pytest.raises(UserError, match="error must be text"):  # a shared run.json with raw codes is refused
         manifest.Manifest.from_dict({**RUN, "error": "\x1b[2Jgone"})
+
+
+def test_result_files_are_checked_when_read(tmp_path):
+    from lammpskit.run import result
+
+    good = {"state": "done", "density_g_cm3": {"mean": 2.1, "err": 0.01, "n": 50}, "Tg_K": 612.5, "dump": "d.lammpstrj",
+            "problems": ["density far from the estimate"], "C": [[1.0, 2.0], [2.0, 1.0]], "by_class": {"P0": None}}
+    result.save(tmp_path / "result.json", good)
+    r = result.load(tmp_path)
+    assert r.state == "done" and r.values["Tg_K"] == 612.5 and r.to_dict() == good
+    for bad, needle in [({"Tg_K": "612"}, "Tg_K must be a number"),
+                        ({"density_g_cm3": {"mean": "<script>"}}, "density_g_cm3.mean must be a number"),
+                        ({"note": "\x1b[2J"}, "control characters"),
+                        ({"x": float("nan")}, "finite"),
+                        ({"state": "running"}, "finished run"),
+                        ({"\x07": 1}, "plain name")]:
+        (tmp_path / "result.json").write_text(json.dumps({**good, **bad}))
+        with pytest.raises(UserError, match=needle):
+            result.load(tmp_path)
+    (tmp_path / "result.json").write_text("[1, 2]")
+    with pytest.raises(UserError, match="JSON table"):
+        result.load(tmp_path / "result.json")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 from lammpskit.run import manifest
+from lammpskit.run import result as results
 from lammpskit.study import campaign as campaigns
 
 
@@ -76,7 +76,7 @@ def case_values(c: campaigns.Campaign, case: campaigns.Case) -> dict:
              "elastic": case.dir / f"elastic-{c.elastic['method']}" / manifest.RESULT,
              "units": case.dir / "analysis" / "units.json",
              "analysis": case.dir / "analysis" / manifest.RESULT}
-    return values({k: json.loads(p.read_text()) if p.exists() else None for k, p in files.items()})
+    return values({k: results.read(p) if p.exists() else None for k, p in files.items()})
 
 
 def unit_order(name: str) -> tuple:

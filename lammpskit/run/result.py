@@ -1,0 +1,101 @@
+"""``result.json`` (and the analysis's JSON files): what a finished run gave, checked when read.
+
+A result is a table whose keys carry their units (``density_g_cm3``, ``Tg_K``, ``B_GPa``, ...). Run folders
+are shared, so a result file is untrusted input: ``load`` refuses anything but JSON tables of short keys,
+finite numbers, one-line texts, lists and nested tables (bounded depth and size), and a unit-suffixed key
+holding text. The report renders these values into HTML and the terminal, so no control characters pass.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lammpskit._util.files import write_json
+from lammpskit.errors import UserError
+
+MAX_BYTES = 64 * 2**20   # a result file larger than this is not one the kit wrote
+MAX_DEPTH = 8
+KEY_RE = re.compile(r"^[^\x00-\x1f\x7f]{1,120}$")  # printable, short
+# suffixes of keys whose values are numbers (or tables/lists of numbers), never text
+UNIT_SUFFIXES = ("_K", "_GPa", "_g_cm3", "_eV", "_eV_atom", "_eV_A", "_A3", "_s", "_ps", "_fs", "_bar",
+                 "_cm2_s", "_S_cm", "_A")
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+@dataclass
+class Result:
+    """A run's ``result.json``: ``state`` and the workflow's values (``values[key]``, unit-suffixed keys)."""
+
+    state: str
+    values: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data, where: str) -> Result:
+        check(data, where)
+        if data.get("state", "done") != "done":
+            raise UserError(f"{where}: state {data.get('state')!r}: a result file is written only for a finished run")
+        return cls(state="done", values={k: v for k, v in data.items() if k != "state"})
+
+    def to_dict(self) -> dict:
+        return {"state": self.state, **self.values}
+
+
+def check(value, where: str, depth: int = 0, numeric: bool = False):
+    """Refuse what the kit never writes into a result (see the module doc); returns ``value``."""
+    if depth > MAX_DEPTH:
+        raise UserError(f"{where}: nested deeper than {MAX_DEPTH} levels")
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise UserError(f"{where}: {value!r} is not a finite number")
+        return value
+    if isinstance(value, str):
+        if numeric:
+            raise UserError(f"{where} must be a number, got text {value[:40]!r}")
+        if len(value) > 20000 or CONTROL_RE.search(value):
+            raise UserError(f"{where}: text with control characters or over 20 000 characters")
+        return value
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            check(v, f"{where}[{i}]", depth + 1, numeric)
+        return value
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if not KEY_RE.fullmatch(k):
+                raise UserError(f"{where}: key {k[:40]!r} is not a plain name")
+            check(v, f"{where}.{k}", depth + 1, numeric or k.endswith(UNIT_SUFFIXES))
+        return value
+    raise UserError(f"{where}: unexpected {type(value).__name__}")
+
+
+def read(path: Path) -> dict:
+    """A JSON table the kit wrote into a run folder (result.json, units.json), checked; user error if not."""
+    path = Path(path)
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise UserError(f"{path} is {path.stat().st_size} bytes: not a result the kit wrote")
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UserError(f"cannot read {path}: {exc}") from None
+    if not isinstance(data, dict):
+        raise UserError(f"{path} must hold a JSON table")
+    return check(data, str(path))
+
+
+def load(path: Path) -> Result:
+    """``result.json`` at ``path`` (a file, or a run folder holding one) as a checked ``Result``."""
+    path = Path(path)
+    path = path / "result.json" if path.is_dir() else path
+    return Result.from_dict(read(path), str(path))
+
+
+def save(path: Path, result: dict | Result) -> None:
+    """Write a result atomically (checked first: the kit writes only what it would accept)."""
+    data = result.to_dict() if isinstance(result, Result) else result
+    check(data, str(path))
+    write_json(Path(path), data)
