@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -23,6 +24,30 @@ LJ = ('name = "{name}"\ntitle = "Lennard-Jones test potential"\nfamily = "classi
 KA_GLASS = ('name = "ka-glass"\nfamily = "classical"\nelements = ["Na", "S"]\n[native]\n'
             'pair_style = "lj/cut 5.5"\npair_coeff = ["1 1 0.5 2.2", "1 2 0.75 1.76", "2 2 0.25 1.936"]\n'
             'styles = ["lj/cut"]\n')
+# a KA glass of Na4S formula units: the start structure's density and minimum distances; add --fu and --set
+KA_ARGS = ["--pot", "ka-glass", "--formula", "Na4S", "--density", "3.6",
+           "--min-dist", "Na-Na=1.9", "--min-dist", "Na-S=1.5", "--min-dist", "S-S=1.6"]
+
+
+def ka_env(folder: Path) -> dict:
+    """An environment whose registry (``folder/reg``) holds the KA glass former ``ka-glass``."""
+    (folder / "reg").mkdir(exist_ok=True)
+    (folder / "reg" / "ka-glass.toml").write_text(KA_GLASS)
+    return {**os.environ, "LAMMPSKIT_POTENTIALS": str(folder / "reg")}
+
+
+@contextlib.contextmanager
+def potentials_path(folder: Path):
+    """``LAMMPSKIT_POTENTIALS`` set to ``folder`` for the block, restored after."""
+    old = os.environ.get("LAMMPSKIT_POTENTIALS")
+    os.environ["LAMMPSKIT_POTENTIALS"] = str(folder)
+    try:
+        yield folder
+    finally:
+        if old is None:
+            os.environ.pop("LAMMPSKIT_POTENTIALS", None)
+        else:
+            os.environ["LAMMPSKIT_POTENTIALS"] = old
 
 
 @pytest.fixture(scope="session")
@@ -33,13 +58,8 @@ def user_pots(tmp_path_factory):
     folder = tmp_path_factory.mktemp("potentials")
     model = testing.tiny_mace(folder / "tiny.model", ELEMENTS)
     testing.mace_potential_toml(folder, "tiny-mace", model, ELEMENTS)
-    old = os.environ.get("LAMMPSKIT_POTENTIALS")
-    os.environ["LAMMPSKIT_POTENTIALS"] = str(folder)
-    yield folder
-    if old is None:
-        os.environ.pop("LAMMPSKIT_POTENTIALS", None)
-    else:
-        os.environ["LAMMPSKIT_POTENTIALS"] = old
+    with potentials_path(folder):
+        yield folder
 
 
 @pytest.fixture(scope="session")

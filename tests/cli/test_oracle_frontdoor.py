@@ -15,7 +15,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from ..conftest import KA_GLASS, cli
+from ..conftest import KA_ARGS, cli, ka_env
 
 # IUPAC standard atomic weights (conventional values), g/mol
 WEIGHT = {"Na": 22.98976928, "P": 30.973761998, "S": 32.06, "O": 15.999, "Li": 6.94}
@@ -203,13 +203,10 @@ def test_npt_quench_with_velocity_dump_runs_and_reports_the_anneal_density(tmp_p
     """A Kob-Andersen LJ glass (100 atoms, classical) quenched under NPT with ``dump_velocities``: the box moves
     only in the NPT stages, the density is the mean of mass / volume over the second half of the NPT anneal,
     and the dumped velocities give, with the data file's masses, the thermo temperature of their step."""
-    (tmp_path / "reg").mkdir()
-    (tmp_path / "reg" / "ka-glass.toml").write_text(KA_GLASS)
-    env = {"LAMMPSKIT_POTENTIALS": str(tmp_path / "reg")}
+    env = ka_env(tmp_path)
     run = tmp_path / "npt"
-    r = cli("quench", "--pot", "ka-glass", "--formula", "Na4S", "--fu", "20", "--density", "3.6",
-            "--min-dist", "Na-Na=1.9", "--min-dist", "Na-S=1.5", "--min-dist", "S-S=1.6",
-            "--set", "dt=1", "--set", "T_melt=6000", "--set", "t_melt=0.5", "--set", "quench_rate=2500",
+    r = cli("quench", *KA_ARGS, "--fu", "20", "--set", "dt=1",
+            "--set", "T_melt=6000", "--set", "t_melt=0.5", "--set", "quench_rate=2500",
             "--set", "T_final=1000", "--set", "quench_ensemble=npt", "--set", "P=75000", "--set", "Pdamp=0.2",
             "--set", "t_anneal=1", "--set", "t_production=0.2", "--set", "thermo_every=10",
             "--set", "dump_every=20", "--set", "dump_velocities=true", "--set", "min_steps=20",

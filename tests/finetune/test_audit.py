@@ -5,7 +5,6 @@ corner-sharing P2S7, a P-P bonded P2S6, a PS3O tetrahedron, a free S and Na; 68 
 from __future__ import annotations
 
 import json
-import os
 
 import numpy as np
 import pytest
@@ -14,7 +13,7 @@ import lammpskit as lk
 from lammpskit import testing
 from lammpskit.lammps import dumps
 
-from ..conftest import ELEMENTS, FAST, LJ, assert_user_error, cli
+from ..conftest import ELEMENTS, FAST, LJ, assert_user_error, cli, potentials_path
 
 
 @pytest.fixture(scope="module")
@@ -25,13 +24,8 @@ def audit_pots(tmp_path_factory):
         model = testing.tiny_mace(folder / f"{name}.model", ELEMENTS, seed=seed)
         testing.mace_potential_toml(folder, name, model, ELEMENTS)
     (folder / "lj-a.toml").write_text(LJ.format(name="lj-a", eps=0.01))  # fast runs to audit
-    old = os.environ.get("LAMMPSKIT_POTENTIALS")
-    os.environ["LAMMPSKIT_POTENTIALS"] = str(folder)
-    yield folder
-    if old is None:
-        os.environ.pop("LAMMPSKIT_POTENTIALS", None)
-    else:
-        os.environ["LAMMPSKIT_POTENTIALS"] = old
+    with potentials_path(folder):
+        yield folder
 
 
 def write_dump(path, frames):

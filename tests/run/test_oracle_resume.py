@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -24,20 +23,13 @@ from lammpskit.lammps import dumps as dumpfile
 from lammpskit.lammps import thermo
 from lammpskit.run.engine import restarts
 
-from ..conftest import KA_GLASS, cli
+from ..conftest import KA_ARGS, cli, ka_env
 
 # 100 atoms; quench 6000 -> 1000 K over 20 000 steps (thermo every 5), production 10 000 steps with dumps
-KA = ["--pot", "ka-glass", "--formula", "Na4S", "--fu", "20", "--density", "3.6", "--seed", "3",
-      "--min-dist", "Na-Na=1.9", "--min-dist", "Na-S=1.5", "--min-dist", "S-S=1.6",
+KA = [*KA_ARGS, "--fu", "20", "--seed", "3",
       "--set", "dt=1", "--set", "T_melt=6000", "--set", "t_melt=0.5", "--set", "quench_rate=250",
       "--set", "T_final=1000", "--set", "t_anneal=0.5", "--set", "t_production=10", "--set", "thermo_every=5",
       "--set", "restart_every=500", "--set", "dump_every=50", "--set", "msd_every=50", "--set", "min_steps=20"]
-
-
-def ka_env(tmp_path: Path) -> dict:
-    (tmp_path / "reg").mkdir(exist_ok=True)
-    (tmp_path / "reg" / "ka-glass.toml").write_text(KA_GLASS)
-    return {**os.environ, "LAMMPSKIT_POTENTIALS": str(tmp_path / "reg")}
 
 
 def render(run_dir: Path, env: dict) -> dict:

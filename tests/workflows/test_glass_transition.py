@@ -10,7 +10,7 @@ import pytest
 from lammpskit.analysis import glass_transition as gt
 from lammpskit.analysis.errors import InputError
 
-from ..conftest import KA_GLASS, cli
+from ..conftest import KA_ARGS, cli, ka_env
 
 
 @pytest.mark.fast
@@ -40,13 +40,10 @@ def test_fit_error_grows_with_noise_and_refuses_too_few_points():
 
 def test_npt_quench_of_a_lj_glass_reports_tg(tmp_path):
     """A Kob-Andersen glass (eps_AA = 0.5 eV) quenched at 1 eps/sigma^3 (75 kbar): liquid and glass lines, Tg between."""
-    (tmp_path / "reg").mkdir()
-    (tmp_path / "reg" / "ka-glass.toml").write_text(KA_GLASS)
-    env = {"LAMMPSKIT_POTENTIALS": str(tmp_path / "reg")}
+    env = ka_env(tmp_path)
     run = tmp_path / "ka"
-    r = cli("quench", "--pot", "ka-glass", "--formula", "Na4S", "--fu", "50", "--density", "3.6",
-            "--min-dist", "Na-Na=1.9", "--min-dist", "Na-S=1.5", "--min-dist", "S-S=1.6",
-            "--set", "dt=1", "--set", "T_melt=6000", "--set", "t_melt=2", "--set", "quench_rate=1500",
+    r = cli("quench", *KA_ARGS, "--fu", "50", "--set", "dt=1",
+            "--set", "T_melt=6000", "--set", "t_melt=2", "--set", "quench_rate=1500",
             "--set", "quench_ensemble=npt", "--set", "P=75000", "--set", "Pdamp=0.2", "--set", "t_anneal=1",
             "--set", "t_production=0.5",
             "--set", "thermo_every=10", "--set", "restart_every=1000", "--json", "--out", run, env=env)
