@@ -389,9 +389,9 @@ def _last_restart(run_dir: Path) -> str | None:
 
 def _finish(run_dir: Path, result: dict) -> dict:
     """Write result.json, then mark run.json done (in that order: a result file means a finished run)."""
-    results.save(Path(run_dir) / manifest.RESULT, result)
+    written = results.save(Path(run_dir) / manifest.RESULT, result)
     manifest.update(run_dir, state="done", error=None, last_restart=_last_restart(Path(run_dir)))
-    return result
+    return written
 
 
 _WALL_RE = re.compile(r"^Total wall time:\s+(\d+):(\d+):(\d+)")

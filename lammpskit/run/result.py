@@ -2,8 +2,10 @@
 
 A result is a table whose keys carry their units (``density_g_cm3``, ``Tg_K``, ``B_GPa``, ...). Run folders
 are shared, so a result file is untrusted input: ``load`` refuses anything but JSON tables of short keys,
-finite numbers, one-line texts, lists and nested tables (bounded depth and size), and a unit-suffixed key
-holding text. The report renders these values into HTML and the terminal, so no control characters pass.
+numbers, texts without control characters, lists and nested tables (bounded depth and size), and a
+unit-suffixed key holding text. A number that is not finite (an error estimate from too few samples) is
+written and read as null: JSON has no NaN. The report renders these values into HTML and the terminal,
+so no control characters pass.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ class Result:
 
     @classmethod
     def from_dict(cls, data, where: str) -> Result:
-        check(data, where)
+        data = check(data, where)
         if data.get("state", "done") != "done":
             raise UserError(f"{where}: state {data.get('state')!r}: a result file is written only for a finished run")
         return cls(state="done", values={k: v for k, v in data.items() if k != "state"})
@@ -45,15 +47,14 @@ class Result:
 
 
 def check(value, where: str, depth: int = 0, numeric: bool = False):
-    """Refuse what the kit never writes into a result (see the module doc); returns ``value``."""
+    """Refuse what the kit never writes into a result (see the module doc); returns ``value`` with
+    non-finite numbers as None."""
     if depth > MAX_DEPTH:
         raise UserError(f"{where}: nested deeper than {MAX_DEPTH} levels")
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, (int, float)):
-        if isinstance(value, float) and not math.isfinite(value):
-            raise UserError(f"{where}: {value!r} is not a finite number")
-        return value
+        return None if isinstance(value, float) and not math.isfinite(value) else value
     if isinstance(value, str):
         if numeric:
             raise UserError(f"{where} must be a number, got text {value[:40]!r}")
@@ -61,15 +62,12 @@ def check(value, where: str, depth: int = 0, numeric: bool = False):
             raise UserError(f"{where}: text with control characters or over 20 000 characters")
         return value
     if isinstance(value, list):
-        for i, v in enumerate(value):
-            check(v, f"{where}[{i}]", depth + 1, numeric)
-        return value
+        return [check(v, f"{where}[{i}]", depth + 1, numeric) for i, v in enumerate(value)]
     if isinstance(value, dict):
-        for k, v in value.items():
+        for k in value:
             if not KEY_RE.fullmatch(k):
                 raise UserError(f"{where}: key {k[:40]!r} is not a plain name")
-            check(v, f"{where}.{k}", depth + 1, numeric or k.endswith(UNIT_SUFFIXES))
-        return value
+        return {k: check(v, f"{where}.{k}", depth + 1, numeric or k.endswith(UNIT_SUFFIXES)) for k, v in value.items()}
     raise UserError(f"{where}: unexpected {type(value).__name__}")
 
 
@@ -94,8 +92,9 @@ def load(path: Path) -> Result:
     return Result.from_dict(read(path), str(path))
 
 
-def save(path: Path, result: dict | Result) -> None:
-    """Write a result atomically (checked first: the kit writes only what it would accept)."""
-    data = result.to_dict() if isinstance(result, Result) else result
-    check(data, str(path))
+def save(path: Path, result: dict | Result) -> dict:
+    """Write a result atomically (checked first: the kit writes only what it would accept); returns what
+    was written."""
+    data = check(result.to_dict() if isinstance(result, Result) else result, str(path))
     write_json(Path(path), data)
+    return data

@@ -57,8 +57,7 @@ def analyse(run_dir: Path, rmax: float = 6.0, qmax: float = 20.0, progress=None)
         "units": "units.json", "rdf": "rdf.csv", "sq": "sq.csv", "transport": diffusion,
         "cutoffs_proposed": scattering.propose_cutoffs(rdf),
     }
-    manifest.write_json(folder / manifest.RESULT, out)
-    return out
+    return results.save(folder / manifest.RESULT, out)
 
 
 def transport_of(run_dir: Path, man: manifest.Manifest, folder: Path) -> dict:

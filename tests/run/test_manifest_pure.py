@@ -123,12 +123,15 @@ def test_result_files_are_checked_when_read(tmp_path):
     for bad, needle in [({"Tg_K": "612"}, "Tg_K must be a number"),
                         ({"density_g_cm3": {"mean": "<script>"}}, "density_g_cm3.mean must be a number"),
                         ({"note": "\x1b[2J"}, "control characters"),
-                        ({"x": float("nan")}, "finite"),
                         ({"state": "running"}, "finished run"),
                         ({"\x07": 1}, "plain name")]:
         (tmp_path / "result.json").write_text(json.dumps({**good, **bad}))
         with pytest.raises(UserError, match=needle):
             result.load(tmp_path)
+    (tmp_path / "result.json").write_text(json.dumps({**good, "density_g_cm3": {"mean": 2.1, "err": float("nan")}}))
+    assert result.load(tmp_path).values["density_g_cm3"]["err"] is None  # JSON has no NaN: null
+    result.save(tmp_path / "r2.json", {"state": "done", "Tg_err_K": float("inf")})
+    assert json.loads((tmp_path / "r2.json").read_text())["Tg_err_K"] is None
     (tmp_path / "result.json").write_text("[1, 2]")
     with pytest.raises(UserError, match="JSON table"):
         result.load(tmp_path / "result.json")
