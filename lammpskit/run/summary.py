@@ -8,6 +8,11 @@ from rich.console import Console
 from rich.table import Table
 
 
+def pm(value: float, err: float | None, digits: int) -> str:
+    """``value ± err``, or the value alone when there is no error estimate (None: too few samples)."""
+    return f"{value:.{digits}f} ± {err:.{digits}f}" if err is not None else f"{value:.{digits}f} (no error estimate)"
+
+
 def show(run_dir: Path, result: dict, console: Console | None = None) -> None:
     """Print density, energies, speed and where the dump is."""
     console = console or Console()
@@ -18,7 +23,7 @@ def show(run_dir: Path, result: dict, console: Console | None = None) -> None:
     t.add_column()
     d = result.get("density_g_cm3")
     if d:
-        t.add_row("density (anneal, 2nd half)", f"{d['mean']:.4f} ± {d['err']:.4f} g/cm³  ({d['n']} samples)")
+        t.add_row("density (anneal, 2nd half)", f"{pm(d['mean'], d['err'], 4)} g/cm³  ({d['n']} samples)")
     t.add_row("final density", f"{f['density_g_cm3']:.4f} g/cm³")
     t.add_row("final T, P", f"{f['temp_K']:.1f} K, {f['press_bar']:.0f} bar")
     t.add_row("final energy", f"{f['pe_eV']:.3f} eV potential, {f['pe_eV'] / result['atoms']:.4f} eV/atom")
@@ -32,7 +37,7 @@ def show(run_dir: Path, result: dict, console: Console | None = None) -> None:
         console.print(f"dump (open in OVITO): {Path(run_dir) / result['dump']}", soft_wrap=True)
     console.print(f"final structure: {Path(run_dir) / result['glass_data']}", soft_wrap=True)
     if result.get("Tg_K") is not None:
-        console.print(f"Tg (NPT quench, V(T) kink): {result['Tg_K']:.0f} ± {result['Tg_err_K']:.0f} K; fit in "
+        console.print(f"Tg (NPT quench, V(T) kink): {pm(result['Tg_K'], result.get('Tg_err_K'), 0)} K; fit in "
                       f"{Path(run_dir) / 'tg.png'}", soft_wrap=True)
     for problem in result.get("problems", []):
         console.print(f"[red]problem: {problem}[/red]", soft_wrap=True)
