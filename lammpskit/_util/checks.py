@@ -17,6 +17,7 @@ CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 PLAIN_FILE_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}$")
 # words of a LAMMPS command argument list written by a registry entry (pair_style, pair_coeff, pre)
 DECK_ARGS_RE = re.compile(r"^[A-Za-z0-9_./:{}+*,=@~ -]*$")
+SHA256_RE = re.compile(r"[0-9a-f]{64}")  # a sha256 as the kit writes it: 64 lower-case hex digits
 
 
 def text(value, where: str, max_len: int = 2000, empty: bool = True) -> str:
@@ -49,6 +50,13 @@ def str_list(value, where: str, item=None) -> list[str]:
     for i, v in enumerate(value):
         out.append((item or text)(v, f"{where}[{i}]"))
     return out
+
+
+def sha256(value, where: str) -> str:
+    """A sha256 digest: 64 lower-case hex digits."""
+    if not isinstance(value, str) or not SHA256_RE.fullmatch(value):
+        raise UserError(f"{where} is not a sha256 (64 hex digits)")
+    return value
 
 
 def boolean(value, where: str) -> bool:

@@ -68,8 +68,8 @@ def download(url: str, dest: Path, expected: str | None = None, progress=None, t
 
 def downloadable(name: str, sha: str | None = None, url: str | None = None):
     """(entry, its file specs with a URL) of ``name``, after checking ``sha`` and ``url`` (user errors)."""
+    from lammpskit._util.checks import SHA256_RE
     from lammpskit.potentials import registry as potentials
-    from lammpskit.potentials.schema import SHA256_RE
 
     pot = potentials.get(name)
     if sha is not None and not SHA256_RE.fullmatch(sha):

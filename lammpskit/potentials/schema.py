@@ -19,7 +19,6 @@ BRIDGE_KEYS = {"calculator", "model", "dtype", "head", "files"}
 NATIVE_KEYS = {"id", "title", "pair_style", "pair_coeff", "styles", "packages", "pre", "plugin", "kokkos", "d3"}
 D3_KEYS = {"damping", "functional", "cutoff", "cn_cutoff"}
 FILE_KEY_RE = re.compile(r"[a-z][a-z0-9_]*")  # [[files]] key: also a {key} placeholder in pair lines
-SHA256_RE = re.compile(r"[0-9a-f]{64}")
 WORDISH_RE = re.compile(r"^[A-Za-z0-9_.+-]{1,64}$")
 STYLE_RE = re.compile(r"^[a-z0-9_/.+-]{1,64}$")
 ENTRY_PATH_RE = re.compile(r"^[A-Za-z0-9_./+,=@~{}-]+$")
@@ -69,7 +68,7 @@ class FileSpec:
         _check_entry_path(spec["path"], bool(spec.get("package")), f"{where} path")
         if "sha256" in spec:
             checks.text(spec["sha256"], f"{where} sha256")
-            if spec["sha256"] and not SHA256_RE.fullmatch(spec["sha256"]):
+            if spec["sha256"] and not checks.SHA256_RE.fullmatch(spec["sha256"]):
                 raise UserError(f"{where}: sha256 of file {spec['key']!r} is not 64 hex digits")
         for key in ("licence", "derive", "head"):
             if key in spec:

@@ -23,14 +23,7 @@ MANIFEST = "run.json"
 RESULT = "result.json"
 STATES = ("rendered", "running", "stopped", "failed", "done")
 PROTOCOLS = ("quench", "elastic", "diffusion")
-SHA_LEN = 64
 ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # terminal colour and cursor codes in tool output
-
-
-def _sha(value, where: str) -> str:
-    if not isinstance(value, str) or len(value) != SHA_LEN or any(c not in "0123456789abcdef" for c in value):
-        raise UserError(f"{where} is not a sha256 ({SHA_LEN} hex digits)")
-    return value
 
 
 def _optional(data: dict, key: str, check, where: str, *args):
@@ -47,7 +40,8 @@ class FileRecord:
     @classmethod
     def from_dict(cls, data, where: str) -> FileRecord:
         checks.table(data, where)
-        return cls(path=checks.text(data.get("path", ""), f"{where}.path"), sha256=_sha(data.get("sha256"), f"{where}.sha256"))
+        return cls(path=checks.text(data.get("path", ""), f"{where}.path"),
+                   sha256=checks.sha256(data.get("sha256"), f"{where}.sha256"))
 
 
 @dataclass
@@ -163,7 +157,7 @@ class Manifest:
             composition=_composition(data.get("composition"), f"{where}: composition"),
             profile=_optional(data, "profile", checks.text, where),
             source=_optional(data, "source", checks.text, where),
-            rendered={checks.plain_file(n, f"{where}: rendered file"): _sha(d, f"{where}: rendered.{n}")
+            rendered={checks.plain_file(n, f"{where}: rendered file"): checks.sha256(d, f"{where}: rendered.{n}")
                       for n, d in checks.table(data.get("rendered", {}), f"{where}: rendered").items()},
             plugins=checks.str_list(data.get("plugins", []), f"{where}: plugins"),
             slurm={validate.word(k, f"{where}: slurm key"): checks.str_list(v, f"{where}: slurm.{k}")
