@@ -76,12 +76,12 @@ def input_json(type_map: list[str], train: list[Path], valid: list[Path], steps:
     }
 
 
-# e3nn 0.4.4 (imported by deepmd's PyTorch descriptors) torch.loads its constants file, which holds slice
-# objects: the child imports those descriptors with exactly that global allowed (weights-only loading stays on)
+# e3nn 0.4.4 (imported by deepmd's PyTorch descriptors) torch.loads its constants file: the child imports
+# those descriptors with exactly its globals allowed (weights-only loading stays on)
 _DRIVER = r"""
 import os, sys
-import torch
-with torch.serialization.safe_globals([slice]):
+from lammpskit.potentials.calculators import e3nn_constants_allowed
+with e3nn_constants_allowed():
     import deepmd.pt.model.descriptor
 from deepmd.main import main
 compress = sys.argv[1] == "1"

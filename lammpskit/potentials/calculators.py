@@ -41,18 +41,20 @@ def _grace(pot: Potential, files: dict, device: str):
     return TPCalculator(str(model))
 
 
-# globals that e3nn's own constants file (e3nn/o3/constants.pt, read with torch.load at import) holds:
-# deepmd-kit's PyTorch backend imports e3nn, and torch >= 2.6 loads weights-only by default
-E3NN_CONSTANTS_GLOBALS = [slice]
+def e3nn_constants_allowed():
+    """A context in which torch's weights-only loading also accepts the globals that e3nn's own constants file
+    (e3nn/o3/constants.pt, read with torch.load at import) holds: ``slice``. deepmd-kit's PyTorch backend
+    imports e3nn, and torch >= 2.6 loads weights-only by default; this allows exactly that global instead of
+    turning weights-only loading off for the process."""
+    import torch
+
+    return torch.serialization.safe_globals([slice])
 
 
 def _deepmd(pot: Potential, files: dict, device: str):
-    import torch
     from deepmd.calculator import DP
 
-    # DP imports deepmd's PyTorch descriptors (and so e3nn) on first use: allow exactly e3nn's globals
-    # for that, instead of turning weights-only loading off for the process
-    with torch.serialization.safe_globals(E3NN_CONSTANTS_GLOBALS):
+    with e3nn_constants_allowed():  # DP imports deepmd's PyTorch descriptors (and so e3nn) on first use
         return DP(model=str(files["model"]))
 
 
