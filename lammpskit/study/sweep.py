@@ -46,6 +46,12 @@ def parameters() -> dict[str, str]:
     return {**out, "atoms": "int", "fu": "int"}
 
 
+def unit(key: str) -> str:
+    """The unit written after a swept value ("" where it would only repeat the key: ``atoms``)."""
+    u = UNITS.get(key, "")
+    return "" if u == key else u
+
+
 def fmt(value: float) -> str:
     """A swept value as it appears in folder names, labels and overrides (``10.0`` -> ``10``)."""
     return str(value) if isinstance(value, int) else f"{value:.12g}"

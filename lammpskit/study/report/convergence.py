@@ -46,7 +46,7 @@ def sentence(label: str, unit: str, s: dict) -> str:
     """One line on a series: whether its last two points agree within their errors."""
     (v1, y1, e1, _), (v2, y2, e2, _) = s["points"][-2:]
     axis = s["axis"]
-    u = sweep.UNITS.get(axis, "") if sweep.UNITS.get(axis) != axis else ""
+    u = sweep.unit(axis)
     head = f"{label}, {s['name']}: at {axis} = {sweep.fmt(v1)} and {sweep.fmt(v2)}{' ' + u if u else ''}"
     res = agree(y1, e1, y2, e2)
     qu = f" {unit}" if unit else ""

@@ -80,7 +80,7 @@ def document(c, tables, problems, score, summary: list[str], ref, convergence: l
 def _swept(c) -> str:
     if not c.axes:
         return ""
-    axes = "; ".join(f"{k} = {', '.join(map(sweep.fmt, v))}" + (f" {sweep.UNITS[k]}" if sweep.UNITS.get(k, k) != k else "")
+    axes = "; ".join(f"{k} = {', '.join(map(sweep.fmt, v))}" + (f" {sweep.unit(k)}" if sweep.unit(k) else "")
                      for k, v in c.axes.items())
     last = sweep.label({k: v[-1] for k, v in c.axes.items()})
     return (f" Swept: {axes}. Scores use the last sweep point ({last}); a simulated Tg depends on the cooling "
