@@ -72,6 +72,7 @@ def _from_xyz(path: Path, spec: str, cut: dict, cache: dict) -> list[Frame]:
 
     from lammpskit.analysis import reader, units
     from lammpskit.finetune import frames as finetune
+    from lammpskit.structure import builder
 
     atoms = finetune.read(path)
     out = []
@@ -82,9 +83,9 @@ def _from_xyz(path: Path, spec: str, cut: dict, cache: dict) -> list[Frame]:
         data = ase_to_ovito(at)
         kind = units.kinds_of(reader.type_names(data), np.asarray(data.particles.particle_types))
         classes = units.atom_classes(kind, units.frame_bonds(data, cut, cache))
-        rcell, rot = at.cell.standard_form()  # LAMMPS-restricted: a along x, b in the xy plane
+        box = builder.from_atoms(at, list(dict.fromkeys(at.get_chemical_symbols())))  # LAMMPS-restricted cell
         out.append(Frame(at, np.arange(1, len(at) + 1), int(at.info.get("timestep", f)), str(path), f, classes,
-                         (at.get_positions() @ rot.T, np.asarray(rcell), np.zeros(3))))
+                         (box.positions, box.cell, box.origin)))
     return out
 
 
@@ -110,10 +111,10 @@ def read_frames(paths: list, spec: str = "all", types: list[str] | None = None,
 
 def _labels_of(at, where: str):
     """Energy, forces, stress of a labelled frame (REF_* keys as ``finetune collect`` writes, or the
-    ``energy``/``forces``/``stress`` of any labelled extxyz); stress None when absent."""
+    ``energy``/``forces``/``stress`` of any labelled extxyz); stress None when absent. The frame comes from
+    ``finetune.frames.read``, which has checked the labels' shapes and finiteness."""
     from ase.stress import voigt_6_to_full_3x3_stress
 
-    from lammpskit.analysis.checks import finite_positions
     from lammpskit.finetune.frames import KEYS
     from lammpskit.potentials.evaluate import Labels
 
@@ -127,18 +128,10 @@ def _labels_of(at, where: str):
                         "writes) or energy= and forces columns")
     if f is None:
         raise UserError(f"{where} has an energy but no forces")
-    f = np.asarray(f, float)
-    if f.shape != (len(at), 3):
-        raise UserError(f"{where}: forces have shape {f.shape}, expected {(len(at), 3)}")
-    finite_positions(f, f"{where} forces")
-    if not np.isfinite(float(e)):
-        raise UserError(f"{where}: the energy is not finite")
     if s is not None:
         s = np.asarray(s, float)
         s = voigt_6_to_full_3x3_stress(s) if s.shape == (6,) else s.reshape(3, 3)
-        if not np.isfinite(s).all():
-            raise UserError(f"{where}: the stress is not finite")
-    return Labels(float(e), f, s)
+    return Labels(float(e), np.asarray(f, float), s)
 
 
 def attach_reference(frames: list[Frame], path: Path) -> None:

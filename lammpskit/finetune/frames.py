@@ -172,7 +172,8 @@ def read(path: Path) -> list:
 
 def check_frame(at, where: str) -> None:
     """Refuse a frame with no atoms, non-finite or overlapping positions (closer than the analysis's
-    floor, 0.5 Å), a degenerate periodic cell, or REF_* labels of the wrong shape or not finite."""
+    floor, 0.5 Å), a degenerate periodic cell, or labels (REF_* keys, or the energy/forces/stress an
+    extxyz stores as calculator results) of the wrong shape or not finite."""
     import numpy as np
     from ase.neighborlist import neighbor_list
 
@@ -190,15 +191,17 @@ def check_frame(at, where: str) -> None:
     i, j = neighbor_list("ij", at, OVERLAP_FLOOR)  # cell lists: linear in the number of atoms
     if len(i):
         raise UserError(overlap_message(where, int(i[0]), int(j[0]), OVERLAP_FLOOR))
-    shapes = {KEYS["energy"]: (), KEYS["forces"]: (n, 3), KEYS["stress"]: (3, 3)}
-    for key, shape in shapes.items():
-        value = at.arrays.get(key, at.info.get(key))
+    shapes = {"energy": (), "forces": (n, 3), "stress": (3, 3)}
+    results = at.calc.results if at.calc is not None else {}
+    labels = [(KEYS[k], at.arrays.get(KEYS[k], at.info.get(KEYS[k])), shape) for k, shape in shapes.items()]
+    labels += [(k, results.get(k), shape) for k, shape in shapes.items()]
+    for key, value, shape in labels:
         if value is None:
             continue
         arr = np.asarray(value, dtype=float) if not isinstance(value, str) else None
         if arr is None or not np.isfinite(arr).all():
             raise UserError(f"{where}: {key} is not a finite number or array")
-        if key == KEYS["stress"] and arr.shape in ((6,), (9,)):
+        if shape == (3, 3) and arr.shape in ((6,), (9,)):
             continue
         if arr.shape != shape:
             raise UserError(f"{where}: {key} has shape {arr.shape}, expected {shape or 'a number'}")

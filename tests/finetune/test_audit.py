@@ -296,3 +296,34 @@ def test_class_codes_follow_the_unit_classes():
     assert masks["P_edge_sharing"].tolist() == [False, True, False, False, False, False]
     assert masks["P_PP_bonded"].tolist() == [False] * 5 + [True]
     assert masks["Li"].sum() == 1 and masks["S_bridging"].sum() == 1 and masks["O_nonbridging"].sum() == 1
+
+
+@pytest.mark.fast
+def test_reference_labels_are_checked_when_read(tmp_path):
+    """The labels of a --reference file, REF_* keys or an extxyz's energy/forces/stress, are refused when not
+    finite; good ones come back as Labels (eV, eV/Å, eV/Å³ as 3x3)."""
+    from ase import Atoms
+    from ase.calculators.singlepoint import SinglePointCalculator
+    from ase.io import write
+
+    from lammpskit.errors import UserError
+    from lammpskit.finetune import audit_frames, frames
+
+    def labelled(forces, stress, ref_energy=None):
+        at = Atoms("NaS", positions=[(0, 0, 0), (2.5, 0, 0)], cell=[6, 6, 6], pbc=True)
+        at.calc = SinglePointCalculator(at, energy=-3.0, forces=forces, stress=stress)
+        if ref_energy is not None:
+            at.info["REF_energy"] = ref_energy
+        return at
+
+    good = labelled(np.ones((2, 3)), np.arange(6.0))
+    write(tmp_path / "good.xyz", good, format="extxyz")
+    at = frames.read(tmp_path / "good.xyz")[0]
+    lab = audit_frames._labels_of(at, "good")
+    assert lab.energy == -3.0 and lab.forces.shape == (2, 3) and lab.stress[1, 2] == 3.0  # Voigt yz
+    for name, at, needle in [("nan-forces", labelled(np.full((2, 3), np.nan), np.zeros(6)), "forces"),
+                             ("inf-stress", labelled(np.ones((2, 3)), np.full(6, np.inf)), "stress"),
+                             ("nan-ref", labelled(np.ones((2, 3)), np.zeros(6), float("nan")), "REF_energy")]:
+        write(tmp_path / f"{name}.xyz", at, format="extxyz")
+        with pytest.raises(UserError, match=f"{needle} is not a finite"):
+            frames.read(tmp_path / f"{name}.xyz")
