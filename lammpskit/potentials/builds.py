@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lammpskit.errors import UserError
+from lammpskit.potentials import extras, families
 from lammpskit.potentials.registry import Potential
 from lammpskit.potentials.schema import NativeVariant
 
 MODES = ("auto", "native", "bridge")  # --mode: native if this build can, else the bridge; or forced
 D3_STYLE = "dispersion/d3"  # Grimme D3 in LAMMPS (EXTRA-PAIR), overlaid with --d3
-DEEPMD_PLUGIN = "{package:deepmd}/lib/libdeepmd_lmpplugin.so"  # deepmd-kit's LAMMPS plugin, as entries write it
+DEEPMD_PLUGIN = families.DEEPMD_PLUGIN  # deepmd-kit's LAMMPS plugin, as entries write it
 
 
 @dataclass
@@ -155,16 +156,14 @@ def bridge_verdict(pot: Potential) -> tuple[str | None, str]:
     """("bridge" | None, why): the Python calculator's package must be importable."""
     if not pot.bridge:
         return None, "no Python calculator for the bridge"
-    from lammpskit.potentials.calculators import PACKAGES
-
     kind = pot.bridge.calculator
-    pkg = PACKAGES.get(kind)
-    if pkg is None:
+    fam = families.get(kind)
+    if fam is None or fam.package is None:
         return None, f"unknown bridge calculator {kind!r}"
-    from lammpskit.potentials import extras
-
-    if not extras.available(pkg):
-        return None, f"the bridge needs the Python package {pkg!r} (pip install it in the kit's environment)"
+    pkg = fam.package
+    if not extras.available(kind):
+        where = f"its side folder {extras.site(kind)} ('make mlips')" if fam.site else "the kit's environment"
+        return None, f"the bridge needs the Python package {pkg!r} (install it in {where})"
     return "bridge", f"LAMMPS integrates, {kind} ({pkg}) computes forces through fix external"
 
 

@@ -1,66 +1,19 @@
 """Python calculators for the bridge, built from a potential's ``[bridge]`` table.
 
-Each builder takes (potential, files, device) and returns an ASE calculator;
-``Evaluator`` wraps it into the one call the bridge needs.
+``build(pot)`` calls the builder of the family the table names (``lammpskit.potentials.families``) after
+its side folder is enabled; ``Evaluator`` wraps the calculator into the one call the bridge needs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from lammpskit.errors import UserError
+from lammpskit.potentials import extras, families
+from lammpskit.potentials.builders import e3nn_constants_allowed
 from lammpskit.potentials.registry import Potential
 
-
-def _chgnet(pot: Potential, files: dict, device: str):
-    from chgnet.model import CHGNet
-    from chgnet.model.dynamics import CHGNetCalculator
-
-    model = CHGNet.from_file(str(files["model"]), verbose=False)
-    return CHGNetCalculator(model=model, use_device=device)
-
-
-def _mace(pot: Potential, files: dict, device: str):
-    from mace.calculators import MACECalculator
-
-    return MACECalculator(model_paths=str(files["model"]), device=device,
-                          default_dtype=pot.bridge.dtype or pot.dtype, head=pot.bridge.head)
-
-
-def _grace(pot: Potential, files: dict, device: str):
-    from lammpskit.potentials import extras
-
-    extras.enable("tensorpotential")  # before tensorflow is first imported
-    from tensorpotential.calculator import TPCalculator
-
-    model = files["model"]
-    if (model / "saved_model" / "saved_model.pb").exists():
-        model = model / "saved_model"
-    return TPCalculator(str(model))
-
-
-def e3nn_constants_allowed():
-    """A context in which torch's weights-only loading also accepts the globals that e3nn's own constants file
-    (e3nn/o3/constants.pt, read with torch.load at import) holds: ``slice``. deepmd-kit's PyTorch backend
-    imports e3nn, and torch >= 2.6 loads weights-only by default; this allows exactly that global instead of
-    turning weights-only loading off for the process."""
-    import torch
-
-    return torch.serialization.safe_globals([slice])
-
-
-def _deepmd(pot: Potential, files: dict, device: str):
-    from deepmd.calculator import DP
-
-    with e3nn_constants_allowed():  # DP imports deepmd's PyTorch descriptors (and so e3nn) on first use
-        return DP(model=str(files["model"]))
-
-
-BUILDERS: dict[str, Callable] = {"chgnet": _chgnet, "mace": _mace, "grace": _grace, "deepmd": _deepmd}
-# the Python package each calculator needs (checked before a run is rendered)
-PACKAGES = {"chgnet": "chgnet", "mace": "mace", "grace": "tensorpotential", "deepmd": "deepmd"}
+__all__ = ["Evaluator", "build", "e3nn_constants_allowed"]
 
 
 def build(pot: Potential, device: str = "cpu"):
@@ -68,15 +21,17 @@ def build(pot: Potential, device: str = "cpu"):
     if not pot.bridge:
         raise UserError(f"potential {pot.name!r} has no [bridge] table: it runs only natively")
     kind = pot.bridge.calculator
-    if kind not in BUILDERS:
+    fam = families.get(kind)
+    if fam is None or fam.builder is None:
         raise UserError(f"potential {pot.name!r}: unknown bridge calculator {kind!r} "
-                        f"(known: {', '.join(BUILDERS)})")
+                        f"(known: {', '.join(f.name for f in families.FAMILIES.values() if f.builder)})")
     files = pot.resolve_files(pot.bridge_keys())
+    extras.enable(fam.name)  # its side folder and environment, before its packages are first imported
     import contextlib
     import io
 
     with contextlib.redirect_stdout(io.StringIO()):  # builders print banners
-        return BUILDERS[kind](pot, files, device)
+        return fam.builder(pot, files, device)
 
 
 class Evaluator:

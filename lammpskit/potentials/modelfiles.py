@@ -10,12 +10,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-# family -> byte strings, any of which marks an archive member as that family's
-MARKERS = {
-    "mace": (b"mace.modules",),
-    "chgnet": (b"model_args", b"composition_model"),
-    "deepmd": (b"deepmd", b"type_map"),
-}
+from lammpskit.potentials import families
 
 
 def family(path: Path) -> str | None:
@@ -36,9 +31,9 @@ def family(path: Path) -> str | None:
                      or "/code/" in n or "/extra/" in n]
     except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError):
         return None
-    for fam, marks in MARKERS.items():
-        if any(m in b for b in blobs for m in marks):
-            return fam
+    for fam in families.FAMILIES.values():  # each family's byte strings mark an archive member as its own
+        if fam.markers and any(m in b for b in blobs for m in fam.markers):
+            return fam.name
     return "torchscript" if any("/code/" in n for n in names) else None
 
 
@@ -52,14 +47,12 @@ def check(path: Path, expected: str, what: str) -> None:
                         f"({'looks like ' + got if got else 'unrecognised format'})")
 
 
-CHECKED = ("mace", "deepmd", "chgnet", "grace")
-
-
 def expected(pot, spec) -> str | None:
     """The family a ``[[files]]`` entry's file must have (None: not a model file the kit can recognise)."""
     if spec.key == "fs_yaml":
         return "grace-fs-yaml"
-    if spec.key == "model" and pot.family in CHECKED and not spec.derive:
+    fam = families.get(pot.family)
+    if spec.key == "model" and fam is not None and fam.checked and not spec.derive:
         return pot.family
     return None
 

@@ -15,18 +15,11 @@ from pathlib import Path
 
 from lammpskit._util import files, resources, validate
 from lammpskit.errors import UserError
-from lammpskit.potentials import builds, modelfiles
+from lammpskit.potentials import families, modelfiles
 from lammpskit.potentials import registry as potentials
 from lammpskit.potentials.schema import FILE_KEY_RE
 
-FAMILIES = ("mace", "deepmd", "grace", "chgnet", "classical")
 LAMMPS_ARGS_RE = re.compile(r"^[A-Za-z0-9_./:{}+*,=@~ -]+$")
-NATIVE = {  # native blocks written for new entries of these families
-    "deepmd": {"id": "deepmd", "pair_style": "deepmd {model}", "pair_coeff": "* * {elements}", "styles": ["deepmd"],
-               "plugin": builds.DEEPMD_PLUGIN},
-    "grace": {"id": "grace-tf", "pair_style": "grace pad_verbose", "pair_coeff": "* * {model} {elements}",
-              "styles": ["grace"], "packages": ["ML-PACE"]},
-}
 
 
 def register_trained(name: str, model: Path, family: str, elements: list[str], provenance: dict,
@@ -74,14 +67,15 @@ def add(name: str, model: Path | None = None, fs_yaml: Path | None = None, famil
                         "register your file under another name")
     fam = family or modelfiles.family(model)
     fam = "grace" if fam == "grace-fs-yaml" else fam
-    if fam not in FAMILIES[:-1]:
-        raise UserError(f"cannot tell the family of {model}: give --family ({', '.join(FAMILIES[:-1])})")
+    if fam not in families.registrable():
+        raise UserError(f"cannot tell the family of {model}: give --family ({', '.join(families.registrable())})")
     modelfiles.check(model, fam, "--model")
     els = _elements(elements)
     spec = [{"key": "model", "path": str(validate.path(model, "--model")), "sha256": potentials.sha256(model)}]
     native = []
-    if fam in NATIVE:
-        native.append(dict(NATIVE[fam]))
+    kind = families.FAMILIES[fam]
+    if kind.native:
+        native.append(dict(kind.native))
     if fs_yaml is not None:
         fs_yaml = _existing(fs_yaml, "--fs-yaml")
         modelfiles.check(fs_yaml, "grace-fs-yaml", "--fs-yaml")
@@ -91,7 +85,7 @@ def add(name: str, model: Path | None = None, fs_yaml: Path | None = None, famil
                           "styles": ["grace/fs"], "packages": ["ML-PACE"]})
     entry = {"name": name, "title": title or f"{fam} model {model.name} (registered by you)", "family": fam,
              "elements": els, "dtype": dtype, "licence": licence, "citation": citation, "files": spec,
-             "bridge": {"calculator": fam, **({"dtype": dtype} if fam == "mace" else {})}, "native": native}
+             "bridge": {"calculator": fam, **({"dtype": dtype} if kind.bridge_dtype else {})}, "native": native}
     return _write(name, entry, existing)
 
 

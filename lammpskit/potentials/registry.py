@@ -10,7 +10,7 @@ Schema (every key is checked; an unknown one is an error)::
     [[files]]   key, path (absolute, relative to the TOML, "{home}/..." = $LAMMPSKIT_HOME, or inside
                 `package`), package, url, sha256, licence, derive (how the kit makes it: a converter
                 in lammpskit.potentials.conversions), from (the file key it is made from), head, size (bytes)
-    [bridge]    calculator (a builder in lammpskit.potentials.calculators), model, dtype, head, files
+    [bridge]    calculator (a family in lammpskit.potentials.families), model, dtype, head, files
     [[native]]  id, title, pair_style, pair_coeff (string or list; "{key}" = a file, "{elements}" =
                 the type -> element list), styles (pair styles the build needs), packages (LAMMPS
                 packages, for the reader), pre (lines before pair_style), plugin (a LAMMPS plugin to
@@ -20,9 +20,9 @@ Schema (every key is checked; an unknown one is an error)::
     [d3]        damping ("bj"), functional ("pbe", "r2scan", ...), cutoff (Å), cn_cutoff (Å)
 
 Files without a published sha256 are pinned on first download (``fetch``) or
-conversion in ``$LAMMPSKIT_HOME/pins.json``; a model file (families in
-CODE_FAMILIES) is loaded only if its sha256 matches its entry or its pin. Model files (.model, .pth) are Python
-pickles or TorchScript archives: loading one runs code from it.
+conversion in ``$LAMMPSKIT_HOME/pins.json``; a model file (of a family whose files run code,
+``lammpskit.potentials.families``) is loaded only if its sha256 matches its entry or its pin. Model files
+(.model, .pth) are Python pickles or TorchScript archives: loading one runs code from it.
 """
 
 from __future__ import annotations
@@ -38,12 +38,11 @@ from pathlib import Path
 
 from lammpskit._util import resources, validate
 from lammpskit.errors import UserError
+from lammpskit.potentials import families
 from lammpskit.potentials.schema import D3, WORDISH_RE, Bridge, FileSpec, NativeVariant, check_keys
 
 TOP = {"name", "title", "family", "elements", "cutoff", "dtype", "licence", "citation", "notes", "files",
        "bridge", "native", "d3"}
-# families whose model files run code when loaded (pickles, TorchScript, SavedModels): sha256 required
-CODE_FAMILIES = {"mace", "deepmd", "chgnet", "grace"}
 
 
 @dataclass
@@ -101,7 +100,7 @@ class Potential:
                 raise UserError(f"model file {path} for potential {self.name!r} is missing: {self.missing_hint(spec)}")
             if verify:
                 want = self.expected_sha256(spec)
-                if want is None and self.family in CODE_FAMILIES:
+                if want is None and families.runs_code(self.family):
                     raise UserError(f"model file {path} for potential {self.name!r} has no sha256 to check: "
                                     f"run 'lammpskit potentials fetch {self.name}' or register it with "
                                     "'lammpskit potentials add'")
@@ -141,7 +140,7 @@ class Potential:
             return "missing"
         want = self.expected_sha256(spec)
         if want is None:
-            return "unverified" if self.family in CODE_FAMILIES else "present"
+            return "unverified" if families.runs_code(self.family) else "present"
         return "present" if path.is_dir() or sha256(path) == want else "mismatch"
 
     # -- checks -------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from lammpskit._util import checks
 from lammpskit.errors import UserError
+from lammpskit.potentials import families
 
 FILE_KEYS = {"key", "path", "package", "url", "sha256", "licence", "derive", "from", "head", "size"}
 BRIDGE_KEYS = {"calculator", "model", "dtype", "head", "files"}
@@ -95,7 +96,7 @@ class FileSpec:
 class Bridge:
     """``[bridge]``: the Python calculator that computes forces through ``fix external``."""
 
-    calculator: str             # a builder in lammpskit.potentials.calculators
+    calculator: str             # a family in lammpskit.potentials.families (its builder)
     model: str | None = None
     dtype: str | None = None    # float64 | float32 (default: the entry's dtype)
     head: str | None = None     # the head of a multihead MACE model
@@ -196,7 +197,6 @@ def _check_entry_path(value, in_package: bool, where: str) -> None:
 
 def _check_native(v: dict, where: str) -> None:
     from lammpskit.lammps import deck
-    from lammpskit.potentials import builds
 
     lines = [("pair_style", f"pair_style {checks.deck_args(v['pair_style'], f'{where} pair_style')}")]
     if not v["pair_style"].strip():
@@ -226,10 +226,10 @@ def _check_native(v: dict, where: str) -> None:
             for s in checks.str_list(v[key], f"{where} {key}"):
                 if not rx.fullmatch(s):
                     raise UserError(f"{where} {key} entry {s!r} is not a LAMMPS style or package name")
-    if "plugin" in v and v["plugin"] != builds.DEEPMD_PLUGIN:
+    if "plugin" in v and v["plugin"] != families.DEEPMD_PLUGIN:
         checks.text(v["plugin"], f"{where} plugin")
         raise UserError(f"{where} plugin {v['plugin']!r}: the only LAMMPS plugin an entry may load is "
-                        f"deepmd-kit's ({builds.DEEPMD_PLUGIN}); loading a shared library runs its code")
+                        f"deepmd-kit's ({families.DEEPMD_PLUGIN}); loading a shared library runs its code")
     for key in ("kokkos", "d3"):
         if key in v:
             checks.boolean(v[key], f"{where} {key}")

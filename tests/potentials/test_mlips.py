@@ -76,9 +76,9 @@ def test_grace_fs_random_model_bridge(home, tmp_path):
               if line.strip() and line.split()[0] == str(res["final"]["step"])]
     assert abs(e - res["final"]["pe_eV"]) < 1e-3 * max(1, abs(e)), (e, res["final"]["pe_eV"], log_pe)
     # the FS YAML for grace/fs(/kk) exported by grace_utils, run by the kit, is gracemaker's own export
-    from lammpskit.potentials import conversions
+    from lammpskit.potentials import converters
 
-    conversions.CONVERTERS["grace-fs-yaml"](model / "saved_model", tmp_path / "fs.yaml", {}, "float64")
+    converters.grace_fs_yaml(model / "saved_model", tmp_path / "fs.yaml", {}, "float64")
     assert (tmp_path / "fs.yaml").read_text() == (model / "FS_model.yaml").read_text()
 
 
