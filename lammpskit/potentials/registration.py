@@ -147,7 +147,8 @@ def _yours(pot: potentials.Potential, model: Path, fs_yaml: Path | None, element
         fs_yaml = _existing(fs_yaml, "--fs-yaml")
         modelfiles.check(fs_yaml, "grace-fs-yaml", "--fs-yaml")
         pairs.append(("fs_yaml", fs_yaml))
-    els = _elements(elements) if elements else pot.elements
+    own = _savedmodel_facts(model)
+    els = _elements(elements) if elements else own.get("elements", pot.elements)
     specs = []
     for key, src in pairs:
         dest = resources.user_dir() / "models" / pot.name / "yours" / pot.file_path(pot.spec(key)).name
@@ -158,10 +159,37 @@ def _yours(pot: potentials.Potential, model: Path, fs_yaml: Path | None, element
         if pot.family == "grace" else ""
     entry = {"name": pot.name, "title": f"{pot.family} model {model.name} (registered by you, instead of the "
              f"kit's {pot.name})", "family": pot.family, "elements": els, "dtype": pot.dtype,
+             **({"cutoff": own["cutoff"]} if "cutoff" in own else {}),
              "licence": "yours" + asl, "citation": "", "files": specs,
              "bridge": pot.bridge.as_dict() if pot.bridge else None, "native": native,
              "d3": pot.d3.as_dict() if pot.d3 else None}
     return _write(pot.name, {k: v for k, v in entry.items() if v is not None}, None)
+
+
+def _savedmodel_facts(model: Path) -> dict:
+    """{elements, cutoff (Å)} from a GRACE SavedModel's ``metadata.yaml`` (``chemical_symbols:`` list,
+    ``cutoff:``), what of them it has; read as text and checked, never loaded."""
+    meta = Path(model) / "metadata.yaml"
+    if not meta.is_file() or meta.stat().st_size > 65536:
+        return {}
+    out, els, in_list = {}, [], False
+    for line in meta.read_text(errors="replace").splitlines():
+        if line.startswith("chemical_symbols:"):
+            in_list = True
+        elif in_list and line.startswith("- "):
+            els.append(line[2:].strip())
+        else:
+            in_list = False
+            if line.startswith("cutoff:"):
+                try:
+                    out["cutoff"] = float(line.split(":", 1)[1])
+                except ValueError:
+                    pass
+    if els and all(e in validate.ELEMENTS for e in els):
+        out["elements"] = els
+    if not 0 < out.get("cutoff", 1) <= 100:
+        out.pop("cutoff")
+    return out
 
 
 def _fill(pot: potentials.Potential, model: Path, fs_yaml: Path | None) -> dict:

@@ -194,3 +194,21 @@ def test_parts_are_checked(tmp_path, part, why):
                  f'sha256 = "{"b" * 64}"\nparts = [{part}]\n')
     with pytest.raises(UserError, match=why.replace("(", r"\(")):
         potentials.load_file(f)
+
+
+def test_add_your_own_model_as_grace_gse(tmp_path, model):
+    """'potentials add grace-gse --model': a user entry of that name with your files, elements and cutoff from
+    the SavedModel's metadata, and the shipped entry's ways to run and D3."""
+    import json
+
+    env = {"LAMMPSKIT_HOME": str(tmp_path / "home")}
+    r = cli("potentials", "add", "grace-gse", "--model", model / "saved_model", "--fs-yaml", model / "FS_model.yaml",
+            "--json", env=env)
+    assert r.returncode == 0, r.stderr
+    r = cli("potentials", "show", "grace-gse", "--json", env=env)
+    info = json.loads(r.stdout)
+    assert info["source"] == str(tmp_path / "home" / "potentials" / "grace-gse.toml")
+    assert info["elements"] == ELEMENTS and info["cutoff"] == 5.0 and info["licence"].startswith("yours")
+    assert info["d3"] == {"damping": "bj", "functional": "pbe", "cutoff": 12.0, "cn_cutoff": 12.0}
+    assert {f["key"]: f["state"] for f in info["files"]} == {"model": "present", "fs_yaml": "present"}
+    assert [v["id"] for v in info["native"]] == ["grace-fs-kokkos", "grace-fs", "grace-tf"]
