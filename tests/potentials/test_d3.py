@@ -110,3 +110,15 @@ def test_d3_with_a_functional_this_lammps_lacks_is_refused(tmp_path):
     # the shipped r2SCAN entry says the same (its model file is not needed to refuse)
     with pytest.raises(Exception, match="refuses"):
         rendering.choose_mode(potentials.get("matpes-r2scan"), "auto", d3=True)
+
+
+@pytest.mark.slow
+def test_an_lmp_binary_is_asked_too():
+    """--lmp: the executable itself says which functionals its dispersion/d3 has (the wheel's lmp: ~5 s a launch)."""
+    import sys
+    from pathlib import Path
+
+    lmp = Path(sys.executable).with_name("lmp")
+    build = builds.binary(str(lmp))
+    assert builds.d3_refusal(build, "bj", "r2scan") == "Functional r2scan not supported with bj damping function"
+    assert builds.d3_refusal(build, "bj", "pbe") is None
