@@ -124,9 +124,9 @@ def downloadable(name: str, sha: str | None = None, url: str | None = None, acce
         raise UserError("give --url or --mirror, not both")
     bare = unlicensed(specs)
     if bare and not accept:
-        raise UserError(f"{name}: {bare[0].licence}. Nobody has granted you rights to these files; the kit "
-                        f"fetches them from upstream for your own research use only and never ships them. "
-                        f"If you accept that, run 'lammpskit potentials fetch {name} --accept'")
+        raise UserError(f"{name}: {bare[0].licence}, so no rights to these files are granted there; the kit "
+                        f"only fetches them from upstream for you and never ships them. If you accept that, run "
+                        f"'lammpskit potentials fetch {name} --accept'")
     return pot, specs
 
 
