@@ -76,24 +76,29 @@ def potentials_fetch(
     name: Name,
     sha: Annotated[Optional[str], typer.Option("--sha256", help="Expected sha256 where the registry has none.")] = None,
     url: Annotated[Optional[str], typer.Option("--url", help="Download from this URL instead (a mirror, file://).")] = None,
+    mirror: Annotated[Optional[str], typer.Option("--mirror", envvar="LAMMPSKIT_MIRROR", help=(
+        "A server laid out like the origin: each file comes from MIRROR + its URL's path "
+        "(e.g. a copy of raw.githubusercontent.com); also $LAMMPSKIT_MIRROR."))] = None,
+    accept: Annotated[bool, typer.Option("--accept", help="Fetch files whose upstream publishes no licence "
+                                         "(for your own use; the kit never ships them).")] = False,
     as_json: Json = False,
 ):
     """Download a potential's files (resumable) and verify their sha256; pins it where none is published.
 
-    Example: lammpskit potentials fetch mp0
+    Example: lammpskit potentials fetch mp0; lammpskit potentials fetch grace-gse --accept
     """
     from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
     from lammpskit.potentials import fetch
 
-    _licence_warning(fetch.downloadable(name, sha, url)[0])
+    _licence_warning(fetch.downloadable(name, sha, url, accept, mirror)[0])
     with Progress("{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(),
                   disable=as_json, transient=True) as bar:
         def progress(label):
             task = bar.add_task(label, total=None)
             return lambda n, tot: bar.update(task, completed=n, total=tot)
 
-        done = fetch.fetch_entry(name, sha, url, progress)
+        done = fetch.fetch_entry(name, sha, url, progress, accept, mirror)
     if as_json:
         return _echo_json({"name": name, "files": done})
     for d in done:

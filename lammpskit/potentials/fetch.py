@@ -1,14 +1,25 @@
-"""Download model files: resumable (HTTP Range on a ``.part`` file), verified by sha256."""
+"""Download model files: resumable (HTTP Range on a ``.part`` file), verified by sha256.
+
+A folder (a TensorFlow SavedModel) with ``parts`` is fetched file by file into ``FOLDER.part/``, each file
+checked against its sha256, then the whole folder against the entry's; only then is it renamed into place.
+``mirror``: a server laid out like the origin (``BASE`` + the URL's path), e.g. a local copy of
+raw.githubusercontent.com; ``$LAMMPSKIT_MIRROR`` sets it for ``potentials fetch``.
+"""
 
 from __future__ import annotations
 
+import http.client
+import shutil
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
 from lammpskit.errors import RunError, UserError
 
 CHUNK = 1 << 20
+NO_LICENCE = "no licence published"  # a [[files]] licence starting so: fetched only with the user's --accept
+SCHEMES = ("https://", "http://", "file://")
 
 
 def download(url: str, dest: Path, expected: str | None = None, progress=None, timeout: float = 60,
@@ -22,7 +33,7 @@ def download(url: str, dest: Path, expected: str | None = None, progress=None, t
     """
     from lammpskit.potentials.registry import sha256
 
-    if not url.startswith(("https://", "http://", "file://")):
+    if not url.startswith(SCHEMES):
         raise UserError(f"download URL {url!r} must start with https://, http:// or file://")
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -49,8 +60,13 @@ def download(url: str, dest: Path, expected: str | None = None, progress=None, t
             pass
         else:
             raise RunError(f"download of {url} failed: HTTP {exc.code} {exc.reason}") from None
-    except (urllib.error.URLError, OSError, TimeoutError) as exc:
-        raise RunError(f"download of {url} stopped: {exc} (run the same command again to resume)") from None
+    except (urllib.error.URLError, OSError, TimeoutError, http.client.HTTPException) as exc:
+        why = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+        raise RunError(f"download of {url} stopped: {why or type(exc).__name__} (run the same command again "
+                       "to resume)") from None
+    if total is not None and done < total:
+        raise RunError(f"download of {url} stopped after {done} of {total} bytes (run the same command again "
+                       "to resume)")
     digest = sha256(part)
     if expected and digest != expected:
         part.unlink()
@@ -66,44 +82,116 @@ def download(url: str, dest: Path, expected: str | None = None, progress=None, t
     return digest
 
 
-def downloadable(name: str, sha: str | None = None, url: str | None = None):
-    """(entry, its file specs with a URL) of ``name``, after checking ``sha`` and ``url`` (user errors)."""
+def mirrored(url: str, mirror: str | None) -> str:
+    """``url`` on ``mirror`` (a server laid out like the origin: mirror + the URL's path)."""
+    if not mirror:
+        return url
+    return mirror.rstrip("/") + urllib.parse.urlsplit(url).path
+
+
+def check_mirror(mirror: str | None) -> None:
+    from lammpskit._util import checks
+
+    if mirror is not None:
+        checks.text(mirror, "--mirror", 1000, empty=False)
+        if not mirror.startswith(SCHEMES) or any(c.isspace() for c in mirror):
+            raise UserError(f"--mirror {mirror!r} must be one URL starting with https://, http:// or file://")
+
+
+def unlicensed(specs) -> list:
+    """The file specs whose upstream publishes no licence (the user must accept that to fetch them)."""
+    return [s for s in specs if (s.licence or "").lower().startswith(NO_LICENCE)]
+
+
+def downloadable(name: str, sha: str | None = None, url: str | None = None, accept: bool = False,
+                 mirror: str | None = None):
+    """(entry, its file specs with a URL) of ``name``, after checking ``sha``, ``url``, ``mirror`` and, for files
+    whose upstream publishes no licence, the user's ``accept`` (user errors)."""
     from lammpskit._util.checks import SHA256_RE
     from lammpskit.potentials import registry as potentials
 
     pot = potentials.get(name)
     if sha is not None and not SHA256_RE.fullmatch(sha):
         raise UserError("--sha256 must be 64 lower-case hex digits")
+    check_mirror(mirror)
     specs = [s for s in pot.files if s.url]
     if not specs:
         raise UserError(f"{name} has no downloadable files: register yours with "
                         f"'lammpskit potentials add {name} --model FILE'")
-    if url and len(specs) != 1:
-        raise UserError("--url only works for a potential with one downloadable file")
+    if url and (len(specs) != 1 or specs[0].parts):
+        raise UserError("--url only works for a potential with one downloadable file (else use --mirror)")
+    if url and mirror:
+        raise UserError("give --url or --mirror, not both")
+    bare = unlicensed(specs)
+    if bare and not accept:
+        raise UserError(f"{name}: {bare[0].licence}, so no rights to these files are granted there; the kit "
+                        f"only fetches them from upstream for you and never ships them. If you accept that, run "
+                        f"'lammpskit potentials fetch {name} --accept'")
     return pot, specs
 
 
-def fetch_entry(name: str, sha: str | None = None, url: str | None = None, progress=None) -> list[dict]:
+def fetch_entry(name: str, sha: str | None = None, url: str | None = None, progress=None, accept: bool = False,
+                mirror: str | None = None) -> list[dict]:
     """Download every file of registry entry ``name`` that has a URL and is not present, check it is a
     model of the entry's family, verify its sha256 (the registry's, else ``sha``) and pin it where the
     registry has none. ``url`` replaces the URL (a mirror, file://) of an entry with one such file;
-    ``progress(label)`` returns a callback ``(bytes done, bytes total)`` for each download.
+    ``mirror`` puts every URL's path on another server; ``accept``: the user accepts files that come with
+    no licence; ``progress(label)`` returns a callback ``(bytes done, bytes total)`` for each download.
     Returns one record per file: key, path, sha256, fetched, pinned."""
     from lammpskit.potentials import modelfiles
     from lammpskit.potentials import registry as potentials
 
-    pot, specs = downloadable(name, sha, url)
+    pot, specs = downloadable(name, sha, url, accept, mirror)
     done = []
     for spec in specs:
         path = pot.file_path(spec)
-        if pot.file_state(spec) == "present":
+        if pot.file_state(spec) == "present" and (not spec.parts or potentials.sha256(path) == spec.sha256):
             done.append({"key": spec.key, "path": str(path), "sha256": pot.expected_sha256(spec), "fetched": False})
             continue
-        digest = download(url or spec.url, path, spec.sha256 or sha,
-                          progress(f"{name}: {path.name}") if progress else None,
-                          check=modelfiles.fetch_check(pot, spec))
+        if spec.parts:
+            digest = fetch_folder(pot, spec, path, mirror, progress)
+        else:
+            digest = download(url or mirrored(spec.url, mirror), path, spec.sha256 or sha,
+                              progress(f"{name}: {path.name}") if progress else None,
+                              check=modelfiles.fetch_check(pot, spec))
         if not spec.sha256:
             potentials.pin(pot.name, spec.key, digest)
         done.append({"key": spec.key, "path": str(path), "sha256": digest, "fetched": True,
                      "pinned": not spec.sha256})
     return done
+
+
+def fetch_folder(pot, spec, dest: Path, mirror: str | None = None, progress=None) -> str:
+    """Fetch the ``parts`` of folder ``spec`` into ``dest.part/`` (resumable), each verified by its sha256,
+    then the folder by the entry's sha256 and its family; rename it to ``dest``. Returns the folder's sha256."""
+    from lammpskit.potentials import modelfiles
+    from lammpskit.potentials.registry import sha256
+
+    if dest.exists():
+        raise UserError(f"{dest} exists but does not match {pot.name}'s files: move it away and fetch again")
+    staging = dest.with_name(dest.name + ".part")
+    staging.mkdir(parents=True, exist_ok=True)
+    for part in spec.parts:
+        target = staging / part["path"]
+        if target.is_file() and sha256(target) == part["sha256"]:
+            continue  # fetched by an earlier, interrupted run
+        download(mirrored(spec.url + part["path"], mirror), target, part["sha256"],
+                 progress(f"{pot.name}: {dest.name}/{part['path']}") if progress else None)
+    extra = sorted(str(p.relative_to(staging)) for p in staging.rglob("*")
+                   if p.is_file() and str(p.relative_to(staging)) not in {q["path"] for q in spec.parts})
+    for name in extra:  # .part leftovers of a file that has since been fetched whole
+        (staging / name).unlink()
+    digest = sha256(staging)
+    if digest != spec.sha256:
+        shutil.rmtree(staging)
+        raise UserError(f"{pot.name}: the folder {dest.name} fetched file by file has sha256 {digest}, not the "
+                        f"registry's {spec.sha256}; it was deleted (the entry's parts and folder sha256 disagree)")
+    fam = modelfiles.expected(pot, spec)
+    if fam is not None:
+        try:
+            modelfiles.check(staging, fam, f"the download for {pot.name} ({spec.key})")
+        except UserError:
+            shutil.rmtree(staging)
+            raise
+    staging.replace(dest)
+    return digest

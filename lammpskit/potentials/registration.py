@@ -1,8 +1,9 @@
 """``potentials add``: register a user's model file or a classical pair style, with sha256 pins.
 
-Study entries that wait for the user's file (no URL: ft-mp0, deepmd, grace-gse) get
-the file copied to the entry's path; any other name becomes a new TOML entry in
-``$LAMMPSKIT_HOME/potentials``. Everything written into an entry is checked: it
+Study entries that wait for the user's file (no URL: ft-mp0, deepmd) get
+the file copied to the entry's path; a built-in entry fetched from an upstream that publishes no licence
+(grace-gse) gets a user entry of the same name with the user's files instead; any other name becomes a new
+TOML entry in ``$LAMMPSKIT_HOME/potentials``. Everything written into an entry is checked: it
 ends up in LAMMPS decks.
 """
 
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from lammpskit._util import files, resources, validate
 from lammpskit.errors import UserError
-from lammpskit.potentials import families, modelfiles
+from lammpskit.potentials import families, fetch, modelfiles
 from lammpskit.potentials import registry as potentials
 from lammpskit.potentials.schema import FILE_KEY_RE
 
@@ -62,6 +63,9 @@ def add(name: str, model: Path | None = None, fs_yaml: Path | None = None, famil
     model = _existing(model, "--model")
     if existing is not None and _waits_for_user(existing):
         return _fill(existing, model, fs_yaml)
+    builtin = _builtin(name)
+    if builtin is not None and fetch.unlicensed(builtin.files):
+        return _yours(builtin, model, fs_yaml, elements)
     if existing is not None and str(existing.source).startswith(str(resources.data_dir("potentials"))):
         raise UserError(f"{name!r} is a built-in entry that is downloaded ('lammpskit potentials fetch {name}'); "
                         "register your file under another name")
@@ -110,6 +114,78 @@ def _waits_for_user(pot: potentials.Potential) -> bool:
     return not spec.url and not spec.package and "{home}" in spec.path
 
 
+def _builtin(name: str) -> potentials.Potential | None:
+    """The kit's own entry ``name`` (None if it ships none)."""
+    path = resources.data_dir("potentials") / f"{name}.toml"
+    return potentials.load_file(path) if path.is_file() else None
+
+
+def _copy_in(src: Path, dest: Path) -> str:
+    """Copy a file or folder to ``dest`` (replacing it only once the copy is whole); its sha256."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(dest.name + ".adding")
+    shutil.rmtree(tmp, ignore_errors=True) if tmp.is_dir() else tmp.unlink(missing_ok=True)
+    (shutil.copytree if src.is_dir() else shutil.copyfile)(src, tmp)
+    if dest.is_dir():
+        shutil.rmtree(dest)
+    tmp.replace(dest)
+    return potentials.sha256(dest)
+
+
+def _yours(pot: potentials.Potential, model: Path, fs_yaml: Path | None, elements: str | None) -> dict:
+    """A user entry named like built-in ``pot`` (same family, ways to run and D3) holding the user's files,
+    copied under ``$LAMMPSKIT_HOME/models/NAME/yours/``; ``elements`` default: the built-in's."""
+    modelfiles.check(model, pot.family, f"--model for {pot.name} ({pot.family})")
+    pairs = [("model", model)]
+    if fs_yaml is not None:
+        fs_yaml = _existing(fs_yaml, "--fs-yaml")
+        modelfiles.check(fs_yaml, "grace-fs-yaml", "--fs-yaml")
+        pairs.append(("fs_yaml", fs_yaml))
+    own = _savedmodel_facts(model)
+    els = _elements(elements) if elements else own.get("elements", pot.elements)
+    specs = []
+    for key, src in pairs:
+        dest = resources.user_dir() / "models" / pot.name / "yours" / pot.file_path(pot.spec(key)).name
+        specs.append({"key": key, "path": str(dest), "sha256": _copy_in(src, dest)})
+    keys = {s["key"] for s in specs}
+    native = [v.as_dict() for v in pot.native if set(pot.native_keys(v)) <= keys]
+    asl = "; GRACE and tensorpotential: Academic Software License (ASL), non-commercial use only" \
+        if pot.family == "grace" else ""
+    entry = {"name": pot.name, "title": f"{pot.family} model {model.name} (registered by you, instead of the "
+             f"kit's {pot.name})", "family": pot.family, "elements": els, "dtype": pot.dtype,
+             **({"cutoff": own["cutoff"]} if "cutoff" in own else {}),
+             "licence": "yours" + asl, "citation": "", "files": specs,
+             "bridge": pot.bridge.as_dict() if pot.bridge else None, "native": native,
+             "d3": pot.d3.as_dict() if pot.d3 else None}
+    return _write(pot.name, {k: v for k, v in entry.items() if v is not None}, None)
+
+
+def _savedmodel_facts(model: Path) -> dict:
+    """{elements, cutoff (Å)} from a GRACE SavedModel's ``metadata.yaml`` (``chemical_symbols:`` list,
+    ``cutoff:``), what of them it has; read as text and checked, never loaded."""
+    meta = Path(model) / "metadata.yaml"
+    if not meta.is_file() or meta.stat().st_size > 65536:
+        return {}
+    out, els, in_list = {}, [], False
+    for line in meta.read_text(errors="replace").splitlines():
+        if line.startswith("chemical_symbols:"):
+            in_list = True
+        elif in_list and line.startswith("- "):
+            els.append(line[2:].strip())
+        else:
+            in_list = False
+            if line.startswith("cutoff:"):
+                try:
+                    out["cutoff"] = float(line.split(":", 1)[1])
+                except ValueError:
+                    pass
+    if els and all(e in validate.ELEMENTS for e in els):
+        out["elements"] = els
+    if not 0 < out.get("cutoff", 1) <= 100:
+        out.pop("cutoff")
+    return out
+
+
 def _fill(pot: potentials.Potential, model: Path, fs_yaml: Path | None) -> dict:
     """Copy the user's files into a study entry's paths and pin them."""
     modelfiles.check(model, pot.family, f"--model for {pot.name} ({pot.family})")
@@ -121,14 +197,7 @@ def _fill(pot: potentials.Potential, model: Path, fs_yaml: Path | None) -> dict:
     out = []
     for key, src in pairs:
         dest = pot.file_path(pot.spec(key))
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(dest.name + ".adding")
-        shutil.rmtree(tmp, ignore_errors=True) if tmp.is_dir() else tmp.unlink(missing_ok=True)
-        (shutil.copytree if src.is_dir() else shutil.copyfile)(src, tmp)
-        if dest.is_dir():
-            shutil.rmtree(dest)
-        tmp.replace(dest)
-        digest = potentials.sha256(dest)
+        digest = _copy_in(src, dest)
         potentials.pin(pot.name, key, digest)
         out.append({"key": key, "path": str(dest), "sha256": digest})
     return {"entry": str(pot.source), "files": out}
@@ -178,7 +247,7 @@ def to_toml(entry: dict) -> str:
         return json.dumps(v, ensure_ascii=False)
 
     lines = ["# registered with 'lammpskit potentials add'"]
-    tables = {k: v for k, v in entry.items() if isinstance(v, (dict, list)) and k in ("files", "bridge", "native")}
+    tables = {k: v for k, v in entry.items() if isinstance(v, (dict, list)) and k in ("files", "bridge", "native", "d3")}
     lines += [f"{k} = {val(v)}" for k, v in entry.items() if k not in tables]
     for spec in entry.get("files", []):
         lines += ["", "[[files]]", *[f"{k} = {val(v)}" for k, v in spec.items()]]
@@ -186,4 +255,6 @@ def to_toml(entry: dict) -> str:
         lines += ["", "[bridge]", *[f"{k} = {val(v)}" for k, v in entry["bridge"].items()]]
     for v in entry.get("native", []):
         lines += ["", "[[native]]", *[f"{k} = {val(x)}" for k, x in v.items()]]
+    if entry.get("d3"):
+        lines += ["", "[d3]", *[f"{k} = {val(v)}" for k, v in entry["d3"].items()]]
     return "\n".join(lines) + "\n"

@@ -9,7 +9,9 @@ Schema (every key is checked; an unknown one is an error)::
     name, title, family, elements ("all" or a list), cutoff (Å), dtype, licence, citation, notes
     [[files]]   key, path (absolute, relative to the TOML, "{home}/..." = $LAMMPSKIT_HOME, or inside
                 `package`), package, url, sha256, licence, derive (how the kit makes it: a converter
-                in lammpskit.potentials.conversions), from (the file key it is made from), head, size (bytes)
+                in lammpskit.potentials.converters), from (the file key it is made from), head, size (bytes),
+                parts (a folder such as a TensorFlow SavedModel, fetched file by file: [{path, sha256, size}],
+                each from url + path; then url is the folder's, ending in '/', and sha256 the folder's)
     [bridge]    calculator (a family in lammpskit.potentials.families), model, dtype, head, files
     [[native]]  id, title, pair_style, pair_coeff (string or list; "{key}" = a file, "{elements}" =
                 the type -> element list), styles (pair styles the build needs), packages (LAMMPS
@@ -19,6 +21,8 @@ Schema (every key is checked; an unknown one is an error)::
                 be overlaid with dispersion/d3)
     [d3]        damping ("bj"), functional ("pbe", "r2scan", ...), cutoff (Å), cn_cutoff (Å)
 
+A file whose licence starts with "no licence published" is fetched only after the user accepts that
+(``potentials fetch NAME --accept``); the kit never ships such a file.
 Files without a published sha256 are pinned on first download (``fetch``) or
 conversion in ``$LAMMPSKIT_HOME/pins.json``; a model file (of a family whose files run code,
 ``lammpskit.potentials.families``) is loaded only if its sha256 matches its entry or its pin. Model files

@@ -15,7 +15,8 @@ from lammpskit._util import checks
 from lammpskit.errors import UserError
 from lammpskit.potentials import families
 
-FILE_KEYS = {"key", "path", "package", "url", "sha256", "licence", "derive", "from", "head", "size"}
+FILE_KEYS = {"key", "path", "package", "url", "sha256", "licence", "derive", "from", "head", "size", "parts"}
+PART_KEYS = {"path", "sha256", "size"}
 BRIDGE_KEYS = {"calculator", "model", "dtype", "head", "files"}
 NATIVE_KEYS = {"id", "title", "pair_style", "pair_coeff", "styles", "packages", "pre", "plugin", "kokkos", "d3"}
 D3_KEYS = {"damping", "functional", "cutoff", "cn_cutoff"}
@@ -57,6 +58,7 @@ class FileSpec:
     source: str | None = None   # TOML ``from``: the file key it is made from
     head: str | None = None     # the head of a multihead model to export
     size: int | None = None     # bytes
+    parts: list[dict] | None = None  # a folder fetched file by file: [{path (in the folder), sha256, size}]
 
     @classmethod
     def from_toml(cls, spec, where: str) -> FileSpec:
@@ -86,6 +88,8 @@ class FileSpec:
                 raise UserError(f"{where} url {spec['url']!r} must start with https://, http:// or file://")
         if "size" in spec:
             checks.count(spec["size"], f"{where} size", 0)
+        if "parts" in spec:
+            _check_parts(spec, where)
         return cls(**{("source" if k == "from" else k): v for k, v in spec.items()})
 
     def as_dict(self) -> dict:
@@ -178,6 +182,32 @@ class D3:
 
     def as_dict(self) -> dict:
         return _as_dict(self)
+
+
+def _check_parts(spec: dict, where: str) -> None:
+    """``parts`` of a folder (a TensorFlow SavedModel): each file pinned by sha256, fetched from ``url`` + its path;
+    the folder's own ``sha256`` (``registry.sha256`` of a folder) is what the kit checks before loading it."""
+    parts = spec["parts"]
+    if not isinstance(parts, list) or not parts:
+        raise UserError(f"{where} parts must be a non-empty array of tables {{path, sha256, size}}")
+    if not spec.get("url", "").endswith("/") or not spec.get("sha256"):
+        raise UserError(f"{where}: a folder with parts needs 'url' (the folder's URL, ending in '/') and 'sha256' "
+                        "(of the whole folder)")
+    seen = set()
+    for i, part in enumerate(parts):
+        what = f"{where} parts[{i}]"
+        check_keys(part, PART_KEYS, what)
+        if "path" not in part or "sha256" not in part:
+            raise UserError(f"{what} needs 'path' and 'sha256'")
+        _check_entry_path(part["path"], True, f"{what} path")
+        if "{" in part["path"] or part["path"] in seen:
+            raise UserError(f"{what} path {part['path']!r} must be a plain relative path, given once")
+        seen.add(part["path"])
+        checks.text(part["sha256"], f"{what} sha256")
+        if not checks.SHA256_RE.fullmatch(part["sha256"]):
+            raise UserError(f"{what} sha256 is not 64 hex digits")
+        if "size" in part:
+            checks.count(part["size"], f"{what} size", 0)
 
 
 def _check_entry_path(value, in_package: bool, where: str) -> None:

@@ -24,13 +24,14 @@ def choose_mode(pot: potentials.Potential, mode: str, build=None, d3: bool = Fal
     """(``native`` | ``bridge``, native variant): native if asked for or possible, else the bridge.
 
     ``build`` is the LAMMPS build that will run the deck (default: the kit's LAMMPS module);
-    ``d3``: the deck overlays ``dispersion/d3``, which that build must have.
+    ``d3``: the deck overlays ``dispersion/d3``, which that build must have, with parameters for the entry's
+    damping and functional.
     """
     from lammpskit.potentials import builds
 
     build = build or builds.module()
     if d3:
-        builds.require_d3(build)
+        builds.require_d3(build, pot.d3_params())
     return builds.choose(pot, mode, build)
 
 
