@@ -58,9 +58,16 @@ def _deepmd(pot: Potential, files: dict, device: str):
         return DP(model=str(files["model"]))
 
 
-BUILDERS: dict[str, Callable] = {"chgnet": _chgnet, "mace": _mace, "grace": _grace, "deepmd": _deepmd}
+def _sevenn(pot: Potential, files: dict, device: str):
+    from lammpskit.potentials import sevennet
+
+    return sevennet.calculator(pot, files, device)
+
+
+BUILDERS: dict[str, Callable] = {"chgnet": _chgnet, "mace": _mace, "grace": _grace, "deepmd": _deepmd,
+                                 "sevenn": _sevenn}
 # the Python package each calculator needs (checked before a run is rendered)
-PACKAGES = {"chgnet": "chgnet", "mace": "mace", "grace": "tensorpotential", "deepmd": "deepmd"}
+PACKAGES = {"chgnet": "chgnet", "mace": "mace", "grace": "tensorpotential", "deepmd": "deepmd", "sevenn": "sevenn"}
 
 
 def build(pot: Potential, device: str = "cpu"):

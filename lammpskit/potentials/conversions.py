@@ -8,7 +8,9 @@ made from another file of the same potential by ``potentials convert``:
 - ``mace-libtorch``: the same without ``--format`` -> ``MODEL-lammps.pt`` for ``pair_style mace``;
 - ``deepmd-compress``: ``dp --pt compress -i MODEL -o OUT``;
 - ``grace-fs-yaml``: ``grace_utils -p model.yaml -c checkpoint export -sf -n FS_model.yaml``
-  (in the folder of the gracemaker model).
+  (in the folder of the gracemaker model);
+- ``sevenn-e3gnn``: ``sevenn get_model CKPT [--modal HEAD]`` -> TorchScript for ``pair_style e3gnn``;
+- ``sevenn-mliap``: the same with ``--use_mliap`` -> for ``pair_style mliap unified FILE 0``.
 """
 
 from __future__ import annotations
@@ -83,11 +85,19 @@ def _grace_fs_yaml(source: Path, dest: Path, spec, dtype: str) -> None:
          folder, "grace_utils export")
 
 
+def _sevenn(source: Path, dest: Path, spec, dtype: str, mliap: bool) -> None:
+    from lammpskit.potentials import sevennet
+
+    sevennet.deploy(source, dest, spec, mliap)
+
+
 CONVERTERS = {
     "mace-mliap": lambda s, d, spec, dt: _mace(s, d, spec, dt, True),
     "mace-libtorch": lambda s, d, spec, dt: _mace(s, d, spec, dt, False),
     "deepmd-compress": _deepmd_compress,
     "grace-fs-yaml": _grace_fs_yaml,
+    "sevenn-e3gnn": lambda s, d, spec, dt: _sevenn(s, d, spec, dt, False),
+    "sevenn-mliap": lambda s, d, spec, dt: _sevenn(s, d, spec, dt, True),
 }
 
 

@@ -12,6 +12,9 @@ from pathlib import Path
 
 # family -> byte strings, any of which marks an archive member as that family's
 MARKERS = {
+    # sevenn first: its checkpoints also hold "type_map" (deepmd's marker) and "chgnet" (a data-set name).
+    # A checkpoint's config key, a deployed TorchScript's (pair_style e3gnn) or ML-IAP module's classes
+    "sevenn": (b"_chemical_species_by_atomic_number", b"sevenn.nn.", b"sevenn.mliap"),
     "mace": (b"mace.modules",),
     "chgnet": (b"model_args", b"composition_model"),
     "deepmd": (b"deepmd", b"type_map"),
@@ -19,7 +22,7 @@ MARKERS = {
 
 
 def family(path: Path) -> str | None:
-    """``mace`` | ``chgnet`` | ``deepmd`` | ``grace`` | ``grace-fs-yaml`` | ``torchscript`` | None (unknown)."""
+    """``mace`` | ``chgnet`` | ``deepmd`` | ``sevenn`` | ``grace`` | ``grace-fs-yaml`` | ``torchscript`` | None (unknown)."""
     path = Path(path)
     if path.is_dir():
         return "grace" if (path / "saved_model.pb").exists() or (path / "saved_model" / "saved_model.pb").exists() \
@@ -52,7 +55,7 @@ def check(path: Path, expected: str, what: str) -> None:
                         f"({'looks like ' + got if got else 'unrecognised format'})")
 
 
-CHECKED = ("mace", "deepmd", "chgnet", "grace")
+CHECKED = ("mace", "deepmd", "chgnet", "grace", "sevenn")
 
 
 def expected(pot, spec) -> str | None:

@@ -19,7 +19,7 @@ from lammpskit.potentials import builds, modelfiles
 from lammpskit.potentials import registry as potentials
 from lammpskit.potentials.schema import FILE_KEY_RE
 
-FAMILIES = ("mace", "deepmd", "grace", "chgnet", "classical")
+FAMILIES = ("mace", "deepmd", "grace", "chgnet", "sevenn", "classical")
 LAMMPS_ARGS_RE = re.compile(r"^[A-Za-z0-9_./:{}+*,=@~ -]+$")
 NATIVE = {  # native blocks written for new entries of these families
     "deepmd": {"id": "deepmd", "pair_style": "deepmd {model}", "pair_coeff": "* * {elements}", "styles": ["deepmd"],

@@ -10,7 +10,8 @@ Schema (every key is checked; an unknown one is an error)::
     [[files]]   key, path (absolute, relative to the TOML, "{home}/..." = $LAMMPSKIT_HOME, or inside
                 `package`), package, url, sha256, licence, derive (how the kit makes it: a converter
                 in lammpskit.potentials.conversions), from (the file key it is made from), head, size (bytes)
-    [bridge]    calculator (a builder in lammpskit.potentials.calculators), model, dtype, head, files
+    [bridge]    calculator (a builder in lammpskit.potentials.calculators), model, dtype, head, modal
+                (a multi-fidelity SevenNet's modality), files
     [[native]]  id, title, pair_style, pair_coeff (string or list; "{key}" = a file, "{elements}" =
                 the type -> element list), styles (pair styles the build needs), packages (LAMMPS
                 packages, for the reader), pre (lines before pair_style), plugin (a LAMMPS plugin to
@@ -28,7 +29,6 @@ pickles or TorchScript archives: loading one runs code from it.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import string
@@ -43,7 +43,7 @@ from lammpskit.potentials.schema import D3, WORDISH_RE, Bridge, FileSpec, Native
 TOP = {"name", "title", "family", "elements", "cutoff", "dtype", "licence", "citation", "notes", "files",
        "bridge", "native", "d3"}
 # families whose model files run code when loaded (pickles, TorchScript, SavedModels): sha256 required
-CODE_FAMILIES = {"mace", "deepmd", "chgnet", "grace"}
+CODE_FAMILIES = {"mace", "deepmd", "chgnet", "grace", "sevenn"}
 
 
 @dataclass
@@ -77,11 +77,13 @@ class Potential:
         text = spec.path.replace("{home}", str(resources.user_dir()))
         p = Path(os.path.expanduser(text))
         if spec.package:
-            found = importlib.util.find_spec(spec.package)
-            if found is None or not found.submodule_search_locations:
+            from lammpskit.potentials import extras
+
+            folder = extras.package_dir(spec.package)  # the environment's, else its side folder's
+            if folder is None:
                 raise UserError(f"potential {self.name!r} needs the Python package {spec.package!r}: "
-                                f"pip install {spec.package}")
-            return Path(list(found.submodule_search_locations)[0]) / p
+                                f"{extras.missing_hint(spec.package)}")
+            return folder / p
         if p.is_absolute():
             return p
         return (self.source.parent / p).resolve()
