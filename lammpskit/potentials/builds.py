@@ -147,7 +147,7 @@ def native_verdict(pot: Potential, variant: NativeVariant, build: Build) -> tupl
             return None, f"needs pair style {', '.join(missing)}; {build.label} cannot load plugins"
         return None, f"needs pair style {', '.join(missing)}; {plugin} does not provide it to {build.label}"
     needs = variant.packages
-    hint = f" (LAMMPS packages {', '.join(needs)})" if needs else ""
+    hint = f" (LAMMPS packages {', '.join(needs)})" if needs else (f" ({variant.title})" if variant.title else "")
     return None, f"{build.label} lacks pair style {', '.join(missing)}{hint}"
 
 
@@ -164,7 +164,7 @@ def bridge_verdict(pot: Potential) -> tuple[str | None, str]:
     from lammpskit.potentials import extras
 
     if not extras.available(pkg):
-        return None, f"the bridge needs the Python package {pkg!r} (pip install it in the kit's environment)"
+        return None, f"the bridge needs the Python package {pkg!r} ({extras.missing_hint(pkg)})"
     return "bridge", f"LAMMPS integrates, {kind} ({pkg}) computes forces through fix external"
 
 

@@ -22,10 +22,9 @@ from lammpskit.errors import UserError
 def weights_only() -> None:
     """Make sevenn's checkpoint reader use torch's weights-only unpickler (numeric numpy arrays allowed)."""
     import numpy as np
+    import sevenn.checkpoint as checkpoint
     import torch
     from numpy._core import multiarray
-
-    import sevenn.checkpoint as checkpoint
 
     allowed = [(multiarray._reconstruct, "numpy.core.multiarray._reconstruct"), multiarray._reconstruct,
                np.ndarray, np.dtype, *(type(np.dtype(t)) for t in ("float64", "float32", "int64", "int32", "bool"))]
