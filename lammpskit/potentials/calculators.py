@@ -11,6 +11,7 @@ from collections.abc import Callable
 import numpy as np
 
 from lammpskit.errors import UserError
+from lammpskit.potentials import sevennet
 from lammpskit.potentials.registry import Potential
 
 
@@ -59,8 +60,6 @@ def _deepmd(pot: Potential, files: dict, device: str):
 
 
 def _sevenn(pot: Potential, files: dict, device: str):
-    from lammpskit.potentials import sevennet
-
     return sevennet.calculator(pot, files, device)
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from lammpskit._util.tools import run_tool
 from lammpskit.errors import UserError
+from lammpskit.potentials import sevennet
 
 
 def _tool(name: str) -> str:
@@ -86,8 +87,6 @@ def _grace_fs_yaml(source: Path, dest: Path, spec, dtype: str) -> None:
 
 
 def _sevenn(source: Path, dest: Path, spec, dtype: str, mliap: bool) -> None:
-    from lammpskit.potentials import sevennet
-
     sevennet.deploy(source, dest, spec, mliap)
 
 

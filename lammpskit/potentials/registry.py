@@ -38,6 +38,7 @@ from pathlib import Path
 
 from lammpskit._util import resources, validate
 from lammpskit.errors import UserError
+from lammpskit.potentials import extras
 from lammpskit.potentials.schema import D3, WORDISH_RE, Bridge, FileSpec, NativeVariant, check_keys
 
 TOP = {"name", "title", "family", "elements", "cutoff", "dtype", "licence", "citation", "notes", "files",
@@ -77,8 +78,6 @@ class Potential:
         text = spec.path.replace("{home}", str(resources.user_dir()))
         p = Path(os.path.expanduser(text))
         if spec.package:
-            from lammpskit.potentials import extras
-
             folder = extras.package_dir(spec.package)  # the environment's, else its side folder's
             if folder is None:
                 raise UserError(f"potential {self.name!r} needs the Python package {spec.package!r}: "
