@@ -130,3 +130,14 @@ def test_one_audit_holds_mace_chgnet_and_sevennet(tmp_path, user_pots):
     # two real universal models on the same frames: they disagree, but by far less than a random MACE
     assert 0 < chgnet_pair["Na"]["force_rmse_eV_A"] < res["pairs"]["tiny-mace vs 7net-0"]["by_class"]["Na"][
         "force_rmse_eV_A"]
+
+
+def test_a_users_sevenn_checkpoint_is_recognised_and_registered(home):
+    """'potentials add' reads the family from the archive (sevenn before deepmd/chgnet, whose markers a sevenn
+    checkpoint also holds) and writes a bridge entry for it."""
+    ckpt = potentials.get("7net-0").resolve_files(["model"])["model"]
+    r = cli("potentials", "add", "my-7net", "--model", ckpt, "--elements", "Na,P,S,O", "--json")
+    assert r.returncode == 0, r.stderr
+    pot = potentials.get("my-7net")
+    assert pot.family == "sevenn" and pot.bridge.calculator == "sevenn"
+    assert json.loads(cli("potentials", "check", "my-7net", "--json").stdout)["status"] == "ready"
