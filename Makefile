@@ -1,6 +1,7 @@
 # lammpskit front door. Every target creates .venv first when it is missing.
 #   make quench                         CHGNet, x = 0, smoke profile (minutes on 2 cores)
 #   make quench POT=chgnet-r2scan X=1.5 PROFILE=paper ATOMS=1040 OUT=runs/paper-x1.5
+#   make quench POT=7net-mf-0-r2scan   (installs SevenNet's side folder on first use: make sevenn)
 #   make test | make test-fast | make lint | make bench
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -20,7 +21,7 @@ DEBS := slurm-wlm munge libvulkan1 mesa-vulkan-drivers chromium
 # values reach the command through the environment, quoted: never pasted into shell text
 export POT X PROFILE SEED ATOMS OUT CAMPAIGN WORKERS
 
-.PHONY: venv mlips system quench study submit status report test test-fast lint bench clean-venv
+.PHONY: venv mlips sevenn system quench study submit status report test test-fast lint bench clean-venv
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,9 +39,22 @@ $(VENV)/.mlips: $(VENV)/.installed
 	$(BIN)/pip install --quiet --upgrade --no-deps --target $(VENV)/opt/grace 'tf_keras==2.20.*' 'tensorpotential==0.6.2.1'
 	touch $@
 
-mlips: $(VENV)/.mlips
+# SevenNet: sevenn needs e3nn >= 0.5, mace-torch pins e3nn 0.4.4, so sevenn, e3nn 0.5 and what the venv lacks
+# go to a side folder that the kit puts FIRST on sys.path in SevenNet's own processes (lammpskit/potentials/extras.py).
+# torch_geometric's aiohttp requirement is left out: neither it nor sevenn imports aiohttp.
+SEVENN_PKGS := sevenn==0.13.0 e3nn==0.5.9 torch_geometric==2.8.1 braceexpand==0.1.7 scikit-learn==1.9.1 \
+	threadpoolctl==3.8.0 xxhash==4.1.0 psutil==7.2.2
+$(VENV)/.sevenn: $(VENV)/.installed
+	rm -rf $(VENV)/opt/sevenn
+	$(BIN)/pip install --quiet --no-deps --target $(VENV)/opt/sevenn $(SEVENN_PKGS)
+	touch $@
 
-quench: venv
+sevenn: $(VENV)/.sevenn
+
+mlips: $(VENV)/.mlips sevenn
+
+# a SevenNet entry (7net-*) installs its side folder first
+quench: venv $(if $(filter 7net-%,$(POT)),sevenn)
 	$(BIN)/lammpskit quench --pot "$$POT" --x "$$X" --profile "$$PROFILE" --seed "$$SEED" \
 		$${ATOMS:+--atoms "$$ATOMS"} $${OUT:+--out "$$OUT"}
 

@@ -9,6 +9,7 @@ import typer
 
 from lammpskit.cli.common import Json
 from lammpskit.cli.common import echo_json as _echo_json
+from lammpskit.potentials import families
 
 potentials_app = typer.Typer(no_args_is_help=True, help="The potential registry.")
 Name = Annotated[str, typer.Argument(help="Potential name (see 'lammpskit potentials list').")]
@@ -131,9 +132,9 @@ def potentials_convert(name: Name, key: Annotated[Optional[list[str]], typer.Opt
 def potentials_add(
     name: Name,
     model: Annotated[Optional[Path], typer.Option("--model", help="Your model file (a MACE .model, DeePMD .pth, "
-                     "GRACE SavedModel folder, CHGNet .pth.tar).")] = None,
+                     "GRACE SavedModel folder, CHGNet .pth.tar, SevenNet checkpoint).")] = None,
     fs_yaml: Annotated[Optional[Path], typer.Option("--fs-yaml", help="GRACE: the FS YAML export (grace/fs).")] = None,
-    family: Annotated[Optional[str], typer.Option("--family", help="mace | deepmd | grace | chgnet | classical "
+    family: Annotated[Optional[str], typer.Option("--family", help=f"{' | '.join(families.registrable())} "
                       "(default: read from the file).")] = None,
     elements: Annotated[Optional[str], typer.Option("--elements", help="Elements it covers, e.g. Na,P,S,O.")] = None,
     pair_style: Annotated[Optional[str], typer.Option("--pair-style", help="Classical: the pair_style arguments, "

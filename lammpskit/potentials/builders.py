@@ -37,6 +37,12 @@ def grace(pot: Potential, files: dict, device: str):
     return TPCalculator(str(model))
 
 
+def sevenn(pot: Potential, files: dict, device: str):
+    from lammpskit.potentials import sevennet
+
+    return sevennet.calculator(pot, files, device)
+
+
 def e3nn_constants_allowed():
     """A context in which torch's weights-only loading also accepts the globals that e3nn's own constants file
     (e3nn/o3/constants.pt, read with torch.load at import) holds: ``slice``. deepmd-kit's PyTorch backend

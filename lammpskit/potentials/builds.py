@@ -129,9 +129,10 @@ def plugin_path(text: str | None) -> Path | None:
 def native_verdict(pot: Potential, variant: NativeVariant, build: Build) -> tuple[str | None, str]:
     """("native" | "plugin" | None, why) for one native variant on ``build``."""
     styles = variant.styles
-    if variant.kokkos and not build.has_kokkos():
-        return None, f"{build.label} is not a Kokkos build (this variant runs with -k on -sf kk)"
     lacking = [p for p in variant.packages if p not in build.packages and p != "KOKKOS"]
+    if variant.kokkos and not build.has_kokkos():
+        also = f"; it also lacks the LAMMPS package(s) {', '.join(lacking)}" if build.packages_known and lacking else ""
+        return None, f"{build.label} is not a Kokkos build (this variant runs with -k on -sf kk){also}"
     if build.packages_known and lacking:
         return None, f"{build.label} lacks the LAMMPS package(s) {', '.join(lacking)}"
     missing = [s for s in styles if s not in build.pair_styles]
@@ -148,7 +149,7 @@ def native_verdict(pot: Potential, variant: NativeVariant, build: Build) -> tupl
             return None, f"needs pair style {', '.join(missing)}; {build.label} cannot load plugins"
         return None, f"needs pair style {', '.join(missing)}; {plugin} does not provide it to {build.label}"
     needs = variant.packages
-    hint = f" (LAMMPS packages {', '.join(needs)})" if needs else ""
+    hint = f" (LAMMPS packages {', '.join(needs)})" if needs else (f" ({variant.title})" if variant.title else "")
     return None, f"{build.label} lacks pair style {', '.join(missing)}{hint}"
 
 
@@ -162,8 +163,7 @@ def bridge_verdict(pot: Potential) -> tuple[str | None, str]:
         return None, f"unknown bridge calculator {kind!r}"
     pkg = fam.package
     if not extras.available(kind):
-        where = f"its side folder {extras.site(kind)} ('make mlips')" if fam.site else "the kit's environment"
-        return None, f"the bridge needs the Python package {pkg!r} (install it in {where})"
+        return None, f"the bridge needs the Python package {pkg!r} ({extras.missing_hint(kind)})"
     return "bridge", f"LAMMPS integrates, {kind} ({pkg}) computes forces through fix external"
 
 

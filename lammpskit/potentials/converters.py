@@ -8,7 +8,9 @@ table (``lammpskit.potentials.families``) names them for ``derive = "<converter>
 - ``mace-libtorch``: the same without ``--format`` -> ``MODEL-lammps.pt`` for ``pair_style mace``;
 - ``deepmd-compress``: ``dp --pt compress -i MODEL -o OUT``;
 - ``grace-fs-yaml``: ``grace_utils -p model.yaml -c checkpoint export -sf -n FS_model.yaml``
-  (in the folder of the gracemaker model).
+  (in the folder of the gracemaker model);
+- ``sevenn-e3gnn``: ``sevenn get_model CKPT [--modal HEAD]`` -> TorchScript for ``pair_style e3gnn``;
+- ``sevenn-mliap``: the same with ``--use_mliap`` -> for ``pair_style mliap unified FILE 0``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 
 from lammpskit._util.tools import run_tool
 from lammpskit.errors import UserError
+from lammpskit.potentials import sevennet
 
 
 def _tool(name: str) -> str:
@@ -88,3 +91,11 @@ def mace_mliap(source: Path, dest: Path, spec, dtype: str) -> None:
 
 def mace_libtorch(source: Path, dest: Path, spec, dtype: str) -> None:
     _mace_export(source, dest, spec, dtype, False)
+
+
+def sevenn_e3gnn(source: Path, dest: Path, spec, dtype: str) -> None:
+    sevennet.deploy(source, dest, spec, False)
+
+
+def sevenn_mliap(source: Path, dest: Path, spec, dtype: str) -> None:
+    sevennet.deploy(source, dest, spec, True)

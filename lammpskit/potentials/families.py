@@ -23,6 +23,8 @@ class Site:
     var: str             # environment variable that points elsewhere
     folder: str          # default: <venv>/opt/<folder>
     first: bool = False  # prepended to sys.path (its packages shadow the venv's); else appended after LAMMPS
+    shadows: tuple[str, ...] = ()  # modules it must shadow: refused if already imported from elsewhere
+    install: str = "make mlips"    # what installs it (run in the kit's folder)
 
 
 @dataclass(frozen=True)
@@ -41,9 +43,16 @@ class Family:
     native: Mapping | None = None        # [[native]] block for entries 'potentials add' writes
     converters: Mapping[str, Callable] = field(default_factory=dict)  # derive name -> converter
     isolated: bool = False               # evaluated in its own process: its packages conflict with others'
+    # (the order of FAMILIES is the order model files are matched against markers: sevenn's checkpoints also
+    # hold deepmd's "type_map" and the word "chgnet")
 
 
 FAMILIES: dict[str, Family] = {f.name: f for f in (
+    Family("sevenn", package="sevenn", builder=builders.sevenn,
+           site=Site("LAMMPSKIT_SEVENN_SITE", "sevenn", first=True, shadows=("e3nn",), install="make sevenn"),
+           markers=(b"_chemical_species_by_atomic_number", b"sevenn.nn.", b"sevenn.mliap"),
+           checked=True, runs_code=True, isolated=True,
+           converters={"sevenn-e3gnn": converters.sevenn_e3gnn, "sevenn-mliap": converters.sevenn_mliap}),
     Family("chgnet", package="chgnet", builder=builders.chgnet, batched=batching.chgnet,
            markers=(b"model_args", b"composition_model"), checked=True, runs_code=True),
     Family("mace", package="mace", builder=builders.mace, batched=batching.mace, markers=(b"mace.modules",),

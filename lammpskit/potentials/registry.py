@@ -12,7 +12,8 @@ Schema (every key is checked; an unknown one is an error)::
                 in lammpskit.potentials.converters), from (the file key it is made from), head, size (bytes),
                 parts (a folder such as a TensorFlow SavedModel, fetched file by file: [{path, sha256, size}],
                 each from url + path; then url is the folder's, ending in '/', and sha256 the folder's)
-    [bridge]    calculator (a family in lammpskit.potentials.families), model, dtype, head, files
+    [bridge]    calculator (a family in lammpskit.potentials.families), model, dtype, head, modal
+                (a multi-fidelity SevenNet's modality), files
     [[native]]  id, title, pair_style, pair_coeff (string or list; "{key}" = a file, "{elements}" =
                 the type -> element list), styles (pair styles the build needs), packages (LAMMPS
                 packages, for the reader), pre (lines before pair_style), plugin (a LAMMPS plugin to
@@ -32,7 +33,6 @@ conversion in ``$LAMMPSKIT_HOME/pins.json``; a model file (of a family whose fil
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import string
@@ -42,7 +42,7 @@ from pathlib import Path
 
 from lammpskit._util import resources, validate
 from lammpskit.errors import UserError
-from lammpskit.potentials import families
+from lammpskit.potentials import extras, families
 from lammpskit.potentials.schema import D3, WORDISH_RE, Bridge, FileSpec, NativeVariant, check_keys
 
 TOP = {"name", "title", "family", "elements", "cutoff", "dtype", "licence", "citation", "notes", "files",
@@ -80,11 +80,11 @@ class Potential:
         text = spec.path.replace("{home}", str(resources.user_dir()))
         p = Path(os.path.expanduser(text))
         if spec.package:
-            found = importlib.util.find_spec(spec.package)
-            if found is None or not found.submodule_search_locations:
+            folder = extras.package_dir(spec.package)  # the environment's, else its side folder's
+            if folder is None:
                 raise UserError(f"potential {self.name!r} needs the Python package {spec.package!r}: "
-                                f"pip install {spec.package}")
-            return Path(list(found.submodule_search_locations)[0]) / p
+                                f"{extras.missing_hint(spec.package)}")
+            return folder / p
         if p.is_absolute():
             return p
         return (self.source.parent / p).resolve()

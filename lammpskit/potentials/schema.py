@@ -17,7 +17,7 @@ from lammpskit.potentials import families
 
 FILE_KEYS = {"key", "path", "package", "url", "sha256", "licence", "derive", "from", "head", "size", "parts"}
 PART_KEYS = {"path", "sha256", "size"}
-BRIDGE_KEYS = {"calculator", "model", "dtype", "head", "files"}
+BRIDGE_KEYS = {"calculator", "model", "dtype", "head", "modal", "files"}
 NATIVE_KEYS = {"id", "title", "pair_style", "pair_coeff", "styles", "packages", "pre", "plugin", "kokkos", "d3"}
 D3_KEYS = {"damping", "functional", "cutoff", "cn_cutoff"}
 FILE_KEY_RE = re.compile(r"[a-z][a-z0-9_]*")  # [[files]] key: also a {key} placeholder in pair lines
@@ -104,6 +104,7 @@ class Bridge:
     model: str | None = None
     dtype: str | None = None    # float64 | float32 (default: the entry's dtype)
     head: str | None = None     # the head of a multihead MACE model
+    modal: str | None = None    # the modality (fidelity) of a multi-fidelity SevenNet model, e.g. R2SCAN
     files: list[str] | None = None  # the file keys it loads (default: ["model"] when there is one)
 
     @classmethod
@@ -111,7 +112,7 @@ class Bridge:
         check_keys(b, BRIDGE_KEYS, where)
         if "calculator" not in b:
             raise UserError(f"{where} needs 'calculator'")
-        for key in ("calculator", "model", "head"):
+        for key in ("calculator", "model", "head", "modal"):
             if key in b:
                 checks.text(b[key], f"{where} {key}")
                 if not WORDISH_RE.fullmatch(b[key]):

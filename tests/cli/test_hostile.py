@@ -130,6 +130,7 @@ TOML_CASES = [
     ("file-size-float", entry(files=[{"key": '"eam"', "path": '"x.eam"', "size": "1.5"}],
                               native={"pair_coeff": '"* * {eam}"'}), "size"),
     ("bridge-calculator", entry(extra='[bridge]\ncalculator = "mace; rm -rf"\n'), "calculator"),
+    ("bridge-modal", entry(extra='[bridge]\ncalculator = "sevenn"\nmodal = "R2SCAN --x"\n'), "modal"),
     ("d3-functional", entry(extra='[d3]\nfunctional = "pbe\\nshell touch MARKER"\n'), "functional"),
     ("toml-syntax", 'name = "evil"\ntitle = \n', "cannot read potential file"),
     ("unknown-key", entry(top={"exec": '"x"'}), "unknown keys"),
