@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import Protocol
 
 from lammpskit.errors import RunError, UserError
+from lammpskit.lammps import deck
 from lammpskit.lammps import dumps as dumpfile
-from lammpskit.lammps.deck import strip_comment
 from lammpskit.run import integrity, manifest
 from lammpskit.run import result as results
 
@@ -187,17 +187,17 @@ class Engine:
 
     # -- deck execution ---------------------------------------------------------
     def _lines(self, name: str):
-        for raw in Path(name).read_text().splitlines():
-            line = strip_comment(raw).strip()
-            if line:
-                yield line
+        """The commands of a deck file, split exactly as the deck scan splits them (``deck.logical_lines``,
+        LAMMPS's own file reader): the engine sends LAMMPS the commands the scan checked."""
+        for _no, line in deck.logical_lines(deck.read(Path(name))):
+            yield line
 
     def _work_commands(self, name: str) -> int:
         """Plain ``run N`` and ``minimize`` commands in the deck and the files it includes."""
         n = 0
         for line in self._lines(name):
-            words = line.split()
-            if words[0] == "include" and len(words) > 1 and Path(words[1]).is_file():
+            words = deck.words(line)
+            if words[0] in ("include", "jump") and len(words) > 1 and Path(words[1]).is_file():
                 n += self._work_commands(words[1])
             elif words[0] == "minimize" or (words[0] == "run" and not _RUN.match(line)):
                 n += 1
@@ -206,7 +206,7 @@ class Engine:
     def _execute(self, name: str, resume_step: int | None, pot):
         stages = {s.file: s for s in self.man.stages}
         for line in self._lines(name):
-            words = line.split()
+            words = deck.words(line)
             if words[0] == "read_data" and resume_step is not None:
                 self.lmp.command(f"read_restart restart/step.{resume_step}.bin")
             elif words[0] == "include":
@@ -220,6 +220,9 @@ class Engine:
                 self._execute(target, resume_step, pot)
                 if target == "potential.lmp" and self.man.potential.mode == "bridge":
                     self._attach_bridge(pot)
+            elif words[0] == "jump" and len(words) == 2 and words[1] != "SELF":
+                self._execute(words[1], resume_step, pot)  # LAMMPS reads the jumped-to file instead of the rest
+                return
             elif (m := _RUN.match(line)):
                 self._run_chunked(*(int(g) for g in m.groups()))
             else:
