@@ -33,8 +33,6 @@ NUMERIC_STYLES = {"equal", "vector", "atom", "loop", "format", "internal", "time
 LISTED_STYLES = {"string", "index", "world", "universe"}
 # keywords whose next word is a file written (print/fix print/fix ave/*: file, append; info/balance: out)
 _FILE_KEYWORDS = {"file", "append", "out", "outfile", "output", "fileper"}
-# commands whose arguments are other commands
-_NESTED = {"if", "run"}
 _WS = " \t\n\v\f\r"  # C isspace: LAMMPS's whitespace
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_COMBINATIONS = 256  # variable values tried per line
@@ -277,6 +275,26 @@ def matches(pattern: str, name: str) -> bool:
     return re.fullmatch(rx, name) is not None
 
 
+def nested(words_: list[str]) -> list[list[str]]:
+    """The commands one command executes: ``if ... then "cmd" elif ... else "cmd"``, ``run N every M "cmd"``,
+    ``partition yes|no N cmd ...``."""
+    cmd, tail = words_[0], words_[1:]
+    if cmd == "partition":
+        return [tail[2:]] if len(tail) > 2 else []
+    if cmd == "if":
+        tail = tail[2:] if len(tail) > 1 else []
+    elif cmd == "run" and "every" in tail:
+        tail = tail[tail.index("every") + 2:]
+    else:
+        return []
+    out, skip = [], False
+    for sub in tail:
+        if not skip and sub not in ("then", "elif", "else", "NULL"):
+            out.append(words(sub))
+        skip = sub == "elif"  # the word after elif is a condition
+    return out
+
+
 # -- one command -----------------------------------------------------------------------------------------------------
 
 def line_problem(words_: list[str], allowed_plugins: set[str] = frozenset()) -> str | None:
@@ -296,22 +314,12 @@ def line_problem(words_: list[str], allowed_plugins: set[str] = frozenset()) -> 
         low = w.lower()
         if low in FORBIDDEN or low.startswith("python/"):  # styles python, python/invoke, python/move, ...
             return f"'{cmd}' uses {w!r}, which runs programs or Python code"
-    if cmd in _NESTED:  # if ... then "cmd" else "cmd"; run N every M "cmd" ...
-        tail = words_[1:]
-        if cmd == "if":
-            tail = tail[2:] if len(tail) > 1 else []
-        elif "every" in tail:
-            tail = tail[tail.index("every") + 2:]
-        else:
-            tail = []
-        for sub in tail:
-            if sub in ("then", "elif", "else"):
-                continue
-            if "$" in sub:
-                return f"'{cmd}' executes a command built from a variable ({sub!r})"
-            problem = line_problem(words(sub), allowed_plugins)
-            if problem:
-                return problem
+    for sub in nested(words_):
+        if sub and "$" in sub[0]:
+            return f"'{cmd}' executes a command built from a variable ({' '.join(sub)!r})"
+        problem = line_problem(sub, allowed_plugins)
+        if problem:
+            return problem
     if cmd in WRITERS:
         for w in words_[1:]:
             if w.startswith(("/", "~")) or ".." in Path(w).parts:

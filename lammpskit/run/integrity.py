@@ -10,11 +10,19 @@ itself wrote: only deepmd-kit's LAMMPS plugin). Before a run, ``verify`` refuses
   (or writes a file outside the run directory, which could run later):
   ``shell``, ``python``, ``fix ... python/*``, ``pair_style python``, ``variable ... python``,
   ``plugin load`` of anything but the recorded deepmd plugin, ``mdi``, ``kim``, movie dumps (ffmpeg),
-  a command word built from a variable (``${a}${b} ...``), or variables inside the commands that ``if``
-  and ``run ... every`` execute;
+  a command word built from a variable (``${a}${b} ...``), or variables inside the commands that ``if``,
+  ``run ... every`` and ``partition`` execute;
+* whose commands write a file outside the run directory, under a name outside the plain set
+  (``deck.FILE_NAME_RE``), over a rendered file or run.json, or name a compressed file anywhere (LAMMPS
+  opens ``.gz``, ``.bz2``, ``.xz``, ``.zst``, ... through ``popen``, so a quote or backtick in the name reaches
+  ``sh``);
+* that includes or jumps to a file not recorded in run.json (a deck could write it first, then include it);
+* whose ``${variables}`` the scan cannot resolve (getenv, file, python styles; undefined names): every command
+  is checked in every form its variables can take (``deck.Variables``);
 
 unless the user says ``lammpskit run DIR --trust-deck`` (their deck, their right). The kit's own decks
-hold none of these. The scan is a lexical one over the files on disk, the ones the engine executes.
+hold none of these. The scan is a lexical one over the files on disk, split into commands by
+``deck.logical_lines`` exactly as LAMMPS's reader and the engine split them.
 """
 
 from __future__ import annotations
@@ -102,6 +110,9 @@ def _command_problem(w: list[str], recorded: set[str], allowed_plugins: set[str]
     problem = deck.line_problem(w, allowed_plugins)
     if problem:
         return problem
+    for sub in deck.nested(w):  # if ... then "include x": the same rules inside
+        if sub and (problem := _command_problem(sub, recorded, allowed_plugins)):
+            return problem
     if w[0] in deck.WRITERS:
         protected = set(recorded) | set(PROTECTED)
         for word in {*deck.written_files(w), *w[1:]}:
