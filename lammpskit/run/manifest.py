@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from lammpskit._util import checks, validate
-from lammpskit._util.files import write_json
+from lammpskit._util.files import write_json, write_text  # noqa: F401 - write_json: used as manifest.write_json
 from lammpskit.errors import UserError
 
 MANIFEST = "run.json"
@@ -245,8 +245,8 @@ def load(run_dir: Path) -> Manifest:
 
 
 def save(run_dir: Path, man: Manifest) -> None:
-    """Write ``man`` as ``run_dir/run.json`` (atomically)."""
-    write_json(Path(run_dir) / MANIFEST, man.to_dict())
+    """Write ``man`` as ``run_dir/run.json`` (atomically; in place on a full disk, see ``files.write_text``)."""
+    write_text(Path(run_dir) / MANIFEST, json.dumps(man.to_dict(), indent=2) + "\n", in_place_when_full=True)
 
 
 @contextlib.contextmanager

@@ -177,3 +177,197 @@ def test_class1_one_splitter_matches_lammps_reader(tmp_path):
         assert w[0] == "print"
         expected.extend(w[1].split("\n"))
     assert said == expected, (said, expected)
+
+
+# =====================================================================================================
+# 3. runs that look finished and are not: record-only and resume check dumps, atoms and steps
+# =====================================================================================================
+
+def _ran(rendered_dir: Path, out: Path, reg: Path) -> Path:
+    from lammpskit import workflows
+
+    if rendered_dir != out:
+        shutil.copytree(rendered_dir, out)
+    os.environ["LAMMPSKIT_POTENTIALS"] = str(reg)
+    try:
+        workflows.run(out, threads=1)
+    finally:
+        os.environ.pop("LAMMPSKIT_POTENTIALS", None)
+    return out
+
+
+@pytest.fixture(scope="module")
+def finished(rendered, reg, tmp_path_factory):
+    """The rendered LJ run (26 atoms, 300 steps), run to the end by the engine."""
+    return _ran(rendered, tmp_path_factory.mktemp("finished") / "run", reg)
+
+
+@pytest.fixture(scope="module")
+def other(reg, tmp_path_factory):
+    """Another finished run: 39 atoms (3 formula units), same protocol."""
+    from lammpskit.potentials import registry as potentials
+    from lammpskit.structure import composition
+    from lammpskit.workflows import protocol, quench
+    from tests.conftest import FAST
+
+    os.environ["LAMMPSKIT_POTENTIALS"] = str(reg)
+    try:
+        params = protocol.profile("smoke").with_overrides([s for s in FAST if s != "--set"])
+        comp = composition.make(x=0, fu=3)
+        out = tmp_path_factory.mktemp("other") / "rendered"
+        quench.render(out, comp, potentials.get("lj-a"), params, "smoke", 1, comp.density_estimate())
+    finally:
+        os.environ.pop("LAMMPSKIT_POTENTIALS", None)
+    return _ran(out, out.parent / "run", reg)
+
+
+def _as_native(finished: Path, tmp_path: Path) -> Path:
+    """A copy of a finished run as lmp would leave it: no result.json, run.json not done."""
+    d = tmp_path / "native"
+    shutil.copytree(finished, d)
+    (d / "result.json").unlink()
+    man = _man(d)
+    man["state"] = "rendered"
+    _set_man(d, man)
+    return d
+
+
+def _not_recorded(d: Path):
+    assert not (d / "result.json").exists() and _man(d)["state"] != "done"
+
+
+def test_class3_record_only_records_a_whole_run(kit, finished, tmp_path):
+    d = _as_native(finished, tmp_path)
+    r = kit("run", d, "--record-only", "--json")
+    assert r.returncode == 0, r.stderr
+    assert _man(d)["state"] == "done" and (d / "result.json").is_file()
+
+
+def test_class3_record_only_refuses_a_cut_dump(kit, finished, tmp_path):
+    from lammpskit.lammps import dumps
+
+    d = _as_native(finished, tmp_path)
+    dump = d / "dump.production.lammpstrj"
+    n = len(dumps.timesteps(dump))
+    dumps.truncate(dump, 205)  # keep the first frame (step 200) of 21
+    refused(kit("run", d, "--record-only"), "dump.production.lammpstrj holds 1 frames", f"writes {n}")
+    _not_recorded(d)
+
+
+def test_class3_record_only_refuses_another_runs_log_and_an_empty_glass(kit, rendered, other, tmp_path):
+    d = tmp_path / "never-run"
+    shutil.copytree(rendered, d)
+    shutil.copy(other / "log.lammps", d / "log.lammps")
+    (d / "glass.data").write_text("")
+    refused(kit("run", d, "--record-only"), "log.lammps is a run of 39 atoms", "26")
+    _not_recorded(d)
+    for name in ("dump.production.lammpstrj", "dump.unwrapped.lammpstrj", "glass.data"):  # all its outputs
+        shutil.copy(other / name, d / name)
+    refused(kit("run", d, "--record-only"), "39 atoms", "another run's")
+    _not_recorded(d)
+
+
+def test_class3_record_only_refuses_an_empty_glass(kit, finished, tmp_path):
+    d = _as_native(finished, tmp_path)
+    (d / "glass.data").write_text("")
+    refused(kit("run", d, "--record-only"), "glass.data holds no atoms")
+    _not_recorded(d)
+
+
+def _stopped(finished: Path, tmp_path: Path) -> Path:
+    """A copy of a finished run as a kill at step 290 leaves it: restart/step.290.bin newest, run.json stopped."""
+    d = _as_native(finished, tmp_path)
+    (d / "restart" / "step.300.bin").unlink()
+    man = _man(d)
+    man["state"] = "stopped"
+    _set_man(d, man)
+    return d
+
+
+def test_class3_resume_refuses_another_runs_restart(kit, finished, other, tmp_path):
+    d = _stopped(finished, tmp_path)
+    shutil.copy(other / "restart" / "step.300.bin", d / "restart" / "step.290.bin")
+    refused(kit("run", d, "--threads", "1"), "step.290.bin holds 39 atoms", "26")
+    _not_recorded(d)
+
+
+def test_class3_resume_refuses_a_restart_named_for_another_step(kit, finished, tmp_path):
+    d = _stopped(finished, tmp_path)
+    shutil.copy(finished / "restart" / "step.300.bin", d / "restart" / "step.290.bin")
+    refused(kit("run", d, "--threads", "1"), "named for step 290 but holds step 300")
+    _not_recorded(d)
+
+
+def test_class3_resume_refuses_a_restart_past_the_last_step(kit, finished, tmp_path):
+    d = _stopped(finished, tmp_path)
+    man = _man(d)
+    man["total_steps"] = 250  # the restart at step 290 cannot be this run's
+    _set_man(d, man)
+    refused(kit("run", d, "--threads", "1", "--trust-deck"), "past this run's last step 250")
+    _not_recorded(d)
+
+
+def test_class3_resume_refuses_a_dump_cut_before_the_restart(kit, finished, tmp_path):
+    from lammpskit.lammps import dumps
+
+    d = _stopped(finished, tmp_path)
+    dumps.truncate(d / "dump.production.lammpstrj", 205)
+    refused(kit("run", d, "--threads", "1"), "dump.production.lammpstrj holds 1 frames", "cut short")
+    _not_recorded(d)
+
+
+def test_class3_resume_of_a_whole_stopped_run_finishes(kit, finished, tmp_path):
+    d = _stopped(finished, tmp_path)
+    r = kit("run", d, "--threads", "1", "--json")
+    assert r.returncode == 0, r.stderr
+    assert _man(d)["state"] == "done" and _man(d)["resumed_from"] == 290
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 200 kB tmpfs (root only: skipped where mounting is not allowed)."""
+    where = tmp_path / "small"
+    where.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", str(where)],
+                                           capture_output=True).returncode:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], capture_output=True)
+
+
+def test_class3_full_disk_leaves_the_run_failed_and_it_resumes_elsewhere(kit, small_disk, tmp_path):
+    from tests.conftest import FAST
+
+    r = kit("render", "--pot", "lj-a", "--x", "0", "--fu", "2", "--profile", "smoke", "--out", small_disk / "r",
+            *FAST, "--set", "dump_every=1", "--set", "msd_every=1")
+    assert r.returncode == 0, r.stderr
+    r = kit("run", small_disk / "r", "--threads", "1")
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    errors = [x for x in r.stderr.splitlines() if x.startswith("error:")]
+    assert len(errors) == 1 and "No space left on device" in errors[0], r.stderr
+    assert _man(small_disk / "r")["state"] == "failed" and not (small_disk / "r" / "result.json").exists()
+    bigger = tmp_path / "bigger"
+    shutil.copytree(small_disk / "r", bigger)
+    r = kit("run", bigger, "--threads", "1", "--json")
+    assert r.returncode == 0, r.stderr
+    assert _man(bigger)["state"] == "done"
+
+
+def test_class3_campaign_run_fails_when_a_case_failed(kit, tmp_path):
+    import json
+
+    from tests.conftest import FAST
+
+    camp = tmp_path / "c.toml"
+    camp.write_text('name = "t"\nx = [0]\npotentials = ["lj-a"]\nseeds = [1, 2]\nfu = 2\nprofile = "smoke"\n'
+                    f'stages = ["quench"]\nset = {json.dumps([s for s in FAST if s != "--set"])}\n')
+    assert kit("campaign", "plan", camp, "--json").returncode == 0
+    bad = tmp_path / "t" / "lj-a" / "x0" / "s2"
+    _inject(bad, "shell touch MARKER\n")  # this case fails: the deck scan refuses it
+    r = kit("campaign", "run", camp, "--json")
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    assert r.stderr.strip().splitlines()[-1].startswith("error: 1 of 2 cases are not done (1 failed)"), r.stderr
+    assert json.loads(r.stdout)["failed"] == 1
+    assert _man(tmp_path / "t" / "lj-a" / "x0" / "s1")["state"] == "done"
