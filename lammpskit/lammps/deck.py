@@ -45,7 +45,9 @@ class NotText(ValueError):
 def read(path: Path, strict: bool = False) -> str:
     """The text of a deck file; ``strict`` (the scan): raise ``NotText`` for what is not plain UTF-8 text (NUL
     and other control characters: LAMMPS's C reader stops a line at a NUL where Python would not)."""
-    data = Path(path).read_bytes()
+    from lammpskit._util import reading
+
+    data = reading.read_bytes(path, "deck file")
     if not strict:
         return data.decode("utf-8", errors="replace")
     try:

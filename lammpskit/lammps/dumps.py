@@ -9,9 +9,11 @@ def truncate(path: Path, before_step: int) -> int:
     """Cut a text dump so it keeps only frames with timestep < ``before_step``; returns frames kept."""
     if not path.exists():
         return 0
+    from lammpskit._util import reading
+
     kept = 0
     cut = None
-    with open(path, "rb") as fh:
+    with reading.open_regular(path, "dump") as fh:
         while True:
             pos = fh.tell()
             line = fh.readline()
@@ -42,10 +44,11 @@ def timesteps(path: Path) -> list[int]:
 
 def frames(path: Path) -> list[tuple[int, int]]:
     """(timestep, atoms) of every frame of a text dump; a user error at a frame whose numbers are not integers."""
+    from lammpskit._util import reading
     from lammpskit.errors import UserError
 
     out = []
-    with open(path, "rb") as fh:
+    with reading.open_regular(path, "dump") as fh:
         for line in fh:
             if line.startswith(b"ITEM: TIMESTEP"):
                 raw = fh.readline()

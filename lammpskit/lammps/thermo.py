@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+from lammpskit._util import reading
 from lammpskit.analysis.statistics import block_average
 
 
@@ -34,7 +36,7 @@ def read_log(path: Path) -> list[dict[str, float]]:
     """Thermo rows (one dict per step, keys as in the header); later rows of a step win."""
     rows: dict[int, dict[str, float]] = {}
     header: list[str] | None = None
-    with open(path, errors="replace") as fh:
+    with reading.open_regular(path, "LAMMPS log") as raw, io.TextIOWrapper(raw, errors="replace") as fh:
         for line in fh:
             words = line.split()
             if not words:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from lammpskit._util import reading
 from lammpskit.errors import UserError
 from lammpskit.lammps import dumps
 
@@ -21,15 +22,14 @@ _LOOP_RE = re.compile(r"^Loop time of \S+ on \d+ procs for (\d+) steps with (\d+
 
 def data_atoms(path: Path) -> int | None:
     """The atom count in a LAMMPS data file's header; None when it has none (empty or not a data file)."""
-    try:
-        with open(path, "rb") as fh:
-            for i, line in enumerate(fh):
-                if m := _ATOMS_RE.match(line):
-                    return int(m.group(1))
-                if i > 100 or line.strip() in (b"Atoms", b"Masses") or line.startswith(b"Atoms"):
-                    return None
-    except OSError:
+    if not Path(path).exists():
         return None
+    with reading.open_regular(path, "data file") as fh:
+        for i, line in enumerate(fh):
+            if m := _ATOMS_RE.match(line):
+                return int(m.group(1))
+            if i > 100 or line.startswith((b"Atoms", b"Masses")):
+                return None
     return None
 
 
@@ -115,8 +115,8 @@ def restart_problem(run_dir: Path, man, path: Path, step: int, natoms: int) -> s
 def _log_loops(log: Path) -> list[tuple[int, int]]:
     """(steps, atoms) of every ``Loop time`` line of a LAMMPS log."""
     out = []
-    with open(log, errors="replace") as fh:
-        for line in fh:
-            if m := _LOOP_RE.match(line):
+    with reading.open_regular(log, "LAMMPS log") as fh:
+        for raw in fh:
+            if m := _LOOP_RE.match(raw.decode(errors="replace")):
                 out.append((int(m.group(1)), int(m.group(2))))
     return out

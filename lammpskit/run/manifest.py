@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from lammpskit._util import checks, validate
+from lammpskit._util import checks, reading, validate
 from lammpskit._util.files import write_json, write_text  # noqa: F401 - write_json: used as manifest.write_json
 from lammpskit.errors import UserError
 
@@ -235,12 +235,11 @@ def _plain(value):
 def load(run_dir: Path) -> Manifest:
     """The manifest of ``run_dir``; a user error if it is not a run directory or a field is wrong."""
     path = Path(run_dir) / MANIFEST
-    if not path.is_file():
+    if not path.exists():
         raise UserError(f"{run_dir} is not a run directory (no {MANIFEST}); make one with 'lammpskit render'")
-    try:
-        data = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path} is damaged: {exc}") from None
+    data = reading.read_json(path, "run file")
+    if not isinstance(data, dict):
+        raise UserError(f"{path} is damaged: not a JSON table")
     return Manifest.from_dict(data, str(path))
 
 

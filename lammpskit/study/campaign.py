@@ -33,13 +33,11 @@ import contextlib
 import datetime as _dt
 import fcntl
 import hashlib
-import json
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lammpskit._util import validate
+from lammpskit._util import limits, reading, validate
 from lammpskit.errors import UserError
 from lammpskit.run import manifest
 from lammpskit.study import slurm, sweep
@@ -114,12 +112,7 @@ class Campaign:
 def load(path: str | Path) -> Campaign:
     """Read and check a campaign file; nothing is written."""
     path = validate.path(path, "campaign file")
-    try:
-        spec = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise UserError(f"campaign file {path} not found") from None
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise UserError(f"cannot read campaign file {path}: {exc}") from None
+    spec = reading.read_toml(path, "campaign file")
     where = str(path)
     unknown = sorted(set(spec) - KEYS)
     if unknown:
@@ -164,6 +157,7 @@ def load(path: str | Path) -> Campaign:
     site = slurm.load_site(_table(spec.get("slurm", {}), "slurm", where), where)
     profile = validate.name(spec.get("profile", "smoke"), f"{where}: profile")
     axes, points = sweep.load(spec.get("sweep"), where, profile, overrides, size)
+    limits.cases(len(pots) * len(xs) * len(points) * len(seeds), where)
     cases = [Case(i, p, x, s, validate.path(root / p / f"x{x:g}" / sweep.tag(points[k]) / f"s{s}", "case directory"),
                   points[k], k)
              for i, (p, x, k, s) in enumerate((p, x, k, s) for p in pots for x in xs for k in range(len(points))
@@ -246,7 +240,7 @@ def _native(case: Case) -> bool:
 
 def _save_state(c: Campaign, event: dict) -> None:
     path = c.root / STATE_FILE
-    state = json.loads(path.read_text()) if path.exists() else {"name": c.name, "file": str(c.file), "events": []}
+    state = _state(path) if path.exists() else {"name": c.name, "file": str(c.file), "events": []}
     state["spec"] = c.spec
     state["cases"] = [{"index": k.index, "pot": k.pot, "x": k.x, "seed": k.seed, "sweep": k.sweep, "dir": str(k.dir)}
                       for k in c.cases]
@@ -279,7 +273,15 @@ LOCAL_STATE, LOCAL_LOCK = "local.json", ".campaign-run.lock"  # written by 'camp
 
 def _events(c: Campaign) -> list[dict]:
     path = c.root / STATE_FILE
-    return json.loads(path.read_text()).get("events", []) if path.exists() else []
+    return _state(path).get("events", []) if path.exists() else []
+
+
+def _state(path: Path) -> dict:
+    """campaign.json: the plan and submission record (a user error when damaged)."""
+    state = reading.read_json(path, "campaign record")
+    if not isinstance(state, dict) or not isinstance(state.get("events", []), list):
+        raise UserError(f"campaign record {path} is damaged: delete it (the cases keep their own state)")
+    return state
 
 
 def _local_records(c: Campaign) -> dict:
@@ -289,8 +291,8 @@ def _local_records(c: Campaign) -> dict:
     if not path.exists():
         return {}
     try:
-        cases = json.loads(path.read_text())["cases"]
-    except (OSError, ValueError, KeyError, TypeError):
+        cases = reading.read_json(path, "local record")["cases"]
+    except (UserError, KeyError, TypeError):
         raise UserError(f"{path} is damaged: delete it to start the local record again") from None
     alive = False
     lock = c.root / LOCAL_LOCK

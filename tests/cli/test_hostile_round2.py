@@ -371,3 +371,122 @@ def test_class3_campaign_run_fails_when_a_case_failed(kit, tmp_path):
     assert r.stderr.strip().splitlines()[-1].startswith("error: 1 of 2 cases are not done (1 failed)"), r.stderr
     assert json.loads(r.stdout)["failed"] == 1
     assert _man(tmp_path / "t" / "lj-a" / "x0" / "s1")["state"] == "done"
+
+
+# =====================================================================================================
+# 2. shared files that would hang or exhaust the kit: regular files only, read with a bound
+# =====================================================================================================
+
+def _planned(kit, tmp_path, seeds: str = "[1]") -> tuple[Path, Path]:
+    camp = tmp_path / "c.toml"
+    camp.write_text(f'name = "t"\nx = [0]\npotentials = ["lj-a"]\nseeds = {seeds}\nfu = 2\nstages = ["quench"]\n')
+    r = kit("campaign", "plan", camp, "--json")
+    assert r.returncode == 0, r.stderr
+    return camp, tmp_path / "t" / "lj-a" / "x0" / "s1"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero-link", "folder"])
+def test_class2_result_json_that_is_not_a_regular_file(kit, tmp_path, kind):
+    from lammpskit.run import result
+
+    camp, case = _planned(kit, tmp_path)
+    target = case / "result.json"
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "dev-zero-link":
+        target.symlink_to("/dev/zero")
+    else:
+        target.mkdir()
+    with pytest.raises(Exception, match="not a regular file") as exc:
+        result.read(target)
+    assert type(exc.value).__name__ == "UserError"
+    r = subprocess.run([sys.executable, "-m", "lammpskit", "report", str(camp)], capture_output=True, text=True,
+                       timeout=120, env={**os.environ, "LAMMPSKIT_POTENTIALS": os.environ["LAMMPSKIT_POTENTIALS"]})
+    assert "Traceback" not in r.stderr, r.stderr  # and it returned: no hang on the FIFO, no 3 GB read of /dev/zero
+    if r.returncode:
+        assert [x for x in r.stderr.splitlines() if x.startswith("error:")], r.stderr
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero-link"])
+def test_class2_run_json_that_is_not_a_regular_file(kit, run_dir, kind):
+    (run_dir / "run.json").unlink()
+    if kind == "fifo":
+        os.mkfifo(run_dir / "run.json")
+    else:
+        (run_dir / "run.json").symlink_to("/dev/zero")
+    refused(kit("run", run_dir, "--verify-only"), "not a regular file")
+    refused(kit("run", run_dir), "not a regular file")
+
+
+BOMBS = [
+    ("json-nesting", "run.json", "[" * 5000 + "]" * 5000, "damaged"),
+    ("json-huge-int", "run.json", '{"deck": "in.quench.lmp", "seed": ' + "9" * 5000 + "}", "damaged"),
+    ("json-not-a-table", "run.json", "[1, 2]", "damaged"),
+    ("toml-nesting", "c.toml", "x = " + "[" * 5000 + "]" * 5000 + "\n", "cannot read campaign file"),
+    ("toml-huge-int", "c.toml", 'name = "t"\nx = [0]\npotentials = ["lj-a"]\nseeds = [' + "9" * 5000 + "]\n",
+     "cannot read campaign file"),
+]
+
+
+@pytest.mark.parametrize("case,name,text,needle", BOMBS, ids=[b[0] for b in BOMBS])
+def test_class2_json_and_toml_bombs_are_one_error_line(kit, run_dir, tmp_path, case, name, text, needle):
+    if name == "run.json":
+        (run_dir / "run.json").write_text(text)
+        refused(kit("run", run_dir), needle)
+    else:
+        (tmp_path / name).write_text(text)
+        refused(kit("campaign", "plan", tmp_path / name), needle)
+
+
+def test_class2_a_file_past_the_read_bound_is_refused_and_the_bound_can_be_raised(kit, run_dir, monkeypatch):
+    man = _man(run_dir)
+    man["error"] = "x" * 300_000  # a 0.3 MB run.json
+    _set_man(run_dir, man)
+    monkeypatch.setenv("LAMMPSKIT_MAX_READ_MB", "0.1")
+    refused(kit("run", run_dir, "--verify-only"), "larger than 0.1 MB", "LAMMPSKIT_MAX_READ_MB")
+    monkeypatch.setenv("LAMMPSKIT_MAX_READ_MB", "1")
+    assert kit("run", run_dir, "--verify-only").returncode == 0
+
+
+def test_class2_cases_are_bounded_and_the_bound_can_be_raised(kit, tmp_path, monkeypatch):
+    camp = tmp_path / "c.toml"
+    camp.write_text(f'name = "t"\nx = [0]\npotentials = ["lj-a"]\nseeds = {list(range(100_000))}\nfu = 2\n')
+    refused(kit("campaign", "plan", camp), "100000 cases", "LAMMPSKIT_MAX_CASES")
+    assert not (tmp_path / "t").exists()
+    monkeypatch.setenv("LAMMPSKIT_MAX_CASES", "100000")
+    camp.write_text('name = "t"\nx = [0]\npotentials = ["lj-a"]\nseeds = [1, 2]\nfu = 2\n')
+    assert kit("campaign", "plan", camp, "--json").returncode == 0
+
+
+# =====================================================================================================
+# 5. the Python API checks what the CLI checks
+# =====================================================================================================
+
+@pytest.mark.parametrize("nblocks", [0, -3, 1, 2.5, 10**400])
+def test_class5_api_anneal_density_checks_blocks(finished, nblocks):
+    import lammpskit as lk
+
+    with pytest.raises(lk.UserError, match="blocks"):
+        lk.anneal_density(finished, nblocks=nblocks)
+    assert lk.anneal_density(finished, nblocks=2)["err"] >= 0
+
+
+def test_class5_api_analysis_errors_are_lk_user_errors(tmp_path):
+    import lammpskit as lk
+
+    bad = tmp_path / "bad.lammpstrj"
+    bad.write_text("not a dump\n")
+    with pytest.raises(lk.UserError):
+        lk.analyze_units(bad)
+
+
+def test_class5_api_audit_takes_one_path_as_a_list_of_one(tmp_path, reg, monkeypatch):
+    import lammpskit as lk
+
+    monkeypatch.setenv("LAMMPSKIT_POTENTIALS", str(reg))
+    with pytest.raises(lk.UserError) as exc:
+        lk.audit(str(tmp_path / "runs-a"), ["lj-a", "lj-a"])
+    assert "twice" in str(exc.value)  # the potentials were read as names, not characters
+    with pytest.raises(lk.UserError) as exc:
+        lk.audit(str(tmp_path / "runs-a"), "lj-a")
+    assert "two or more" in str(exc.value)
