@@ -37,6 +37,10 @@ def _step(line: bytes) -> int | None:
     return int(text) if text.isdigit() and len(text) < 20 else None
 
 
+def _shown(raw: bytes) -> str:
+    return raw.strip()[:40].decode(errors="replace")
+
+
 def timesteps(path: Path) -> list[int]:
     """Timesteps of all frames in a text dump (a user error naming the frame if one is not an integer)."""
     return [step for step, _n in frames(path)]
@@ -54,13 +58,13 @@ def frames(path: Path) -> list[tuple[int, int]]:
                 raw = fh.readline()
                 step = _step(raw)
                 if step is None:
-                    raise UserError(f"{path} frame {len(out) + 1}: the timestep {raw.strip()[:40]!r} is not an integer")
+                    raise UserError(f"{path} frame {len(out) + 1}: the timestep {_shown(raw)!r} is not an integer")
                 out.append((step, -1))
             elif line.startswith(b"ITEM: NUMBER OF ATOMS") and out:
                 raw = fh.readline()
                 n = _step(raw)
                 if n is None:
-                    raise UserError(f"{path} frame {len(out)}: the atom count {raw.strip()[:40]!r} is not an integer")
+                    raise UserError(f"{path} frame {len(out)}: the atom count {_shown(raw)!r} is not an integer")
                 out[-1] = (out[-1][0], n)
     return out
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 from pathlib import Path
 
 from lammpskit._util import reading
@@ -55,7 +56,10 @@ def read_log(path: Path) -> list[dict[str, float]]:
                 header = None
                 continue
             row = dict(zip(header, values))
-            rows[int(row["Step"])] = row
+            step = row.get("Step", float("nan"))
+            if not (math.isfinite(step) and step == int(step) and step >= 0):
+                continue  # not a thermo row (a damaged or foreign line that happens to have the header's width)
+            rows[int(step)] = row
     return [rows[k] for k in sorted(rows)]
 
 

@@ -102,7 +102,7 @@ def _params(data, where: str) -> dict:
     if "thermo_every" in data:
         checks.count(data["thermo_every"], f"{where}.thermo_every", 1)
     if "dt" in data:
-        checks.real(data["dt"], f"{where}.dt (fs)", 0, 10, lo_open=True)
+        checks.real(data["dt"], f"{where}.dt (fs)", 0.01, 10)
     return data
 
 
@@ -241,6 +241,21 @@ def load(run_dir: Path) -> Manifest:
     if not isinstance(data, dict):
         raise UserError(f"{path} is damaged: not a JSON table")
     return Manifest.from_dict(data, str(path))
+
+
+def frames_file(path: str | Path) -> Path:
+    """A run directory's production dump (its last stage dump in run.json), or ``path`` itself when it is not
+    a folder: what the frame-reading commands (``audit``, ``analyze units``, ...) take as FRAMES."""
+    path = Path(path)
+    if not path.is_dir():
+        return path
+    if not (path / MANIFEST).exists():
+        raise UserError(f"{path} is a folder but not a run directory ({MANIFEST}): give a dump, or a run directory")
+    dumps = [s.dump for s in load(path).stages if s.dump]
+    if not dumps or not (path / dumps[-1]).is_file():
+        raise UserError(f"{path} is a run directory without its production dump ({dumps[-1] if dumps else 'none'}): "
+                        "run it first")
+    return path / dumps[-1]
 
 
 def save(run_dir: Path, man: Manifest) -> None:

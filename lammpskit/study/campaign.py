@@ -33,6 +33,7 @@ import contextlib
 import datetime as _dt
 import fcntl
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,6 +125,10 @@ def load(path: str | Path) -> Campaign:
     root = validate.path(spec.get("root", str(path.parent / name)), f"{where}: root")
     if not root.is_absolute():
         root = validate.path((path.parent / root).resolve(), f"{where}: root")
+    if root.is_symlink() and not root.exists():
+        raise UserError(f"{where}: root {root} is a link to nothing ({os.readlink(root)})")
+    if root.exists() and not root.is_dir():
+        raise UserError(f"{where}: root {root} is a file, not a folder")
     xs = [validate.number(x, f"{where}: x", 0, 7) for x in _list(spec["x"], "x", where)]
     pots = [validate.name(p, f"{where}: potential") for p in _list(spec["potentials"], "potentials", where)]
     seeds = [validate.integer(s, f"{where}: seed", 0, 2**31 - 1) for s in _list(spec["seeds"], "seeds", where)]
@@ -292,6 +297,8 @@ def _local_records(c: Campaign) -> dict:
         return {}
     try:
         cases = reading.read_json(path, "local record")["cases"]
+        if not isinstance(cases, dict) or not all(isinstance(v, dict) for v in cases.values()):
+            raise TypeError("cases")
     except (UserError, KeyError, TypeError):
         raise UserError(f"{path} is damaged: delete it to start the local record again") from None
     alive = False

@@ -490,3 +490,86 @@ def test_class5_api_audit_takes_one_path_as_a_list_of_one(tmp_path, reg, monkeyp
     with pytest.raises(lk.UserError) as exc:
         lk.audit(str(tmp_path / "runs-a"), "lj-a")
     assert "two or more" in str(exc.value)
+
+
+# =====================================================================================================
+# 4. tracebacks that are one error line now; 6. left from round 1
+# =====================================================================================================
+
+@pytest.mark.parametrize("name,text", [("local.json", "[" * 5000), ("local.json", '{"cases": 1}'),
+                                       ("campaign.json", '{"events": ' + "9" * 5000 + "}"),
+                                       ("campaign.json", "[1]")],
+                         ids=["local-bomb", "local-wrong-shape", "campaign-huge-int", "campaign-wrong-shape"])
+def test_class4_damaged_campaign_records(kit, tmp_path, name, text):
+    camp, _case = _planned(kit, tmp_path)
+    (tmp_path / "t" / name).write_text(text)
+    refused(kit("campaign", "status", camp), name, "damaged")
+
+
+def test_class4_campaign_root_that_is_a_file_or_a_link(kit, tmp_path):
+    camp = tmp_path / "c.toml"
+    camp.write_text('name = "t"\nroot = "rootx"\nx = [0]\npotentials = ["lj-a"]\nseeds = [1]\nfu = 2\n')
+    (tmp_path / "rootx").write_text("")
+    refused(kit("campaign", "plan", camp), "root", "file, not a folder")
+    (tmp_path / "rootx").unlink()
+    (tmp_path / "rootx").symlink_to(tmp_path / "elsewhere")  # the user's link, dangling: the folder is made there
+    assert kit("campaign", "plan", camp, "--json").returncode == 0
+    assert (tmp_path / "elsewhere" / "lj-a" / "x0" / "s1" / "run.json").is_file()
+
+
+def test_class4_thermo_rows_with_nan_or_huge_steps_are_not_rows(finished, tmp_path, kit):
+    from lammpskit.lammps import thermo
+
+    d = tmp_path / "run"
+    shutil.copytree(finished, d)
+    log = d / "log.lammps"
+    text = log.read_text()
+    header = next(line for line in text.splitlines() if line.split()[:1] == ["Step"])
+    width = len(header.split())
+    log.write_text(text + header + "\n" + " ".join(["nan"] * width) + "\n" + " ".join(["1e400"] * width) + "\n")
+    rows = thermo.read_log(log)
+    assert rows and all(float(r["Step"]).is_integer() for r in rows)
+    r = kit("density", d, "--json")
+    assert r.returncode == 0, r.stderr
+
+
+def test_class4_a_dump_timestep_that_is_not_an_integer(kit, finished, tmp_path):
+    d = _as_native(finished, tmp_path)
+    dump = d / "dump.production.lammpstrj"
+    dump.write_text(dump.read_text().replace("ITEM: TIMESTEP\n250\n", "ITEM: TIMESTEP\n2.5e2\n", 1))
+    refused(kit("run", d, "--record-only"), "timestep '2.5e2' is not an integer")
+    _not_recorded(d)
+
+
+def test_class4_subnormal_dt_in_a_sweep_is_refused_before_any_case_is_written(kit, tmp_path):
+    camp = tmp_path / "c.toml"
+    camp.write_text('name = "t"\nx = [0]\npotentials = ["lj-a"]\nseeds = [1]\nfu = 2\n[sweep]\ndt = [1, 5e-324]\n')
+    refused(kit("campaign", "plan", camp), "dt (fs) must be >= 0.01")
+    assert not (tmp_path / "t").exists()
+
+
+@pytest.mark.parametrize("where,needle", [("folder", "is a folder"), ("missing/x.dump", "does not exist")])
+def test_class4_annotate_into_a_bad_place_is_refused_before_the_analysis(kit, finished, tmp_path, where, needle):
+    (tmp_path / "folder").mkdir()
+    refused(kit("analyze", "units", finished / "dump.production.lammpstrj", "--annotate", tmp_path / where),
+            "--annotate", needle)
+
+
+def test_class6_analyze_units_takes_a_run_directory(kit, finished):
+    import json
+
+    r = kit("analyze", "units", finished, "--json")
+    assert r.returncode == 0, r.stderr
+    direct = kit("analyze", "units", finished / "dump.production.lammpstrj", "--json")
+    assert json.loads(r.stdout) == json.loads(direct.stdout)
+
+
+def test_class6_a_folder_that_is_not_a_run_is_named_as_such(kit, tmp_path):
+    (tmp_path / "plain").mkdir()
+    refused(kit("analyze", "units", tmp_path / "plain"), "not a run directory")
+
+
+@pytest.mark.parametrize("formula", ["Na0S", "Na2S0", "0Na2S+1P2S5"])
+def test_class6_a_zero_count_in_a_formula_is_refused(kit, tmp_path, formula):
+    refused(kit("build", "--formula", formula, "--fu", "1", "--out", tmp_path / "d.lmp"), "0")
+    assert not (tmp_path / "d.lmp").exists()
