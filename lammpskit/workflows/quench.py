@@ -217,7 +217,7 @@ def glass_transition(run_dir: Path, man: manifest.Manifest, rows: list[dict] | N
     V = np.array([r["Volume"] for r in sel])
     H = np.array([r["TotEng"] + p["P"] * r["Volume"] * EV_PER_BAR_A3 for r in sel])
     try:
-        fv, fh = gt.fit(T, V), gt.fit(T, H)
+        fv, fh = gt.fit(T, V, what="V(T)"), gt.fit(T, H, what="H(T)")
     except InputError as exc:
         return {"Tg_error": str(exc)}
     plots.tg_plot(Path(run_dir) / "tg.png", T, V, fv, "volume (Å³)",

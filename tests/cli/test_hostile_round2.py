@@ -573,3 +573,40 @@ def test_class6_a_folder_that_is_not_a_run_is_named_as_such(kit, tmp_path):
 def test_class6_a_zero_count_in_a_formula_is_refused(kit, tmp_path, formula):
     refused(kit("build", "--formula", formula, "--fu", "1", "--out", tmp_path / "d.lmp"), "0")
     assert not (tmp_path / "d.lmp").exists()
+
+
+# =====================================================================================================
+# 7. numbers that make no physical sense: no Tg from a curve that is not a glass transition
+# =====================================================================================================
+
+@pytest.mark.parametrize("glass,liquid,needle", [
+    (-0.002, -0.008, "does not grow with T"),   # an evaporating box: the volume grows as T falls
+    (0.002, -0.004, "does not grow with T"),
+    (0.008, 0.002, "not above the glass slope"),  # the 'liquid' stiffer than the glass
+], ids=["evaporating", "liquid-negative", "inverted"])
+def test_class7_tg_fit_refuses_curves_that_are_not_a_glass_transition(glass, liquid, needle):
+    import numpy as np
+
+    from lammpskit.analysis import glass_transition as gt
+    from lammpskit.analysis.errors import InputError
+
+    T = np.linspace(1500, 300, 300)
+    V = 100 + np.where(T < 700, glass, liquid) * (T - 700) + np.random.default_rng(1).normal(0, 0.02, T.size)
+    with pytest.raises(InputError, match=needle) as exc:
+        gt.fit(T, V, what="V(T)")
+    assert "V(T)" in str(exc.value) and "no Tg" in str(exc.value)
+    ok = 100 + np.where(T < 700, 0.002, 0.008) * (T - 700)
+    assert abs(gt.fit(T, ok)["Tg"] - 700) < 20
+
+
+def test_class7_npt_quench_of_an_evaporating_box_reports_no_tg(kit, tmp_path):
+    """LJ with eps = 0.01 eV boils in an NPT quench (its volume grows as T falls): no Tg, and the reason."""
+    import json
+
+    r = kit("quench", "--pot", "lj-a", "--x", "0", "--fu", "2", "--profile", "smoke", "--out", tmp_path / "ev",
+            "--set", "t_melt=0.2", "--set", "quench_rate=200", "--set", "t_anneal=0.1", "--set", "t_production=0.2",
+            "--set", "restart_every=1000", "--set", "dump_every=500", "--set", "thermo_every=5",
+            "--set", "min_steps=20", "--set", "quench_ensemble=npt", "--json")
+    assert r.returncode == 0, r.stderr
+    res = json.loads((tmp_path / "ev" / "result.json").read_text())
+    assert "Tg_K" not in res and "does not grow with T" in res["Tg_error"], res.get("Tg_error")
