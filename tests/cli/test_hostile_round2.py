@@ -610,3 +610,31 @@ def test_class7_npt_quench_of_an_evaporating_box_reports_no_tg(kit, tmp_path):
     assert r.returncode == 0, r.stderr
     res = json.loads((tmp_path / "ev" / "result.json").read_text())
     assert "Tg_K" not in res and "does not grow with T" in res["Tg_error"], res.get("Tg_error")
+
+
+# =====================================================================================================
+# 8. display: plain progress lines where stderr is a log, not a terminal
+# =====================================================================================================
+
+def test_class8_progress_in_a_log_is_plain_whole_lines(kit, run_dir):
+    r = kit("run", run_dir, "--threads", "1")  # stderr is captured here: not a terminal
+    assert r.returncode == 0, r.stderr
+    lines = [x for x in r.stderr.splitlines() if " step " in x]
+    assert lines and "━" not in r.stderr and "…" not in r.stderr, r.stderr
+    assert any("production step 300/300 (100 %)" in x for x in lines), lines
+    assert all("ETA" in x for x in lines)
+
+
+def test_class8_campaign_table_ends_its_line_before_an_error():
+    import io
+
+    from rich.console import Console
+
+    from lammpskit.run.progress import CampaignProgress
+
+    out = io.StringIO()
+    p = CampaignProgress(Console(file=out, force_terminal=True, width=100))
+    p.update({"counts": {"cases": 2, "done": 0, "running": 1, "failed": 0, "stopped": 0, "todo": 1},
+              "running": [{"label": "case 1", "stage": "quench", "elapsed_s": 3, "live": {}}]})
+    p.done()
+    assert out.getvalue().endswith("\n")
