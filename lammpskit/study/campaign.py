@@ -162,6 +162,9 @@ def load(path: str | Path) -> Campaign:
     site = slurm.load_site(_table(spec.get("slurm", {}), "slurm", where), where)
     profile = validate.name(spec.get("profile", "smoke"), f"{where}: profile")
     axes, points = sweep.load(spec.get("sweep"), where, profile, overrides, size)
+    if "quench_rate" in axes and not any(o.startswith("quench_ensemble=") for o in overrides):
+        # a rate sweep is there for Tg(rate), which needs the volume of an NPT quench; a 'set' says otherwise
+        overrides = [*overrides, "quench_ensemble=npt"]
     limits.cases(len(pots) * len(xs) * len(points) * len(seeds), where)
     cases = [Case(i, p, x, s, validate.path(root / p / f"x{x:g}" / sweep.tag(points[k]) / f"s{s}", "case directory"),
                   points[k], k)

@@ -638,3 +638,17 @@ def test_class8_campaign_table_ends_its_line_before_an_error():
               "running": [{"label": "case 1", "stage": "quench", "elapsed_s": 3, "live": {}}]})
     p.done()
     assert out.getvalue().endswith("\n")
+
+
+@pytest.mark.parametrize("extra,ensemble", [("", "npt"), ('set = ["quench_ensemble=nvt"]\n', "nvt")],
+                         ids=["rate-sweep-npt", "user-says-nvt"])
+def test_class8_a_rate_sweep_quenches_under_npt_so_tg_has_a_convergence_panel(tmp_path, reg, monkeypatch, extra,
+                                                                                ensemble):
+    from lammpskit.study import campaign
+
+    monkeypatch.setenv("LAMMPSKIT_POTENTIALS", str(reg))
+    camp = tmp_path / "c.toml"
+    camp.write_text(f'name = "t"\nx = [0]\npotentials = ["lj-a"]\nseeds = [1]\nfu = 2\n{extra}'
+                    "[sweep]\nquench_rate = [100, 50]\n")
+    c = campaign.load(camp)
+    assert {c.params(case).quench_ensemble for case in c.cases} == {ensemble}
