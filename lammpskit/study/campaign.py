@@ -212,11 +212,11 @@ def plan(c: Campaign) -> list[Case]:
     """Render every case directory that does not exist yet, and the job scripts; returns the new cases."""
     from lammpskit.potentials import registry as potentials
     from lammpskit.structure import composition
-    from lammpskit.workflows import quench
+    from lammpskit.workflows import protocol, quench
 
     pots = {name: potentials.get(name) for name in {case.pot for case in c.cases}}
     build = c.site.build()
-    new = []
+    todo = []  # every new case's protocol and composition checked before the first is written
     for case in c.cases:
         if (case.dir / manifest.MANIFEST).exists():
             continue
@@ -224,8 +224,11 @@ def plan(c: Campaign) -> list[Case]:
         size = sweep.size(case.sweep, c.size)
         comp = composition.make(x=case.x, fu=size.get("fu"), atoms=size.get("atoms", params.atoms if
                                 not size else None))
-        pot = pots[case.pot]
-        quench.render(case.dir, comp, pot, params, c.profile, case.seed, comp.density_estimate(), c.mode,
+        limits.run(comp.natoms, params, protocol.stages(params))
+        todo.append((case, params, comp))
+    new = []
+    for case, params, comp in todo:
+        quench.render(case.dir, comp, pots[case.pot], params, c.profile, case.seed, comp.density_estimate(), c.mode,
                       d3=c.d3, build=build)
         new.append(case)
     logs = c.root / "logs"

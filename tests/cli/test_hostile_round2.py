@@ -652,3 +652,12 @@ def test_class8_a_rate_sweep_quenches_under_npt_so_tg_has_a_convergence_panel(tm
                     "[sweep]\nquench_rate = [100, 50]\n")
     c = campaign.load(camp)
     assert {c.params(case).quench_ensemble for case in c.cases} == {ensemble}
+
+
+def test_class4_a_sweep_point_too_big_for_one_x_writes_no_case(kit, tmp_path, monkeypatch):
+    """Every case is checked before the first is written: a bound that only the last case breaks leaves nothing."""
+    monkeypatch.setenv("LAMMPSKIT_MAX_ATOMS", "60")
+    camp = tmp_path / "c.toml"
+    camp.write_text('name = "t"\nx = [0]\npotentials = ["lj-a"]\nseeds = [1]\n[sweep]\natoms = [26, 52, 78]\n')
+    refused(kit("campaign", "plan", camp), "78 atoms", "LAMMPSKIT_MAX_ATOMS")
+    assert not list(tmp_path.rglob("run.json"))
