@@ -85,6 +85,10 @@ def finished(run_dir: Path, man, log_rows: list[dict]) -> None:
     if log_rows and man.total_steps and int(log_rows[-1]["Step"]) != man.total_steps:
         raise UserError(f"{run_dir}/log.lammps ends at step {int(log_rows[-1]['Step'])}; this run ends at step "
                         f"{man.total_steps}: it is another run's log")
+    if (missing := _not_echoed(run_dir, man)) is not None:
+        name, line = missing
+        raise UserError(f"{run_dir}/log.lammps never ran {name}'s command {line!r}: it is another run's log "
+                        "(another seed, potential or protocol)")
     _check_dumps(run_dir, man, natoms, None)
     glass = run_dir / "glass.data"
     if man.protocol == "quench":
@@ -110,6 +114,28 @@ def restart_problem(run_dir: Path, man, path: Path, step: int, natoms: int) -> s
     if man.total_steps is not None and step > man.total_steps:
         return f"{path} is at step {step}, past this run's last step {man.total_steps}: it is another run's restart"
     return None
+
+
+def _not_echoed(run_dir: Path, man) -> tuple[str, str] | None:
+    """The first command of the rendered files (deck, stages, potential) that LAMMPS's log does not echo, as
+    (file, command); None when the log ran them all (LAMMPS echoes every command it reads into its log).
+    ``include``, ``jump``, ``read_data`` and ``run ... upto`` are left out: the engine handles those itself
+    (a resumed run reads a restart; chunks are issued as shorter runs)."""
+    from lammpskit.lammps import deck
+
+    needed: dict[str, str] = {}
+    for name in man.rendered:
+        if name != "data.lmp" and (run_dir / name).is_file():
+            for _no, line in deck.logical_lines(deck.read(run_dir / name)):
+                w = line.split()
+                if w[0] not in ("include", "jump", "read_data") and not (w[0] == "run" and "upto" in w):
+                    needed.setdefault(" ".join(w), name)
+    with reading.open_regular(run_dir / "log.lammps", "LAMMPS log") as fh:
+        for raw in fh:
+            needed.pop(" ".join(deck.strip_comment(raw.decode(errors="replace")).split()), None)
+            if not needed:
+                return None
+    return next(((name, line) for line, name in needed.items()), None)
 
 
 def _log_loops(log: Path) -> list[tuple[int, int]]:

@@ -661,3 +661,24 @@ def test_class4_a_sweep_point_too_big_for_one_x_writes_no_case(kit, tmp_path, mo
     camp.write_text('name = "t"\nx = [0]\npotentials = ["lj-a"]\nseeds = [1]\n[sweep]\natoms = [26, 52, 78]\n')
     refused(kit("campaign", "plan", camp), "78 atoms", "LAMMPSKIT_MAX_ATOMS")
     assert not list(tmp_path.rglob("run.json"))
+
+
+def test_class3_record_only_refuses_a_log_of_another_seed(kit, rendered, finished, reg, tmp_path):
+    """Same atoms, same steps, another seed: the log never ran this run's 'velocity ... <seed>' command."""
+    import json as _json
+
+    from lammpskit.potentials.registry import sha256
+
+    seed2 = tmp_path / "seed2"
+    shutil.copytree(rendered, seed2)
+    stage = seed2 / "stage.1-minimize.lmp"
+    stage.write_text(stage.read_text().replace(" 1 dist gaussian", " 2 dist gaussian"))
+    man = _man(seed2)
+    man["rendered"][stage.name], man["seed"] = sha256(stage), 2
+    (seed2 / "run.json").write_text(_json.dumps(man))
+    _ran(seed2, seed2, reg)
+    d = _as_native(finished, tmp_path)
+    for name in ("log.lammps", "dump.production.lammpstrj", "dump.unwrapped.lammpstrj", "glass.data"):
+        shutil.copy(seed2 / name, d / name)
+    refused(kit("run", d, "--record-only"), "velocity", "another run's log")
+    _not_recorded(d)
