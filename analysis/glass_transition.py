@@ -33,11 +33,14 @@ def _sse(T: np.ndarray, y: np.ndarray, tg: float) -> tuple[float, np.ndarray]:
     return float(r @ r), coef
 
 
-def fit(T, y, inner: float = 0.8, grid: int = 200) -> dict:
-    """Tg (in T's unit) of the cooling curve ``y(T)`` with its error and the two lines.
+def fit(T, y, inner: float = 0.8, grid: int = 200, what: str = "y(T)") -> dict:
+    """Tg (in T's unit) of the cooling curve ``y(T)`` (``what``: its name, e.g. ``V(T)``) with its error and
+    the two lines.
 
     Returns ``{"Tg", "Tg_err", "a", "slope_glass", "slope_liquid", "T_range", "n", "rmse"}``;
-    slopes in y per T. Needs at least 8 points spanning a T range.
+    slopes in y per T. Needs at least 8 points spanning a T range. A glass transition has both slopes
+    positive (volume and enthalpy grow with T) and the liquid's steeper than the glass's; a curve that
+    breaks either is not one (a box that evaporates, a crystallising melt), and no Tg is given (InputError).
     """
     T, y = np.asarray(T, float), np.asarray(y, float)
     ok = np.isfinite(T) & np.isfinite(y)
@@ -61,6 +64,13 @@ def fit(T, y, inner: float = 0.8, grid: int = 200) -> dict:
     n = len(T)
     inside = grid_all[sse_all <= smin * (1 + 1 / max(n - 4, 1))]
     err = float(max(tg - inside.min(), inside.max() - tg, step / 2))
+    glass, liquid = float(coef[1]), float(coef[2])
+    if not (glass > 0 and liquid > 0):
+        raise InputError(f"{what} does not grow with T (slopes: glass {glass:.3g}, liquid {liquid:.3g} per K): "
+                         "not a glass transition (a box that evaporates or collapses?), no Tg")
+    if not liquid > glass:
+        raise InputError(f"{what}: the liquid slope ({liquid:.3g} per K) is not above the glass slope "
+                         f"({glass:.3g}): no glass transition in this range, no Tg")
     return {"Tg": tg, "Tg_err": err, "a": float(coef[0]), "slope_glass": float(coef[1]),
             "slope_liquid": float(coef[2]), "T_range": [float(lo), float(hi)], "n": n,
             "rmse": float(np.sqrt(smin / n))}

@@ -29,8 +29,10 @@ def open_pipeline(path: str | Path, types: list[str] | None = None, overlap: flo
     from ovito.io import import_file
 
     path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{path} is a folder: give a LAMMPS dump or data file")
     if not path.is_file():
-        raise InputError(f"{path} does not exist (give a LAMMPS dump or data file)")
+        raise InputError(f"{path} does not exist or is not a regular file (give a LAMMPS dump or data file)")
     try:
         pipeline = import_file(str(path))
     except Exception as exc:  # noqa: BLE001 - OVITO's own message says why

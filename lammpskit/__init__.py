@@ -38,8 +38,10 @@ _API = {
     "finetune_mace": ("lammpskit.finetune.mace", "finetune_mace"),
     "train_deepmd": ("lammpskit.finetune.deepmd", "train_deepmd"),
     "audit": ("lammpskit.finetune.audit", "audit"),
-    "UserError": ("lammpskit.errors", "UserError"),
-    "RunError": ("lammpskit.errors", "RunError"),
+    # the API's two errors are the bases every layer raises (the analysis has its own pair, lammpskit.errors
+    # extends them): 'except lk.UserError' catches bad input from any function above, as the CLI's exit 2 does
+    "UserError": ("lammpskit.errors", "InputError"),
+    "RunError": ("lammpskit.errors", "ReadError"),
 }
 __all__ = ["__version__", "potentials", *_API]
 

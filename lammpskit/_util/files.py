@@ -7,6 +7,7 @@ behind that looks finished (the temporary file is removed).
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import shutil
@@ -46,10 +47,23 @@ def atomic_path(path: str | Path, suffix: str = "") -> Iterator[Path]:
         raise
 
 
-def write_text(path: str | Path, text: str) -> Path:
-    """Write ``text`` to ``path`` atomically."""
-    with atomic_path(path) as tmp:
-        tmp.write_text(text)
+def write_text(path: str | Path, text: str, in_place_when_full: bool = False) -> Path:
+    """Write ``text`` to ``path`` atomically. ``in_place_when_full``: on a full disk (no room for the temporary
+    copy) overwrite ``path`` in place when the text fits in the blocks it already holds (a state file such as
+    run.json must still say ``failed`` when the disk filled up under a run)."""
+    try:
+        with atomic_path(path) as tmp:
+            tmp.write_text(text)
+    except OSError as exc:
+        data = text.encode()
+        if not (in_place_when_full and exc.errno in (errno.ENOSPC, errno.EDQUOT) and Path(path).is_file()
+                and len(data) <= Path(path).stat().st_blocks * 512):
+            raise
+        with open(path, "r+b") as fh:
+            fh.write(data)
+            fh.truncate()
+            fh.flush()
+            os.fsync(fh.fileno())
     return Path(path)
 
 

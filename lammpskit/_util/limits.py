@@ -14,6 +14,8 @@ BOUNDS = {  # name -> (environment variable, default)
     "atoms": ("LAMMPSKIT_MAX_ATOMS", 1_000_000),
     "steps": ("LAMMPSKIT_MAX_STEPS", 500_000_000),
     "dump_gb": ("LAMMPSKIT_MAX_DUMP_GB", 100.0),
+    "read_mb": ("LAMMPSKIT_MAX_READ_MB", 64.0),    # a JSON/TOML/deck file the kit reads
+    "cases": ("LAMMPSKIT_MAX_CASES", 10_000),      # cases of one campaign
 }
 BYTES_PER_ATOM_LINE = 60  # "id element x y z" in a text dump (velocities: about twice)
 
@@ -85,3 +87,12 @@ def size_note(natoms: int, params, stages) -> str | None:
     total = stages[-1].end if stages else 0
     return (f"{natoms} atoms, {total} MD steps: the start structure takes about {natoms * BUILD_S_PER_ATOM:.0f} s "
             f"to build, the dumps about {dump_bytes(natoms, params, stages) / 1e9:.2g} GB")
+
+
+def cases(n: int, where: str) -> int:
+    """The number of cases of a campaign (potentials x x x sweep points x seeds)."""
+    limit = bound("cases")
+    if n > limit:
+        raise UserError(f"{where}: {n} cases is more than the limit of {limit:g}: fewer seeds, x or sweep points, "
+                        f"or raise the limit with {BOUNDS['cases'][0]}={n}")
+    return n

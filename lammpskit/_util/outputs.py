@@ -3,9 +3,24 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 from lammpskit.errors import UserError
+
+
+def writable(folder: Path) -> bool:
+    """Whether a file can be made in ``folder``: asked of the OS, then tried (root passes ``access`` everywhere,
+    yet a read-only mount or a full disk still says no)."""
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return False
+    try:
+        fd, name = tempfile.mkstemp(prefix=".lk-probe-", dir=folder)
+    except OSError:
+        return False
+    os.close(fd)
+    os.unlink(name)
+    return True
 
 
 def out_file(path: Path, what: str = "--out", overwrite: bool = True) -> Path:
@@ -18,7 +33,7 @@ def out_file(path: Path, what: str = "--out", overwrite: bool = True) -> Path:
         raise UserError(f"{what} {path} exists: choose another name or remove it")
     if not folder.is_dir():
         raise UserError(f"{what} {path}: the folder {folder} does not exist (create it first)")
-    if not os.access(folder, os.W_OK | os.X_OK):
+    if not writable(folder):
         raise UserError(f"{what} {path}: the folder {folder} is not writable")
     return path
 
@@ -31,6 +46,6 @@ def out_dir(path: Path, what: str = "--out") -> Path:
     above = path if path.exists() else next((p for p in path.absolute().parents if p.exists()), Path("/"))
     if not above.is_dir():
         raise UserError(f"{what} {path}: {above} is a file, not a folder")
-    if not os.access(above, os.W_OK | os.X_OK):
+    if not writable(above):
         raise UserError(f"{what} {path}: {above} is not writable")
     return path

@@ -52,8 +52,8 @@ def number(value: float, what: str, lo: float | None = None, hi: float | None = 
     """A finite float inside [lo, hi] (``lo_open``: strictly above lo)."""
     try:
         v = float(value)
-    except (TypeError, ValueError):
-        raise UserError(f"{what} must be a number, got {value!r}") from None
+    except (TypeError, ValueError, OverflowError):
+        raise UserError(f"{what} must be a number, got {str(value)[:40]!r}") from None
     if not math.isfinite(v):
         raise UserError(f"{what} must be finite, got {value!r}")
     if lo is not None and (v <= lo if lo_open else v < lo):
@@ -69,13 +69,25 @@ def integer(value: int, what: str, lo: int | None = None, hi: int | None = None)
         v = int(value)
         if v != float(value):
             raise ValueError
-    except (TypeError, ValueError):
-        raise UserError(f"{what} must be a whole number, got {value!r}") from None
+    except (TypeError, ValueError, OverflowError):
+        raise UserError(f"{what} must be a whole number, got {str(value)[:40]!r}") from None
     if lo is not None and v < lo:
         raise UserError(f"{what} must be >= {lo}, got {v}")
     if hi is not None and v > hi:
         raise UserError(f"{what} must be <= {hi}, got {v}")
     return v
+
+
+def listed(value, what: str) -> list:
+    """The items of a list argument of the API; one string or path is a list of one (not of its characters)."""
+    if isinstance(value, (str, Path)):
+        return [value]
+    if value is None:
+        return []
+    try:
+        return list(value)
+    except TypeError:
+        raise UserError(f"{what} must be a list, got {type(value).__name__}") from None
 
 
 def choice(value, options, what: str):

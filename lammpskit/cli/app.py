@@ -285,6 +285,12 @@ def main() -> None:
     except ClickException as exc:
         typer.echo(f"error: {exc.format_message()} (see --help)", err=True)
         sys.exit(2)
+    except OSError as exc:  # the file system said no: a full disk, a read-only place, a vanished file
+        if debug:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        typer.echo(f"error: {where}{exc.strerror or exc}", err=True)
+        sys.exit(1)
     except (typer.Abort, KeyboardInterrupt):
         typer.echo("error: interrupted", err=True)
         sys.exit(130)

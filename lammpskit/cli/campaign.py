@@ -62,10 +62,16 @@ def run_cmd(
     info = local.run(campaign.load(campaign_file), workers, gpus, threads,
                      None if as_json else CampaignProgress())
     if as_json:
-        return _echo_json(info)
-    typer.echo(f"{info['done']}/{info['cases']} cases done, {info['failed']} failed ({info['wall_s']:.0f} s, "
-               f"{info['workers']} worker(s) x {info['threads']} thread(s)); see 'lammpskit campaign status "
-               f"{campaign_file}'")
+        _echo_json(info)
+    else:
+        typer.echo(f"{info['done']}/{info['cases']} cases done, {info['failed']} failed ({info['wall_s']:.0f} s, "
+                   f"{info['workers']} worker(s) x {info['threads']} thread(s)); see 'lammpskit campaign status "
+                   f"{campaign_file}'")
+    if info["done"] < info["cases"]:  # a failed case fails the command (make study, CI, a job chain)
+        from lammpskit.errors import RunError
+
+        raise RunError(f"{info['cases'] - info['done']} of {info['cases']} cases are not done ({info['failed']} "
+                       f"failed): 'lammpskit campaign status {campaign_file}' says why")
 
 
 @campaign_app.command("submit")

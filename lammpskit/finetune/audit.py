@@ -89,6 +89,7 @@ def audit(paths: list, pots: list[str], reference: str | Path | None = None, fra
     from lammpskit.potentials import evaluate
     from lammpskit.potentials import registry as potentials
 
+    paths, pots = validate.listed(paths, "FRAMES"), validate.listed(pots, "--pot")
     if not paths:
         raise UserError("give at least one FRAMES file (dump, run directory or extxyz)")
     if not pots:

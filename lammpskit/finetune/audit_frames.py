@@ -31,15 +31,9 @@ class Frame:
 
 def _dump_path(path: Path) -> Path:
     """A run directory's production dump, or ``path`` itself."""
-    if not path.is_dir():
-        return path
     from lammpskit.run import manifest
 
-    dump = path / "dump.production.lammpstrj"
-    if not (path / manifest.MANIFEST).exists() or not dump.is_file():
-        raise UserError(f"{path} is a folder but not a run directory with a production dump "
-                        f"({manifest.MANIFEST} and dump.production.lammpstrj)")
-    return dump
+    return manifest.frames_file(path)
 
 
 def _from_dump(path: Path, spec: str, types, cut: dict, cache: dict) -> list[Frame]:

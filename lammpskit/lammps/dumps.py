@@ -9,17 +9,19 @@ def truncate(path: Path, before_step: int) -> int:
     """Cut a text dump so it keeps only frames with timestep < ``before_step``; returns frames kept."""
     if not path.exists():
         return 0
+    from lammpskit._util import reading
+
     kept = 0
     cut = None
-    with open(path, "rb") as fh:
+    with reading.open_regular(path, "dump") as fh:
         while True:
             pos = fh.tell()
             line = fh.readline()
             if not line:
                 break
             if line.startswith(b"ITEM: TIMESTEP"):
-                step = int(fh.readline())
-                if step >= before_step:
+                step = _step(fh.readline())
+                if step is None or step >= before_step:  # an unreadable frame: damaged from here on
                     cut = pos
                     break
                 kept += 1
@@ -29,13 +31,41 @@ def truncate(path: Path, before_step: int) -> int:
     return kept
 
 
+def _step(line: bytes) -> int | None:
+    """A dump's timestep line as an integer; None when it is not one."""
+    text = line.strip()
+    return int(text) if text.isdigit() and len(text) < 20 else None
+
+
+def _shown(raw: bytes) -> str:
+    return raw.strip()[:40].decode(errors="replace")
+
+
 def timesteps(path: Path) -> list[int]:
-    """Timesteps of all frames in a text dump."""
+    """Timesteps of all frames in a text dump (a user error naming the frame if one is not an integer)."""
+    return [step for step, _n in frames(path)]
+
+
+def frames(path: Path) -> list[tuple[int, int]]:
+    """(timestep, atoms) of every frame of a text dump; a user error at a frame whose numbers are not integers."""
+    from lammpskit._util import reading
+    from lammpskit.errors import UserError
+
     out = []
-    with open(path, "rb") as fh:
+    with reading.open_regular(path, "dump") as fh:
         for line in fh:
             if line.startswith(b"ITEM: TIMESTEP"):
-                out.append(int(fh.readline()))
+                raw = fh.readline()
+                step = _step(raw)
+                if step is None:
+                    raise UserError(f"{path} frame {len(out) + 1}: the timestep {_shown(raw)!r} is not an integer")
+                out.append((step, -1))
+            elif line.startswith(b"ITEM: NUMBER OF ATOMS") and out:
+                raw = fh.readline()
+                n = _step(raw)
+                if n is None:
+                    raise UserError(f"{path} frame {len(out)}: the atom count {_shown(raw)!r} is not an integer")
+                out[-1] = (out[-1][0], n)
     return out
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import math
 from pathlib import Path
 
+from lammpskit._util import reading
 from lammpskit.analysis.statistics import block_average
 
 
@@ -34,7 +37,7 @@ def read_log(path: Path) -> list[dict[str, float]]:
     """Thermo rows (one dict per step, keys as in the header); later rows of a step win."""
     rows: dict[int, dict[str, float]] = {}
     header: list[str] | None = None
-    with open(path, errors="replace") as fh:
+    with reading.open_regular(path, "LAMMPS log") as raw, io.TextIOWrapper(raw, errors="replace") as fh:
         for line in fh:
             words = line.split()
             if not words:
@@ -53,7 +56,10 @@ def read_log(path: Path) -> list[dict[str, float]]:
                 header = None
                 continue
             row = dict(zip(header, values))
-            rows[int(row["Step"])] = row
+            step = row.get("Step", float("nan"))
+            if not (math.isfinite(step) and step == int(step) and step >= 0):
+                continue  # not a thermo row (a damaged or foreign line that happens to have the header's width)
+            rows[int(step)] = row
     return [rows[k] for k in sorted(rows)]
 
 

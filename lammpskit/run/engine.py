@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import Protocol
 
 from lammpskit.errors import RunError, UserError
+from lammpskit.lammps import deck
 from lammpskit.lammps import dumps as dumpfile
-from lammpskit.lammps.deck import strip_comment
-from lammpskit.run import integrity, manifest
+from lammpskit.run import complete, integrity, manifest
 from lammpskit.run import result as results
 
 _RUN = re.compile(r"^run\s+(\d+)\s+upto\s+start\s+(\d+)\s+stop\s+(\d+)\s*$")
@@ -87,19 +87,27 @@ def restarts(run_dir: Path) -> list[tuple[int, Path]]:
     return sorted(out)
 
 
-def usable_restart(run_dir: Path) -> int | None:
-    """Timestep of the newest restart file LAMMPS can read (a kill can truncate the newest)."""
+def usable_restart(run_dir: Path, man=None) -> int | None:
+    """Timestep of the newest restart file LAMMPS can read (a kill can truncate the newest: it is set aside);
+    with ``man`` (run.json), a user error when that file is another run's (other atoms, other or later step)."""
     from lammpskit.lammps import env as lammps_env
+    from lammpskit.run import complete
 
     for step, path in reversed(restarts(run_dir)):
         lmp = lammps_env.new_lammps()
         try:
             lmp.command(f"read_restart {path}")
-            return step
+            problem = man and complete.restart_problem(run_dir, man, path, int(lmp.extract_global("ntimestep")),
+                                                       int(lmp.get_natoms()))
         except Exception:  # noqa: BLE001 - damaged file: set it aside, try the previous one
             path.rename(path.with_suffix(".damaged"))
+            continue
         finally:
             lmp.close()
+        if problem:
+            raise UserError(f"{problem}; remove it to resume from the previous restart, or remove restart/ to "
+                            "start again")
+        return step
     return None
 
 
@@ -187,17 +195,17 @@ class Engine:
 
     # -- deck execution ---------------------------------------------------------
     def _lines(self, name: str):
-        for raw in Path(name).read_text().splitlines():
-            line = strip_comment(raw).strip()
-            if line:
-                yield line
+        """The commands of a deck file, split exactly as the deck scan splits them (``deck.logical_lines``,
+        LAMMPS's own file reader): the engine sends LAMMPS the commands the scan checked."""
+        for _no, line in deck.logical_lines(deck.read(Path(name))):
+            yield line
 
     def _work_commands(self, name: str) -> int:
         """Plain ``run N`` and ``minimize`` commands in the deck and the files it includes."""
         n = 0
         for line in self._lines(name):
-            words = line.split()
-            if words[0] == "include" and len(words) > 1 and Path(words[1]).is_file():
+            words = deck.words(line)
+            if words[0] in ("include", "jump") and len(words) > 1 and Path(words[1]).is_file():
                 n += self._work_commands(words[1])
             elif words[0] == "minimize" or (words[0] == "run" and not _RUN.match(line)):
                 n += 1
@@ -206,7 +214,7 @@ class Engine:
     def _execute(self, name: str, resume_step: int | None, pot):
         stages = {s.file: s for s in self.man.stages}
         for line in self._lines(name):
-            words = line.split()
+            words = deck.words(line)
             if words[0] == "read_data" and resume_step is not None:
                 self.lmp.command(f"read_restart restart/step.{resume_step}.bin")
             elif words[0] == "include":
@@ -220,6 +228,9 @@ class Engine:
                 self._execute(target, resume_step, pot)
                 if target == "potential.lmp" and self.man.potential.mode == "bridge":
                     self._attach_bridge(pot)
+            elif words[0] == "jump" and len(words) == 2 and words[1] != "SELF":
+                self._execute(words[1], resume_step, pot)  # LAMMPS reads the jumped-to file instead of the rest
+                return
             elif (m := _RUN.match(line)):
                 self._run_chunked(*(int(g) for g in m.groups()))
             else:
@@ -328,7 +339,11 @@ class Engine:
         integrity.verify(self.run_dir, self.man, self.trust_deck)
         pot = self._check_potential()
         threads = lammps_env.configure_threads(self.threads)
-        resume_step = usable_restart(self.run_dir) if self.resumable else None
+        resume_step = usable_restart(self.run_dir, self.man) if self.resumable else None
+        if resume_step is not None:
+            for dump in Path(".").glob("dump.*.lammpstrj"):
+                dumpfile.truncate(dump, resume_step)
+            complete.resumable(self.run_dir, self.man, resume_step)  # frames before it: this run's, none lost
         with contextlib.suppress(FileNotFoundError):
             Path(manifest.RESULT).unlink()
         if resume_step is None:
@@ -353,16 +368,18 @@ class Engine:
                 self._execute(self.man.deck, resume_step, pot)
                 result = self._result(time.perf_counter() - wall0, threads)
             except Interrupted as exc:
-                manifest.update(self.run_dir, state="stopped", error=str(exc), last_restart=_last_restart(self.run_dir))
+                if note := _mark(self.run_dir, "stopped", str(exc)):
+                    raise Interrupted(f"{exc}{note}") from exc
                 raise
             except (UserError, RunError) as exc:
-                manifest.update(self.run_dir, state="failed", error=str(exc), last_restart=_last_restart(self.run_dir))
+                if note := _mark(self.run_dir, "failed", str(exc)):
+                    raise type(exc)(f"{exc}{note}") from exc
                 raise
-            except Exception as exc:  # LAMMPS errors arrive as plain Exception
+            except Exception as exc:  # LAMMPS errors arrive as plain Exception; OSError: a full disk, ...
                 msg = str(exc).strip() or type(exc).__name__
-                manifest.update(self.run_dir, state="failed", error=msg, last_restart=_last_restart(self.run_dir))
+                note = _mark(self.run_dir, "failed", msg)
                 raise RunError(f"run failed in {self.run_dir}: {msg} (see log.lammps; "
-                               f"'lammpskit run {self.run_dir}' resumes from the last restart)") from exc
+                               f"'lammpskit run {self.run_dir}' resumes from the last restart){note}") from exc
             finally:
                 with self._cut_lock:
                     self.cuttable = False
@@ -370,13 +387,28 @@ class Engine:
                     self.progress.done()
                 if self.lmp is not None:
                     self.lmp.close()
-        return _finish(self.run_dir, result)
+        try:
+            return _finish(self.run_dir, result)
+        except OSError as exc:  # a full disk at the very end: not done
+            (self.run_dir / manifest.RESULT).unlink(missing_ok=True)
+            note = _mark(self.run_dir, "failed", f"cannot write {manifest.RESULT}: {exc.strerror or exc}")
+            raise RunError(f"run finished in {self.run_dir} but {manifest.RESULT} could not be written: "
+                           f"{exc.strerror or exc}; free space and run it again (it resumes){note}") from None
 
     def _result(self, wall: float, threads: int) -> dict:
         stats = RunStats(wall_s=round(wall, 2), threads=threads, md_steps=self.md_steps, md_seconds=self.md_seconds)
         if self.bridge is not None:
             stats.bridge_calls, stats.bridge_model_seconds = self.bridge.calls, self.bridge.model_seconds
         return {**self.workflow.result(self.run_dir, self.man, stats), "wall_s": stats.wall_s, "threads": threads}
+
+
+def _mark(run_dir: Path, state: str, error: str) -> str:
+    """Set run.json's state after a stop or a failure; '' or a note on why run.json could not be written."""
+    try:
+        manifest.update(run_dir, state=state, error=error, last_restart=_last_restart(run_dir))
+        return ""
+    except OSError as exc:
+        return f" (and run.json could not be updated: {exc.strerror or exc})"
 
 
 def _last_restart(run_dir: Path) -> str | None:
@@ -425,6 +457,7 @@ def record(run_dir: Path, workflow: Workflow) -> dict:
     missing = [f for f in workflow.outputs if not (run_dir / f).exists()]
     if missing:
         raise UserError(f"{run_dir}: LAMMPS finished but {', '.join(missing)} is missing")
+    complete.finished(run_dir, man, rows)
     omp = os.environ.get("OMP_NUM_THREADS", "")  # set by the job script; None when unknown
     threads = int(omp) if omp.isdigit() and int(omp) > 0 else None
     stats = RunStats(wall_s=float(wall), threads=threads or 0, md_steps=max(last, 0), md_seconds=float(wall))

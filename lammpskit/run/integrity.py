@@ -10,11 +10,19 @@ itself wrote: only deepmd-kit's LAMMPS plugin). Before a run, ``verify`` refuses
   (or writes a file outside the run directory, which could run later):
   ``shell``, ``python``, ``fix ... python/*``, ``pair_style python``, ``variable ... python``,
   ``plugin load`` of anything but the recorded deepmd plugin, ``mdi``, ``kim``, movie dumps (ffmpeg),
-  a command word built from a variable (``${a}${b} ...``), or variables inside the commands that ``if``
-  and ``run ... every`` execute;
+  a command word built from a variable (``${a}${b} ...``), or variables inside the commands that ``if``,
+  ``run ... every`` and ``partition`` execute;
+* whose commands write a file outside the run directory, under a name outside the plain set
+  (``deck.FILE_NAME_RE``), over a rendered file or run.json, or name a compressed file anywhere (LAMMPS
+  opens ``.gz``, ``.bz2``, ``.xz``, ``.zst``, ... through ``popen``, so a quote or backtick in the name reaches
+  ``sh``);
+* that includes or jumps to a file not recorded in run.json (a deck could write it first, then include it);
+* whose ``${variables}`` the scan cannot resolve (getenv, file, python styles; undefined names): every command
+  is checked in every form its variables can take (``deck.Variables``);
 
 unless the user says ``lammpskit run DIR --trust-deck`` (their deck, their right). The kit's own decks
-hold none of these. The scan is a lexical one over the files on disk, the ones the engine executes.
+hold none of these. The scan is a lexical one over the files on disk, split into commands by
+``deck.logical_lines`` exactly as LAMMPS's reader and the engine split them.
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ import os
 from pathlib import Path
 
 from lammpskit.errors import UserError
-from lammpskit.lammps.deck import line_problem, logical_lines, words
+from lammpskit.lammps import deck
 
 TRUST_FLAG = "--trust-deck"
 
@@ -60,18 +68,25 @@ def _kit_plugin_loads(run_dir: Path, deck: str) -> list[str]:
 
 # -- scanning -------------------------------------------------------------------------------------------
 
+PROTECTED = ("run.json", "result.json")  # besides the rendered files: what the kit reads back as its own
+
+
 def _walk(run_dir: Path, name: str, seen: set):
-    """(file, line number, words) of a deck and every file it includes or jumps to, inside ``run_dir``."""
+    """(file, line number, words) of a deck and every file it includes or jumps to, inside ``run_dir``, split
+    into commands by ``deck.logical_lines`` (the engine's splitter and LAMMPS's own)."""
     if name in seen:
         return
     seen.add(name)
     path = run_dir / name
     try:
-        text = path.read_text(errors="replace")
+        text = deck.read(path, strict=True)
     except OSError as exc:
         raise UserError(f"cannot read {path}: {exc.strerror or exc}") from None
-    for no, line in logical_lines(text):
-        w = words(line)
+    except deck.NotText as exc:
+        yield name, exc.args[0], ["lk-problem", exc.args[1]]
+        return
+    for no, line in deck.logical_lines(text):
+        w = deck.words(line)
         yield name, no, w
         if w and w[0] in ("include", "jump") and len(w) > 1 and w[1] != "SELF" and "$" not in w[1]:
             target = w[1]
@@ -81,14 +96,67 @@ def _walk(run_dir: Path, name: str, seen: set):
             yield from _walk(run_dir, target, seen)
 
 
-def scan(run_dir: Path, deck: str, allowed_plugins: set[str] = frozenset()) -> tuple[str, int, str] | None:
-    """The first (file, line, why) in the deck or its included files that runs programs; None if clean."""
-    for name, no, w in _walk(Path(run_dir), deck, set()):
-        if w and w[0] == "lk-outside":
+def _command_problem(w: list[str], recorded: set[str], allowed_plugins: set[str]) -> str | None:
+    """Why one command (variables substituted) must not run from a checked deck; None when it may."""
+    if w[0] in ("include", "jump"):
+        if w[0] == "jump" and (len(w) != 2 or w[1] == "SELF"):
+            return "'jump' to a label or to SELF (a loop); the kit's decks only include their rendered files"
+        if len(w) > 1 and (Path(w[1]).is_absolute() or ".." in Path(w[1]).parts):
+            return f"it includes {w[1]!r}, which is not a file inside the run directory"
+        if len(w) < 2 or w[1] not in recorded:
+            verb = "includes" if w[0] == "include" else "jumps to"
+            return (f"it {verb} {w[1] if len(w) > 1 else ''!r}, which is not a file rendered and recorded "
+                    "(with its sha256) in run.json")
+    problem = deck.line_problem(w, allowed_plugins)
+    if problem:
+        return problem
+    for sub in deck.nested(w):  # if ... then "include x": the same rules inside
+        if sub and (problem := _command_problem(sub, recorded, allowed_plugins)):
+            return problem
+    if w[0] in deck.WRITERS:
+        protected = set(recorded) | set(PROTECTED)
+        for word in {*deck.written_files(w), *w[1:]}:
+            hit = next((p for p in sorted(protected) if word == p or deck.matches(word, p)), None)
+            if hit:
+                return f"'{w[0]}' writes over {hit}, a file the kit rendered or reads back (it could then be included)"
+    return None
+
+
+def scan(run_dir: Path, deck_name: str, allowed_plugins: set[str] = frozenset(),
+         recorded: set[str] | None = None) -> tuple[str, int, str] | None:
+    """The first (file, line, why) in the deck or its included files that runs programs, writes where it should
+    not, or includes a file not ``recorded`` (default: run.json's sha256 records); None if clean.
+
+    Every command is checked as it stands and in every form its ``${variables}`` can take (``deck.Variables``);
+    a reference the scan cannot resolve is a problem of its own."""
+    from lammpskit.run import manifest
+
+    run_dir = Path(run_dir)
+    if recorded is None:
+        recorded = set(manifest.load(run_dir).rendered or {})
+    commands = list(_walk(run_dir, deck_name, set()))
+    variables = deck.Variables()
+    for name, no, w in commands:
+        if w and w[0] == "variable" and (problem := variables.add(w)):
+            return name, no, problem
+    for name, no, w in commands:
+        if not w:
+            continue
+        if w[0] == "lk-problem":
+            return name, no, w[1]
+        if w[0] == "lk-outside":
             return name, no, f"it includes {w[1]!r}, which is not a file inside the run directory"
-        problem = line_problem(w, allowed_plugins)
+        problem = deck.line_problem(w, allowed_plugins)
         if problem:
             return name, no, problem
+        forms = variables.lines(w)
+        if isinstance(forms, str):
+            return name, no, forms
+        for form in forms:
+            problem = _command_problem(form, recorded, allowed_plugins)
+            if problem:
+                shown = f" (as {' '.join(form)!r})" if form != w else ""
+                return name, no, problem + shown
     return None
 
 
@@ -120,7 +188,7 @@ def verify(run_dir: Path, man, trust: bool = False) -> None:
                             f"remove it, or run it anyway with 'lammpskit run {run_dir} {TRUST_FLAG}'")
     kit = str(builds.plugin_path(builds.DEEPMD_PLUGIN))
     allowed = {p for p in man.plugins if p == kit}
-    found = scan(run_dir, man.deck, allowed)
+    found = scan(run_dir, man.deck, allowed, set(records))
     if found:
         name, no, why = found
         raise UserError(f"{run_dir}/{name} line {no}: {why}; the kit never writes this. Run it only if you "

@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from lammpskit._util import checks, validate
-from lammpskit._util.files import write_json
+from lammpskit._util import checks, reading, validate
+from lammpskit._util.files import write_json, write_text  # noqa: F401 - write_json: used as manifest.write_json
 from lammpskit.errors import UserError
 
 MANIFEST = "run.json"
@@ -102,7 +102,7 @@ def _params(data, where: str) -> dict:
     if "thermo_every" in data:
         checks.count(data["thermo_every"], f"{where}.thermo_every", 1)
     if "dt" in data:
-        checks.real(data["dt"], f"{where}.dt (fs)", 0, 10, lo_open=True)
+        checks.real(data["dt"], f"{where}.dt (fs)", 0.01, 10)
     return data
 
 
@@ -235,18 +235,32 @@ def _plain(value):
 def load(run_dir: Path) -> Manifest:
     """The manifest of ``run_dir``; a user error if it is not a run directory or a field is wrong."""
     path = Path(run_dir) / MANIFEST
-    if not path.is_file():
+    if not path.exists():
         raise UserError(f"{run_dir} is not a run directory (no {MANIFEST}); make one with 'lammpskit render'")
-    try:
-        data = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path} is damaged: {exc}") from None
+    data = reading.read_json(path, "run file")
+    if not isinstance(data, dict):
+        raise UserError(f"{path} is damaged: not a JSON table")
     return Manifest.from_dict(data, str(path))
 
 
+def frames_file(path: str | Path) -> Path:
+    """A run directory's production dump (its last stage dump in run.json), or ``path`` itself when it is not
+    a folder: what the frame-reading commands (``audit``, ``analyze units``, ...) take as FRAMES."""
+    path = Path(path)
+    if not path.is_dir():
+        return path
+    if not (path / MANIFEST).exists():
+        raise UserError(f"{path} is a folder but not a run directory ({MANIFEST}): give a dump, or a run directory")
+    dumps = [s.dump for s in load(path).stages if s.dump]
+    if not dumps or not (path / dumps[-1]).is_file():
+        raise UserError(f"{path} is a run directory without its production dump ({dumps[-1] if dumps else 'none'}): "
+                        "run it first")
+    return path / dumps[-1]
+
+
 def save(run_dir: Path, man: Manifest) -> None:
-    """Write ``man`` as ``run_dir/run.json`` (atomically)."""
-    write_json(Path(run_dir) / MANIFEST, man.to_dict())
+    """Write ``man`` as ``run_dir/run.json`` (atomically; in place on a full disk, see ``files.write_text``)."""
+    write_text(Path(run_dir) / MANIFEST, json.dumps(man.to_dict(), indent=2) + "\n", in_place_when_full=True)
 
 
 @contextlib.contextmanager

@@ -1,11 +1,48 @@
-"""Live progress for a run: a rich bar with ETA and the latest T (K), P (bar), density (g/cm^3)."""
+"""Live progress for a run: a rich bar with ETA and the latest T (K), P (bar), density (g/cm^3).
+
+Where stderr is not a terminal (SLURM and CI logs) a live bar would be cut to its width and redrawn into
+the file; there the same facts are plain lines instead, one every ``PLAIN_EVERY_S`` seconds or tenth of
+the run, whichever comes first.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import time
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+PLAIN_EVERY_S = 30.0
+
+
+def _live_text(live: dict | None) -> str:
+    return f"T {live['temp']:7.1f} K  P {live['press']:9.1f} bar  ρ {live['density']:.3f} g/cm³" if live else ""
+
+
+class PlainLines:
+    """Periodic progress lines for a log file: ``stage step N/M (p %), elapsed, ETA, T P ρ``."""
+
+    def __init__(self, console: Console, every_s: float = PLAIN_EVERY_S):
+        self.console, self.every_s = console, every_s
+        self.t0 = self.last_t = time.monotonic()
+        self.total, self.first, self.last_tenth, self.stage = 1, 0, -1, ""
+
+    def start(self, total: int, step: int) -> None:
+        self.total, self.first = max(total, 1), step
+        self.t0 = self.last_t = time.monotonic()
+
+    def advance(self, step: int, live: dict | None, force: bool = False) -> None:
+        now = time.monotonic()
+        tenth = int(10 * step / self.total)
+        if not force and now - self.last_t < self.every_s and tenth == self.last_tenth:
+            return
+        self.last_t, self.last_tenth = now, tenth
+        elapsed = now - self.t0
+        rate = (step - self.first) / elapsed if elapsed > 0 else 0
+        eta = f"ETA {(self.total - step) / rate:.0f} s" if rate > 0 and step < self.total else "ETA -"
+        self.console.print(f"{self.stage or 'run'} step {step}/{self.total} ({100 * step / self.total:.0f} %), "
+                           f"{elapsed:.0f} s, {eta}  {_live_text(live)}".rstrip(), highlight=False, soft_wrap=True)
 
 
 class RunProgress:
@@ -13,6 +50,7 @@ class RunProgress:
 
     def __init__(self, console: Console | None = None):
         self.console = console or Console(stderr=True)
+        self.plain = None if self.console.is_terminal else PlainLines(self.console)
         self.bar = Progress(TextColumn("[bold]{task.fields[stage]:<10}"), BarColumn(), MofNCompleteColumn(),
                             TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
                             TextColumn("{task.fields[live]}"), console=self.console, transient=False)
@@ -20,6 +58,12 @@ class RunProgress:
         self.current = ""
 
     def start(self, total: int, step: int) -> None:
+        if self.plain:
+            self.plain.start(total, step)
+            self.task = "plain"
+            if step:
+                self.console.print(f"resuming from step {step}")
+            return
         self.bar.start()
         self.task = self.bar.add_task("run", total=max(total, 1), completed=step, stage="start", live="")
         if step:
@@ -29,15 +73,21 @@ class RunProgress:
         if self.current and self.current != name:
             self.console.print(f"  {self.current} done")
         self.current = name
+        if self.plain:
+            self.plain.stage = name
+            return
         self.bar.update(self.task, stage=name)
 
     def advance(self, step: int, live: dict | None) -> None:
-        text = f"T {live['temp']:7.1f} K  P {live['press']:9.1f} bar  ρ {live['density']:.3f} g/cm³" if live else ""
-        self.bar.update(self.task, completed=step, live=text)
+        if self.plain:
+            self.plain.advance(step, live)
+            return
+        self.bar.update(self.task, completed=step, live=_live_text(live))
 
     def done(self) -> None:
-        if self.task is not None:
+        if self.task is not None and not self.plain:
             self.bar.stop()
+            self.console.file.flush()
 
 
 @contextlib.contextmanager
@@ -63,10 +113,20 @@ class CampaignProgress:
         self.console = console or Console(stderr=True)
         self.live = Live(console=self.console, refresh_per_second=2, transient=False)
         self.started = False
+        self.plain = not self.console.is_terminal
+        self.last_t, self.last_title = 0.0, ""
 
     def update(self, snap: dict) -> None:
         from rich.table import Table
 
+        if self.plain:  # a log: the counts line when it changes, at most every PLAIN_EVERY_S seconds
+            c = snap["counts"]
+            line = f"cases: {c['done']}/{c['cases']} done, {c['running']} running, {c['failed']} failed"
+            now = time.monotonic()
+            if line != self.last_title and (now - self.last_t >= PLAIN_EVERY_S or not self.last_title):
+                self.console.print(line, highlight=False, soft_wrap=True)
+                self.last_t, self.last_title = now, line
+            return
         if not self.started:
             self.live.start()
             self.started = True
@@ -85,5 +145,8 @@ class CampaignProgress:
         self.live.update(t)
 
     def done(self) -> None:
+        """Stop the table; what is printed next (an ``error:`` line after a signal) starts on a line of its own."""
         if self.started:
             self.live.stop()
+            self.console.line()
+            self.console.file.flush()

@@ -10,7 +10,6 @@ so no control characters pass.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -74,12 +73,9 @@ def check(value, where: str, depth: int = 0, numeric: bool = False):
 def read(path: Path) -> dict:
     """A JSON table the kit wrote into a run folder (result.json, units.json), checked; user error if not."""
     path = Path(path)
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise UserError(f"{path} is {path.stat().st_size} bytes: not a result the kit wrote")
-        data = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UserError(f"cannot read {path}: {exc}") from None
+    from lammpskit._util import reading
+
+    data = reading.read_json(path, "result file", MAX_BYTES)
     if not isinstance(data, dict):
         raise UserError(f"{path} must hold a JSON table")
     return check(data, str(path))

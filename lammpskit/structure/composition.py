@@ -42,6 +42,8 @@ def _parse_simple(text: str) -> dict[str, Fraction]:
             n = Fraction(num)
             if last is None:
                 raise UserError(f"cannot read formula {text!r}: a number must follow an element")
+            if n == 0:
+                raise UserError(f"formula {text!r} gives an element or group a count of 0: leave it out")
             if last[0] == "el":
                 stack[-1][last[1]] += n - 1
             else:  # group
@@ -92,6 +94,8 @@ def parse_formula(text: str, x: float | None = None) -> dict[str, Fraction]:
     for part in parts:
         m2 = re.match(r"^(\d+(?:\.\d+)?)?(.+)$", part)
         amount = Fraction(m2.group(1)) if m2.group(1) else Fraction(1)
+        if amount == 0:
+            raise UserError(f"formula {text!r}: the amount of {m2.group(2)} is 0: leave it out")
         for k, v in _parse_simple(m2.group(2)).items():
             total[k] = total.get(k, Fraction(0)) + amount * v
     # smallest whole formula unit

@@ -33,13 +33,12 @@ import contextlib
 import datetime as _dt
 import fcntl
 import hashlib
-import json
+import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lammpskit._util import validate
+from lammpskit._util import limits, reading, validate
 from lammpskit.errors import UserError
 from lammpskit.run import manifest
 from lammpskit.study import slurm, sweep
@@ -114,12 +113,7 @@ class Campaign:
 def load(path: str | Path) -> Campaign:
     """Read and check a campaign file; nothing is written."""
     path = validate.path(path, "campaign file")
-    try:
-        spec = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise UserError(f"campaign file {path} not found") from None
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise UserError(f"cannot read campaign file {path}: {exc}") from None
+    spec = reading.read_toml(path, "campaign file")
     where = str(path)
     unknown = sorted(set(spec) - KEYS)
     if unknown:
@@ -131,6 +125,10 @@ def load(path: str | Path) -> Campaign:
     root = validate.path(spec.get("root", str(path.parent / name)), f"{where}: root")
     if not root.is_absolute():
         root = validate.path((path.parent / root).resolve(), f"{where}: root")
+    if root.is_symlink() and not root.exists():
+        raise UserError(f"{where}: root {root} is a link to nothing ({os.readlink(root)})")
+    if root.exists() and not root.is_dir():
+        raise UserError(f"{where}: root {root} is a file, not a folder")
     xs = [validate.number(x, f"{where}: x", 0, 7) for x in _list(spec["x"], "x", where)]
     pots = [validate.name(p, f"{where}: potential") for p in _list(spec["potentials"], "potentials", where)]
     seeds = [validate.integer(s, f"{where}: seed", 0, 2**31 - 1) for s in _list(spec["seeds"], "seeds", where)]
@@ -164,6 +162,10 @@ def load(path: str | Path) -> Campaign:
     site = slurm.load_site(_table(spec.get("slurm", {}), "slurm", where), where)
     profile = validate.name(spec.get("profile", "smoke"), f"{where}: profile")
     axes, points = sweep.load(spec.get("sweep"), where, profile, overrides, size)
+    if "quench_rate" in axes and not any(o.startswith("quench_ensemble=") for o in overrides):
+        # a rate sweep is there for Tg(rate), which needs the volume of an NPT quench; a 'set' says otherwise
+        overrides = [*overrides, "quench_ensemble=npt"]
+    limits.cases(len(pots) * len(xs) * len(points) * len(seeds), where)
     cases = [Case(i, p, x, s, validate.path(root / p / f"x{x:g}" / sweep.tag(points[k]) / f"s{s}", "case directory"),
                   points[k], k)
              for i, (p, x, k, s) in enumerate((p, x, k, s) for p in pots for x in xs for k in range(len(points))
@@ -210,11 +212,11 @@ def plan(c: Campaign) -> list[Case]:
     """Render every case directory that does not exist yet, and the job scripts; returns the new cases."""
     from lammpskit.potentials import registry as potentials
     from lammpskit.structure import composition
-    from lammpskit.workflows import quench
+    from lammpskit.workflows import protocol, quench
 
     pots = {name: potentials.get(name) for name in {case.pot for case in c.cases}}
     build = c.site.build()
-    new = []
+    todo = []  # every new case's protocol and composition checked before the first is written
     for case in c.cases:
         if (case.dir / manifest.MANIFEST).exists():
             continue
@@ -222,8 +224,11 @@ def plan(c: Campaign) -> list[Case]:
         size = sweep.size(case.sweep, c.size)
         comp = composition.make(x=case.x, fu=size.get("fu"), atoms=size.get("atoms", params.atoms if
                                 not size else None))
-        pot = pots[case.pot]
-        quench.render(case.dir, comp, pot, params, c.profile, case.seed, comp.density_estimate(), c.mode,
+        limits.run(comp.natoms, params, protocol.stages(params))
+        todo.append((case, params, comp))
+    new = []
+    for case, params, comp in todo:
+        quench.render(case.dir, comp, pots[case.pot], params, c.profile, case.seed, comp.density_estimate(), c.mode,
                       d3=c.d3, build=build)
         new.append(case)
     logs = c.root / "logs"
@@ -246,7 +251,7 @@ def _native(case: Case) -> bool:
 
 def _save_state(c: Campaign, event: dict) -> None:
     path = c.root / STATE_FILE
-    state = json.loads(path.read_text()) if path.exists() else {"name": c.name, "file": str(c.file), "events": []}
+    state = _state(path) if path.exists() else {"name": c.name, "file": str(c.file), "events": []}
     state["spec"] = c.spec
     state["cases"] = [{"index": k.index, "pot": k.pot, "x": k.x, "seed": k.seed, "sweep": k.sweep, "dir": str(k.dir)}
                       for k in c.cases]
@@ -279,7 +284,15 @@ LOCAL_STATE, LOCAL_LOCK = "local.json", ".campaign-run.lock"  # written by 'camp
 
 def _events(c: Campaign) -> list[dict]:
     path = c.root / STATE_FILE
-    return json.loads(path.read_text()).get("events", []) if path.exists() else []
+    return _state(path).get("events", []) if path.exists() else []
+
+
+def _state(path: Path) -> dict:
+    """campaign.json: the plan and submission record (a user error when damaged)."""
+    state = reading.read_json(path, "campaign record")
+    if not isinstance(state, dict) or not isinstance(state.get("events", []), list):
+        raise UserError(f"campaign record {path} is damaged: delete it (the cases keep their own state)")
+    return state
 
 
 def _local_records(c: Campaign) -> dict:
@@ -289,8 +302,10 @@ def _local_records(c: Campaign) -> dict:
     if not path.exists():
         return {}
     try:
-        cases = json.loads(path.read_text())["cases"]
-    except (OSError, ValueError, KeyError, TypeError):
+        cases = reading.read_json(path, "local record")["cases"]
+        if not isinstance(cases, dict) or not all(isinstance(v, dict) for v in cases.values()):
+            raise TypeError("cases")
+    except (UserError, KeyError, TypeError):
         raise UserError(f"{path} is damaged: delete it to start the local record again") from None
     alive = False
     lock = c.root / LOCAL_LOCK

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import os
 import signal
 import subprocess
@@ -27,7 +26,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from lammpskit._util import files, validate
+from lammpskit._util import files, reading, validate
 from lammpskit.errors import RunError, UserError
 from lammpskit.study import stages
 from lammpskit.study.campaign import LOCAL_LOCK, LOCAL_STATE, Campaign, Case, locked, plan
@@ -61,10 +60,10 @@ def load_state(c: Campaign) -> dict:
     if not path.exists():
         return {"cases": {}, "events": []}
     try:
-        data = json.loads(path.read_text())
-        if not isinstance(data.get("cases"), dict) or not isinstance(data.get("events"), list):
+        data = reading.read_json(path, "local record")
+        if not isinstance(data, dict) or not isinstance(data.get("cases"), dict) or not isinstance(data.get("events"), list):
             raise ValueError("cases/events")
-    except (OSError, ValueError) as exc:
+    except (UserError, ValueError) as exc:
         raise UserError(f"{path} is damaged ({exc}): delete it to start the local record again") from None
     return data
 

@@ -21,11 +21,10 @@ import shlex
 import shutil
 import subprocess
 import sys
-import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from lammpskit._util import resources, templates, validate
+from lammpskit._util import reading, resources, templates, validate
 from lammpskit._util.tools import run_tool
 from lammpskit.errors import UserError
 from lammpskit.study import stages
@@ -145,9 +144,9 @@ def load_site(table: dict, where: str) -> Site:
         if not path.is_file():
             raise UserError(f"{where}: site profile {path} not found")
         try:
-            base = tomllib.loads(path.read_text())
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise UserError(f"{where}: cannot read site profile {path}: {exc}") from None
+            base = reading.read_toml(path, "site profile")
+        except UserError as exc:
+            raise UserError(f"{where}: {exc}") from None
     merged = {**base, **table}
     known = {f.name for f in fields(Site)}
     unknown = sorted(set(merged) - known)
@@ -213,10 +212,7 @@ def submit_kit_command(site_file: Path, words: list[str], options: dict, folder:
 def load_site_file(path: Path) -> Site:
     """A Site from a TOML file holding the ``[slurm]`` keys (at the top level or in a [slurm] table)."""
     path = validate.path(path, "--slurm")
-    try:
-        table = tomllib.loads(Path(path).read_text())
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise UserError(f"cannot read site file {path}: {exc}") from None
+    table = reading.read_toml(path, "site file")
     inner = table.get("slurm", table)
     if not isinstance(inner, dict):
         raise UserError(f"{path}: [slurm] must be a table")

@@ -21,8 +21,15 @@ def _null_progress(total: int):
     return contextlib.nullcontext(lambda: None)
 
 
+def _source(path) -> Path:
+    """The frames: a dump or data file, or a run directory's production dump."""
+    from lammpskit.run import manifest
+
+    return manifest.frames_file(validate.path(path, "PATH"))
+
+
 def _open(path, frames: str, types: list[str] | None, progress, **checks):
-    pipeline = reader.open_pipeline(path, types, **checks)
+    pipeline = reader.open_pipeline(_source(path), types, **checks)
     selected = reader.select_frames(frames, pipeline.source.num_frames)
     return pipeline, selected, (progress or _null_progress)(len(selected))
 
@@ -31,18 +38,20 @@ def _folder(path, out) -> Path:
     """The output folder (checked to be creatable before any work)."""
     from lammpskit._util import outputs
 
-    return outputs.out_dir(validate.path(out or Path(path).parent / "analysis", "--out"), "--out")
+    return outputs.out_dir(validate.path(out or _source(path).parent / "analysis", "--out"), "--out")
 
 
 def units(path, frames: str = "last", types: list[str] | None = None, cutoffs: list[str] | None = None,
           annotate: str | Path | None = None, progress=None) -> dict:
     """P^n, PS(4-m)Om units, anion classes and artefacts (the ``analyze units --json`` dict); with
     ``annotate`` the frames are also written to that dump with per-atom class columns."""
+    from lammpskit._util import outputs
     from lammpskit.analysis import cutoffs as _cutoffs
     from lammpskit.analysis import units as _units
 
     cut = _cutoffs.parse(cutoffs)
-    target = validate.path(annotate, "--annotate") if annotate is not None else None
+    path = _source(path)
+    target = outputs.out_file(validate.path(annotate, "--annotate"), "--annotate") if annotate is not None else None
     pipeline, selected, bar = _open(path, frames, types, progress)
     with bar as tick:
         result = _units.analyse(pipeline, selected, cut, tick)

@@ -44,7 +44,7 @@ class Params:
     def check(self) -> Params:
         """Validate every value (user errors name the key)."""
         v = validate
-        v.number(self.dt, "dt (fs)", 0, 10, lo_open=True)
+        v.number(self.dt, "dt (fs)", 0.01, 10)  # below 0.01 fs: a typo (and a subnormal dt underflows to 0 ps)
         v.number(self.T_melt, "T_melt (K)", 0, 1e5, lo_open=True)
         v.number(self.T_final, "T_final (K)", 0, 1e5, lo_open=True)
         for key in ("t_melt", "t_anneal", "t_production"):

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from lammpskit import __version__
-from lammpskit._util import limits, outputs
+from lammpskit._util import limits, outputs, validate
 from lammpskit._util.templates import env
 from lammpskit.errors import UserError
 from lammpskit.lammps import thermo
@@ -182,8 +182,10 @@ EV_PER_BAR_A3 = 6.241509074e-7  # 1 bar Å^3 in eV
 
 
 def anneal_density(run_dir: str | Path, nblocks: int = 5, man: manifest.Manifest | None = None) -> dict[str, float]:
-    """Density (g/cm^3) over the second half of a quench run's NPT anneal: mean, block-averaged err, n rows."""
-    man = man or manifest.load(Path(run_dir))
+    """Density (g/cm^3) over the second half of a quench run's NPT anneal: mean, block-averaged err, n rows;
+    ``nblocks``: 2 to 1000 blocks for the error (the CLI's --blocks)."""
+    validate.integer(nblocks, "blocks (--blocks)", 2, 1000)
+    man = man or manifest.load(validate.path(run_dir, "run directory"))
     stage = man.stage("anneal")
     if stage is None:
         raise UserError(f"{run_dir} has no NPT (anneal) stage: no equilibrium density to report")
@@ -215,7 +217,7 @@ def glass_transition(run_dir: Path, man: manifest.Manifest, rows: list[dict] | N
     V = np.array([r["Volume"] for r in sel])
     H = np.array([r["TotEng"] + p["P"] * r["Volume"] * EV_PER_BAR_A3 for r in sel])
     try:
-        fv, fh = gt.fit(T, V), gt.fit(T, H)
+        fv, fh = gt.fit(T, V, what="V(T)"), gt.fit(T, H, what="H(T)")
     except InputError as exc:
         return {"Tg_error": str(exc)}
     plots.tg_plot(Path(run_dir) / "tg.png", T, V, fv, "volume (Å³)",

@@ -269,8 +269,14 @@ def test_kind2_deck_that_runs_programs_is_refused(kit, run_dir, case, name, text
 
 
 def test_kind2_jumped_to_file_is_scanned(kit, run_dir):
+    from lammpskit.potentials.registry import sha256
+
     (run_dir / "evil.lmp").write_text("shell touch MARKER\n")
     _edit(run_dir, "in.quench.lmp", "jump evil.lmp\n")
+    refused(kit("run", run_dir), "evil.lmp", "not a file rendered and recorded")
+    man = _man(run_dir)  # recorded by the attacker too: the scan reads it, and finds the shell command
+    man["rendered"]["evil.lmp"] = sha256(run_dir / "evil.lmp")
+    _set_man(run_dir, man)
     refused(kit("run", run_dir), "evil.lmp", "shell")
     _nothing_ran(run_dir)
 

@@ -142,9 +142,10 @@ def test_sweep_run_locally_then_report_convergence(tmp_path, lj_env):
     assert done == Counter({(i, "quench"): 1 for i in range(8)})
     rows = json.loads(cli("campaign", "status", path, "--json", env=lj_env).stdout)
     assert [(row["label"], row["state"]) for row in rows] == [(k.label, "done") for k in c.cases]
-    for k in c.cases:
+    for k in c.cases:  # LJ at eps = 0.01 eV boils under NPT (issue 24): a Tg only where V(T) and H(T) are a glass's
         res = json.loads((k.dir / "result.json").read_text())
-        assert res["Tg_K"] > 0 and res["Tg_err_K"] >= 0 and (k.dir / "tg.png").is_file(), res.get("Tg_error")
+        assert (res.get("Tg_K", 0) > 0 and res["Tg_err_K"] >= 0 and (k.dir / "tg.png").is_file()) or \
+            "no Tg" in res["Tg_error"], res
 
     r = cli("report", path, "--json", env=lj_env)
     assert r.returncode == 0, r.stderr
@@ -153,10 +154,12 @@ def test_sweep_run_locally_then_report_convergence(tmp_path, lj_env):
     for axis in ("quench_rate", "atoms"):
         assert str(report / f"convergence_{axis}.png") in info["figures"]
         assert (report / f"convergence_{axis}.png").stat().st_size > 10_000
-    # density and Tg along each axis: 2 series per axis (the other axis' two values), one sentence each
+    # density along each axis: 2 series per axis (the other axis' two values), one sentence each; Tg where the
+    # cases have one
     lines = info["convergence"]
-    assert len(lines) == 2 * 2 * 2, lines
-    for q in ("density", "glass transition T"):
+    assert len([t for t in lines if t.startswith("density")]) == 2 * 2, lines
+    assert all(t.startswith(("density", "glass transition T")) for t in lines), lines
+    for q in ("density",):
         assert sum(t.startswith(f"{q}, lj-a x=0 atoms=") and "at quench_rate = 2000 and 1000 K/ps" in t
                    for t in lines) == 2
         assert sum(t.startswith(f"{q}, lj-a x=0 quench_rate=") and "at atoms = 26 and 52" in t for t in lines) == 2
