@@ -394,6 +394,22 @@ def table(rows: list[dict], pack: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def study_cost(rows: list[dict], pack: list[dict], steps: int, cases: int) -> list[str]:
+    """GPU-hours of ``cases`` quenches of ``steps`` MD steps at the ~1000-atom point of each model, alone on
+    the GPU and with the best packing gain measured (the packing model's gain, applied to every model)."""
+    gains = [p["gain_over_one"] for p in pack if p.get("gain_over_one")]
+    best = max(gains) if gains else 1.0
+    k = next((p["processes"] for p in pack if p.get("gain_over_one") == best), 1)
+    out = [f"study cost: {cases} cases x {steps} steps; best packing gain {best} ({k} processes, measured on the "
+           f"packing model, applied to all)"]
+    for r in rows:
+        if r.get("skipped") or not 500 <= r["atoms"] <= 2000:
+            continue
+        h = cases * steps * r["md_step_ms"] / 1e3 / 3600
+        out.append(f"  {r['model']:<22} {r['atoms']:>5} atoms: {h:8.1f} GPU-h alone, {h / best:8.1f} GPU-h packed")
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--device", default="cuda")
@@ -411,6 +427,8 @@ def main() -> None:
     ap.add_argument("--pack-model", default="mace-medium")
     ap.add_argument("--pack-atoms", type=int, default=None)
     ap.add_argument("--pack-s", type=float, default=None, help="seconds each packing phase runs")
+    ap.add_argument("--study-steps", type=int, default=370_000, help="MD steps of one case (paper profile)")
+    ap.add_argument("--study-cases", type=int, default=144, help="cases of the seed matrix")
     ap.add_argument("--threads", type=int, default=None, help="CPU threads of each model child (default: all cores)")
     # internal
     ap.add_argument("--child", help=argparse.SUPPRESS)
@@ -484,6 +502,9 @@ def main() -> None:
     print(table(rows, pack_rows))
     for n in notes:
         print(n)
+    cost = study_cost(rows, pack_rows, args.study_steps, args.study_cases)
+    print("\n".join(cost))
+    notes += cost
     print(f"wall {time.time() - T0:.0f} s", flush=True)
     save()
 
