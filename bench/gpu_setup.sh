@@ -16,7 +16,8 @@ for tb in "$CARRY"/*.tar.xz; do
     [ -e "$tb" ] || continue
     name=$(basename "$tb" .tar.xz)
     [ -d "$SITES/$name" ] && continue   # a warm machine keeps what an earlier call unpacked
-    tar -C "$SITES" -xJf "$tb" &
+    if command -v xz >/dev/null; then tar -C "$SITES" -xJf "$tb" &
+    else "$PY" -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$tb" "$SITES" & fi
     pids+=($!)
 done
 for p in "${pids[@]}"; do wait "$p"; done   # a failed unpack stops the script (set -e)
