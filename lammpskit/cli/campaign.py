@@ -42,9 +42,10 @@ def plan_cmd(campaign_file: File, as_json: Json = False):
 @campaign_app.command("run")
 def run_cmd(
     campaign_file: File,
-    workers: Annotated[int, typer.Option("--workers", help="Cases run at the same time.")] = 1,
+    workers: Annotated[Optional[int], typer.Option("--workers", help="Cases run at the same time "
+                       "(default: one per --gpus id, else 1).")] = None,
     gpus: Annotated[Optional[str], typer.Option("--gpus", help="GPU ids, e.g. 0,1: each worker's case on one "
-                    "(CUDA_VISIBLE_DEVICES), round robin.")] = None,
+                    "(CUDA_VISIBLE_DEVICES), round robin; repeat an id to share it: 0,0,0,0.")] = None,
     threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads per worker "
                        "(default: cores / workers).")] = None,
     as_json: Json = False,

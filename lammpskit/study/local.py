@@ -92,12 +92,13 @@ def _runner_lock(c: Campaign):
 class Runner:
     """Runs the missing stages of a campaign's cases on this machine (``run`` is the entry point)."""
 
-    def __init__(self, c: Campaign, workers: int = 1, gpus: list[str] | None = None, threads: int | None = None,
-                 display=None):
+    def __init__(self, c: Campaign, workers: int | None = None, gpus: list[str] | None = None,
+                 threads: int | None = None, display=None):
         self.c = c
         self.gpus = gpus or []
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        self.workers = validate.integer(workers, "--workers", 1, 256)
+        # one worker per GPU id unless told: "--gpus 0,0,0,0" packs four cases on GPU 0
+        self.workers = validate.integer(workers if workers is not None else max(1, len(self.gpus)), "--workers", 1, 256)
         self.threads = validate.integer(threads if threads is not None else max(1, cores // self.workers),
                                         "--threads", 1, 1024)
         self.slots = [Slot(i, self.threads, self.gpus[i % len(self.gpus)] if self.gpus else None)
@@ -260,10 +261,11 @@ class Runner:
         return out
 
 
-def run(c: Campaign, workers: int = 1, gpus: str | list | None = None, threads: int | None = None,
+def run(c: Campaign, workers: int | None = None, gpus: str | list | None = None, threads: int | None = None,
         display=None) -> dict:
-    """Run the campaign's missing stages here, ``workers`` cases at a time; ``gpus``: ``"0,1"`` or a list
-    (one GPU per worker, round robin); ``threads``: CPU threads per worker (default: cores / workers)."""
+    """Run the campaign's missing stages here, ``workers`` cases at a time (default: one per listed GPU id,
+    else 1); ``gpus``: ``"0,1"`` or a list, one id per worker, round robin; an id may repeat (``"0,0,0,0"``:
+    four cases share GPU 0); ``threads``: CPU threads per worker (default: cores / workers)."""
     if isinstance(gpus, str):
         gpus = [g.strip() for g in gpus.split(",") if g.strip()]
     gpus = [str(validate.integer(g, "--gpus", 0, 1024)) for g in (gpus or [])]

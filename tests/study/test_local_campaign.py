@@ -103,3 +103,18 @@ def test_local_campaign_stopped_and_rerun_ends_with_every_stage_done_once(tmp_pa
     r = cli("report", camp, "--json", env=lj_env)
     assert r.returncode == 0, r.stderr
     assert (root / "report" / "report.html").is_file() and (root / "report" / "report.csv").is_file()
+
+
+def test_repeated_gpu_ids_pack_one_worker_per_id(tmp_path, lj_env, monkeypatch):
+    """'--gpus 0,0,0,0' alone: four workers sharing GPU 0, each with a quarter of the cores."""
+    from lammpskit.study import campaign, local
+
+    for key, value in lj_env.items():
+        monkeypatch.setenv(key, value)
+    c = campaign.load(write_campaign(tmp_path))
+    runner = local.Runner(c, gpus=["0", "0", "0", "0"])
+    cores = len(os.sched_getaffinity(0))
+    assert [s.gpu for s in runner.slots] == ["0"] * 4 and runner.workers == 4
+    assert runner.threads == max(1, cores // 4)
+    assert [s.gpu for s in local.Runner(c, workers=3, gpus=["0", "1"]).slots] == ["0", "1", "0"]  # round robin
+    assert len(local.Runner(c).slots) == 1
