@@ -92,7 +92,7 @@ def potentials_fetch(
 
     from lammpskit.potentials import fetch
 
-    _licence_warning(fetch.downloadable(name, sha, url, accept, mirror)[0])
+    pot = fetch.downloadable(name, sha, url, accept, mirror)[0]
     with Progress("{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(),
                   disable=as_json, transient=True) as bar:
         def progress(label):
@@ -100,6 +100,7 @@ def potentials_fetch(
             return lambda n, tot: bar.update(task, completed=n, total=tot)
 
         done = fetch.fetch_entry(name, sha, url, progress, accept, mirror)
+    _licence_warning(pot)  # after the files are in place: a failed fetch prints only its error line
     if as_json:
         return _echo_json({"name": name, "files": done})
     for d in done:

@@ -575,6 +575,14 @@ def test_class6_a_zero_count_in_a_formula_is_refused(kit, tmp_path, formula):
     assert not (tmp_path / "d.lmp").exists()
 
 
+def test_class6_a_failed_fetch_prints_only_its_error_line(kit, tmp_path):
+    """An ASL model whose download fails: the licence note comes with the files, not before the error."""
+    r = kit("potentials", "fetch", "matpes-pbe", "--url", f"file://{tmp_path}/missing.model")
+    assert r.returncode == 1, (r.returncode, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "missing.model" in lines[0], r.stderr
+
+
 # =====================================================================================================
 # 7. numbers that make no physical sense: no Tg from a curve that is not a glass transition
 # =====================================================================================================
