@@ -7,8 +7,10 @@ returns one ``Labels`` per frame, computed exactly as the calculator would one f
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass
@@ -20,6 +22,7 @@ class Labels:
 
 def chgnet(calc, frames: list, batch: int, tick) -> list[Labels]:
     """CHGNet's ``predict_structure`` over a list of structures."""
+    import numpy as np
     from ase import units
     from pymatgen.io.ase import AseAtomsAdaptor
 
@@ -71,6 +74,8 @@ def mace(calc, frames: list, batch: int, tick) -> list[Labels]:
 
 def single(calc, frames: list, tick) -> list[Labels]:
     """Frame by frame through the ASE calculator (every family; the only path for the unbatched ones)."""
+    import numpy as np
+
     out = []
     for at in frames:
         at = at.copy()
