@@ -19,6 +19,7 @@ import pytest
 
 from tests.cli import test_hostile as hostile
 from tests.cli.test_hostile import MARKER, _man, _nothing_ran, _set_man, refused
+from tests.conftest import potentials_path
 
 # the fixtures of the first round: a registry with 'lj-a', the in-process CLI, a rendered LJ run folder
 reg, kit, rendered, run_dir = hostile.reg, hostile.kit, hostile.rendered, hostile.run_dir
@@ -188,11 +189,8 @@ def _ran(rendered_dir: Path, out: Path, reg: Path) -> Path:
 
     if rendered_dir != out:
         shutil.copytree(rendered_dir, out)
-    os.environ["LAMMPSKIT_POTENTIALS"] = str(reg)
-    try:
+    with potentials_path(reg):
         workflows.run(out, threads=1)
-    finally:
-        os.environ.pop("LAMMPSKIT_POTENTIALS", None)
     return out
 
 
@@ -210,14 +208,11 @@ def other(reg, tmp_path_factory):
     from lammpskit.workflows import protocol, quench
     from tests.conftest import FAST
 
-    os.environ["LAMMPSKIT_POTENTIALS"] = str(reg)
-    try:
+    with potentials_path(reg):
         params = protocol.profile("smoke").with_overrides([s for s in FAST if s != "--set"])
         comp = composition.make(x=0, fu=3)
         out = tmp_path_factory.mktemp("other") / "rendered"
         quench.render(out, comp, potentials.get("lj-a"), params, "smoke", 1, comp.density_estimate())
-    finally:
-        os.environ.pop("LAMMPSKIT_POTENTIALS", None)
     return _ran(out, out.parent / "run", reg)
 
 
