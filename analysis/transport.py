@@ -87,18 +87,26 @@ def fit_d(t: np.ndarray, m: np.ndarray, window: tuple[float, float] = (0.2, 0.8)
     pos = sel & (t > 0) & (m > 0)
     alpha = float(np.polyfit(np.log(t[pos]), np.log(m[pos]), 1)[0]) if pos.sum() >= 2 else math.nan
     out["msd_exponent"] = alpha  # MSD ~ t^alpha: 1 when diffusive
-    out["problems"] = diffusion_problems(out["D_cm2_s"], alpha)
+    out["problems"] = diffusion_problems(out["D_cm2_s"], alpha, float(m[sel][-1]))
     return out
 
 
-def diffusion_problems(d_cm2_s: float, alpha: float, tolerance: float = 0.3) -> list[str]:
-    """Why a fitted D is not a diffusion coefficient: not positive, or the MSD is not yet linear in t
-    (its log-log slope ``alpha`` further than ``tolerance`` from 1: caged or ballistic motion)."""
+MIN_MSD_A2 = 4.0  # Å^2: 2 Å RMS, about half a Na-Na hop; below it ions rattle in their cages or hopped too rarely
+
+
+def diffusion_problems(d_cm2_s: float, alpha: float, msd_end_A2: float = float("inf"),
+                       tolerance: float = 0.3) -> list[str]:
+    """Why a fitted D is not a diffusion coefficient: not positive; the MSD not yet linear in t (its log-log
+    slope ``alpha`` further than ``tolerance`` from 1: caged or ballistic motion); or the MSD at the end of the
+    fit window (Å^2) below ``MIN_MSD_A2``: the ions have not left their sites, so the slope is vibration."""
     out = []
     if not d_cm2_s > 0:
         out.append(f"D = {d_cm2_s:.3g} cm^2/s is not positive: no net motion in the fit window")
     if not abs(alpha - 1) <= tolerance:
         out.append(f"the MSD is not diffusive in the fit window (MSD ~ t^{alpha:.2f}, not t^1): run longer or hotter")
+    if not msd_end_A2 >= MIN_MSD_A2:
+        out.append(f"the MSD reaches only {msd_end_A2:.2f} Å^2 in the fit window (< {MIN_MSD_A2:g} Å^2): the ions "
+                   "rattle in their sites, the slope is not diffusion; run longer or hotter")
     return out
 
 

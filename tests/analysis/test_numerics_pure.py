@@ -131,6 +131,9 @@ def test_a_caged_msd_is_flagged_and_a_diffusive_one_is_not():
     assert caged["msd_exponent"] == pytest.approx(0.2, abs=0.01)
     assert any("not diffusive" in p for p in caged["problems"])
     assert any("not positive" in p for p in transport.fit_d(t, 5.0 - 0.001 * t)["problems"])
+    rattling = transport.fit_d(t / 100, 6 * 0.05 * t / 100)  # linear, but 0.24 Å^2 after 0.8 ps: vibration
+    assert rattling["msd_exponent"] == pytest.approx(1.0)
+    assert [p for p in rattling["problems"] if "rattle in their sites" in p] == rattling["problems"] != []
 
 
 def test_a_density_the_composition_does_not_allow_is_named():
