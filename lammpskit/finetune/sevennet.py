@@ -93,6 +93,7 @@ def check_options(train: Path, foundation: str = "7net-0", valid: Path | None = 
                             "fine-tuning it needs a new modality, which the kit does not set up; use 7net-0, "
                             "7net-0-mpf or 7net-l3i5")
         base = pot.resolve_files(["model"])["model"]  # sha256-checked
+    _check_checkpoint(base, foundation)  # a file: before anything runs; an entry: its facts, as the file says
     frames = _labelled(finetune.read(validate.path(train, "TRAIN")), str(train))
     valid_frames = _labelled(finetune.read(validate.path(valid, "--valid")), str(valid)) if valid else None
     if valid_frames is None:
@@ -102,6 +103,27 @@ def check_options(train: Path, foundation: str = "7net-0", valid: Path | None = 
         n_valid = max(1, round(0.1 * len(frames)))
         frames, valid_frames = frames[n_valid:], frames[:n_valid]
     return {"base": base, "foundation": foundation, "frames": frames, "valid_frames": valid_frames}
+
+
+def _check_checkpoint(base: Path, foundation: str) -> None:
+    """Refuse a checkpoint the kit cannot fine-tune: unreadable weights-only, multi-fidelity, no per-element shift
+    (read here, without sevenn: the raw dict of tensors, numbers and numeric arrays)."""
+    from lammpskit.potentials.sevennet import load_weights_only
+
+    try:
+        raw = load_weights_only(str(base), map_location="cpu")
+        config, state = raw["config"], raw["model_state_dict"]
+    except Exception as exc:  # noqa: BLE001 - a file we cannot read safely is refused, not run
+        raise UserError(f"--foundation {foundation}: cannot read {base} as a sevenn checkpoint with torch's weights-only "
+                        f"loader ({type(exc).__name__})") from None
+    if config.get("use_modality"):
+        raise UserError(f"--foundation {foundation} is a multi-fidelity SevenNet checkpoint (modalities "
+                        f"{', '.join(config.get('_modal_map', {}))}): fine-tuning it needs a new modality, which the kit "
+                        "does not set up; use a single-fidelity one (7net-0, 7net-0-mpf, 7net-l3i5)")
+    shifts = [v for k, v in state.items() if "rescale" in k and k.endswith(".shift")]
+    if len(shifts) != 1 or shifts[0].dim() != 1 or shifts[0].numel() < 2:
+        raise UserError(f"--foundation {foundation}: {base} has no per-element energy shift, which the kit moves to "
+                        "the labels' reference energies")
 
 
 def _labelled(frames: list, where: str) -> list:
@@ -230,6 +252,12 @@ def finetune_sevenn(train: Path, foundation: str = "7net-0", valid: Path | None 
     from lammpskit.potentials import registry as potentials
 
     opts = check_options(train, foundation, valid, epochs, lr, batch, device, threads, name)
+    if device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise UserError("--device cuda: torch sees no CUDA device on this machine (use --device cpu, or --slurm "
+                            "a site with GPUs)")
     work = validate.path(out, "--out").resolve()
     work.mkdir(parents=True, exist_ok=True)
     for stale in ("lc.csv", "result.json", "checkpoint_best.pth", "start.pth"):
