@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -223,6 +224,14 @@ def run_training(work: Path, n_epochs: int, threads: int = 1, progress=None, tim
     return json.loads((work / "result.json").read_text())
 
 
+def _clean(work: Path) -> None:
+    """Remove what an earlier run left in ``work`` (sevenn numbers its logs and reuses cached graphs)."""
+    for pattern in ("lc*.csv", "log*.sevenn", "checkpoint_*.pth", "start.pth", "result.json", "input.yaml"):
+        for f in work.glob(pattern):
+            f.unlink()
+    shutil.rmtree(work / "sevenn_data", ignore_errors=True)
+
+
 def _sha256_frames(labelled: list) -> str:
     """sha256 of the frames as trained (the extxyz the kit wrote for sevenn)."""
     import hashlib
@@ -260,8 +269,7 @@ def finetune_sevenn(train: Path, foundation: str = "7net-0", valid: Path | None 
                             "a site with GPUs)")
     work = validate.path(out, "--out").resolve()
     work.mkdir(parents=True, exist_ok=True)
-    for stale in ("lc.csv", "result.json", "checkpoint_best.pth", "start.pth"):
-        (work / stale).unlink(missing_ok=True)
+    _clean(work)
     write_frames(work / "train.extxyz", opts["frames"])
     write_frames(work / "valid.extxyz", opts["valid_frames"])
     job = {"foundation": str(opts["base"]), "train": str(work / "train.extxyz"), "valid": str(work / "valid.extxyz"),
@@ -279,10 +287,14 @@ def finetune_sevenn(train: Path, foundation: str = "7net-0", valid: Path | None 
                   "reference_offsets_eV": result["offsets"],
                   "reference_fit_rmse_eV_per_atom": result["offset_fit_rmse_eV_per_atom"],
                   "validation_start": result["before"], "validation_end": result["after"],
+                  "epoch_seconds": result["epoch_seconds"],
                   "history": epoch_errors(work)}
-    reg = registration.register_trained(name, Path(result["model"]), "sevenn", elements, provenance, dtype="float32")
-    return {"model": result["model"], "registered": name, **reg, "offsets_eV": result["offsets"],
-            "validation_first_last": [result["before"], result["after"]], "epoch_seconds": result["epoch_seconds"]}
+    model = work / f"{name}.pth"  # the registered file: a later run in this folder replaces sevenn's, not this
+    shutil.copyfile(result["model"], model)
+    reg = registration.register_trained(name, model, "sevenn", elements, provenance, dtype="float32")
+    return {"model": str(model), "registered": name, **reg, "offsets_eV": result["offsets"],
+            "validation_first_last": [result["before"], result["after"]], "epoch_seconds": result["epoch_seconds"],
+            "train_seconds": result["train_seconds"]}
 
 
 # -- the child: runs with the side folder first on sys.path --------------------------------------------
@@ -411,6 +423,19 @@ def child(job_file: str) -> None:
     if not model.exists():
         raise RuntimeError(f"sevenn train finished without {model}")
     after = _errors(SevenNetCalculator(model=str(model), device=job["device"]), valid)  # read back weights-only
+    epochs = _epoch_seconds(work / "log.sevenn")
     (work / "result.json").write_text(json.dumps({
         "model": str(model), "sevenn": sevenn.__version__, **ref, "before": before, "after": after,
-        "epoch_seconds": seconds / max(1, job["epochs"]), "train_seconds": seconds}, indent=1))
+        "epoch_seconds": epochs or [seconds / max(1, job["epochs"])], "train_seconds": seconds}, indent=1))
+
+
+def _epoch_seconds(log: Path) -> list[float]:
+    """Wall seconds of each epoch from sevenn's log ('Epoch 2 elapsed: 0:00:06.61')."""
+    import re
+
+    if not log.is_file():
+        return []
+    out = []
+    for h, m, sec in re.findall(r"Epoch \d+ elapsed: (\d+):(\d+):([\d.]+)", log.read_text(errors="replace")):
+        out.append(3600 * int(h) + 60 * int(m) + float(sec))
+    return out
