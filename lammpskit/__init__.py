@@ -36,6 +36,7 @@ _API = {
     "composition": ("lammpskit.structure.composition", "select"),
     "Campaign": ("lammpskit.study.campaign", "Campaign"),
     "finetune_mace": ("lammpskit.finetune.mace", "finetune_mace"),
+    "finetune_sevenn": ("lammpskit.finetune.sevennet", "finetune_sevenn"),
     "train_deepmd": ("lammpskit.finetune.deepmd", "train_deepmd"),
     "audit": ("lammpskit.finetune.audit", "audit"),
     # the API's two errors are the bases every layer raises (the analysis has its own pair, lammpskit.errors

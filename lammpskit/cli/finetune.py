@@ -1,4 +1,4 @@
-"""``lammpskit finetune``: sample -> label -> train (MACE fine-tuning, DeePMD) -> register -> rerun."""
+"""``lammpskit finetune``: sample -> label -> train (MACE or SevenNet fine-tuning, DeePMD) -> register -> rerun."""
 
 from __future__ import annotations
 
@@ -223,11 +223,62 @@ def mace_cmd(
     typer.echo(f"registered {name} ({info['files'][0]['path']}); run it: lammpskit quench --pot {name}")
 
 
-def _submit_self(site_file: Path, command: str, out: Path, as_json: bool, **options) -> None:
-    """Submit ``lammpskit finetune COMMAND`` with ``options`` (all checked first) as one SLURM job."""
+@finetune_app.command("sevenn")
+def sevenn_cmd(
+    train: Annotated[Path, typer.Argument(help="Labelled training frames (extxyz, REF_* keys).")],
+    foundation: Annotated[str, typer.Option("--foundation", help="A registered SevenNet potential (7net-0, 7net-0-mpf, "
+                          "7net-l3i5) or a sevenn checkpoint file.")] = "7net-0",
+    valid: Annotated[Optional[Path], typer.Option("--valid", help="Validation frames (default: 10 % of TRAIN).")] = None,
+    epochs: Annotated[int, typer.Option("--epochs", help="Training epochs.")] = 50,
+    lr: Annotated[Optional[float], typer.Option("--lr", help="Learning rate (default 0.004, sevenn's fine_tune "
+                  "preset).")] = None,
+    batch: Annotated[int, typer.Option("--batch", help="Batch size (frames).")] = 4,
+    device: Annotated[str, typer.Option("--device", help="cpu or cuda.")] = "cpu",
+    threads: Annotated[int, typer.Option("--threads", help="CPU threads for training.")] = 1,
+    name: Annotated[str, typer.Option("--name", help="Register the result under this name.")] = "ft-7net",
+    slurm_site: Annotated[Optional[Path], typer.Option("--slurm", help="Submit this command as a SLURM job with the "
+                          "settings of this site file (TOML, the [slurm] keys of a campaign).")] = None,
+    out: Out = Path("sevenn-finetune"), as_json: Json = False,
+):
+    """Fine-tune a SevenNet foundation model (sevenn's trainer, its fine_tune preset), register it with provenance.
+
+    The labels' energy reference (e.g. CP2K/GTH total energies) is absorbed first into per-element energy
+    offsets fitted to the training set, so the forces start from the foundation's.
+
+    Example: lammpskit finetune sevenn train.xyz --foundation 7net-0 --valid valid.xyz --epochs 50 --name ft-7net
+    """
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    from lammpskit.finetune import sevennet
+
+    options = dict(foundation=foundation, valid=valid, epochs=epochs, lr=lr, batch=batch, device=device,
+                   threads=threads, name=name)
+    if slurm_site is not None:  # check everything here, then run this same command on a node
+        from lammpskit._util import validate
+
+        sevennet.check_options(train, **options)
+        return _submit_self(slurm_site, "sevenn", out, as_json,
+                            args=[str(validate.path(Path(train).resolve(), "TRAIN"))], **options)
+    with Progress(TextColumn("fine-tuning"), BarColumn(), TextColumn("epoch {task.completed}/{task.total}"),
+                  disable=as_json, transient=True) as bar:
+        task = bar.add_task("sevenn", total=epochs)
+        info = sevennet.finetune_sevenn(train, out=out, progress=lambda d, n: bar.update(task, completed=d), **options)
+    if as_json:
+        return _echo_json(info)
+    a, b = info["validation_first_last"]
+    offsets = ", ".join(f"{el} {v:+.2f}" for el, v in info["offsets_eV"].items())
+    typer.echo(f"reference offsets absorbed (eV per atom): {offsets}")
+    typer.echo(f"validation RMSE: E {a['rmse_e_per_atom']:.4f} -> {b['rmse_e_per_atom']:.4f}"
+               f" eV/atom, F {a['rmse_f']:.4f} -> {b['rmse_f']:.4f} eV/Å")
+    typer.echo(f"registered {name} ({info['files'][0]['path']}); run it: lammpskit quench --pot {name}")
+
+
+def _submit_self(site_file: Path, command: str, out: Path, as_json: bool, args: list[str] | None = None,
+                 **options) -> None:
+    """Submit ``lammpskit finetune COMMAND [ARGS]`` with ``options`` (all checked first) as one SLURM job."""
     from lammpskit.study import slurm
 
-    info = slurm.submit_kit_command(site_file, ["finetune", command], options, _out(out))
+    info = slurm.submit_kit_command(site_file, ["finetune", command], options, _out(out), args)
     if as_json:
         return _echo_json(info)
     typer.echo(f"submitted job {info['job']}: {info['script']} (log {info['log']})")

@@ -19,21 +19,28 @@ from pathlib import Path
 from lammpskit.errors import UserError
 
 
-def weights_only() -> None:
-    """Make sevenn's checkpoint reader use torch's weights-only unpickler (numeric numpy arrays allowed)."""
+def _allowed() -> list:
+    """What a sevenn checkpoint may hold besides tensors and plain containers: numeric numpy arrays."""
     import numpy as np
-    import sevenn.checkpoint as checkpoint
-    import torch
     from numpy._core import multiarray
 
-    allowed = [(multiarray._reconstruct, "numpy.core.multiarray._reconstruct"), multiarray._reconstruct,
-               np.ndarray, np.dtype, *(type(np.dtype(t)) for t in ("float64", "float32", "int64", "int32", "bool"))]
+    return [(multiarray._reconstruct, "numpy.core.multiarray._reconstruct"), multiarray._reconstruct,
+            np.ndarray, np.dtype, *(type(np.dtype(t)) for t in ("float64", "float32", "int64", "int32", "bool"))]
 
-    def load(f, *args, weights_only=None, **kwargs):  # noqa: ARG001 - sevenn passes weights_only=False
-        with torch.serialization.safe_globals(allowed):
-            return torch.load(f, *args, weights_only=True, **kwargs)
 
-    checkpoint.torch_load = load
+def load_weights_only(f, *args, weights_only=None, **kwargs):  # noqa: ARG001 - sevenn passes weights_only=False
+    """``torch.load`` with the weights-only unpickler (no sevenn needed: the raw checkpoint dict)."""
+    import torch
+
+    with torch.serialization.safe_globals(_allowed()):
+        return torch.load(f, *args, weights_only=True, **kwargs)
+
+
+def weights_only() -> None:
+    """Make sevenn's checkpoint reader use torch's weights-only unpickler (numeric numpy arrays allowed)."""
+    import sevenn.checkpoint as checkpoint
+
+    checkpoint.torch_load = load_weights_only
 
 
 def calculator(pot, files: dict, device: str):

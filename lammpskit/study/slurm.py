@@ -192,11 +192,13 @@ def submit_one(site: Site, job_name: str, argv: list[str], folder: Path) -> str:
     return _client(["sbatch", "--parsable", str(script)], f"sbatch {script.name}", folder).strip().split(";")[0]
 
 
-def submit_kit_command(site_file: Path, words: list[str], options: dict, folder: Path) -> dict:
-    """Submit ``lammpskit WORDS --KEY VALUE ... --out FOLDER --json`` (options checked by the caller; files made
-    absolute; None left out) as one SLURM job with the settings of ``site_file``: job id, script, log."""
+def submit_kit_command(site_file: Path, words: list[str], options: dict, folder: Path,
+                       args: list[str] | None = None) -> dict:
+    """Submit ``lammpskit WORDS ARGS --KEY VALUE ... --out FOLDER --json`` (options and positional ``args``
+    checked by the caller; files made absolute; None left out) as one SLURM job with the settings of
+    ``site_file``: job id, script, log."""
     site = load_site_file(site_file)
-    argv = [site.kit_command(), *words]
+    argv = [site.kit_command(), *words, *(args or [])]
     for key, value in options.items():
         if value is None:
             continue
