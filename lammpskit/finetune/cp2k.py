@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lammpskit._util import files, templates, validate
+from lammpskit._util import files, reading, templates, validate
 from lammpskit.errors import RunError, UserError
 from lammpskit.finetune import cp2k_output
 from lammpskit.finetune import frames as ftframes
@@ -43,7 +43,10 @@ ELEMENTS = {
     "F": ("DZVP-MOLOPT-SR-GTH", 7), "Na": ("DZVP-MOLOPT-SR-GTH", 9), "Si": ("DZVP-MOLOPT-SR-GTH", 4),
     "P": ("DZVP-MOLOPT-SR-GTH", 5), "S": ("DZVP-MOLOPT-SR-GTH", 6), "Cl": ("DZVP-MOLOPT-SR-GTH", 7),
 }
-FUNCTIONALS = {"pbe": "PBE", "r2scan": "SCAN"}  # functional -> GTH pseudopotential family
+# functional -> (GTH pseudopotential family, potential file, D3 reference name or None, D3(BJ) s6 a1 s8 a2)
+# CP2K 2023.1 knows no r2SCAN D3(BJ) parameters by name: those of Ehlert et al., JCP 154, 061101 (2021).
+FUNCTIONALS = {"pbe": ("PBE", "GTH_POTENTIALS", "PBE", None),
+               "r2scan": ("SCAN", "POTENTIAL_UZH", None, "1.0 0.49484001 0.78981345 5.73083694")}
 
 
 @dataclass
@@ -57,8 +60,8 @@ class Settings:
     rel_cutoff: float = 80.0
     eps_scf: float = 1e-6
     eps_default: float = 1e-12
-    max_scf: int = 50
-    outer_scf: int = 20
+    max_scf: int = 200
+    smear_K: float = 300.0
     ngrids: int = 4
     xc_smooth: bool = False
 
@@ -69,11 +72,8 @@ class Settings:
         validate.number(self.eps_scf, "--eps-scf", 1e-12, 1e-3)
         validate.number(self.eps_default, "eps_default", 1e-16, 1e-6)
         validate.integer(self.max_scf, "max_scf", 1, 10000)
-        validate.integer(self.outer_scf, "outer_scf", 1, 1000)
+        validate.number(self.smear_K, "smear_K", 1, 50000)
         validate.integer(self.ngrids, "ngrids", 1, 10)
-        if self.functional == "r2scan" and self.d3:
-            raise UserError("D3(BJ) with r2SCAN is not in this CP2K's dftd3.dat under that name: use --no-d3 "
-                            "with --functional r2scan")
         return self
 
 
@@ -85,7 +85,7 @@ def kinds(symbols, functional: str) -> list[dict]:
             raise UserError(f"CP2K labelling has no basis/pseudopotential entry for {el} "
                             f"(known: {', '.join(ELEMENTS)}); add it to lammpskit/finetune/cp2k.py ELEMENTS")
         basis, q = ELEMENTS[el]
-        out.append({"element": el, "basis": basis, "potential": f"GTH-{FUNCTIONALS[functional]}-q{q}"})
+        out.append({"element": el, "basis": basis, "potential": f"GTH-{FUNCTIONALS[functional][0]}-q{q}"})
     return out
 
 
@@ -96,10 +96,14 @@ def render(at, settings: Settings, title: str = "frame") -> str:
     if not at.pbc.all() or abs(np.linalg.det(cell)) < 1e-6:
         raise UserError("CP2K labelling needs a periodic frame with a 3-D cell")
     fmt = "{:.10f} {:.10f} {:.10f}"
-    coords = [f"{s} " + fmt.format(*p) for s, p in zip(at.get_chemical_symbols(), at.get_positions())]
-    return templates.render("dft/cp2k.inp.j2", title=title, **asdict(settings), d3_reference="PBE",
+    symbols = at.get_chemical_symbols()
+    coords = [f"{s} " + fmt.format(*p) for s, p in zip(symbols, at.get_positions())]
+    family, potential_file, d3_reference, d3bj = FUNCTIONALS[settings.functional]
+    electrons = sum(ELEMENTS[s][1] for s in symbols if s in ELEMENTS)
+    return templates.render("dft/cp2k.inp.j2", title=title, **asdict(settings), potential_file=potential_file,
+                            d3_reference=d3_reference, d3bj_scaling=d3bj, added_mos=max(10, electrons // 20),
                             cell=[fmt.format(*v) for v in cell], coords=coords,
-                            kinds=kinds(at.get_chemical_symbols(), settings.functional))
+                            kinds=kinds(symbols, settings.functional))
 
 
 def executable(name: str | None = None) -> str:
@@ -114,13 +118,14 @@ def executable(name: str | None = None) -> str:
 
 # -- one frame ---------------------------------------------------------------------------------
 
-def prepare(at, folder: Path, settings: Settings, index: int) -> Path:
-    """Write ``folder/NNNN/{frame.xyz,cp2k.inp}``; an existing output for a different input is moved aside."""
-    sub = Path(folder) / f"{index:04d}"
+def prepare(at, sub: Path, settings: Settings, index: int) -> Path:
+    """Write ``sub/{frame.xyz,cp2k.inp}`` for the frame at position ``index`` of the input (its
+    ``frame_index``); an output of a different input is moved aside to ``cp2k.out.old``."""
+    sub = Path(sub)
     sub.mkdir(parents=True, exist_ok=True)
     text = render(at, settings, f"frame{index:04d}")
     inp = sub / INPUT
-    if inp.is_file() and inp.read_text(errors="replace") != text and (sub / OUTPUT).exists():
+    if (sub / OUTPUT).exists() and (not inp.is_file() or inp.read_text(errors="replace") != text):
         (sub / OUTPUT).replace(sub / f"{OUTPUT}.old")
     files.write_text(inp, text)
     frame = at.copy()
@@ -130,15 +135,25 @@ def prepare(at, folder: Path, settings: Settings, index: int) -> Path:
     return sub
 
 
+def prepare_all(frames, folder: Path, settings: Settings) -> list[Path]:
+    """``prepare`` every frame in ``folder/NNNN/`` (NNNN = its position in the input)."""
+    validate.path(folder, "work folder")
+    return [prepare(at, Path(folder) / f"{k:04d}", settings, k) for k, at in enumerate(frames)]
+
+
 def done(sub: Path) -> bool:
     """Whether the frame's CP2K run has finished (converged or not)."""
     return cp2k_output.finished(Path(sub) / OUTPUT)
 
 
 def run_one(sub: Path, exe: str, threads: int = 1, timeout: float | None = None) -> float:
-    """Run CP2K in ``sub`` (OMP_NUM_THREADS = ``threads``, one MPI rank); returns the wall time (s)."""
+    """Run CP2K in ``sub`` (OMP_NUM_THREADS = ``threads``, one MPI rank); returns the wall time (s).
+
+    CP2K appends to its ``-o`` file, so a stale ``cp2k.out.part`` of a killed run is removed first.
+    """
     env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
     part = Path(sub) / f"{OUTPUT}.part"
+    part.unlink(missing_ok=True)
     t0 = time.perf_counter()
     try:
         proc = subprocess.run([exe, "-i", INPUT, "-o", part.name], cwd=sub, env=env, capture_output=True,
@@ -155,18 +170,18 @@ def run_one(sub: Path, exe: str, threads: int = 1, timeout: float | None = None)
 
 
 def result(sub: Path) -> tuple[object | None, str | None]:
-    """(labelled frame, None) or (None, why not) for one finished frame folder."""
+    """(labelled frame, None) or (None, why not) for one frame folder; an unconverged SCF is never a label."""
     sub = Path(sub)
     try:
+        reading.read_bytes(sub / FRAME, "frame file")  # a regular file of bounded size
         frame = ftframes.read(sub / FRAME)[0]
+        res = cp2k_output.read(sub / OUTPUT, len(frame))
+    except cp2k_output.NotConverged as exc:
+        return None, f"{exc} (left out)"
     except UserError as exc:
         return None, str(exc)
-    try:
-        res = cp2k_output.read(sub / OUTPUT, len(frame))
-    except cp2k_output.OutputError as exc:
-        return None, str(exc)
     if not res.converged:
-        return None, f"{sub / OUTPUT}: SCF run NOT converged (left out)"
+        return None, f"{sub / OUTPUT}: {cp2k_output.NOT_CONVERGED} (left out)"
     if res.stress is None:
         return None, f"{sub / OUTPUT}: no analytical stress tensor"
     ftframes.store(frame, res.energy, res.forces, res.stress)
@@ -176,32 +191,18 @@ def result(sub: Path) -> tuple[object | None, str | None]:
 
 # -- many frames -------------------------------------------------------------------------------
 
-def label_dft(frames, out: Path = Path("labelled.xyz"), code: str = "cp2k", workers: int = 1, threads: int = 1,
-              folder: Path | None = None, settings: Settings | None = None, cp2k: str | None = None,
-              timeout: float | None = None, progress=None, **options) -> dict:
-    """Label frames (an extxyz path or a list of ASE Atoms) with CP2K and write ``out`` (extxyz, REF_* keys).
+def run_all(subs: list[Path], workers: int = 1, threads: int = 1, cp2k: str | None = None,
+            timeout: float | None = None, progress=None) -> dict:
+    """Run CP2K in every folder of ``subs`` that has not finished, ``workers`` at a time.
 
-    ``workers`` CP2K runs at once, each with ``threads`` OpenMP threads; per-frame folders under ``folder``
-    (default ``<out without suffix>-cp2k/``); ``settings`` or keyword ``options`` (see ``Settings``).
-    ``progress(done, total, wall_s)`` after each frame. Frames whose SCF did not converge or whose run
-    failed are reported under ``failed`` and left out. Returns a summary dict.
+    ``progress(done, total, wall_s)`` after each frame (done counts the skipped ones). Returns
+    ``{"ran": [wall_s, ...], "skipped": n, "errors": {folder: message}}``.
     """
-    if code != "cp2k":
-        raise UserError(f"--code {code!r}: only cp2k runs here (export-dft --code qe writes pw.x inputs)")
-    validate.integer(workers, "--workers", 1, 1024)
-    validate.integer(threads, "--threads", 1, 1024)
-    settings = (settings or Settings(**options)).check()
-    if isinstance(frames, (str, Path)):
-        frames = ftframes.read(Path(frames))
-    out = validate.path(Path(out), "--out")
-    folder = Path(folder) if folder else out.with_name(out.stem + "-cp2k")
-    validate.path(folder, "work folder")
-    subs = [prepare(at, folder, settings, k) for k, at in enumerate(frames)]
     todo = [s for s in subs if not done(s)]
     exe = executable(cp2k) if todo else ""
     t0 = time.perf_counter()
-    errors: dict[Path, str] = {}
     walls: list[float] = []
+    errors: dict[Path, str] = {}
     if progress:
         progress(len(subs) - len(todo), len(subs), 0.0)
 
@@ -215,40 +216,64 @@ def label_dft(frames, out: Path = Path("labelled.xyz"), code: str = "cp2k", work
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         list(pool.map(job, todo))
+    return {"ran": walls, "skipped": len(subs) - len(todo), "errors": errors}
+
+
+def collect_labels(subs: list[Path], errors: dict | None = None) -> tuple[list, list[dict]]:
+    """(labelled frames, failed) over frame folders; failed: frame_index, folder and reason."""
     labelled, failed = [], []
-    for k, sub in enumerate(subs):
-        frame, why = result(sub) if sub not in errors else (None, errors[sub])
+    for sub in subs:
+        frame, why = (None, errors[sub]) if errors and sub in errors else result(sub)
         if frame is None:
-            failed.append({"frame_index": k, "folder": str(sub), "reason": why})
+            failed.append({"frame_index": int(Path(sub).name) if Path(sub).name.isdigit() else None,
+                           "folder": str(sub), "reason": why})
         else:
             labelled.append(frame)
-    if labelled:
-        ftframes.write(out, labelled)
-    return {"out": str(out) if labelled else None, "folder": str(folder), "frames": len(subs),
-            "labelled": len(labelled), "skipped": len(subs) - len(todo), "ran": len(walls), "failed": failed,
-            "wall_s": round(time.perf_counter() - t0, 1),
-            "s_per_frame": round(float(np.mean(walls)), 1) if walls else None, "settings": asdict(settings)}
+    return labelled, failed
 
 
-def submit(frames, site_file: Path, out: Path = Path("labelled.xyz"), folder: Path | None = None,
-           settings: Settings | None = None, cp2k: str = "cp2k.psmp", **options) -> dict:
-    """Write the frame folders and submit the unfinished ones as one SLURM array (one CP2K run per task,
-    ``OMP_NUM_THREADS`` = the site's cpus). Run ``label_dft`` again afterwards to read the labels."""
-    from lammpskit.study import slurm
+def work_folder(out: Path, folder: Path | None) -> Path:
+    """The frame folders' parent: ``folder`` or ``<out without suffix>-cp2k/`` beside ``out``."""
+    return validate.path(Path(folder) if folder else Path(out).with_name(Path(out).stem + "-cp2k"), "work folder")
 
+
+def label_dft(frames, out: Path = Path("labelled.xyz"), code: str = "cp2k", workers: int = 1, threads: int = 1,
+              folder: Path | None = None, settings: Settings | None = None, cp2k: str | None = None,
+              timeout: float | None = None, progress=None, **options) -> dict:
+    """Label frames (an extxyz path or a list of ASE Atoms) with CP2K on this machine and write ``out``
+    (extxyz: REF_energy eV, REF_forces eV/Å, REF_stress eV/Å³ ASE sign, ``frame_index``).
+
+    ``workers`` CP2K runs at once, each one MPI rank with ``threads`` OpenMP threads; frame folders under
+    ``folder`` (default ``<out without suffix>-cp2k/``); ``settings`` or keyword ``options`` (see
+    ``Settings``: cutoff, rel_cutoff in Ry, functional, d3, ...). ``progress(done, total, wall_s)`` after each
+    frame. Finished frames are not run again. Frames whose SCF did not converge or whose run failed are
+    listed under ``failed`` and left out. Returns a summary dict.
+    """
+    if code != "cp2k":
+        raise UserError(f"--code {code!r}: only cp2k runs here (export-dft --code qe writes pw.x inputs)")
+    validate.integer(workers, "--workers", 1, 1024)
+    validate.integer(threads, "--threads", 1, 1024)
     settings = (settings or Settings(**options)).check()
     if isinstance(frames, (str, Path)):
         frames = ftframes.read(Path(frames))
     out = validate.path(Path(out), "--out")
-    folder = (Path(folder) if folder else out.with_name(out.stem + "-cp2k")).resolve()
-    subs = [prepare(at, folder, settings, k) for k, at in enumerate(frames)]
-    todo = [s.resolve() for s in subs if not done(s)]
-    if not todo:
-        return {"job": None, "tasks": 0, "folder": str(folder)}
-    site = slurm.load_site_file(site_file)
+    folder = work_folder(out, folder)
+    subs = prepare_all(frames, folder, settings)
+    t0 = time.perf_counter()
+    runs = run_all(subs, workers, threads, cp2k, timeout, progress)
+    labelled, failed = collect_labels(subs, runs["errors"])
+    if labelled:
+        ftframes.write(out, labelled)
+    walls = runs["ran"]
+    return {"out": str(out) if labelled else None, "folder": str(folder), "frames": len(subs),
+            "labelled": len(labelled), "skipped": runs["skipped"], "ran": len(walls), "failed": failed,
+            "wall_s": round(time.perf_counter() - t0, 1),
+            "s_per_frame": round(float(np.mean(walls)), 1) if walls else None, "settings": asdict(settings)}
+
+
+def array_command(cp2k: str = "cp2k.psmp") -> str:
+    """The shell line one SLURM array task runs in ``$CASE`` (a frame folder): CP2K on the input, its output
+    renamed when CP2K stops (``$OMP_NUM_THREADS`` comes from the job script)."""
     exe = shlex.quote(str(validate.path(cp2k, "--cp2k")))
-    command = (f'cd "$CASE" && {exe} -i {INPUT} -o {OUTPUT}.part > cp2k.log 2>&1; '
-               f'if [ -f {OUTPUT}.part ]; then mv {OUTPUT}.part {OUTPUT}; fi')
-    script = slurm.render_script(folder / "cp2k-array.sh", site, "lk-cp2k", folder, todo, command)
-    job = slurm.sbatch(script, list(range(len(todo))), None, folder)
-    return {"job": job, "tasks": len(todo), "script": str(script), "folder": str(folder)}
+    return (f'cd "$CASE" && rm -f {OUTPUT}.part && {{ {exe} -i {INPUT} -o {OUTPUT}.part > cp2k.log 2>&1 || true; }} '
+            f'&& if [ -f {OUTPUT}.part ]; then mv {OUTPUT}.part {OUTPUT}; fi')

@@ -33,7 +33,7 @@ CP2K 2025.1 and later (``Tag printout of the forces``, db61e8c41f, 2024-11-14; r
   NOT converged")``.
 
 Signs and units: CP2K prints ``pv_virial / V``, positive in compression (checked here against −dE/dV
-by finite strain, see tests/finetune/test_oracle_cp2k.py); ASE's stress is its negative. Energies in eV,
+by finite strain, see tests/finetune/test_cp2k.py); ASE's stress is its negative. Energies in eV,
 forces in eV/Å, stress in eV/Å³ (ASE's sign) after ``read``.
 """
 
@@ -46,7 +46,10 @@ from pathlib import Path
 
 import numpy as np
 
-MAX_BYTES = 256 * 2**20  # a CP2K single point's output is kB to a few MB
+from lammpskit._util import reading
+from lammpskit.errors import UserError
+
+MAX_BYTES = 64 * 10**6  # a CP2K single point's output at PRINT_LEVEL LOW is kB to a few MB
 NOT_CONVERGED = "SCF run NOT converged"
 ENDED = "PROGRAM ENDED AT"
 
@@ -57,11 +60,16 @@ _STRESS_UNITS = {"gpa": 1.0, "bar": 1e-4, "kbar": 0.1, "mpa": 1e-3, "pa": 1e-9}
 _ENERGY_RE = re.compile(r"^\s*ENERGY\| Total FORCE_EVAL \( \w+ \) energy \[([^\]]+)\]:?\s+(\S+)\s*$")
 _FORCES_2023 = re.compile(r"^\s*ATOMIC FORCES in \[a\.u\.\]\s*$")
 _FORCES_2025 = re.compile(r"^\s*FORCES\| Atomic forces \[([^\]]+)\]\s*$")
+_TIMING_RE = re.compile(r"^\s*CP2K\s+1\s+\S+\s+\S+\s+\S+\s+\S+\s+(\S+)\s*$")  # timing report, total wall s
 _STRESS_RE = re.compile(r"^\s*STRESS\| Analytical stress tensor \[([^\]]+)\]\s*$")
 
 
-class OutputError(ValueError):
+class OutputError(UserError):
     """The output is incomplete, malformed or not what a CP2K ENERGY_FORCE run writes."""
+
+
+class NotConverged(OutputError):
+    """CP2K stopped because the SCF did not converge (2025 and later abort unless told to go on)."""
 
 
 @dataclass
@@ -74,6 +82,7 @@ class Cp2kResult:
     stress: np.ndarray | None
     converged: bool
     fmt: str
+    wall_s: float | None = None
 
 
 def _units():
@@ -93,20 +102,13 @@ def _number(text: str, where: str) -> float:
 
 
 def read_text(path: Path) -> str:
-    """The file's text, refused when it is larger than ``MAX_BYTES`` or not text."""
-    path = Path(path)
+    """The file's text: a regular file of at most ``MAX_BYTES``, UTF-8 (``lammpskit._util.reading``)."""
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise OutputError(f"{path}: {size} bytes is too large for a CP2K single point output")
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot read it ({exc.strerror})") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise OutputError(f"{path}: not a text file") from None
+        return reading.read_text(path, "CP2K output", MAX_BYTES)
+    except OutputError:
+        raise
+    except UserError as exc:
+        raise OutputError(str(exc)) from None
 
 
 def is_cp2k_output(text: str) -> bool:
@@ -117,14 +119,16 @@ def is_cp2k_output(text: str) -> bool:
 
 
 def finished(path: Path) -> bool:
-    """Whether the output exists and CP2K reached its final ``PROGRAM ENDED AT`` line."""
+    """Whether the output is a regular file whose end shows CP2K stopped: its ``PROGRAM ENDED AT`` line, or
+    an abort for an unconverged SCF (CP2K 2025)."""
     try:
-        with open(path, "rb") as fh:
+        with reading.open_regular(path, "CP2K output") as fh:
             fh.seek(0, 2)
-            fh.seek(max(0, fh.tell() - 4096))
-            return ENDED.encode() in fh.read()
-    except OSError:
+            fh.seek(max(0, fh.tell() - 8192))
+            tail = fh.read()
+    except (UserError, OSError):
         return False
+    return ENDED.encode() in tail or (b"ABORT" in tail and NOT_CONVERGED.encode() in tail)
 
 
 def parse(text: str, n_atoms: int | None = None, where: str = "CP2K output") -> Cp2kResult:
@@ -135,9 +139,11 @@ def parse(text: str, n_atoms: int | None = None, where: str = "CP2K output") -> 
     """
     lines = text.splitlines()
     if not any(ENDED in line for line in lines[-200:]):
+        if NOT_CONVERGED in "\n".join(lines[-200:]):
+            raise NotConverged(f"{where}: {NOT_CONVERGED} (CP2K stopped)")
         raise OutputError(f"{where}: CP2K did not finish (no '{ENDED}' line): it failed or is still running")
     converged = NOT_CONVERGED not in text
-    energy = forces = stress = None
+    energy = forces = stress = wall = None
     fmt = None
     i = 0
     while i < len(lines):
@@ -156,6 +162,8 @@ def parse(text: str, n_atoms: int | None = None, where: str = "CP2K output") -> 
             fmt = "2025"
         elif m := _STRESS_RE.match(line):
             stress, i = _stress(lines, i, m.group(1), where)
+        elif m := _TIMING_RE.match(line):
+            wall = _number(m.group(1), f"{where} line {i + 1}")
         i += 1
     if energy is None:
         raise OutputError(f"{where}: no 'ENERGY| Total FORCE_EVAL' line")
@@ -164,7 +172,7 @@ def parse(text: str, n_atoms: int | None = None, where: str = "CP2K output") -> 
                           "the input needs &FORCE_EVAL/&PRINT/&FORCES ON")
     if n_atoms is not None and len(forces) != n_atoms:
         raise OutputError(f"{where}: {len(forces)} atoms in the force block, the frame has {n_atoms}")
-    return Cp2kResult(energy, forces, stress, converged, fmt)
+    return Cp2kResult(energy, forces, stress, converged, fmt, wall)
 
 
 def _atom_rows(lines: list[str], start: int, parse_row, end_re: re.Pattern, where: str) -> tuple[np.ndarray, int]:
