@@ -279,7 +279,7 @@ def collect_cmd(
     finetune.write(_out(train), tr)
     finetune.write(_out(valid), va)
     if as_json:
-        return _echo_json({"train": len(tr), "valid": len(va), "left_out": left_out})
+        return _echo_json({"train": len(tr), "valid": len(va), **({"left_out": left_out} if left_out else {})})
     typer.echo(f"{len(tr)} training and {len(va)} validation frames: {train}, {valid}")
 
 
