@@ -42,7 +42,7 @@ def _printed(text: str):
     e = float(re.search(r"ENERGY\| Total FORCE_EVAL \( QS \) energy \[a\.u\.\]:\s+(\S+)", text).group(1))
     f = [[float(v) for v in m] for m in re.findall(r"^\s+\d+\s+\d+\s+[A-Z][a-z]?\s+(\S+)\s+(\S+)\s+(\S+)$", text, re.M)]
     s = [[float(v) for v in m] for m in re.findall(r"^ STRESS\|\s+[xyz]\s+(\S+)\s+(\S+)\s+(\S+)$", text, re.M)]
-    return e, np.array(f), np.array(s)
+    return e, np.array(f), np.array(s[:3])  # the rows after the tensor are its eigenvectors
 
 
 def test_parser_reads_2023_and_2025_formats_in_ev_angstrom_and_ase_sign():
