@@ -33,7 +33,6 @@ from lammpskit.finetune import frames as ftframes
 
 INPUT, OUTPUT, FRAME = "cp2k.inp", "cp2k.out", "frame.xyz"
 EXECUTABLES = ("cp2k.psmp", "cp2k.ssmp", "cp2k.popt", "cp2k.sopt", "cp2k")
-DATA_DIR = Path("/usr/share/cp2k")  # Debian's cp2k-data (BASIS_MOLOPT, GTH_POTENTIALS, dftd3.dat)
 
 # element -> (MOLOPT basis, valence electrons); pseudopotential GTH-<PBE|SCAN>-q<valence>.
 # The short-range (SR) MOLOPT sets, made for condensed phases (Na has only SR).
@@ -51,8 +50,9 @@ FUNCTIONALS = {"pbe": ("PBE", "GTH_POTENTIALS", "PBE", None),
 
 @dataclass
 class Settings:
-    """One CP2K single point: functional (pbe/r2scan), D3(BJ) on/off, plane-wave cutoff and REL_CUTOFF (Ry),
-    SCF tolerance (hartree), EPS_DEFAULT, SCF steps (inner OT x outer), multigrids, smoothed XC derivatives."""
+    """One CP2K single point: functional (pbe/r2scan), D3(BJ) on/off, plane-wave CUTOFF and REL_CUTOFF (Ry),
+    SCF tolerance EPS_SCF (hartree), EPS_DEFAULT, SCF steps, Fermi-Dirac electronic temperature (K),
+    multigrids, smoothed density and derivatives for the XC on the grid (``XC_SMOOTH_RHO``/``XC_DERIV`` NN10)."""
 
     functional: str = "pbe"
     d3: bool = True
@@ -66,14 +66,20 @@ class Settings:
     xc_smooth: bool = False
 
     def check(self) -> Settings:
+        """Every field checked and normalised (numbers to float/int, switches to bool): nothing else reaches the
+        input deck."""
+        from lammpskit._util import checks
+
         validate.choice(self.functional, tuple(FUNCTIONALS), "--functional")
-        validate.number(self.cutoff, "--cutoff", 50, 5000)
-        validate.number(self.rel_cutoff, "--rel-cutoff", 10, 1000)
-        validate.number(self.eps_scf, "--eps-scf", 1e-12, 1e-3)
-        validate.number(self.eps_default, "eps_default", 1e-16, 1e-6)
-        validate.integer(self.max_scf, "max_scf", 1, 10000)
-        validate.number(self.smear_K, "smear_K", 1, 50000)
-        validate.integer(self.ngrids, "ngrids", 1, 10)
+        self.cutoff = validate.number(self.cutoff, "--cutoff", 50, 5000)
+        self.rel_cutoff = validate.number(self.rel_cutoff, "--rel-cutoff", 10, 1000)
+        self.eps_scf = validate.number(self.eps_scf, "--eps-scf", 1e-12, 1e-3)
+        self.eps_default = validate.number(self.eps_default, "eps_default", 1e-16, 1e-6)
+        self.max_scf = validate.integer(self.max_scf, "max_scf", 1, 10000)
+        self.smear_K = validate.number(self.smear_K, "smear_K", 1, 50000)
+        self.ngrids = validate.integer(self.ngrids, "ngrids", 1, 10)
+        for key in ("d3", "xc_smooth"):
+            checks.boolean(getattr(self, key), key)
         return self
 
 
@@ -100,7 +106,8 @@ def render(at, settings: Settings, title: str = "frame") -> str:
     coords = [f"{s} " + fmt.format(*p) for s, p in zip(symbols, at.get_positions())]
     family, potential_file, d3_reference, d3bj = FUNCTIONALS[settings.functional]
     electrons = sum(ELEMENTS[s][1] for s in symbols if s in ELEMENTS)
-    return templates.render("dft/cp2k.inp.j2", title=title, **asdict(settings), potential_file=potential_file,
+    ctx = {**asdict(settings), "cutoff": f"{settings.cutoff:g}", "rel_cutoff": f"{settings.rel_cutoff:g}"}
+    return templates.render("dft/cp2k.inp.j2", title=title, **ctx, potential_file=potential_file,
                             d3_reference=d3_reference, d3bj_scaling=d3bj, added_mos=max(10, electrons // 20),
                             cell=[fmt.format(*v) for v in cell], coords=coords,
                             kinds=kinds(symbols, settings.functional))
