@@ -77,8 +77,9 @@ Cutoff = Annotated[Optional[float], typer.Option("--cutoff", help="CP2K plane-wa
 RelCutoff = Annotated[Optional[float], typer.Option("--rel-cutoff", help="CP2K REL_CUTOFF in Ry (default: measured).")]
 D3 = Annotated[bool, typer.Option("--d3/--no-d3", help="Grimme D3(BJ) dispersion (CP2K).")]
 XcSmooth = Annotated[Optional[bool], typer.Option("--xc-smooth/--no-xc-smooth", help="Smoothed density and "
-                     "derivatives for the XC on the grid (CP2K XC_SMOOTH_RHO/XC_DERIV NN10; default: on, see "
-                     "README 'Label frames with CP2K').")]
+                     "derivatives for the XC on the grid (CP2K XC_SMOOTH_RHO/XC_DERIV NN10): removes the grid's "
+                     "egg-box forces but shifts energies by a cutoff-dependent amount (off by default; README "
+                     "'Label frames with CP2K').")]
 
 
 def _cp2k_settings(functional: str, d3: bool, cutoff: float | None, rel_cutoff: float | None,

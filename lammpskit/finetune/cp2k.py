@@ -1,12 +1,28 @@
-"""CP2K as a labeller: one input per frame (templates/dft/cp2k.inp.j2), run locally or as a SLURM array,
-read back into labelled extxyz (REF_energy eV, REF_forces eV/Å, REF_stress eV/Å³ in ASE's sign).
+"""CP2K as a labeller: one input per frame (templates/dft/cp2k.inp.j2), run here (one MPI rank, OpenMP threads)
+or as a SLURM array (``lammpskit.study.dft``), read back into labelled extxyz (REF_energy eV, REF_forces eV/Å,
+REF_stress eV/Å³ in ASE's sign, ``frame_index``).
 
 Settings (``Settings``): PBE with D3(BJ) by default; r2SCAN through libxc (``MGGA_X_R2SCAN`` +
-``MGGA_C_R2SCAN``: Debian's CP2K 2023.1 links libxc 5.2.3, which has both) with the GTH-SCAN
-pseudopotentials (generated for SCAN, not r2SCAN: an approximation, like every r2SCAN-with-GTH
-setup; the MOLOPT basis sets were optimised for PBE). Basis and pseudopotential per element come from
-``ELEMENTS``. Cutoffs in Ry (CP2K's unit). Defaults come from ``lammpskit finetune converge`` on the
-13-atom Na4P2S7 frame of the tests (see the README's "Label frames with CP2K").
+``MGGA_C_R2SCAN``: Debian's CP2K 2023.1 links libxc 5.2.3, which has both; checked to run) with the GTH-SCAN
+pseudopotentials of POTENTIAL_UZH (generated for SCAN, not r2SCAN) and the r2SCAN-D3(BJ) parameters of
+Ehlert et al. (CP2K 2023.1 has none under that name). Basis and pseudopotential per element come from
+``ELEMENTS``. The SCF diagonalises with Broyden mixing and Fermi-Dirac smearing (300 K): OT (DIIS, FULL_SINGLE_
+INVERSE) had not converged after 128 steps on the 13-atom test frame at 600 Ry, whose gap is tiny (its
+entropic term is -0.1 mHa); diagonalisation converges in 17 steps. Cutoffs in Ry (CP2K's unit).
+
+Why the forces do not sum to zero (measured on tests/finetune/data/na4p2s7_13.xyz, PBE-D3, EPS_DEFAULT 1e-12):
+|ΣF| = 82, 3.7, 0.47, 1.7, 0.78 eV/Å at CUTOFF 200, 300, 400, 600, 800 Ry — not monotonic, not a bug in the
+forces. It is the egg-box effect of the real-space grid: the discretised energy depends on where the atoms
+sit between grid points (spacing ~0.09 Å at 300 Ry), and ΣF is its exact derivative for a rigid shift
+(300/80 Ry: ΣF_x = 2.88 eV/Å, -dE/dX from a ±0.01 Å rigid shift 2.99 eV/Å; ΣF_x swings from 4.15 to
+1.45 eV/Å across that 0.02 Å). It comes from the XC term of the Na semicore density (GTH-PBE-q9 keeps 2s2p in
+the valence): between 600 and 800 Ry the P and S forces change by <= 8 meV/Å, the Na forces by up to
+0.77 eV/Å; REL_CUTOFF plays no part (800 Ry: 40, 60 and 80 Ry agree to 0.24 meV/Å), nor EPS_DEFAULT or
+basis-set (Pulay) terms (the analytical forces equal -dE/dx by finite differences). Smoothing the density
+for the XC (``xc_smooth``: XC_SMOOTH_RHO NN10, XC_DERIV NN10_SMOOTH) at 600/80 Ry cuts |ΣF| to 0.015 eV/Å
+but shifts the energy by +477 meV/atom, and at 400 Ry |ΣF| is 1.4 eV/Å again: a cutoff-dependent change of
+the functional, so it is an option, not the default. Na forces need a high CUTOFF; see the README's
+"Label frames with CP2K" for the scan behind the defaults.
 
 Each frame has its own folder ``NNNN/`` (``frame.xyz`` the input frame, ``cp2k.inp``, ``cp2k.out``);
 CP2K writes to ``cp2k.out.part``, renamed when it ends, so a killed run never looks finished. A
