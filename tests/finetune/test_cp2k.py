@@ -171,6 +171,21 @@ def test_cli_refuses_bad_cp2k_options(tmp_path):
     assert_user_error(cli("finetune", "export-dft", FRAME13, "--cutoff", "300"), "--code cp2k")
 
 
+def test_export_dft_cp2k_writes_one_folder_per_frame_and_runs_nothing(tmp_path):
+    from ase.io import read, write
+
+    frames = [_frame13(), _frame13()]
+    frames[1].positions[0, 0] += 0.1
+    write(tmp_path / "frames.xyz", frames)
+    r = cli("finetune", "export-dft", tmp_path / "frames.xyz", "--code", "cp2k", "--cutoff", "500", "--out",
+            tmp_path / "dft", "--json")
+    assert r.returncode == 0, r.stderr
+    inputs = json.loads(r.stdout)["inputs"]
+    assert [Path(p).parent.name for p in inputs] == ["0000", "0001"]
+    assert "CUTOFF 500\n" in Path(inputs[1]).read_text() and not list((tmp_path / "dft").rglob("cp2k.out*"))
+    assert read(tmp_path / "dft" / "0001" / "frame.xyz").info["frame_index"] == 1
+
+
 # -- real CP2K runs -------------------------------------------------------------------------------
 
 @needs_cp2k
