@@ -34,7 +34,8 @@ def submit(frames, site_file: Path, out: Path = Path("labelled.xyz"), code: str 
     folder i (one MPI rank, ``OMP_NUM_THREADS`` = the site's cpus). Returns job id, tasks, script, folder."""
     if code != "cp2k":
         raise UserError(f"--code {code!r}: only cp2k runs here (export-dft --code qe writes pw.x inputs)")
-    for key in ("workers", "threads", "timeout", "progress", "cp2k"):  # local-run options: the site decides
+    cp2k_exe = options.pop("cp2k", None) or cp2k_exe  # the executable on the nodes (label_dft's name for it)
+    for key in ("workers", "threads", "timeout", "progress"):  # local-run options: the site decides
         options.pop(key, None)
     settings = (settings or cp2k.Settings(**options)).check()
     site = slurm_machinery.load_site_file(site_file)
