@@ -220,7 +220,7 @@ def test_html_is_escaped_self_contained_and_marks_failures(tmp_path):
 def test_markdown_is_plain_text(tmp_path):
     text = writers.markdown(doc([]), [("fig", tmp_path / "a.png")])
     assert text == ("# Campaign <c>\n\na & b\n\n**best: <b>**  \n\n## T\n\n| potential | x |\n|---|---|\n"
-                    "| <script> | 0 |\n\n## Scores\n\n- s\n\n## Missing or failed cases\n\n- none\n\n"
+                    "| <script> | 0 |\n\n## Scores\n\n- s\n\n## Missing, failed or flagged cases\n\n- none\n\n"
                     "## Figures\n\n![fig](a.png)\n")
 
 
