@@ -204,4 +204,4 @@ def report(
         return _echo_json(info)
     typer.echo(f"wrote {folder}/report.html, report.md, report.csv, units.csv and {len(info['figures'])} figures "
                f"({info['rows']} potential x composition{' x sweep point' if c.axes else ''} rows, "
-               f"{len(info['problems'])} missing, failed or flagged)")
+               f"{len(info['problems'])} missing/failed cases)")

@@ -58,21 +58,6 @@ def test_values_from_stage_files():
     assert v["edge_sharing"] == pytest.approx(100 * 3 / 12) and v["pp_bonds"] == 0
     assert v["D_Na"] is None and v["sigma_Na"] is None
     assert v["units"] == {"PS4": 0.75, "PS3O": 0.25}  # fractions of P: 9/12, 3/12
-    assert v["flags"] == []
-
-
-def test_flagged_numbers_are_named_not_tabulated():
-    rattling = "the MSD reaches only 1.00 Å^2 in the fit window"
-    data = {"quench": {"density_g_cm3": {"mean": 0.4}, "problems": ["density 0.400 g/cm^3 is outside ..."]},
-            "elastic": None, "units": None,
-            "analysis": {"transport": {"D_cm2_s": {"Na": 6e-5, "P": 2e-5}, "conductivity_S_cm": {"Na": 4.0},
-                                       "problems": {"Na": [rattling], "P": [rattling]}}}}
-    v = quantities.values(data)
-    assert v["density"] is None and v["D_Na"] is None and v["sigma_Na"] is None
-    assert v["flags"] == ["density not tabulated: density 0.400 g/cm^3 is outside ...",
-                          f"Na D and conductivity not tabulated: {rattling}"]
-    data["analysis"]["transport"]["problems"] = {"P": [rattling]}  # only Na's own fit matters
-    assert quantities.values(data)["sigma_Na"] == 4.0
 
 
 def test_unit_order_puts_tetrahedra_first_by_falling_s():
@@ -220,7 +205,7 @@ def test_html_is_escaped_self_contained_and_marks_failures(tmp_path):
 def test_markdown_is_plain_text(tmp_path):
     text = writers.markdown(doc([]), [("fig", tmp_path / "a.png")])
     assert text == ("# Campaign <c>\n\na & b\n\n**best: <b>**  \n\n## T\n\n| potential | x |\n|---|---|\n"
-                    "| <script> | 0 |\n\n## Scores\n\n- s\n\n## Missing, failed or flagged cases\n\n- none\n\n"
+                    "| <script> | 0 |\n\n## Scores\n\n- s\n\n## Missing or failed cases\n\n- none\n\n"
                     "## Figures\n\n![fig](a.png)\n")
 
 

@@ -5,9 +5,7 @@ Each case contributes what its stages produced: the anneal density (quench
 (``analysis/units.json``: P^n, PS(4-m)Om units, bridging anions, artefacts) and Na
 transport over the production stage (``analysis/result.json``: D, Nernst-Einstein
 sigma). Replicas (seeds) are averaged; the spread is their standard deviation.
-Missing or failed cases are listed and left out; numbers a stage named as unphysical (a density outside what
-the composition allows, a Na MSD that is not diffusion) are listed and left out of the tables.
-A campaign with a ``[sweep]`` has one row per potential, x
+Missing or failed cases are listed and left out. A campaign with a ``[sweep]`` has one row per potential, x
 and sweep point; its scores use the last point of every axis (the most converged, see
 ``lammpskit.study.sweep``) and a convergence section (``convergence``) plots each quantity against each swept
 parameter and says whether the last two points agree within their errors. Experimental values come

@@ -53,7 +53,6 @@ def collect(c: campaigns.Campaign) -> tuple[list[dict], list[dict]]:
             problems.append({"case": case.label, "dir": str(case.dir),
                              "why": f"elastic: mechanically unstable C (lowest eigenvalue {vals['unstable']:.3g} GPa; "
                                     "relax longer: [elastic] maxiter, ftol): no moduli"})
-        problems += [{"case": case.label, "dir": str(case.dir), "why": why} for why in vals["flags"]]
         groups.setdefault((case.pot, case.x, case.point), []).append(vals)
     points = {case.point: case.sweep for case in c.cases}
     rows = [{"potential": pot, "x": x, "sweep": points[k], "series": " ".join(filter(None, (pot, sweep.label(points[k])))),

@@ -24,19 +24,13 @@ def _per_100p(u: dict, key: str) -> float | None:
 
 
 def _na(r: dict, key: str) -> float | None:
-    """Na's transport value, or None where the MSD fit was flagged (see ``flags``)."""
-    return None if r["transport"].get("problems", {}).get("Na") else r["transport"][key]["Na"]
-
-
-def _density(r: dict) -> float | None:
-    """The anneal density, or None where it is outside what the composition allows (see ``flags``)."""
-    return None if r.get("problems") else r["density_g_cm3"]["mean"]
+    return r["transport"][key]["Na"]
 
 
 # key, label, unit, source file, getter; sources: quench (<case>/result.json), elastic
 # (elastic-<method>/result.json), units (analysis/units.json), analysis (analysis/result.json)
 QUANTITIES = [
-    ("density", "density", "g/cm³", "quench", _density),
+    ("density", "density", "g/cm³", "quench", lambda r: r["density_g_cm3"]["mean"]),
     ("Tg", "glass transition T (NPT quench, V(T) kink; depends on the cooling rate)", "K", "quench",
      lambda r: r["Tg_K"]),
     ("B", "bulk modulus B", "GPa", "elastic", lambda r: r["B"]),
@@ -73,18 +67,6 @@ def values(data: dict[str, dict | None]) -> dict:
     out["unstable"] = min(el["eigenvalues_GPa"]) if el.get("mechanically_stable") is False else None
     u = data["units"]
     out["units"] = {k: n / u["P_atoms"] for k, n in u["units"].items()} if u and u.get("P_atoms") else {}
-    out["flags"] = flags(data)
-    return out
-
-
-def flags(data: dict[str, dict | None]) -> list[str]:
-    """Why a case's values are left out of the tables: numbers its stages computed but named as unphysical
-    (the quench's density ``problems``, Na's transport ``problems``)."""
-    out = []
-    quench = data.get("quench") or {}
-    out += [f"density not tabulated: {p}" for p in quench.get("problems") or []]
-    transport = (data.get("analysis") or {}).get("transport") or {}
-    out += [f"Na D and conductivity not tabulated: {p}" for p in (transport.get("problems") or {}).get("Na", [])]
     return out
 
 

@@ -12,7 +12,7 @@ from lammpskit.study.report.quantities import QUANTITIES
 
 DISPRO = {True: "yes", False: "no", None: "needs two or more x"}
 CONVERGENCE = "Convergence: do the last two sweep points agree within their errors (replica spread)?"
-BAD = "Missing, failed or flagged cases"  # the list the HTML shows in red when it names any case
+BAD = "Missing or failed cases"  # the list the HTML shows in red when it names any case
 
 
 def write_csv(path: Path, cols: list[str], rows: list[dict]) -> None:
