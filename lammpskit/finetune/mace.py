@@ -100,15 +100,11 @@ def check_options(train: Path, foundation: str = "mp0", valid: Path | None = Non
     from lammpskit._util import validate
     from lammpskit.errors import UserError
     from lammpskit.finetune import frames as finetune
+    from lammpskit.finetune import options
     from lammpskit.potentials import modelfiles
     from lammpskit.potentials import registry as potentials
 
-    validate.integer(epochs, "--epochs", 1, 100000)
-    if lr is not None:
-        validate.number(lr, "--lr", 0, 10, lo_open=True)
-    validate.integer(batch, "--batch", 1, 4096)
-    validate.integer(threads, "--threads", 1, 1024)
-    validate.name(name, "--name")
+    options.check_training(epochs, lr, batch, threads, name)
     e0s = e0s or ("foundation" if replay else "average")
     validate.choice(e0s, ("average", "foundation"), "--e0s")
     if replay is not None and e0s != "foundation":

@@ -68,15 +68,11 @@ def check_options(train: Path, foundation: str = "7net-0", valid: Path | None = 
     (``base``), its name, and the training and validation frames."""
     from lammpskit._util import validate
     from lammpskit.finetune import frames as finetune
+    from lammpskit.finetune import options
     from lammpskit.potentials import modelfiles
     from lammpskit.potentials import registry as potentials
 
-    validate.integer(epochs, "--epochs", 1, 100000)
-    if lr is not None:
-        validate.number(lr, "--lr", 0, 10, lo_open=True)
-    validate.integer(batch, "--batch", 1, 4096)
-    validate.integer(threads, "--threads", 1, 1024)
-    validate.name(name, "--name")
+    options.check_training(epochs, lr, batch, threads, name)
     validate.choice(device, ("cpu", "cuda"), "--device")
     path = Path(foundation)
     if path.is_file():
