@@ -157,3 +157,16 @@ if __name__ == "__main__":  # pragma: no cover - manual use
             signal.pause()
         except KeyboardInterrupt:
             pass
+
+
+def wait_for_job(job: str, timeout: float = 900) -> str:
+    """The final SLURM state of ``job`` (scontrol while SLURM holds it), waiting on SLURM, not on a clock guess."""
+    end = time.monotonic() + timeout
+    state = ""
+    while time.monotonic() < end:
+        out = subprocess.run(["scontrol", "show", "job", "-o", job], capture_output=True, text=True).stdout
+        state = dict(t.split("=", 1) for t in out.split() if "=" in t).get("JobState", "")
+        if state and state not in ("PENDING", "RUNNING", "CONFIGURING", "COMPLETING"):
+            return state
+        time.sleep(1)
+    raise AssertionError(f"job {job} still {state or 'unknown'} after {timeout} s")

@@ -146,7 +146,7 @@ def test_mace_multihead_replay_keeps_two_heads_and_lammps_runs_the_new_one(label
 
 def test_mace_finetune_as_a_slurm_job(labelled, user_pots, tmp_path):
     """'finetune mace --slurm site.toml' submits the same command to a real SLURM cluster; the job registers the model."""
-    from ..slurm_cluster import Cluster, available
+    from ..slurm_cluster import Cluster, available, wait_for_job
 
     if available():
         pytest.fail(f"cannot start the test SLURM cluster: {available()}")
@@ -161,16 +161,7 @@ def test_mace_finetune_as_a_slurm_job(labelled, user_pots, tmp_path):
         job = json.loads(r.stdout)["job"]
         script = (tmp_path / "job" / "job.sh").read_text()
         assert "#SBATCH --time=00:10:00" in script and "finetune mace" in script and "--slurm" not in script
-        import subprocess
-        import time
-
-        end = time.monotonic() + 300
-        while time.monotonic() < end:
-            state = subprocess.run(["squeue", "-h", "-t", "all", "-j", job, "-o", "%T"], capture_output=True,
-                                   text=True).stdout.strip()
-            if state in ("COMPLETED", "FAILED", "CANCELLED", "TIMEOUT"):
-                break
-            time.sleep(2)
+        state = wait_for_job(job, timeout=300)
         log = (tmp_path / "job" / f"slurm-{job}.out").read_text()
         assert state == "COMPLETED", log[-3000:]
     r = cli("potentials", "show", "ft-slurm", "--json")

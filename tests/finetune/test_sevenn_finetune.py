@@ -148,10 +148,7 @@ def test_registered_model_quenches_through_the_bridge(finetuned, tmp_path):
 
 @pytest.mark.slow  # the same fine-tune again, as a job of a real single-node SLURM cluster
 def test_finetune_sevenn_as_a_slurm_job(finetuned, tmp_path):
-    import subprocess
-    import time
-
-    from ..slurm_cluster import Cluster, available
+    from ..slurm_cluster import Cluster, available, wait_for_job
 
     if available():
         pytest.fail(f"cannot start the test SLURM cluster: {available()}")
@@ -166,13 +163,7 @@ def test_finetune_sevenn_as_a_slurm_job(finetuned, tmp_path):
         job = json.loads(r.stdout)["job"]
         script = (tmp_path / "job" / "job.sh").read_text()
         assert f"finetune sevenn {wd / 'train.xyz'}" in script and "--slurm" not in script
-        end = time.monotonic() + 600
-        while time.monotonic() < end:
-            state = subprocess.run(["squeue", "-h", "-t", "all", "-j", job, "-o", "%T"], capture_output=True,
-                                   text=True).stdout.strip()
-            if state in ("COMPLETED", "FAILED", "CANCELLED", "TIMEOUT"):
-                break
-            time.sleep(2)
+        state = wait_for_job(job, timeout=600)
         log = (tmp_path / "job" / f"slurm-{job}.out").read_text()
         assert state == "COMPLETED", log[-3000:]
     info = json.loads(cli("potentials", "show", "ft-7net-slurm", "--json").stdout)

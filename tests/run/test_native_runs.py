@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from ..conftest import ELEMENTS, FAST, assert_user_error, cli
+from ..slurm_cluster import wait_for_job
 
 # the D3(BJ) settings of the deepmd entry (functional pbe; the kit's defaults: 30 Å, CN 20 Å), written out here
 D3_ALONE = "pair_style dispersion/d3 bj pbe 30.0 20.0\npair_coeff * * {elements}"
@@ -192,19 +192,6 @@ def cuda12_runtime() -> Path:
         if (folder / "libcudart.so.12").exists():
             return folder
     pytest.fail("no libcudart.so.12 in this environment: pip install nvidia-cuda-runtime-cu12")
-
-
-def wait_for_job(job: str, timeout: float = 900) -> str:
-    """The final SLURM state of ``job`` (scontrol while SLURM holds it), waiting on SLURM, not on a clock guess."""
-    end = time.monotonic() + timeout
-    state = ""
-    while time.monotonic() < end:
-        out = subprocess.run(["scontrol", "show", "job", "-o", job], capture_output=True, text=True).stdout
-        state = dict(t.split("=", 1) for t in out.split() if "=" in t).get("JobState", "")
-        if state and state not in ("PENDING", "RUNNING", "CONFIGURING", "COMPLETING"):
-            return state
-        time.sleep(1)
-    raise AssertionError(f"job {job} still {state or 'unknown'} after {timeout} s")
 
 
 @pytest.mark.slow  # a SLURM cluster, a campaign plan and a native DeePMD melt-quench run by the wheel's lmp
