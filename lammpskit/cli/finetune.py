@@ -366,8 +366,6 @@ def mace_cmd(
 
     Example: lammpskit finetune mace --foundation mp0 --train train.xyz --valid valid.xyz --epochs 100
     """
-    from rich.progress import BarColumn, Progress, TextColumn
-
     from lammpskit.finetune import mace
 
     options = dict(foundation=foundation, valid=valid, epochs=epochs, lr=lr, batch=batch, e0s=e0s, replay=replay,
@@ -375,18 +373,13 @@ def mace_cmd(
     if slurm_site is not None:  # check everything here, then run this same command on a node
         options["e0s"] = mace.check_options(train, **options)["e0s"]
         return _submit_self(slurm_site, "mace", out, as_json, train=train, **options)
-    with Progress(TextColumn("fine-tuning"), BarColumn(), TextColumn("epoch {task.completed}/{task.total}"),
-                  disable=as_json, transient=True) as bar:
-        task = bar.add_task("mace", total=epochs)
-        info = mace.finetune_mace(train, out=out, progress=lambda d, n: bar.update(task, completed=d), **options)
+    info = _with_epoch_bar(epochs, as_json, lambda progress: mace.finetune_mace(train, out=out, progress=progress,
+                                                                                 **options))
     if as_json:
         return _echo_json(info)
-    first_last = info["validation_first_last"]
-    if first_last:
-        a, b = first_last
-        typer.echo(f"validation RMSE: E {a['rmse_e_per_atom']:.4f} -> {b['rmse_e_per_atom']:.4f}"
-                   f" eV/atom, F {a['rmse_f']:.4f} -> {b['rmse_f']:.4f} eV/Å")
-    typer.echo(f"registered {name} ({info['files'][0]['path']}); run it: lammpskit quench --pot {name}")
+    if info["validation_first_last"]:
+        _echo_validation(*info["validation_first_last"])
+    _echo_registered(name, info)
 
 
 @finetune_app.command("sevenn")
@@ -413,8 +406,6 @@ def sevenn_cmd(
 
     Example: lammpskit finetune sevenn train.xyz --foundation 7net-0 --valid valid.xyz --epochs 50 --name ft-7net
     """
-    from rich.progress import BarColumn, Progress, TextColumn
-
     from lammpskit.finetune import sevennet
 
     options = dict(foundation=foundation, valid=valid, epochs=epochs, lr=lr, batch=batch, device=device,
@@ -425,17 +416,33 @@ def sevenn_cmd(
         sevennet.check_options(train, **options)
         return _submit_self(slurm_site, "sevenn", out, as_json,
                             args=[str(validate.path(Path(train).resolve(), "TRAIN"))], **options)
-    with Progress(TextColumn("fine-tuning"), BarColumn(), TextColumn("epoch {task.completed}/{task.total}"),
-                  disable=as_json, transient=True) as bar:
-        task = bar.add_task("sevenn", total=epochs)
-        info = sevennet.finetune_sevenn(train, out=out, progress=lambda d, n: bar.update(task, completed=d), **options)
+    info = _with_epoch_bar(epochs, as_json, lambda progress: sevennet.finetune_sevenn(train, out=out,
+                                                                                       progress=progress, **options))
     if as_json:
         return _echo_json(info)
-    a, b = info["validation_first_last"]
     offsets = ", ".join(f"{el} {v:+.2f}" for el, v in info["offsets_eV"].items())
     typer.echo(f"reference offsets absorbed (eV per atom): {offsets}")
-    typer.echo(f"validation RMSE: E {a['rmse_e_per_atom']:.4f} -> {b['rmse_e_per_atom']:.4f}"
-               f" eV/atom, F {a['rmse_f']:.4f} -> {b['rmse_f']:.4f} eV/Å")
+    _echo_validation(*info["validation_first_last"])
+    _echo_registered(name, info)
+
+
+def _with_epoch_bar(epochs: int, quiet: bool, train):
+    """``train(progress)`` under a transient 'epoch k/N' bar (none when ``quiet``); returns what it returns."""
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    with Progress(TextColumn("fine-tuning"), BarColumn(), TextColumn("epoch {task.completed}/{task.total}"),
+                  disable=quiet, transient=True) as bar:
+        task = bar.add_task("epochs", total=epochs)
+        return train(lambda done, total: bar.update(task, completed=done))
+
+
+def _echo_validation(first: dict, last: dict) -> None:
+    """The validation RMSE of the first and the last epoch (energy eV/atom, force eV/Å)."""
+    typer.echo(f"validation RMSE: E {first['rmse_e_per_atom']:.4f} -> {last['rmse_e_per_atom']:.4f}"
+               f" eV/atom, F {first['rmse_f']:.4f} -> {last['rmse_f']:.4f} eV/Å")
+
+
+def _echo_registered(name: str, info: dict) -> None:
     typer.echo(f"registered {name} ({info['files'][0]['path']}); run it: lammpskit quench --pot {name}")
 
 
