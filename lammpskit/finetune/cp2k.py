@@ -45,7 +45,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lammpskit._util import files, reading, templates, validate
+from lammpskit._util import files, outputs, reading, templates, validate
 from lammpskit.errors import RunError, UserError
 from lammpskit.finetune import cp2k_output
 from lammpskit.finetune import frames as ftframes
@@ -282,8 +282,8 @@ def label_dft(frames, out: Path = Path("labelled.xyz"), code: str = "cp2k", work
     settings = (settings or Settings(**options)).check()
     if isinstance(frames, (str, Path)):
         frames = ftframes.read(Path(frames))
-    out = validate.path(Path(out), "--out")
-    folder = work_folder(out, folder)
+    out = outputs.out_file(validate.path(Path(out), "--out"))
+    folder = outputs.out_dir(work_folder(out, folder), "work folder")
     subs = prepare_all(frames, folder, settings)
     t0 = time.perf_counter()
     runs = run_all(subs, workers, threads, cp2k, timeout, progress)

@@ -169,6 +169,10 @@ def test_cli_refuses_bad_cp2k_options(tmp_path):
         assert_user_error(cli("finetune", "dft", FRAME13, *args, "--out", tmp_path / "l.xyz"), needle)
     assert_user_error(cli("finetune", "converge", FRAME13, "--cutoffs", "300,abc"), "--cutoffs")
     assert_user_error(cli("finetune", "export-dft", FRAME13, "--cutoff", "300"), "--code cp2k")
+    # an --out nobody can write is refused before a frame folder is made or CP2K runs
+    assert_user_error(cli("finetune", "dft", FRAME13, "--out", tmp_path / "none" / "l.xyz"), "does not exist")
+    assert_user_error(cli("finetune", "dft", FRAME13, "--out", tmp_path), "is a folder")
+    assert not (tmp_path / "none").exists() and not list(tmp_path.glob("*-cp2k"))
 
 
 def test_export_dft_cp2k_writes_one_folder_per_frame_and_runs_nothing(tmp_path):
