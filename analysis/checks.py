@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 from .errors import InputError
 
@@ -31,15 +32,27 @@ def distance(value, what: str, hi: float = 10.0) -> float:
     return d
 
 
-def pair_values(items: list[str] | None, what: str, example: str, hi: float = 10.0) -> dict[frozenset, float]:
-    """``["P-S=2.6", ...]`` -> ``{frozenset({"P", "S"}): 2.6}``: element pairs to distances in Å (0 < d <= hi)."""
+def pairs(values, what: str, example: str, hi: float = 10.0) -> dict[frozenset, float]:
+    """``{"P-S": 2.6}`` -> ``{frozenset({"P", "S"}): 2.6}``: element pairs to distances in Å (0 < d <= hi).
+
+    A key is ``"A-B"``, a pair ``("A", "B")`` or a frozenset of the two elements (one for ``A-A``); ``what``
+    names the argument in errors (``errors.param``), ``example`` shows a valid one; None is no pairs."""
+    if values is None:
+        return {}
+    if not isinstance(values, Mapping):
+        raise InputError(f"{what} must be a dict of element pairs to distances in Å, e.g. {example}, "
+                         f"got {type(values).__name__} {values!r:.200}")
     out = {}
-    for item in items or []:
-        pair, sep, value = item.partition("=")
-        els = pair.split("-")
-        if not sep or len(els) != 2:
-            raise InputError(f"{what} {item!r}: expected A-B=distance in Å, e.g. {example}")
-        out[frozenset(element(e.strip()) for e in els)] = distance(value, f"{what} {pair}", hi)
+    for key, value in values.items():
+        els = key.split("-") if isinstance(key, str) else list(key) if isinstance(key, tuple | frozenset) else []
+        if not (len(els) == 2 or isinstance(key, frozenset) and len(els) == 1) or not all(isinstance(e, str) for e in els):
+            raise InputError(f"{what}[{key!r}]: expected an element pair 'A-B', e.g. {example}")
+        if isinstance(value, bool):
+            raise InputError(f"{what}[{key!r}] must be a distance in Å, got {value!r}")
+        bad = [e for e in els if e.strip() not in ELEMENTS]
+        if bad:
+            raise InputError(f"{what}[{key!r}]: {bad[0]!r} is not an element symbol (e.g. Na, P, S, O)")
+        out[frozenset(e.strip() for e in els)] = distance(value, f"{what}[{key!r}]", hi)
     return out
 
 

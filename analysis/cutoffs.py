@@ -1,4 +1,4 @@
-"""Bond cutoffs per element pair (Å) and their parsing.
+"""Bond cutoffs per element pair (Å): the defaults and a caller's ``{"A-B": r}`` over them.
 
 Defaults: each sits near the first minimum of the partial g(r) of Na2S-P2S5
 and Na4P2S7-xOx glasses, well past the bond length and well before the
@@ -13,7 +13,8 @@ NaPSO glass studies (e.g. Kmiec et al., J. Non-Cryst. Solids 534, 119776 (2020))
 
 from __future__ import annotations
 
-from .checks import pair_values
+from .checks import pairs
+from .errors import param
 
 DEFAULTS: dict[frozenset, float] = {frozenset(k.split("-")): v for k, v in {
     "P-S": 2.6, "P-O": 2.0, "P-P": 2.5, "S-S": 2.5, "Na-S": 3.6, "Na-O": 3.1,
@@ -29,6 +30,6 @@ def label(pair: frozenset) -> str:
     return "-".join(els) if len(els) == 2 else f"{els[0]}-{els[0]}"
 
 
-def parse(items: list[str] | None) -> dict[frozenset, float]:
-    """``["P-S=2.6", ...]`` on top of the defaults."""
-    return {**DEFAULTS, **pair_values(items, "--cutoff", "P-S=2.6")}
+def with_defaults(cutoffs: dict | None) -> dict[frozenset, float]:
+    """The ``cutoffs`` argument (``{"P-S": 2.6, ...}`` in Å, checked) on top of the defaults."""
+    return {**DEFAULTS, **pairs(cutoffs, param("cutoffs"), "{'P-S': 2.6}")}

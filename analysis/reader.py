@@ -10,14 +10,17 @@ from pathlib import Path
 
 from . import checks
 from .checks import element
-from .errors import InputError
+from .errors import InputError, param
 
 
-def parse_types(text: str | None) -> list[str] | None:
-    """``"Na,P,S,O"`` -> element names for types 1, 2, 3, 4."""
-    if not text:
+def check_types(types) -> list[str] | None:
+    """``types``: None or the element symbols of atom types 1, 2, ... (``["Na", "P", "S", "O"]``)."""
+    if types is None:
         return None
-    return [element(t.strip()) for t in text.split(",")]
+    if isinstance(types, str) or not isinstance(types, list | tuple):
+        raise InputError(f"{param('types')} must be a list of element symbols for types 1, 2, ..., "
+                         f"e.g. ['Na', 'P', 'S', 'O'], got {types!r:.200}")
+    return [element(t) for t in types]
 
 
 def open_pipeline(path: str | Path, types: list[str] | None = None, overlap: float | None = checks.OVERLAP_FLOOR):
@@ -29,6 +32,7 @@ def open_pipeline(path: str | Path, types: list[str] | None = None, overlap: flo
     from ovito.io import import_file
 
     path = Path(path)
+    types = check_types(types)
     if path.is_dir():
         raise InputError(f"{path} is a folder: give a LAMMPS dump or data file")
     if not path.is_file():
@@ -42,7 +46,7 @@ def open_pipeline(path: str | Path, types: list[str] | None = None, overlap: flo
             ptypes = data.particles_.particle_types_
             for t in ptypes.types_:
                 if not 1 <= t.id <= len(types):
-                    raise InputError(f"{path}: atom type {t.id} has no name in --types {','.join(types)}")
+                    raise InputError(f"{path}: atom type {t.id} has no name in {param('types', types)}")
                 t.name = types[t.id - 1]
         pipeline.modifiers.append(name_types)
 
@@ -59,28 +63,42 @@ def type_names(data) -> dict[int, str]:
     out = {}
     for t in data.particles.particle_types.types:
         if not t.name or t.name.isdigit():
-            raise InputError("atom types have no element names: give --types Na,P,S,O "
-                            "(or dump an 'element' column / '# El' comments on Masses lines)")
+            raise InputError(f"atom types have no element names: give {param('types', ['Na', 'P', 'S', 'O'])} "
+                             "(or dump an 'element' column / '# El' comments on Masses lines)")
         out[t.id] = t.name
     return out
 
 
-def select_frames(spec: str, n: int) -> list[int]:
-    """``last`` | ``all`` | ``A:B`` or ``A:B:STEP`` (Python slice over frame indices)."""
+def select_frames(frames, n: int) -> list[int]:
+    """The frame indices ``frames`` selects from ``n``: ``"last"``, ``"all"``, an index (negative: from the
+    end), a ``slice`` (``slice(-10, None)``: the last ten) or a list of indices."""
     if n <= 0:
         raise InputError("the file holds no frames")
-    if spec == "last":
+    if frames == "last":
         return [n - 1]
-    if spec == "all":
+    if frames == "all":
         return list(range(n))
-    parts = spec.split(":")
-    try:
-        if not 2 <= len(parts) <= 3:
-            raise ValueError
-        bounds = [int(p) if p.strip() else None for p in parts]
-    except ValueError:
-        raise InputError(f"--frames {spec!r}: expected last, all or A:B (frame indices, e.g. 10:100)") from None
-    frames = list(range(n))[slice(*bounds)]
-    if not frames:
-        raise InputError(f"--frames {spec!r} selects no frame (the file has {n})")
-    return frames
+    if isinstance(frames, slice) and all(v is None or _index(v) for v in (frames.start, frames.stop, frames.step)):
+        if frames.step == 0:
+            raise InputError(f"{param('frames', frames)}: a slice step cannot be zero")
+        selected = list(range(n))[frames]
+    elif _index(frames):
+        selected = [_frame(frames, n)]
+    elif isinstance(frames, list | tuple | range) and frames and all(_index(f) for f in frames):
+        selected = [_frame(f, n) for f in frames]
+    else:
+        raise InputError(f"{param('frames', frames)}: expected 'last', 'all', a frame index, a slice such as "
+                         "slice(10, 100) or a list of frame indices")
+    if not selected:
+        raise InputError(f"{param('frames', frames)} selects no frame (the file has {n})")
+    return selected
+
+
+def _index(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _frame(k: int, n: int) -> int:
+    if not -n <= k < n:
+        raise InputError(f"{param('frames')}: frame {k} is outside the file's {n} frames (0 to {n - 1})")
+    return k % n

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, param
 
 # Coherent neutron scattering lengths (fm): V. F. Sears, Neutron News 3, 26 (1992) (NIST table).
 NEUTRON_B = {"H": -3.739, "Li": -1.90, "B": 5.30, "O": 5.803, "F": 5.654, "Na": 3.63, "Si": 4.1491,
@@ -64,7 +64,7 @@ def partial_rdf(pipeline, frames: list[int], cutoff: float = 8.0, bins: int = 40
         vol = abs(np.linalg.det(cell))
         half = min(half, half_width(cell))
         if cutoff > half_width(cell):
-            raise InputError(f"--rmax {cutoff} Å is more than half the box width: use a smaller --rmax")
+            raise InputError(f"{param('rmax')} {cutoff} Å is more than half the box width: use a smaller {param('rmax')}")
         data.apply(mod)
         table = data.tables["coordination-rdf"]
         xy = np.asarray(table.xy())

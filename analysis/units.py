@@ -282,13 +282,27 @@ def summarise(per_frame: list[dict], cut: dict) -> dict:
     }
 
 
-def analyze_file(path, frames: str = "last", types: list[str] | None = None, cutoffs: list[str] | None = None,
+def analyze_file(path, frames="last", types: list[str] | None = None, cutoffs: dict | None = None,
                  progress=None) -> dict:
-    """``analyse`` of a dump or data file: ``frames`` last | all | A:B; ``types``: element names of types
-    1..n when the file has none; ``cutoffs``: ``["P-S=2.6", ...]`` (Å) over the defaults. The same dict as
-    ``lammpskit analyze units --json``."""
+    """Structural units of a LAMMPS dump or data file: P^n, anion classes, artefacts (``lk.analyze_units``).
+
+    Args:
+        path (str | Path): a LAMMPS dump (``element`` or ``type`` column) or data file.
+        frames (str | int | slice | list[int]): ``"last"`` (default), ``"all"``, one frame index (negative:
+            from the end), a slice (``slice(-10, None)``: the last ten) or a list of indices.
+        types (list[str] | None): element symbols of atom types 1, 2, ... (``["Na", "P", "S", "O"]``) when
+            the file names none.
+        cutoffs (dict[str, float] | None): bond cutoffs in Å by element pair over the defaults
+            (``{"P-S": 2.6, "P-O": 2.0}``; ``analysis.cutoffs.DEFAULTS``).
+        progress (callable | None): called with no argument after each frame.
+
+    Returns:
+        dict: averages over the frames with their spread (``std``), the same dict as
+        ``lammpskit analyze units --json``.
+    """
     from . import reader
 
+    cut = _cutoffs.with_defaults(cutoffs)
     pipeline = reader.open_pipeline(path, types)
     selected = reader.select_frames(frames, pipeline.source.num_frames)
-    return analyse(pipeline, selected, _cutoffs.parse(cutoffs), progress)
+    return analyse(pipeline, selected, cut, progress)

@@ -1,6 +1,6 @@
 """Bounds on derived sizes (atoms, MD steps, dump files), each with the number and how to lift it.
 
-A typo (``t_production=1e6`` ps, ``--atoms 10000000``) should be one error line, not a week of MD or a
+A typo (``t_production=1e6`` ps, ``atoms=10000000``) should be one error line, not a week of MD or a
 full disk. Each bound can be raised for a run that really needs it with an environment variable.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from lammpskit.errors import UserError
+from lammpskit.errors import UserError, param
 
 BOUNDS = {  # name -> (environment variable, default)
     "atoms": ("LAMMPSKIT_MAX_ATOMS", 1_000_000),
@@ -37,12 +37,12 @@ def bound(name: str) -> float:
 def atoms(n: int) -> int:
     limit = bound("atoms")
     if n > limit:
-        raise UserError(f"{n} atoms is more than the limit of {limit:g}: a smaller --atoms/--fu, or raise the "
+        raise UserError(f"{n} atoms is more than the limit of {limit:g}: a smaller {param('atoms')}/{param('fu')}, or raise the "
                         f"limit with {BOUNDS['atoms'][0]}={n}")
     return n
 
 
-def seed(value, what: str = "--seed") -> int:
+def seed(value, what: str = param("seed")) -> int:
     """A random seed: a whole number 0 <= seed < 2**31."""
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**31:
         raise UserError(f"{what} must be a whole number from 0 to {2**31 - 1}, got {value!r}")
@@ -56,12 +56,12 @@ def run(natoms: int, params, stages) -> None:
     limit = bound("steps")
     if total > limit:
         raise UserError(f"the protocol makes {total} MD steps, more than the limit of {limit:g}: check the times "
-                        f"(ps) and dt (fs) in --set, or raise the limit with {BOUNDS['steps'][0]}={total}")
+                        f"(ps) and dt (fs) in {param('settings')}, or raise the limit with {BOUNDS['steps'][0]}={total}")
     gb = dump_bytes(natoms, params, stages) / 1e9
     limit = bound("dump_gb")
     if gb > limit:
         raise UserError(f"the dumps would take about {gb:.3g} GB, more than the limit of {limit:g} GB: raise "
-                        f"dump_every/msd_every in --set, or the limit with {BOUNDS['dump_gb'][0]}={gb:.0f}")
+                        f"dump_every/msd_every in {param('settings')}, or the limit with {BOUNDS['dump_gb'][0]}={gb:.0f}")
 
 
 def dump_bytes(natoms: int, params, stages) -> int:

@@ -6,7 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from lammpskit.errors import UserError
+from lammpskit.errors import UserError, param
 
 
 def writable(folder: Path) -> bool:
@@ -23,7 +23,7 @@ def writable(folder: Path) -> bool:
     return True
 
 
-def out_file(path: Path, what: str = "--out", overwrite: bool = True) -> Path:
+def out_file(path: Path, what: str = param("out"), overwrite: bool = True) -> Path:
     """A file to write: its folder exists and is writable; it is not a folder (nor, unless ``overwrite``, a file)."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
@@ -38,7 +38,7 @@ def out_file(path: Path, what: str = "--out", overwrite: bool = True) -> Path:
     return path
 
 
-def out_dir(path: Path, what: str = "--out") -> Path:
+def out_dir(path: Path, what: str = param("out")) -> Path:
     """A folder to create: it does not exist or is empty, and the nearest existing folder above is writable."""
     path = Path(path)
     if path.exists() and not path.is_dir():

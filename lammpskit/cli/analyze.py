@@ -7,7 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from lammpskit.cli.common import Json
+from lammpskit.cli import types as cli_types
+from lammpskit.cli.common import Json, options
 from lammpskit.cli.common import echo_json as _echo_json
 
 analyze_app = typer.Typer(no_args_is_help=True, help="Structural analysis of dumps and data files (OVITO).")
@@ -38,10 +39,12 @@ def analyze_units(
 
     Example: lammpskit analyze units runs/glass1/dump.production.lammpstrj --frames all --annotate units.dump
     """
-    from lammpskit.analysis import reader
     from lammpskit.workflows import dump_analysis
 
-    result = dump_analysis.units(path, frames, reader.parse_types(types), cutoff, annotate, _bar(as_json))
+    elements = cli_types.element_list(types)
+    cut = cli_types.pairs(cutoff, "--cutoff", "P-S=2.6")
+    with options(**cli_types.frames_names(frames)):
+        result = dump_analysis.units(path, cli_types.frames(frames), elements, cut, annotate, _bar(as_json))
     if as_json:
         return _echo_json(result)
     from lammpskit.run.summary import show_units
@@ -82,10 +85,11 @@ def analyze_rdf(
 
     Example: lammpskit analyze rdf runs/glass1/dump.production.lammpstrj --rmax 8 --out runs/glass1/analysis
     """
-    from lammpskit.analysis import reader
     from lammpskit.workflows import dump_analysis
 
-    info = dump_analysis.rdf(path, frames, reader.parse_types(types), out, rmax, bins, _bar(as_json))
+    with options(**cli_types.frames_names(frames)):
+        info = dump_analysis.rdf(path, cli_types.frames(frames), cli_types.element_list(types), out, rmax, bins,
+                                 _bar(as_json))
     if as_json:
         return _echo_json(info)
     typer.echo(f"wrote {info['csv']} and {info['png']}")
@@ -106,10 +110,11 @@ def analyze_sq(
 
     Example: lammpskit analyze sq runs/glass1/dump.production.lammpstrj --qmax 25
     """
-    from lammpskit.analysis import reader
     from lammpskit.workflows import dump_analysis
 
-    info = dump_analysis.sq(path, frames, reader.parse_types(types), out, rmax, qmax, _bar(as_json))
+    with options(**cli_types.frames_names(frames)):
+        info = dump_analysis.sq(path, cli_types.frames(frames), cli_types.element_list(types), out, rmax, qmax,
+                                _bar(as_json))
     if as_json:
         return _echo_json(info)
     typer.echo(f"wrote {', '.join(info['csv'] + info['png'])}")
@@ -126,11 +131,13 @@ def analyze_angles(
 
     Example: lammpskit analyze angles runs/glass1/dump.production.lammpstrj --frames -10:
     """
-    from lammpskit.analysis import reader
     from lammpskit.analysis.angles import DEFAULT_TRIPLETS
     from lammpskit.workflows import dump_analysis
 
-    info = dump_analysis.angles(path, frames, reader.parse_types(types), out, cutoff, _bar(as_json))
+    elements = cli_types.element_list(types)
+    cut = cli_types.pairs(cutoff, "--cutoff", "P-S=2.6")
+    with options(**cli_types.frames_names(frames)):
+        info = dump_analysis.angles(path, cli_types.frames(frames), elements, out, cut, _bar(as_json))
     if as_json:
         return _echo_json(info)
     typer.echo(f"wrote {info['csv']} and {info['png']}")
@@ -152,10 +159,11 @@ def analyze_msd(
 
     Example: lammpskit analyze msd runs/glass1 --fit 0.2:0.8 --json
     """
-    from lammpskit.analysis import reader
     from lammpskit.workflows import dump_analysis
 
-    res = dump_analysis.msd(path, frames, reader.parse_types(types), out, dt, temperature, fit, _bar(as_json))
+    with options(**cli_types.frames_names(frames)):
+        res = dump_analysis.msd(path, cli_types.frames(frames), cli_types.element_list(types), out, dt, temperature,
+                                cli_types.fit_window(fit), _bar(as_json))
     if as_json:
         return _echo_json(res)
     for el, d in res["D"].items():

@@ -15,7 +15,7 @@ from lammpskit.cli.analyze import analyze_app
 from lammpskit.cli.audit import audit_cmd
 from lammpskit.cli.campaign import campaign_app
 from lammpskit.cli.campaign import report as report_cmd
-from lammpskit.cli.common import Json
+from lammpskit.cli.common import Json, message
 from lammpskit.cli.common import echo_json as _echo_json
 from lammpskit.cli.finetune import finetune_app
 from lammpskit.cli.potentials import potentials_app
@@ -78,9 +78,10 @@ def build(
 
     Example: lammpskit build --x 1.5 --atoms 1000 --seed 7 --out start.data
     """
+    from lammpskit.cli import types
     from lammpskit.structure import builder
 
-    info = builder.build_file(out, x, fu, atoms, formula, seed, density, min_dist)
+    info = builder.build_file(out, x, fu, atoms, formula, seed, density, types.pairs(min_dist, "--min-dist", "S-S=2.5"))
     if as_json:
         return _echo_json(info)
     typer.echo(f"wrote {info['data']}: {info['label']}, {info['atoms']} atoms, {info['density_g_cm3']:.3f} g/cm^3, "
@@ -112,12 +113,14 @@ def render(
 
 
 def _render(pot, x, fu, atoms, formula, profile, seed, density, min_dist, set_, mode, d3, out, as_json) -> Path:
+    from lammpskit.cli import types
     from lammpskit.workflows import protocol
     from lammpskit.workflows.quench import render_run
 
+    settings = types.settings(set_)
     run_dir = render_run(pot, x, fu=fu, atoms=atoms, formula=formula, profile=profile, seed=seed, density=density,
-                         min_dist=min_dist, set=set_, mode=mode, d3=d3, out=out,
-                         notice=lambda line: typer.echo(f"note: {line}", err=True))
+                         min_dist=types.pairs(min_dist, "--min-dist", "S-S=2.5"), settings=settings, mode=mode, d3=d3,
+                         out=out, notice=lambda line: typer.echo(f"note: {line}", err=True))
     note = protocol.profile(profile).note
     if note and profile == "smoke":
         typer.echo(f"profile {profile}: {note}", err=True)
@@ -252,9 +255,10 @@ def arrhenius_cmd(
 
     Example: lammpskit arrhenius runs/glass1 --temperatures 600,700,800 --ps 200
     """
+    from lammpskit.cli import types
     from lammpskit.workflows import diffusion
 
-    out = diffusion.arrhenius(target, temps, ps=ps, equil=equil, every=every, element=element)
+    out = diffusion.arrhenius(target, types.temperatures(temps), ps=ps, equil=equil, every=every, element=element)
     if as_json:
         return _echo_json(out)
     for T, d in zip(out["temperatures_K"], out["D_cm2_s"]):
@@ -275,12 +279,12 @@ def main() -> None:
     except InputError as exc:  # UserError and the analysis's own
         if debug:
             raise
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"error: {message(exc)}", err=True)
         sys.exit(2)
     except ReadError as exc:  # RunError and the analysis's own
         if debug:
             raise
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"error: {message(exc)}", err=True)
         sys.exit(1)
     except ClickException as exc:
         typer.echo(f"error: {exc.format_message()} (see --help)", err=True)

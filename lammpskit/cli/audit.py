@@ -7,7 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from lammpskit.cli.common import Json
+from lammpskit.cli import types as cli_types
+from lammpskit.cli.common import Json, options
 from lammpskit.cli.common import echo_json as _echo_json
 
 
@@ -37,12 +38,14 @@ def audit_cmd(
 
     Example: lammpskit audit runs/glass1 --pot mp0 --pot ft-mp0 --select 20 --out next.xyz --dump audit.dump
     """
-    from lammpskit.analysis import reader
     from lammpskit.finetune import audit
     from lammpskit.run.progress import frame_progress
 
-    res = audit.audit(paths, pots, reference, frames, reader.parse_types(types), cutoff, select, out, dump, batch,
-                      device, progress=lambda total: frame_progress(total, quiet=as_json))
+    elements = cli_types.element_list(types)
+    cut = cli_types.pairs(cutoff, "--cutoff", "P-S=2.6")
+    with options(**cli_types.frames_names(frames)):
+        res = audit.audit(paths, pots, reference, cli_types.frames(frames), elements, cut, select, out, dump, batch,
+                          device, progress=lambda total: frame_progress(total, quiet=as_json))
     if as_json:
         return _echo_json(res)
     _show(res)

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from lammpskit.cli.common import Json
+from lammpskit.cli.common import Json, options
 from lammpskit.cli.common import echo_json as _echo_json
 from lammpskit.errors import UserError
 
@@ -224,19 +224,14 @@ def converge_cmd(
 
     Example: lammpskit finetune converge frame.xyz --code cp2k --cutoffs 300,400,600,800 --rel-cutoffs 40,60,80
     """
+    from lammpskit.cli import types
     from lammpskit.finetune import cp2k_converge
 
     _only_cp2k(code)
-    lists = {}
-    for name, text in (("--cutoffs", cutoffs), ("--rel-cutoffs", rel_cutoffs)):
-        try:
-            lists[name] = [float(v) for v in text.split(",") if v.strip()]
-        except ValueError:
-            raise UserError(f"{name} must be numbers separated by commas, got {text!r}") from None
-    with _FrameProgress(as_json) as progress:
-        res = cp2k_converge.converge(frame, lists["--cutoffs"], lists["--rel-cutoffs"], _out(out), threads,
-                                     functional=functional, d3=d3, progress=progress,
-                                     **({} if xc_smooth is None else {"xc_smooth": xc_smooth}))
+    values = types.numbers(cutoffs, "--cutoffs"), types.numbers(rel_cutoffs, "--rel-cutoffs")
+    with _FrameProgress(as_json) as progress, options(cutoffs="--cutoffs", folder="--out"):
+        res = cp2k_converge.converge(frame, *values, _out(out), threads, functional=functional, d3=d3,
+                                     progress=progress, **({} if xc_smooth is None else {"xc_smooth": xc_smooth}))
     if as_json:
         return _echo_json(res)
     ref = res["reference"]

@@ -157,16 +157,23 @@ def potentials_add(
 
     Example: lammpskit potentials add ft-mp0 --model runs/ft/ft-mp0.model
     """
+    from lammpskit.cli import types
     from lammpskit.potentials import registration
 
-    result = registration.add(name, model=model, fs_yaml=fs_yaml, family=family, elements=elements,
-                              pair_style=pair_style, pair_coeff=pair_coeff, files=file, title=title,
+    result = registration.add(name, model=model, fs_yaml=fs_yaml, family=family, elements=_elements(elements),
+                              pair_style=pair_style, pair_coeff=pair_coeff, files=types.key_paths(file) if pair_style else None,
+                              title=title,
                               licence=licence, citation=citation, dtype=dtype)
     if as_json:
         return _echo_json(result)
     typer.echo(f"registered {name}: {result['entry']}")
     for f in result["files"]:
         typer.echo(f"  {f['key']}: {f['path']} sha256 {f['sha256']}")
+
+
+def _elements(text: str | None) -> list[str] | None:
+    """``--elements Na,P,S,O`` -> ``["Na", "P", "S", "O"]`` (checked by the registration); "" -> [] (none given)."""
+    return None if text is None else [e.strip() for e in text.split(",")] if text.strip() else []
 
 
 @potentials_app.command("check")

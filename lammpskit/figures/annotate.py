@@ -20,10 +20,10 @@ from lammpskit.lammps import dumps
 COLUMNS = ("pn", "anion", "edge", "pp", "unit_o")
 
 
-def annotate(path: str | Path, out: str | Path, frames: str = "all", types: list[str] | None = None,
-             cutoffs: list[str] | None = None, progress=None) -> dict:
+def annotate(path: str | Path, out: str | Path, frames="all", types: list[str] | None = None,
+             cutoffs: dict | None = None, progress=None) -> dict:
     """Write the selected frames of ``path`` to the dump ``out`` with the per-atom class columns."""
-    cut = _cutoffs.parse(cutoffs)
+    cut = _cutoffs.with_defaults(cutoffs)
     pipeline = reader.open_pipeline(path, types)
     selected = reader.select_frames(frames, pipeline.source.num_frames)
     out, cache = Path(out), {}

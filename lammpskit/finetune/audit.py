@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from lammpskit._util import files, validate
-from lammpskit.errors import UserError
+from lammpskit.errors import UserError, param
 from lammpskit.finetune.audit_frames import Frame, attach_reference, read_frames
 from lammpskit.finetune.audit_metrics import CODES, all_masks, class_codes, committee, compare
 
@@ -71,52 +71,72 @@ def write_dump(path: Path, frames: list[Frame], columns: dict[str, np.ndarray]) 
 
 # -- the audit -------------------------------------------------------------------------------------
 
-def audit(paths: list, pots: list[str], reference: str | Path | None = None, frames: str = "all",
-          types: list[str] | None = None, cutoffs: list[str] | None = None, select_n: int | None = None,
+def audit(paths: list, pots: list[str], reference: str | Path | None = None, frames="all",
+          types: list[str] | None = None, cutoffs: dict | None = None, select_n: int | None = None,
           out: str | Path | None = None, dump: str | Path | None = None, batch: int | None = None, device: str = "cpu",
           progress=None) -> dict:
-    """Evaluate every potential in ``pots`` on the frames of ``paths`` (dumps, run directories, extxyz)
-    and compare them with ``reference`` (labelled extxyz of the same frames) or with each other.
+    """Evaluate every potential in ``pots`` on the frames of ``paths`` and compare them with ``reference`` or
+    with each other (``lk.audit``).
 
-    ``select_n`` writes the frames to label next to ``out`` (extxyz); ``dump`` writes the per-atom dump
-    (``id element x y z class edge pp dF_...``; OVITO lists these as ``df_...``); ``batch``: frames per model
-    call where the family batches (default: 1 on cpu, where batching measured no faster on 2 cores (bench/bench_audit.py),
-    16 on cuda); ``progress(total)``: a context manager yielding a per-frame ``tick()``. Returns the
-    ``audit --json`` dict.
+    Args:
+        paths (list[str | Path]): LAMMPS dumps, run directories (their production dump) or extxyz files; one
+            path is a list of one.
+        pots (list[str]): registered potentials to audit; one name is a list of one.
+        reference (str | Path | None): labelled extxyz of exactly the audited frames, in order (DFT labels from
+            ``finetune collect`` or any labelled extxyz); without it two or more ``pots`` are compared pairwise.
+        frames (str | int | slice | list[int]): the frames of each file: ``"all"`` (default), ``"last"``, an
+            index, a slice (``slice(-10, None)``) or a list of indices.
+        types (list[str] | None): element symbols of atom types 1, 2, ... for dumps without element names.
+        cutoffs (dict[str, float] | None): bond cutoffs in Å by element pair over the defaults (``{"P-S": 2.6}``),
+            as for ``analyze_units``.
+        select_n (int | None): write the N frames with the largest disagreement (diverse among the worst) to
+            ``out`` for labelling.
+        out (str | Path | None): extxyz for ``select_n`` (default ``selected.xyz``).
+        dump (str | Path | None): write a per-atom LAMMPS dump (``id element x y z class edge pp dF_...``;
+            OVITO lists these as ``df_...``).
+        batch (int | None): frames per model call where the family batches (default: 1 on cpu, where
+            batching measured no faster on 2 cores (bench/bench_audit.py), 16 on cuda).
+        device (str): ``cpu`` or ``cuda``.
+        progress: ``progress(total)``, a context manager yielding a per-frame ``tick()``, or None.
+
+    Returns:
+        dict: the ``audit --json`` dict: errors (energy eV/atom, forces eV/Å, stress GPa) per potential or
+        per pair, per element and per structural class.
     """
     from lammpskit._util import outputs
     from lammpskit.analysis import cutoffs as _cutoffs
     from lammpskit.potentials import evaluate
     from lammpskit.potentials import registry as potentials
 
-    paths, pots = validate.listed(paths, "FRAMES"), validate.listed(pots, "--pot")
+    paths, pots = validate.listed(paths, param("paths")), validate.listed(pots, param("pots"))
     if not paths:
-        raise UserError("give at least one FRAMES file (dump, run directory or extxyz)")
+        raise UserError(f"give at least one {param('paths')} file (dump, run directory or extxyz)")
     if not pots:
-        raise UserError("give at least one --pot")
+        raise UserError(f"give at least one {param('pots')}")
     if len(set(pots)) != len(pots):
-        raise UserError(f"--pot names a potential twice: {', '.join(pots)}")
+        raise UserError(f"{param('pots')} names a potential twice: {', '.join(pots)}")
     if reference is None and len(pots) < 2:
-        raise UserError("without --reference the audit compares potentials: give two or more --pot")
-    entries = [potentials.get(validate.name(p, "--pot")) for p in pots]
-    validate.choice(device, ("cpu", "cuda"), "--device")
-    batch = validate.integer(batch if batch is not None else BATCH[device], "--batch", 1, 4096)
+        raise UserError(f"without {param('reference')} the audit compares potentials: give two or more {param('pots')}")
+    entries = [potentials.get(validate.name(p, param("pots"))) for p in pots]
+    validate.choice(device, ("cpu", "cuda"), param("device"))
+    batch = validate.integer(batch if batch is not None else BATCH[device], param("batch"), 1, 4096)
     if select_n is not None:
-        validate.integer(select_n, "--select", 1, 10**6)
+        validate.integer(select_n, param("select_n"), 1, 10**6)
         if len(pots) < 2 and reference is None:
-            raise UserError("--select needs two or more --pot (their disagreement) or a --reference")
-        out = outputs.out_file(validate.path(out or "selected.xyz", "--out"), "--out")
+            raise UserError(f"{param('select_n')} needs two or more {param('pots')} (their disagreement) or a "
+                            f"{param('reference')}")
+        out = outputs.out_file(validate.path(out or "selected.xyz", param("out")), param("out"))
     elif out is not None:
-        raise UserError("--out names the file for --select N: give --select too")
+        raise UserError(f"{param('out')} names the file for {param('select_n', cli='N')}: give {param('select_n')} too")
     if dump is not None:
-        dump = outputs.out_file(validate.path(dump, "--dump"), "--dump")
-    cut = _cutoffs.parse(cutoffs)
+        dump = outputs.out_file(validate.path(dump, param("dump")), param("dump"))
+    cut = _cutoffs.with_defaults(cutoffs)
     if reference is not None and not Path(reference).is_file():
-        raise UserError(f"--reference {reference}: no such file")
+        raise UserError(f"{param('reference')} {reference}: no such file")
 
     fr = read_frames(paths, frames, types, cut)
     if select_n is not None and select_n > len(fr):
-        raise UserError(f"--select {select_n} is more than the {len(fr)} frames audited")
+        raise UserError(f"{param('select_n')} {select_n} is more than the {len(fr)} frames audited")
     if reference is not None:
         attach_reference(fr, Path(reference))
     masks = all_masks(fr)

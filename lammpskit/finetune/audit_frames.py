@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from lammpskit._util import validate
-from lammpskit.errors import UserError
+from lammpskit.errors import UserError, param
 
 MATCH_TOL_A = 0.01  # reference positions must equal the frames' to this (Å, minimum image)
 
@@ -91,7 +91,7 @@ def read_frames(paths: list, spec: str = "all", types: list[str] | None = None,
     cut = cut or dict(_cutoffs.DEFAULTS)
     frames, cache = [], {}
     for p in paths:
-        p = _dump_path(validate.path(p, "FRAMES"))
+        p = _dump_path(validate.path(p, param("paths")))
         if p.suffix in (".xyz", ".extxyz"):
             frames += _from_xyz(p, spec, cut, cache)
         else:
@@ -132,12 +132,13 @@ def attach_reference(frames: list[Frame], path: Path) -> None:
     """Read labelled frames from ``path`` and attach them; they must be the audited frames, in order."""
     from lammpskit.finetune import frames as finetune
 
-    labelled = finetune.read(validate.path(path, "--reference"))
+    labelled = finetune.read(validate.path(path, param("reference")))
     if len(labelled) != len(frames):
-        raise UserError(f"--reference {path} holds {len(labelled)} frames but FRAMES select {len(frames)}: "
+        raise UserError(f"{param('reference')} {path} holds {len(labelled)} frames but {param('paths')} select "
+                        f"{len(frames)}: "
                         "give the labelled copies of exactly the audited frames, in the same order")
     for k, (fr, ref) in enumerate(zip(frames, labelled)):
-        where = f"--reference {path} frame {k}"
+        where = f"{param('reference')} {path} frame {k}"
         if len(ref) != len(fr.atoms) or list(ref.get_chemical_symbols()) != list(fr.symbols):
             raise UserError(f"{where} does not match frame {fr.index} of {fr.source}: "
                             f"{len(ref)} atoms against {len(fr.atoms)}, or the elements differ in order")

@@ -46,7 +46,7 @@ from pathlib import Path
 import numpy as np
 
 from lammpskit._util import files, outputs, reading, templates, validate
-from lammpskit.errors import RunError, UserError
+from lammpskit.errors import RunError, UserError, param
 from lammpskit.finetune import cp2k_output
 from lammpskit.finetune import frames as ftframes
 
@@ -89,10 +89,10 @@ class Settings:
         input deck."""
         from lammpskit._util import checks
 
-        validate.choice(self.functional, tuple(FUNCTIONALS), "--functional")
-        self.cutoff = validate.number(self.cutoff, "--cutoff", 50, 5000)
-        self.rel_cutoff = validate.number(self.rel_cutoff, "--rel-cutoff", 10, 1000)
-        self.eps_scf = validate.number(self.eps_scf, "--eps-scf", 1e-12, 1e-3)
+        validate.choice(self.functional, tuple(FUNCTIONALS), param("functional"))
+        self.cutoff = validate.number(self.cutoff, param("cutoff"), 50, 5000)
+        self.rel_cutoff = validate.number(self.rel_cutoff, param("rel_cutoff"), 10, 1000)
+        self.eps_scf = validate.number(self.eps_scf, param("eps_scf"), 1e-12, 1e-3)
         self.eps_default = validate.number(self.eps_default, "eps_default", 1e-16, 1e-6)
         self.max_scf = validate.integer(self.max_scf, "max_scf", 1, 10000)
         self.smear_K = validate.number(self.smear_K, "smear_K", 1, 50000)
@@ -276,13 +276,13 @@ def label_dft(frames, out: Path = Path("labelled.xyz"), code: str = "cp2k", work
     listed under ``failed`` and left out. Returns a summary dict.
     """
     if code != "cp2k":
-        raise UserError(f"--code {code!r}: only cp2k runs here (export-dft --code qe writes pw.x inputs)")
-    validate.integer(workers, "--workers", 1, 1024)
-    validate.integer(threads, "--threads", 1, 1024)
+        raise UserError(f"{param('code')} {code!r}: only cp2k runs here (export-dft --code qe writes pw.x inputs)")
+    validate.integer(workers, param("workers"), 1, 1024)
+    validate.integer(threads, param("threads"), 1, 1024)
     settings = (settings or Settings(**options)).check()
     if isinstance(frames, (str, Path)):
         frames = ftframes.read(Path(frames))
-    out = outputs.out_file(validate.path(Path(out), "--out"))
+    out = outputs.out_file(validate.path(Path(out), param("out")))
     folder = outputs.out_dir(work_folder(out, folder), "work folder")
     subs = prepare_all(frames, folder, settings)
     t0 = time.perf_counter()
@@ -300,6 +300,6 @@ def label_dft(frames, out: Path = Path("labelled.xyz"), code: str = "cp2k", work
 def array_command(cp2k: str = "cp2k.psmp") -> str:
     """The shell line one SLURM array task runs in ``$CASE`` (a frame folder): CP2K on the input, its output
     renamed when CP2K stops (``$OMP_NUM_THREADS`` comes from the job script)."""
-    exe = shlex.quote(str(validate.path(cp2k, "--cp2k")))
+    exe = shlex.quote(str(validate.path(cp2k, param("cp2k"))))
     return (f'cd "$CASE" && rm -f {OUTPUT}.part && {{ {exe} -i {INPUT} -o {OUTPUT}.part > cp2k.log 2>&1 || true; }} '
             f'&& if [ -f {OUTPUT}.part ]; then mv {OUTPUT}.part {OUTPUT}; fi')

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from lammpskit._util import validate
-from lammpskit.errors import UserError
+from lammpskit.errors import UserError, param
 from lammpskit.finetune import cp2k
 from lammpskit.finetune import frames as ftframes
 
@@ -54,10 +54,10 @@ def converge(frame, cutoffs=(300, 400, 600, 800), rel_cutoffs=(40, 60, 80), fold
     """
     at = _frame(frame)
     tol = {**TOLERANCES, **(tolerances or {})}
-    cutoffs = _values(cutoffs, "--cutoffs", 50, 5000)
-    rels = _values(rel_cutoffs, "--rel-cutoffs", 10, 1000)
-    validate.integer(threads, "--threads", 1, 1024)
-    folder = validate.path(Path(folder), "--out")
+    cutoffs = _values(cutoffs, param("cutoffs"), 50, 5000)
+    rels = _values(rel_cutoffs, param("rel_cutoffs"), 10, 1000)
+    validate.integer(threads, param("threads"), 1, 1024)
+    folder = validate.path(Path(folder), param("folder"))
     c_ref, r_ref = cutoffs[-1], rels[-1]
     points = [(c, r_ref) for c in cutoffs] + [(c_ref, r) for r in rels[:-1]]
     subs = {}

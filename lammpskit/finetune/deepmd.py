@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from lammpskit._util.tools import run_tool
+from lammpskit.errors import param
 
 DP_ENV = {"OMP_NUM_THREADS": "1", "DP_INTRA_OP_PARALLELISM_THREADS": "1", "DP_INTER_OP_PARALLELISM_THREADS": "1"}
 
@@ -130,11 +131,11 @@ def train_deepmd(train: Path, valid: Path, steps: int = 200000, ensemble: int = 
     from lammpskit.finetune import frames as finetune
     from lammpskit.potentials import registration
 
-    validate.integer(steps, "--steps", 1, 10**9)
-    validate.integer(ensemble, "--ensemble", 1, 16)
-    validate.number(rcut, "--rcut", 2, 12)
-    validate.name(name, "--name")
-    folder = validate.path(out, "--out").resolve()
+    validate.integer(steps, param("steps"), 1, 10**9)
+    validate.integer(ensemble, param("ensemble"), 1, 16)
+    validate.number(rcut, param("rcut"), 2, 12)
+    validate.name(name, param("name"))
+    folder = validate.path(out, param("out")).resolve()
     tr, va = finetune.read(train), finetune.read(valid)
     type_map = sorted({s for f in tr + va for s in f.get_chemical_symbols()})
     systems = write_systems(folder / "data" / "train", tr, type_map)

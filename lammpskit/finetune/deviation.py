@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lammpskit.errors import UserError
+from lammpskit.errors import UserError, param
 
 
 def run(dump: Path, models: list[Path], threshold: float, out: Path) -> dict:
@@ -23,7 +23,7 @@ def run(dump: Path, models: list[Path], threshold: float, out: Path) -> dict:
     check_models(models)
     from lammpskit._util import outputs
 
-    outputs.out_file(Path(out), "--out")
+    outputs.out_file(Path(out), param("out"))
     frames = finetune.dump_frames(dump)
     if not frames:
         raise UserError(f"{dump} has no frames")
@@ -51,10 +51,10 @@ def check_models(models: list[Path]) -> None:
     for m in models:
         m = Path(m)
         if not m.is_file():
-            raise UserError(f"--model {m}: no such file")
-        modelfiles.check(m, "deepmd", "--model")
+            raise UserError(f"{param('models')} {m}: no such file")
+        modelfiles.check(m, "deepmd", param("models"))
         if potentials.sha256(m) not in known:
-            raise UserError(f"--model {m} is not a registered or pinned model (its sha256 is in no registry entry "
+            raise UserError(f"{param('models')} {m} is not a registered or pinned model (its sha256 is in no registry entry "
                             "and not in pins.json): register it with 'lammpskit potentials add NAME --model FILE' "
                             "(models trained by 'finetune deepmd' are pinned)")
 

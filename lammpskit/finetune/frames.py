@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from lammpskit._util import files
-from lammpskit.errors import UserError
+from lammpskit.errors import UserError, param
 from lammpskit.run import manifest
 
 SHELLS = np.arange(1.5, 5.01, 0.5)  # Å, shell edges of the descriptor
@@ -107,7 +107,7 @@ def sample(run_dirs: list[Path], n: int, max_atoms: int | None = None, every: in
     if max_atoms:
         frames = [f for f in frames if len(f) <= max_atoms]
         if not frames:
-            raise UserError(f"no frame has at most {max_atoms} atoms: quench smaller cells for DFT (--atoms)")
+            raise UserError(f"no frame has at most {max_atoms} atoms: quench smaller cells for DFT ({param('atoms')})")
     elements = sorted({s for f in frames for s in f.get_chemical_symbols()})
     x = np.array([descriptor(f, elements) for f in frames])
     return [frames[k] for k in farthest_points(x, n, seed)]
@@ -226,7 +226,7 @@ def export_qe(frames: list, folder: Path, functional: str, pseudo_dir: str = "./
     from ase.io import write as ase_write
 
     if functional not in QE:
-        raise UserError(f"--functional must be one of {', '.join(QE)}")
+        raise UserError(f"{param('functional')} must be one of {', '.join(QE)}")
     out = []
     for k, at in enumerate(frames):
         sub = Path(folder) / f"{k:04d}"

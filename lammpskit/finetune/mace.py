@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from lammpskit.errors import RunError
+from lammpskit.errors import RunError, param
 
 HEAD, PT_HEAD = "Default", "pt_head"  # the heads mace_run_train gives the user's data and the replay
 NAIVE_LR, REPLAY_LR = 0.01, 1e-4  # MACE's defaults for naive and multihead fine-tuning
@@ -106,24 +106,25 @@ def check_options(train: Path, foundation: str = "mp0", valid: Path | None = Non
 
     options.check_training(epochs, lr, batch, threads, name)
     e0s = e0s or ("foundation" if replay else "average")
-    validate.choice(e0s, ("average", "foundation"), "--e0s")
+    validate.choice(e0s, ("average", "foundation"), param("e0s"))
     if replay is not None and e0s != "foundation":
-        raise UserError("--replay (multihead fine-tuning) keeps the foundation's E0s: drop --e0s average")
-    validate.choice(device, ("cpu", "cuda"), "--device")
+        raise UserError(f"{param('replay')} (multihead fine-tuning) keeps the foundation's E0s: drop "
+                        f"{param('e0s', 'average')}")
+    validate.choice(device, ("cpu", "cuda"), param("device"))
     path = Path(foundation)
     if path.exists():
-        base = validate.path(path.resolve(), "--foundation")
+        base = validate.path(path.resolve(), param("foundation"))
     else:
         pot = potentials.get(foundation)
         if pot.family != "mace":
-            raise UserError(f"--foundation {foundation} is a {pot.family} potential, not MACE")
+            raise UserError(f"{param('foundation')} {foundation} is a {pot.family} potential, not MACE")
         base = pot.resolve_files(["model"])["model"]
-    modelfiles.check(base, "mace", "--foundation")
-    frames = finetune.read(validate.path(train, "--train"))
+    modelfiles.check(base, "mace", param("foundation"))
+    frames = finetune.read(validate.path(train, param("train")))
     if valid is not None:
-        finetune.read(validate.path(valid, "--valid"))
+        finetune.read(validate.path(valid, param("valid")))
     if replay is not None:
-        finetune.read(validate.path(replay, "--replay"))
+        finetune.read(validate.path(replay, param("replay")))
     return {"base": base, "e0s": e0s, "frames": frames}
 
 
@@ -146,7 +147,7 @@ def finetune_mace(train: Path, foundation: str = "mp0", valid: Path | None = Non
     opts = check_options(train, foundation, valid, epochs, lr, batch, e0s, replay, device, threads, name)
     base, e0s = opts["base"], opts["e0s"]
     elements = sorted({s for f in opts["frames"] for s in f.get_chemical_symbols()})
-    work = validate.path(out, "--out").resolve()
+    work = validate.path(out, param("out")).resolve()
     cmd = command(base, Path(train).resolve(), Path(valid).resolve() if valid else None, work, epochs,
                   lr, batch, e0s=e0s, device=device, replay=Path(replay).resolve() if replay else None)
     model = run_training(cmd, work, epochs, threads, progress)

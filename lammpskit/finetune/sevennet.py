@@ -46,7 +46,7 @@ import sys
 import time
 from pathlib import Path
 
-from lammpskit.errors import RunError, UserError
+from lammpskit.errors import RunError, UserError, param
 
 PRESET = {  # the train section of sevenn's fine_tune preset (sevenn/presets/fine_tune.yaml, 0.13.0)
     "random_seed": 1, "is_train_stress": True, "loss": "Huber", "loss_param": {"delta": 0.01},
@@ -73,29 +73,29 @@ def check_options(train: Path, foundation: str = "7net-0", valid: Path | None = 
     from lammpskit.potentials import registry as potentials
 
     options.check_training(epochs, lr, batch, threads, name)
-    validate.choice(device, ("cpu", "cuda"), "--device")
+    validate.choice(device, ("cpu", "cuda"), param("device"))
     path = Path(foundation)
     if path.is_file():
-        base = validate.path(path.resolve(), "--foundation")
-        modelfiles.check(base, "sevenn", "--foundation")
+        base = validate.path(path.resolve(), param("foundation"))
+        modelfiles.check(base, "sevenn", param("foundation"))
     else:
         if path.suffix in (".pth", ".pt") or "/" in str(foundation):
-            raise UserError(f"--foundation {foundation}: no such file")
+            raise UserError(f"{param('foundation')} {foundation}: no such file")
         pot = potentials.get(foundation)
         if pot.family != "sevenn":
-            raise UserError(f"--foundation {foundation} is a {pot.family} potential, not SevenNet: give a registered "
+            raise UserError(f"{param('foundation')} {foundation} is a {pot.family} potential, not SevenNet: give a registered "
                             "SevenNet entry (7net-0, 7net-0-mpf, 7net-l3i5) or a sevenn checkpoint file")
         if pot.bridge and pot.bridge.modal:
-            raise UserError(f"--foundation {foundation} is a multi-fidelity SevenNet (modality {pot.bridge.modal}): "
+            raise UserError(f"{param('foundation')} {foundation} is a multi-fidelity SevenNet (modality {pot.bridge.modal}): "
                             "fine-tuning it needs a new modality, which the kit does not set up; use 7net-0, "
                             "7net-0-mpf or 7net-l3i5")
         base = pot.resolve_files(["model"])["model"]  # sha256-checked
     _check_checkpoint(base, foundation)  # a file: before anything runs; an entry: its facts, as the file says
     frames = _labelled(finetune.read(validate.path(train, "TRAIN")), str(train))
-    valid_frames = _labelled(finetune.read(validate.path(valid, "--valid")), str(valid)) if valid else None
+    valid_frames = _labelled(finetune.read(validate.path(valid, param("valid"))), str(valid)) if valid else None
     if valid_frames is None:
         if len(frames) < 2:
-            raise UserError(f"{train} holds {len(frames)} frame: give --valid or at least 2 frames (10 % are kept "
+            raise UserError(f"{train} holds {len(frames)} frame: give {param('valid')} or at least 2 frames (10 % are kept "
                             "for validation)")
         n_valid = max(1, round(0.1 * len(frames)))
         frames, valid_frames = frames[n_valid:], frames[:n_valid]
@@ -111,15 +111,15 @@ def _check_checkpoint(base: Path, foundation: str) -> None:
         raw = load_weights_only(str(base), map_location="cpu")
         config, state = raw["config"], raw["model_state_dict"]
     except Exception as exc:  # noqa: BLE001 - a file we cannot read safely is refused, not run
-        raise UserError(f"--foundation {foundation}: cannot read {base} as a sevenn checkpoint with torch's weights-only "
-                        f"loader ({type(exc).__name__})") from None
+        raise UserError(f"{param('foundation')} {foundation}: cannot read {base} as a sevenn checkpoint with torch's "
+                        f"weights-only loader ({type(exc).__name__})") from None
     if config.get("use_modality"):
-        raise UserError(f"--foundation {foundation} is a multi-fidelity SevenNet checkpoint (modalities "
+        raise UserError(f"{param('foundation')} {foundation} is a multi-fidelity SevenNet checkpoint (modalities "
                         f"{', '.join(config.get('_modal_map', {}))}): fine-tuning it needs a new modality, which the kit "
                         "does not set up; use a single-fidelity one (7net-0, 7net-0-mpf, 7net-l3i5)")
     shifts = [v for k, v in state.items() if "rescale" in k and k.endswith(".shift")]
     if len(shifts) != 1 or shifts[0].dim() != 1 or shifts[0].numel() < 2:
-        raise UserError(f"--foundation {foundation}: {base} has no per-element energy shift, which the kit moves to "
+        raise UserError(f"{param('foundation')} {foundation}: {base} has no per-element energy shift, which the kit moves to "
                         "the labels' reference energies")
 
 
@@ -198,7 +198,7 @@ def run_training(work: Path, n_epochs: int, threads: int = 1, progress=None, tim
 
     root = str(Path(lammpskit.__file__).resolve().parents[1])  # this kit, wherever the child's cwd is
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads),
-           "TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "0",
+           "TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "0", "PYTHONIOENCODING": "utf-8",  # marked parameters in error lines
            "PYTHONPATH": os.pathsep.join([root, *filter(None, [os.environ.get("PYTHONPATH")])])}
     log_path = work / "finetune-sevenn.log"
     with open(log_path, "w") as log:
@@ -212,7 +212,7 @@ def run_training(work: Path, n_epochs: int, threads: int = 1, progress=None, tim
                 proc.kill()
                 raise RunError(f"sevenn train ran longer than {timeout:.0f} s")
             time.sleep(1)
-    text = log_path.read_text(errors="replace").strip().splitlines()
+    text = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
     if proc.returncode == 2 and text and text[-1].startswith("error: "):
         raise UserError(text[-1][len("error: "):])
     if proc.returncode != 0:
@@ -261,9 +261,9 @@ def finetune_sevenn(train: Path, foundation: str = "7net-0", valid: Path | None 
         import torch
 
         if not torch.cuda.is_available():
-            raise UserError("--device cuda: torch sees no CUDA device on this machine (use --device cpu, or --slurm "
-                            "a site with GPUs)")
-    work = validate.path(out, "--out").resolve()
+            raise UserError(f"{param('device', 'cuda')}: torch sees no CUDA device on this machine (use "
+                            f"{param('device', 'cpu')}, or {param('slurm')} a site with GPUs)")
+    work = validate.path(out, param("out")).resolve()
     work.mkdir(parents=True, exist_ok=True)
     _clean(work)
     write_frames(work / "train.extxyz", opts["frames"])
@@ -312,6 +312,7 @@ def _errors(calc, frames) -> dict:
 
 
 def _fail(message: str) -> None:
+    """A user error in the child: one ``error:`` line (parameters still marked, see ``errors.param``), exit 2."""
     print(f"error: {message}", flush=True)
     sys.exit(2)
 
@@ -326,7 +327,7 @@ def _start_checkpoint(base: Path, train, dest: Path, device: str) -> dict:
 
     ckpt = checkpoint.SevenNetCheckpoint(str(base))
     if ckpt.config.get("use_modality"):
-        _fail(f"--foundation {base} is a multi-fidelity SevenNet checkpoint: fine-tuning it needs a new modality, "
+        _fail(f"{param('foundation')} {base} is a multi-fidelity SevenNet checkpoint: fine-tuning it needs a new modality, "
               "which the kit does not set up; use a single-fidelity one (7net-0, 7net-0-mpf, 7net-l3i5)")
     calc = SevenNetCalculator(model=str(base), device=device)
     elements = sorted({s for at in train for s in at.get_chemical_symbols()})
@@ -343,7 +344,7 @@ def _start_checkpoint(base: Path, train, dest: Path, device: str) -> dict:
     state = raw["model_state_dict"]
     keys = [k for k in state if "rescale" in k and k.endswith(".shift")]
     if len(keys) != 1 or state[keys[0]].dim() != 1:
-        _fail(f"--foundation {base}: expected one per-element energy shift in the checkpoint, found "
+        _fail(f"{param('foundation')} {base}: expected one per-element energy shift in the checkpoint, found "
               f"{[(k, tuple(state[k].shape)) for k in keys]}")
     shift = state[keys[0]].clone()
     type_map = ckpt.config["_type_map"]  # atomic number -> index
@@ -352,11 +353,11 @@ def _start_checkpoint(base: Path, train, dest: Path, device: str) -> dict:
     for el, off in zip(elements, offsets):
         z = atomic_numbers[el]
         if z not in type_map:
-            _fail(f"--foundation {base} does not know element {el}")
+            _fail(f"{param('foundation')} {base} does not know element {el}")
         if shift.numel() > 1:
             shift[type_map[z]] += float(off)
     if shift.numel() == 1:
-        _fail(f"--foundation {base} has one energy shift for all elements: per-element reference energies need "
+        _fail(f"{param('foundation')} {base} has one energy shift for all elements: per-element reference energies need "
               "a species-wise shift")
     state[keys[0]] = shift
     torch.save(raw, dest)
@@ -392,7 +393,7 @@ def child(job_file: str) -> None:
     work = Path(job_file).parent
     torch.set_num_threads(int(job["threads"]))
     if job["device"] == "cuda" and not torch.cuda.is_available():
-        _fail("--device cuda: torch sees no CUDA device here")
+        _fail(f"{param('device', 'cuda')}: torch sees no CUDA device here")
     from lammpskit.potentials.sevennet import weights_only
 
     weights_only()

@@ -14,7 +14,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lammpskit.errors import UserError
+from lammpskit.errors import UserError, param
 from lammpskit.potentials import extras, families
 from lammpskit.potentials.registry import Potential
 from lammpskit.potentials.schema import NativeVariant
@@ -63,16 +63,16 @@ def binary(path: str) -> Build:
     """An ``lmp`` executable, asked with ``lmp -h``."""
     from lammpskit._util import validate
 
-    exe = validate.path(path, "--lmp")
+    exe = validate.path(path, param("lmp"))
     if not exe.is_file():
-        raise UserError(f"--lmp {path}: no such file")
+        raise UserError(f"{param('lmp')} {path}: no such file")
     try:
         out = subprocess.run([str(exe), "-h"], capture_output=True, text=True, timeout=60)
     except OSError as exc:
-        raise UserError(f"--lmp {path} does not run: {exc}") from None
+        raise UserError(f"{param('lmp')} {path} does not run: {exc}") from None
     text = out.stdout
     if "Pair styles:" not in text:
-        raise UserError(f"--lmp {path} does not look like LAMMPS ('-h' lists no pair styles)")
+        raise UserError(f"{param('lmp')} {path} does not look like LAMMPS ('-h' lists no pair styles)")
     return Build(f"{path}", _section(text, "Pair styles"), set(_packages(text)), exe)
 
 
@@ -184,7 +184,7 @@ def choose(pot: Potential, mode: str, build: Build) -> tuple[str, NativeVariant 
     """(``native`` | ``bridge``, native variant or None) for ``--mode auto|native|bridge``; refuse what cannot run."""
     from lammpskit._util import validate
 
-    validate.choice(mode, MODES, "--mode")
+    validate.choice(mode, MODES, param("mode"))
     rows = verdicts(pot, build)
     native = [(r, v) for r, v in zip(rows, pot.native) if r["ok"]]
     bridge = next((r for r in rows if r["way"] == "bridge"), None)
@@ -193,7 +193,7 @@ def choose(pot: Potential, mode: str, build: Build) -> tuple[str, NativeVariant 
     if mode == "native":
         why = "; ".join(f"{r['variant']}: {r['why']}" for r in rows if r["variant"]) or "it has no [[native]] entry"
         raise UserError(f"potential {pot.name!r} cannot run natively on {build.label}: {why}. "
-                        "Use a LAMMPS build with the pair style, or --mode bridge")
+                        f"Use a LAMMPS build with the pair style, or {param('mode', 'bridge')}")
     if bridge is None:
         why = "; ".join(r["why"] for r in rows) or "it has neither [[native]] nor [bridge]"
         raise UserError(f"potential {pot.name!r} cannot run on {build.label}: {why}")
@@ -206,16 +206,16 @@ def require_d3(build: Build, d3: dict | None = None) -> None:
     """Refuse ``--d3`` on a build without ``pair_style dispersion/d3`` (LAMMPS package EXTRA-PAIR), or one whose
     dispersion/d3 has no parameters for the entry's damping and functional (``d3``: ``Potential.d3_params()``)."""
     if build.packages_known and D3_STYLE not in build.pair_styles:  # a site's declared list may omit it
-        raise UserError(f"--d3 needs pair style {D3_STYLE} (LAMMPS package EXTRA-PAIR), which {build.label} lacks: "
-                        "drop --d3 or use a LAMMPS build with EXTRA-PAIR")
+        raise UserError(f"{param('d3')} needs pair style {D3_STYLE} (LAMMPS package EXTRA-PAIR), which {build.label} "
+                        f"lacks: drop {param('d3')} or use a LAMMPS build with EXTRA-PAIR")
     if d3 is None:
         return
     refusal = d3_refusal(build, d3["damping"], d3["functional"])
     if refusal:
-        raise UserError(f"--d3 needs '{D3_STYLE} {d3['damping']} {d3['functional']}', which {build.label} refuses "
+        raise UserError(f"{param('d3')} needs '{D3_STYLE} {d3['damping']} {d3['functional']}', which {build.label} refuses "
                         f"({refusal}): its {D3_STYLE} has no D3({d3['damping'].upper()}) parameters for "
                         f"{d3['functional']} and takes none from the input. Use a LAMMPS whose {D3_STYLE} "
-                        f"tabulates {d3['functional']} (--lmp) or drop --d3")
+                        f"tabulates {d3['functional']} ({param('lmp')}) or drop {param('d3')}")
 
 
 _D3_REFUSALS: dict = {}

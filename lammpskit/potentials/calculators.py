@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lammpskit.errors import UserError
+from lammpskit.errors import Error, ModelError, UserError
 from lammpskit.potentials import extras, families
 from lammpskit.potentials.builders import e3nn_constants_allowed
 from lammpskit.potentials.registry import Potential
@@ -17,7 +17,10 @@ __all__ = ["Evaluator", "build", "e3nn_constants_allowed"]
 
 
 def build(pot: Potential, device: str = "cpu"):
-    """An ASE calculator for ``pot`` (files checked against their sha256)."""
+    """An ASE calculator for ``pot`` (files checked against their sha256); ``device``: cpu | cuda.
+
+    A model that its package cannot load (a corrupt or incompatible checkpoint, a package missing from this
+    environment) raises ``ModelError`` naming the potential, the file and the package's reason."""
     if not pot.bridge:
         raise UserError(f"potential {pot.name!r} has no [bridge] table: it runs only natively")
     kind = pot.bridge.calculator
@@ -30,8 +33,16 @@ def build(pot: Potential, device: str = "cpu"):
     import contextlib
     import io
 
-    with contextlib.redirect_stdout(io.StringIO()):  # builders print banners
-        return fam.builder(pot, files, device)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # builders print banners
+            return fam.builder(pot, files, device)
+    except Error:
+        raise
+    except Exception as exc:  # noqa: BLE001 - each package fails in its own way; its message says why
+        why = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        where = ", ".join(str(p) for p in files.values())
+        raise ModelError(f"cannot load the {fam.name} model of potential {pot.name!r} ({where}): "
+                         f"{type(exc).__name__}: {why}") from exc
 
 
 class Evaluator:

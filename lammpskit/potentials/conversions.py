@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from lammpskit.errors import UserError
+from lammpskit.errors import UserError, param
 from lammpskit.potentials import families
 
 
@@ -21,7 +21,7 @@ def convert(pot, key: str, head: str | None = None) -> Path:
 
     spec = pot.spec(key)
     if head is not None:
-        spec = replace(spec, head=validate.word(head, "--head"))
+        spec = replace(spec, head=validate.word(head, param("head")))
     converter = families.converter(spec.derive)
     if converter is None:
         raise UserError(f"file {key!r} of {pot.name!r} is not made by a known converter "
@@ -40,7 +40,7 @@ def convert_derived(pot, keys: list[str] | None = None, head: str | None = None)
     """Make every derived file of ``pot`` (or those in ``keys``): [{"key", "path"}]."""
     derived = [s for s in pot.files if s.derive and (not keys or s.key in keys)]
     if keys and len(derived) != len(keys):
-        raise UserError(f"{pot.name}: --file must name derived files: "
+        raise UserError(f"{pot.name}: {param('keys')} must name derived files: "
                         f"{', '.join(s.key for s in pot.files if s.derive)}")
     if not derived:
         raise UserError(f"{pot.name} has no files made by conversion")

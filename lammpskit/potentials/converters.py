@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 from lammpskit._util.tools import run_tool
-from lammpskit.errors import UserError
+from lammpskit.errors import UserError, param
 from lammpskit.potentials import sevennet
 
 
@@ -45,7 +45,7 @@ def _heads_prompt(output: str) -> None:
     if "Available heads in the model" in output:
         heads = re.findall(r"^\d+: (\S+)$", output, re.M)
         raise UserError(f"the model has several heads ({', '.join(heads)}): choose the one LAMMPS runs with "
-                        f"--head, e.g. 'lammpskit potentials convert NAME --head {heads[0] if heads else 'Default'}'")
+                        f"{param('head')}, e.g. 'lammpskit potentials convert NAME --head {heads[0] if heads else 'Default'}'")
 
 
 def _mace_export(source: Path, dest: Path, spec, dtype: str, mliap: bool) -> None:

@@ -15,7 +15,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from lammpskit.errors import RunError, UserError
+from lammpskit.errors import RunError, UserError, param
 
 CHUNK = 1 << 20
 NO_LICENCE = "no licence published"  # a [[files]] licence starting so: fetched only with the user's --accept
@@ -93,9 +93,9 @@ def check_mirror(mirror: str | None) -> None:
     from lammpskit._util import checks
 
     if mirror is not None:
-        checks.text(mirror, "--mirror", 1000, empty=False)
+        checks.text(mirror, param("mirror"), 1000, empty=False)
         if not mirror.startswith(SCHEMES) or any(c.isspace() for c in mirror):
-            raise UserError(f"--mirror {mirror!r} must be one URL starting with https://, http:// or file://")
+            raise UserError(f"{param('mirror')} {mirror!r} must be one URL starting with https://, http:// or file://")
 
 
 def unlicensed(specs) -> list:
@@ -112,16 +112,16 @@ def downloadable(name: str, sha: str | None = None, url: str | None = None, acce
 
     pot = potentials.get(name)
     if sha is not None and not SHA256_RE.fullmatch(sha):
-        raise UserError("--sha256 must be 64 lower-case hex digits")
+        raise UserError(f"{param('sha')} must be 64 lower-case hex digits")
     check_mirror(mirror)
     specs = [s for s in pot.files if s.url]
     if not specs:
         raise UserError(f"{name} has no downloadable files: register yours with "
                         f"'lammpskit potentials add {name} --model FILE'")
     if url and (len(specs) != 1 or specs[0].parts):
-        raise UserError("--url only works for a potential with one downloadable file (else use --mirror)")
+        raise UserError(f"{param('url')} only works for a potential with one downloadable file (else use {param('mirror')})")
     if url and mirror:
-        raise UserError("give --url or --mirror, not both")
+        raise UserError(f"give {param('url')} or {param('mirror')}, not both")
     bare = unlicensed(specs)
     if bare and not accept:
         raise UserError(f"{name}: {bare[0].licence}, so no rights to these files are granted there; the kit "

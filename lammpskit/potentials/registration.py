@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 
 from lammpskit._util import files, resources, validate
-from lammpskit.errors import UserError
+from lammpskit.errors import UserError, param
 from lammpskit.potentials import families, fetch, modelfiles
 from lammpskit.potentials import registry as potentials
 from lammpskit.potentials.schema import FILE_KEY_RE
@@ -31,7 +31,7 @@ def register_trained(name: str, model: Path, family: str, elements: list[str], p
     if existing is not None and _waits_for_user(existing):
         result = _fill(existing, Path(model), None)
     else:
-        result = add(name, model=Path(model), family=family, elements=",".join(elements), dtype=dtype,
+        result = add(name, model=Path(model), family=family, elements=list(elements), dtype=dtype,
                      title=f"{family} model trained by lammpskit finetune", licence="yours",
                      citation=str(provenance.get("foundation", "")))
     for k, member in enumerate(provenance.get("ensemble", [])[1:], start=1):
@@ -44,23 +44,40 @@ def register_trained(name: str, model: Path, family: str, elements: list[str], p
 
 
 def add(name: str, model: Path | None = None, fs_yaml: Path | None = None, family: str | None = None,
-        elements: str | None = None, pair_style: str | None = None, pair_coeff: list[str] | None = None,
-        files: list[str] | None = None, title: str = "", licence: str = "yours", citation: str = "",
+        elements: list[str] | None = None, pair_style: str | None = None, pair_coeff: list[str] | None = None,
+        files: dict[str, str | Path] | None = None, title: str = "", licence: str = "yours", citation: str = "",
         dtype: str = "float64") -> dict:
-    """Register ``name``; returns {"entry": TOML path, "files": [{key, path, sha256}]}."""
+    """Register ``name`` (``lammpskit potentials add``); returns {"entry": TOML path, "files": [{key, path, sha256}]}.
+
+    Args:
+        name (str): the registry name (lower-case letters, digits, ``._+-``).
+        model (Path | None): your model file (MACE .model, DeePMD .pth, GRACE SavedModel folder, CHGNet,
+            SevenNet checkpoint).
+        fs_yaml (Path | None): GRACE: the FS YAML export (``pair_style grace/fs``).
+        family (str | None): the model family (default: read from the file).
+        elements (list[str] | None): element symbols it covers (``["Na", "P", "S", "O"]``).
+        pair_style (str | None): classical: the ``pair_style`` arguments, e.g. ``"eam/alloy"``.
+        pair_coeff (list[str] | None): classical: ``pair_coeff`` arguments; ``{key}`` names a file of
+            ``files``, ``{elements}`` the element list.
+        files (dict[str, str | Path] | None): classical: potential files by lower-case key
+            (``{"eam": "Cu.eam.alloy"}``).
+        title, licence, citation (str): one line each.
+        dtype (str): ``float64`` or ``float32``.
+    """
     validate.name(name, "potential name")
     if dtype not in ("float64", "float32"):
-        raise UserError(f"--dtype must be float64 or float32, got {dtype!r}")
-    for text, what in ((title, "--title"), (licence, "--licence"), (citation, "--citation")):
+        raise UserError(f"{param('dtype')} must be float64 or float32, got {dtype!r}")
+    for text, what in ((title, param("title")), (licence, param("licence")), (citation, param("citation"))):
         if any(c in text for c in "\n\r\0"):
             raise UserError(f"{what} must be one line")
     existing = potentials.registry().get(name)
     if pair_style:
-        return _classical(name, pair_style, pair_coeff or ["* * {elements}"], files or [], elements, title,
+        return _classical(name, pair_style, pair_coeff or ["* * {elements}"], files or {}, elements, title,
                           licence, citation, existing)
     if model is None:
-        raise UserError("give --model FILE (an MLIP) or --pair-style (a classical LAMMPS potential)")
-    model = _existing(model, "--model")
+        raise UserError(f"give {param('model', cli='FILE')} (an MLIP) or {param('pair_style')} (a classical LAMMPS "
+                        "potential)")
+    model = _existing(model, param("model"))
     if existing is not None and _waits_for_user(existing):
         return _fill(existing, model, fs_yaml)
     builtin = _builtin(name)
@@ -72,18 +89,18 @@ def add(name: str, model: Path | None = None, fs_yaml: Path | None = None, famil
     fam = family or modelfiles.family(model)
     fam = "grace" if fam == "grace-fs-yaml" else fam
     if fam not in families.registrable():
-        raise UserError(f"cannot tell the family of {model}: give --family ({', '.join(families.registrable())})")
-    modelfiles.check(model, fam, "--model")
+        raise UserError(f"cannot tell the family of {model}: give {param('family')} ({', '.join(families.registrable())})")
+    modelfiles.check(model, fam, param("model"))
     els = _elements(elements)
-    spec = [{"key": "model", "path": str(validate.path(model, "--model")), "sha256": potentials.sha256(model)}]
+    spec = [{"key": "model", "path": str(validate.path(model, param("model"))), "sha256": potentials.sha256(model)}]
     native = []
     kind = families.FAMILIES[fam]
     if kind.native:
         native.append(dict(kind.native))
     if fs_yaml is not None:
-        fs_yaml = _existing(fs_yaml, "--fs-yaml")
-        modelfiles.check(fs_yaml, "grace-fs-yaml", "--fs-yaml")
-        spec.append({"key": "fs_yaml", "path": str(validate.path(fs_yaml, "--fs-yaml")),
+        fs_yaml = _existing(fs_yaml, param("fs_yaml"))
+        modelfiles.check(fs_yaml, "grace-fs-yaml", param("fs_yaml"))
+        spec.append({"key": "fs_yaml", "path": str(validate.path(fs_yaml, param("fs_yaml"))),
                      "sha256": potentials.sha256(fs_yaml)})
         native.insert(0, {"id": "grace-fs", "pair_style": "grace/fs", "pair_coeff": "* * {fs_yaml} {elements}",
                           "styles": ["grace/fs"], "packages": ["ML-PACE"]})
@@ -100,10 +117,13 @@ def _existing(path: Path, what: str) -> Path:
     return p
 
 
-def _elements(text: str | None) -> list[str]:
-    if not text:
-        raise UserError("give --elements, e.g. --elements Na,P,S,O")
-    return [validate.element(e.strip()) for e in text.split(",")]
+def _elements(elements: list[str] | None) -> list[str]:
+    if not elements:
+        raise UserError(f"give {param('elements')}, e.g. {param('elements', ['Na', 'P', 'S', 'O'])}")
+    if isinstance(elements, str) or not isinstance(elements, list | tuple):
+        raise UserError(f"{param('elements')} must be a list of element symbols such as ['Na', 'P', 'S', 'O'], "
+                        f"got {elements!r:.100}")
+    return [validate.element(e) for e in elements]
 
 
 def _waits_for_user(pot: potentials.Potential) -> bool:
@@ -132,14 +152,14 @@ def _copy_in(src: Path, dest: Path) -> str:
     return potentials.sha256(dest)
 
 
-def _yours(pot: potentials.Potential, model: Path, fs_yaml: Path | None, elements: str | None) -> dict:
+def _yours(pot: potentials.Potential, model: Path, fs_yaml: Path | None, elements: list[str] | None) -> dict:
     """A user entry named like built-in ``pot`` (same family, ways to run and D3) holding the user's files,
     copied under ``$LAMMPSKIT_HOME/models/NAME/yours/``; ``elements`` default: the built-in's."""
-    modelfiles.check(model, pot.family, f"--model for {pot.name} ({pot.family})")
+    modelfiles.check(model, pot.family, f"{param('model')} for {pot.name} ({pot.family})")
     pairs = [("model", model)]
     if fs_yaml is not None:
-        fs_yaml = _existing(fs_yaml, "--fs-yaml")
-        modelfiles.check(fs_yaml, "grace-fs-yaml", "--fs-yaml")
+        fs_yaml = _existing(fs_yaml, param("fs_yaml"))
+        modelfiles.check(fs_yaml, "grace-fs-yaml", param("fs_yaml"))
         pairs.append(("fs_yaml", fs_yaml))
     own = _savedmodel_facts(model)
     els = _elements(elements) if elements else own.get("elements", pot.elements)
@@ -188,11 +208,11 @@ def _savedmodel_facts(model: Path) -> dict:
 
 def _fill(pot: potentials.Potential, model: Path, fs_yaml: Path | None) -> dict:
     """Copy the user's files into a study entry's paths and pin them."""
-    modelfiles.check(model, pot.family, f"--model for {pot.name} ({pot.family})")
+    modelfiles.check(model, pot.family, f"{param('model')} for {pot.name} ({pot.family})")
     pairs = [("model", model)]
     if fs_yaml is not None:
-        fs_yaml = _existing(fs_yaml, "--fs-yaml")
-        modelfiles.check(fs_yaml, "grace-fs-yaml", "--fs-yaml")
+        fs_yaml = _existing(fs_yaml, param("fs_yaml"))
+        modelfiles.check(fs_yaml, "grace-fs-yaml", param("fs_yaml"))
         pairs.append(("fs_yaml", fs_yaml))
     out = []
     for key, src in pairs:
@@ -204,17 +224,20 @@ def _fill(pot: potentials.Potential, model: Path, fs_yaml: Path | None) -> dict:
 
 
 def _classical(name, pair_style, pair_coeff, files, elements, title, licence, citation, existing) -> dict:
-    for text, what in [(pair_style, "--pair-style"), *[(c, "--pair-coeff") for c in pair_coeff]]:
+    for text, what in [(pair_style, param("pair_style")), *[(c, param("pair_coeff")) for c in pair_coeff]]:
         if not LAMMPS_ARGS_RE.fullmatch(text):
             raise UserError(f"{what} {text!r}: only letters, digits, spaces and _ . / : {{ }} + * , = @ ~ - are "
                             "allowed (no newlines, ;, $, quotes)")
     spec = []
-    for item in files:
-        key, sep, path = item.partition("=")
-        if not sep or not FILE_KEY_RE.fullmatch(key):
-            raise UserError(f"--file {item!r}: expected KEY=PATH with a lower-case key, e.g. eam=Cu.eam.alloy")
-        p = _existing(Path(path), f"--file {key}")
-        spec.append({"key": key, "path": str(validate.path(p, f"--file {key}")), "sha256": potentials.sha256(p)})
+    if not isinstance(files, dict):
+        raise UserError(f"{param('files')} must be a dict of lower-case keys to paths, e.g. {{'eam': 'Cu.eam.alloy'}}, "
+                        f"got {files!r:.100}")
+    for key, path in files.items():
+        if not isinstance(key, str) or not FILE_KEY_RE.fullmatch(key):
+            raise UserError(f"{param('files')}[{key!r}]: expected a lower-case key, e.g. {{'eam': 'Cu.eam.alloy'}}")
+        what = param("files", py=f"files[{key!r}]", cli=key)
+        p = _existing(Path(path), what)
+        spec.append({"key": key, "path": str(validate.path(p, what)), "sha256": potentials.sha256(p)})
     entry = {"name": name, "title": title or f"classical {pair_style.split()[0]} (registered by you)",
              "family": "classical", "elements": _elements(elements) if elements else "all", "licence": licence,
              "citation": citation, "files": spec,

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from lammpskit.errors import RunError, UserError
+from lammpskit.errors import Interrupted, RunError, RunFailed, UserError
 from lammpskit.lammps import deck
 from lammpskit.lammps import dumps as dumpfile
 from lammpskit.run import complete, integrity, manifest
@@ -43,10 +43,6 @@ _RESTART = re.compile(r"^step\.(\d+)\.bin$")
 
 
 KEEP_RESTARTS = 2  # newest periodic restarts kept; older ones are deleted as the run goes
-
-
-class Interrupted(RunError):
-    """The run was stopped by a signal after writing a restart."""
 
 
 @dataclass
@@ -276,7 +272,7 @@ class Engine:
     def _check(self):
         if self.bridge is not None and self.bridge.error is not None:
             err = self.bridge.error
-            raise RunError(f"the {self.man.pot_name} calculator failed: {type(err).__name__}: {err}") from err
+            raise RunFailed(f"the {self.man.pot_name} calculator failed: {type(err).__name__}: {err}") from err
         if self.stop_requested:
             step = self._step()
             if not self.resumable:
@@ -369,16 +365,16 @@ class Engine:
                 result = self._result(time.perf_counter() - wall0, threads)
             except Interrupted as exc:
                 if note := _mark(self.run_dir, "stopped", str(exc)):
-                    raise Interrupted(f"{exc}{note}") from exc
+                    raise Interrupted(f"{exc.text or exc}{note}") from exc
                 raise
             except (UserError, RunError) as exc:
                 if note := _mark(self.run_dir, "failed", str(exc)):
-                    raise type(exc)(f"{exc}{note}") from exc
+                    raise type(exc)(f"{exc.text or exc}{note}") from exc
                 raise
             except Exception as exc:  # LAMMPS errors arrive as plain Exception; OSError: a full disk, ...
                 msg = str(exc).strip() or type(exc).__name__
                 note = _mark(self.run_dir, "failed", msg)
-                raise RunError(f"run failed in {self.run_dir}: {msg} (see log.lammps; "
+                raise RunFailed(f"run failed in {self.run_dir}: {msg} (see log.lammps; "
                                f"'lammpskit run {self.run_dir}' resumes from the last restart){note}") from exc
             finally:
                 with self._cut_lock:

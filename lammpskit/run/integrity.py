@@ -33,8 +33,6 @@ from pathlib import Path
 from lammpskit.errors import UserError
 from lammpskit.lammps import deck
 
-TRUST_FLAG = "--trust-deck"
-
 
 def _records(run_dir: Path, deck: str, stages: list) -> list[str]:
     names = [deck, "potential.lmp", "data.lmp", *[s.file for s in stages]]
@@ -171,25 +169,25 @@ def verify(run_dir: Path, man, trust: bool = False) -> None:
     records = man.rendered
     if not records:
         raise UserError(f"{run_dir}/run.json has no sha256 records of its rendered files (rendered by an older kit "
-                        f"or by hand): render it again, or run it anyway with 'lammpskit run {run_dir} {TRUST_FLAG}'")
+                        f"or by hand): render it again, or run it anyway with 'lammpskit run {run_dir} --trust-deck'")
     for name in dict.fromkeys([*_records(run_dir, man.deck, man.stages), *records]):
         if name not in records:
             raise UserError(f"{run_dir}/{name} has no sha256 record in run.json: render again, or run it anyway "
-                            f"with 'lammpskit run {run_dir} {TRUST_FLAG}'")
+                            f"with 'lammpskit run {run_dir} --trust-deck'")
         path = run_dir / name
         if not path.is_file():
             raise UserError(f"{path} is missing (rendered files: {', '.join(records)}): render again")
         if sha256(path) != records[name]:
             raise UserError(f"{path} changed since it was rendered (sha256 differs from run.json): restore it, "
-                            f"render again, or run it anyway with 'lammpskit run {run_dir} {TRUST_FLAG}'")
+                            f"render again, or run it anyway with 'lammpskit run {run_dir} --trust-deck'")
     for p in sorted(run_dir.rglob("*")):
         if p.is_symlink():  # LAMMPS would write its log, dumps or restarts through it, anywhere
             raise UserError(f"{p} is a symbolic link (to {os.readlink(p)}); a run directory holds plain files: "
-                            f"remove it, or run it anyway with 'lammpskit run {run_dir} {TRUST_FLAG}'")
+                            f"remove it, or run it anyway with 'lammpskit run {run_dir} --trust-deck'")
     kit = str(builds.plugin_path(builds.DEEPMD_PLUGIN))
     allowed = {p for p in man.plugins if p == kit}
     found = scan(run_dir, man.deck, allowed, set(records))
     if found:
         name, no, why = found
         raise UserError(f"{run_dir}/{name} line {no}: {why}; the kit never writes this. Run it only if you "
-                        f"trust the deck: 'lammpskit run {run_dir} {TRUST_FLAG}'")
+                        f"trust the deck: 'lammpskit run {run_dir} --trust-deck'")

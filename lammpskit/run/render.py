@@ -15,7 +15,7 @@ from pathlib import Path
 from lammpskit import __version__
 from lammpskit._util import outputs
 from lammpskit._util.templates import env
-from lammpskit.errors import UserError
+from lammpskit.errors import UserError, param
 from lammpskit.potentials import registry as potentials
 from lammpskit.run import integrity, manifest
 
@@ -99,8 +99,8 @@ def render_from_data(out: Path, data: Path, pot: potentials.Potential, mode: str
 
     out = Path(out)
     if out.exists():
-        raise UserError(f"{out} exists: choose another --out or remove it")
-    outputs.out_dir(out, "--out")
+        raise UserError(f"{out} exists: choose another {param('out')} or remove it")
+    outputs.out_dir(out, param("out"))
     elements = read_data_elements(data)
     pot.supports(elements)
     mode, variant = choose_mode(pot, mode, d3=d3)

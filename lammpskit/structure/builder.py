@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from lammpskit._util import files
-from lammpskit.errors import UserError
+from lammpskit.errors import UserError, param
 from lammpskit.structure.composition import Composition
 
 # Default minimum distances (Å) for a melt start: about 75 % of the shortest
@@ -122,8 +122,8 @@ def build(comp: Composition, density: float, seed: int,
         if not placed:
             raise UserError(
                 f"the box cannot be filled: placed {count} of {len(types)} atoms at "
-                f"{density:g} g/cm^3 with the minimum distances in force; lower --density "
-                "or the minimum distances (--min-dist A-B=d)"
+                f"{density:g} g/cm^3 with the minimum distances in force; lower {param('density')} "
+                f"or the minimum distances ({param('min_dist', py='min_dist', cli='A-B=d')})"
             )
     return Structure(elements=elements, types=types + 1, positions=pos,
                      cell=np.diag([L, L, L]), origin=np.zeros(3))
@@ -200,20 +200,20 @@ def read_data_elements(path: Path) -> list[str]:
     found = sections["Atom Type Labels"] or sections["Masses"]
     if not found:
         raise UserError(f"{path}: no element names (an 'Atom Type Labels' section or '# El' comments on "
-                        "Masses lines); give the elements with --types")
+                        f"Masses lines); give the elements with {param('types')}")
     return [found[i] for i in sorted(found)]
 
 
 def build_file(out: str | Path = "data.lmp", x: float | None = 0.0, fu: int | None = None, atoms: int | None = None,
                formula: str = "Na4P2S7-xOx", seed: int = 1, density: float | None = None,
-               min_dist: list[str] | None = None) -> dict:
+               min_dist: dict[str, float] | None = None) -> dict:
     """A random start structure written to the data file ``out``: composition as for ``composition.select``
-    (1000 atoms by default), ``density`` in g/cm^3 (default: the estimate), ``min_dist`` ``["A-B=d", ...]``
+    (1000 atoms by default), ``density`` in g/cm^3 (default: the estimate), ``min_dist`` ``{"A-B": d}``
     in Å. Returns the file, the composition and the density used."""
     from lammpskit._util import outputs, validate
     from lammpskit.structure import composition
 
-    path = outputs.out_file(validate.path(out, "--out"), "--out")
+    path = outputs.out_file(validate.path(out, param("out")), param("out"))
     comp = composition.select(x, fu, atoms, formula, default_atoms=1000)
     rho = composition.start_density(comp, density)
     s = build(comp, rho, seed, composition.min_distances(min_dist))

@@ -14,7 +14,7 @@ from fractions import Fraction
 from functools import reduce
 
 from lammpskit._util import validate
-from lammpskit.errors import UserError
+from lammpskit.errors import UserError, param
 
 SERIES = "Na4P2S7-xOx"
 SERIES_X = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5)  # the reference study's compositions
@@ -77,7 +77,7 @@ def parse_formula(text: str, x: float | None = None) -> dict[str, Fraction]:
     m = _X_FORMULA.match(text)
     if m:
         if x is None:
-            raise UserError(f"formula {text!r} needs --x")
+            raise UserError(f"formula {text!r} needs {param('x')}")
         head, a, n, b = m.groups()
         n = Fraction(n)
         xf = Fraction(x).limit_denominator(1000)
@@ -186,24 +186,24 @@ def make(x: float | None = None, fu: int | None = None, atoms: int | None = None
     if formula == SERIES:
         if x is None:
             x = 0.0
-        validate.number(x, "--x", 0, 7)
+        validate.number(x, param("x"), 0, 7)
     fdict = parse_formula(formula, x)
     label = formula.replace("-xOx", "").replace("x", "") if formula != SERIES else (
         f"Na4P2S{_fmt(7 - x)}O{_fmt(x)}" if x else "Na4P2S7")
     step = min_fu(fdict)
     per_fu = sum(fdict.values())
     if fu is None and atoms is None:
-        raise UserError("give a size: --fu N (formula units) or --atoms N (approximate)")
+        raise UserError(f"give a size: {param('fu', cli='N')} (formula units) or {param('atoms', cli='N')} (approximate)")
     if fu is not None and atoms is not None:
-        raise UserError("give --fu or --atoms, not both")
+        raise UserError(f"give {param('fu')} or {param('atoms')}, not both")
     if atoms is not None:
-        validate.integer(atoms, "--atoms", 1, 10_000_000)
+        validate.integer(atoms, param("atoms"), 1, 10_000_000)
         fu = max(step, step * round(atoms / (per_fu * step)))
-    validate.integer(fu, "--fu", 1, 10_000_000)
+    validate.integer(fu, param("fu"), 1, 10_000_000)
     if fu % step:
         lo, hi = step * (fu // step), step * (fu // step + 1)
         sizes = [n for n in (lo, hi) if n > 0]
-        alts = " or ".join(f"--fu {n} ({int(n * per_fu)} atoms)" for n in sizes)
+        alts = " or ".join(f"{param('fu', n)} ({int(n * per_fu)} atoms)" for n in sizes)
         raise UserError(
             f"{label}: {fu} formula units give non-integer atom counts "
             f"(the number of formula units must be a multiple of {step}); nearest valid: {alts}"
@@ -225,14 +225,14 @@ def select(x: float | None = 0.0, fu: int | None = None, atoms: int | None = Non
 
 def start_density(comp: Composition, density: float | None = None) -> float:
     """``density`` (g/cm^3, checked) or the volume-additivity estimate."""
-    return comp.density_estimate() if density is None else validate.number(density, "--density", 0.1, 30)
+    return comp.density_estimate() if density is None else validate.number(density, param("density"), 0.1, 30)
 
 
-def min_distances(pairs: list[str] | None) -> dict:
-    """``["S-S=2.5", ...]`` -> minimum placement distances (Å) by element pair."""
-    from lammpskit.analysis.checks import pair_values
+def min_distances(min_dist: dict | None) -> dict:
+    """``{"S-S": 2.5, ...}`` (Å, checked) -> minimum placement distances by element pair (frozenset keys)."""
+    from lammpskit.analysis.checks import pairs
 
-    return pair_values(pairs, "--min-dist", "S-S=2.5")
+    return pairs(min_dist, param("min_dist"), "{'S-S': 2.5}")
 
 
 def table(xs: list[float] | None = None, fu: int | None = None, atoms: int | None = None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lammpskit._util import validate
-from lammpskit.errors import UserError
+from lammpskit.errors import UserError, param
 from lammpskit.finetune import cp2k
 from lammpskit.finetune import frames as ftframes
 from lammpskit.study import slurm as slurm_machinery
@@ -33,7 +33,7 @@ def submit(frames, site_file: Path, out: Path = Path("labelled.xyz"), code: str 
     """Write the frame folders and submit the unfinished ones as one SLURM array: task i runs CP2K in frame
     folder i (one MPI rank, ``OMP_NUM_THREADS`` = the site's cpus). Returns job id, tasks, script, folder."""
     if code != "cp2k":
-        raise UserError(f"--code {code!r}: only cp2k runs here (export-dft --code qe writes pw.x inputs)")
+        raise UserError(f"{param('code')} {code!r}: only cp2k runs here (export-dft --code qe writes pw.x inputs)")
     cp2k_exe = options.pop("cp2k", None) or cp2k_exe  # the executable on the nodes (label_dft's name for it)
     for key in ("workers", "threads", "timeout", "progress"):  # local-run options: the site decides
         options.pop(key, None)
@@ -41,7 +41,7 @@ def submit(frames, site_file: Path, out: Path = Path("labelled.xyz"), code: str 
     site = slurm_machinery.load_site_file(site_file)
     if isinstance(frames, (str, Path)):
         frames = ftframes.read(Path(frames))
-    out = validate.path(Path(out), "--out")
+    out = validate.path(Path(out), param("out"))
     folder = cp2k.work_folder(out, folder).resolve()
     subs = cp2k.prepare_all(frames, folder, settings)
     todo = [s.resolve() for s in subs if not cp2k.done(s)]

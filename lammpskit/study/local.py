@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass, field
 
 from lammpskit._util import files, reading, validate
-from lammpskit.errors import RunError, UserError
+from lammpskit.errors import RunError, UserError, param
 from lammpskit.study import stages
 from lammpskit.study.campaign import LOCAL_LOCK, LOCAL_STATE, Campaign, Case, locked, plan
 
@@ -98,9 +98,9 @@ class Runner:
         self.gpus = gpus or []
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         # one worker per GPU id unless told: "--gpus 0,0,0,0" packs four cases on GPU 0
-        self.workers = validate.integer(workers if workers is not None else max(1, len(self.gpus)), "--workers", 1, 256)
+        self.workers = validate.integer(workers if workers is not None else max(1, len(self.gpus)), param("workers"), 1, 256)
         self.threads = validate.integer(threads if threads is not None else max(1, cores // self.workers),
-                                        "--threads", 1, 1024)
+                                        param("threads"), 1, 1024)
         self.slots = [Slot(i, self.threads, self.gpus[i % len(self.gpus)] if self.gpus else None)
                       for i in range(self.workers)]
         self.display = display
@@ -268,5 +268,5 @@ def run(c: Campaign, workers: int | None = None, gpus: str | list | None = None,
     four cases share GPU 0); ``threads``: CPU threads per worker (default: cores / workers)."""
     if isinstance(gpus, str):
         gpus = [g.strip() for g in gpus.split(",") if g.strip()]
-    gpus = [str(validate.integer(g, "--gpus", 0, 1024)) for g in (gpus or [])]
+    gpus = [str(validate.integer(g, param("gpus"), 0, 1024)) for g in (gpus or [])]
     return Runner(c, workers, gpus, threads, display).run()

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from lammpskit._util import reading, resources, templates, validate
 from lammpskit._util.tools import run_tool
-from lammpskit.errors import UserError
+from lammpskit.errors import UserError, param
 from lammpskit.study import stages
 
 STYLE_RE = re.compile(r"^[a-z0-9_/.+-]{1,64}$")
@@ -203,7 +203,7 @@ def submit_kit_command(site_file: Path, words: list[str], options: dict, folder:
         if value is None:
             continue
         if isinstance(value, Path) or (key == "foundation" and Path(value).exists()):  # files: absolute, safe
-            value = validate.path(Path(value).resolve(), f"--{key}")
+            value = validate.path(Path(value).resolve(), param(key))
         argv += [f"--{key}", str(value)]
     folder = Path(folder).resolve()
     argv += ["--out", str(folder), "--json"]
@@ -213,7 +213,7 @@ def submit_kit_command(site_file: Path, words: list[str], options: dict, folder:
 
 def load_site_file(path: Path) -> Site:
     """A Site from a TOML file holding the ``[slurm]`` keys (at the top level or in a [slurm] table)."""
-    path = validate.path(path, "--slurm")
+    path = validate.path(path, param("slurm"))
     table = reading.read_toml(path, "site file")
     inner = table.get("slurm", table)
     if not isinstance(inner, dict):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lammpskit._util import validate
+from lammpskit.errors import param
 from lammpskit.potentials import registry as potentials
 from lammpskit.run import manifest
 
@@ -44,11 +45,12 @@ class DiffusionParams:
 
         validate.number(self.T, "temperature (K)", 0, 1e5, lo_open=True)
         validate.number(self.dt, "dt (fs)", 0, 10, lo_open=True)
-        validate.number(self.ps, "--ps", 0, 1e6, lo_open=True)
-        validate.number(self.equil_ps, "--equil", 0, 1e6)
-        validate.integer(self.every, "--every", 1, 10**9)
+        validate.number(self.ps, param("ps"), 0, 1e6, lo_open=True)
+        validate.number(self.equil_ps, param("equil"), 0, 1e6)
+        validate.integer(self.every, param("every"), 1, 10**9)
         if self.n_run < 3 * self.every:
-            raise UserError(f"--ps {self.ps:g} gives fewer than 3 dump frames at --every {self.every}: run longer")
+            raise UserError(f"{param('ps')} {self.ps:g} gives fewer than 3 dump frames at {param('every')} {self.every}: "
+                            "run longer")
         return self
 
     def as_params(self) -> dict:
@@ -77,29 +79,41 @@ def result(run_dir: Path, man: manifest.Manifest, stats=None) -> dict:
     return {"state": "done", "protocol": "diffusion", "potential": man.pot_name, **transport.summary(res)}
 
 
-def temperatures_of(text: str | list[float]) -> list[float]:
-    """``"500,600,700"`` (or a list) -> temperatures in K (at least two)."""
-    if not isinstance(text, str):
-        text = ",".join(str(t) for t in text)
+def temperatures_of(temperatures) -> list[float]:
+    """``[600, 700, 800]`` -> temperatures in K (1 to 1e5, at least two), checked."""
     from lammpskit.errors import UserError
 
-    try:
-        temps = [validate.number(t, "--temperatures", 1, 1e5) for t in text.split(",")]
-    except Exception:
-        raise UserError(f"--temperatures {text!r}: expected K values like 600,700,800") from None
+    if isinstance(temperatures, str) or not isinstance(temperatures, list | tuple | range):
+        raise UserError(f"{param('temperatures')} must be a list of temperatures in K such as [600, 700, 800], "
+                        f"got {temperatures!r:.100}")
+    temps = []
+    for k, t in enumerate(temperatures):
+        if isinstance(t, bool) or not isinstance(t, int | float):
+            raise UserError(f"{param('temperatures')}[{k}] must be a temperature in K, got {t!r:.40}")
+        temps.append(validate.number(t, f"{param('temperatures')}[{k}] (K)", 1, 1e5))
     if len(temps) < 2:
-        raise UserError("--temperatures needs at least two values for an Arrhenius fit")
+        raise UserError(f"{param('temperatures')} needs at least two values for an Arrhenius fit")
     return temps
 
 
-def arrhenius(target: str | Path, temperatures: str | list[float] = "600,700,800", ps: float = 100.0,
+def arrhenius(target: str | Path, temperatures: list[float] | tuple[float, ...] = (600.0, 700.0, 800.0), ps: float = 100.0,
               equil: float = 10.0, every: int = 100, element: str = "Na", progress=None) -> dict:
-    """NVT diffusion runs of a quenched glass at each temperature (K), then D = D0 exp(-Ea/kB T).
+    """NVT diffusion runs of a quenched glass at each temperature, then D = D0 exp(-Ea/kB T) (``lk.arrhenius``).
 
-    ``ps``: sampled time per temperature (ps); ``equil``: NVT equilibration (ps); ``every``: steps
-    between unwrapped frames; ``element``: the diffusing element fitted. Each run goes to
-    ``<target>/diffusion-<T>K`` (rendered once, resumed when run again). Returns D (cm^2/s),
-    conductivities (S/cm), Ea (eV) and D0 per temperature.
+    Each run goes to ``<target>/diffusion-<T>K`` (rendered once, resumed when run again).
+
+    Args:
+        target (str | Path): a finished quench run directory with an NPT anneal (its glass is reheated).
+        temperatures (list[float]): temperatures in K, at least two, e.g. ``[600, 700, 800]``.
+        ps (float): sampled time per temperature (ps).
+        equil (float): NVT equilibration per temperature before sampling (ps).
+        every (int): MD steps between unwrapped-coordinate frames.
+        element (str): the diffusing element fitted, e.g. ``"Na"``.
+        progress: a ``lammpskit.run.progress`` display or None.
+
+    Returns:
+        dict: ``temperatures_K``, ``D_cm2_s`` (cm²/s) and ``conductivity_S_cm`` (S/cm) per temperature,
+        ``Ea_eV`` (eV), ``D0_cm2_s`` and the fit's errors.
     """
     from lammpskit import workflows
     from lammpskit.analysis import transport
@@ -121,7 +135,7 @@ def arrhenius(target: str | Path, temperatures: str | list[float] = "600,700,800
         rows.append(workflows.run(run_dir, progress=progress))
     ds = [r["D_cm2_s"].get(element) for r in rows]
     if any(d is None or d <= 0 for d in ds):
-        raise RunError(f"no positive {element} diffusion coefficient at every temperature: run longer (--ps)")
+        raise RunError(f"no positive {element} diffusion coefficient at every temperature: run longer ({param('ps')})")
     return {"element": element, "temperatures_K": temps, "D_cm2_s": ds,
             "conductivity_S_cm": [r["conductivity_S_cm"].get(element) for r in rows],
             **transport.arrhenius(temps, ds)}

@@ -1,7 +1,7 @@
 """Analyses of a dump or data file written as CSV tables and PNG figures (the ``analyze`` commands).
 
 Each function opens ``path`` (LAMMPS dump with an element or type column, or a data
-file; ``types`` names numeric types 1..n), selects ``frames`` (last | all | A:B),
+file; ``types`` names numeric types 1..n), selects ``frames`` ("last" | "all" | an index | a slice | a list),
 computes with ``lammpskit.analysis`` and writes its files to ``out`` (default:
 ``analysis/`` beside ``path``); it returns what the command's ``--json`` prints.
 ``progress(total)``, if given, is a context manager yielding a per-frame ``tick()``.
@@ -14,6 +14,7 @@ from pathlib import Path
 
 from lammpskit._util import validate
 from lammpskit.analysis import reader
+from lammpskit.errors import param
 from lammpskit.figures import plots
 
 
@@ -25,10 +26,10 @@ def _source(path) -> Path:
     """The frames: a dump or data file, or a run directory's production dump."""
     from lammpskit.run import manifest
 
-    return manifest.frames_file(validate.path(path, "PATH"))
+    return manifest.frames_file(validate.path(path, param("path")))
 
 
-def _open(path, frames: str, types: list[str] | None, progress, **checks):
+def _open(path, frames, types: list[str] | None, progress, **checks):
     pipeline = reader.open_pipeline(_source(path), types, **checks)
     selected = reader.select_frames(frames, pipeline.source.num_frames)
     return pipeline, selected, (progress or _null_progress)(len(selected))
@@ -38,10 +39,10 @@ def _folder(path, out) -> Path:
     """The output folder (checked to be creatable before any work)."""
     from lammpskit._util import outputs
 
-    return outputs.out_dir(validate.path(out or _source(path).parent / "analysis", "--out"), "--out")
+    return outputs.out_dir(validate.path(out or _source(path).parent / "analysis", param("out")), param("out"))
 
 
-def units(path, frames: str = "last", types: list[str] | None = None, cutoffs: list[str] | None = None,
+def units(path, frames="last", types: list[str] | None = None, cutoffs: dict | None = None,
           annotate: str | Path | None = None, progress=None) -> dict:
     """P^n, PS(4-m)Om units, anion classes and artefacts (the ``analyze units --json`` dict); with
     ``annotate`` the frames are also written to that dump with per-atom class columns."""
@@ -49,9 +50,9 @@ def units(path, frames: str = "last", types: list[str] | None = None, cutoffs: l
     from lammpskit.analysis import cutoffs as _cutoffs
     from lammpskit.analysis import units as _units
 
-    cut = _cutoffs.parse(cutoffs)
+    cut = _cutoffs.with_defaults(cutoffs)
     path = _source(path)
-    target = outputs.out_file(validate.path(annotate, "--annotate"), "--annotate") if annotate is not None else None
+    target = outputs.out_file(validate.path(annotate, param("annotate")), param("annotate")) if annotate is not None else None
     pipeline, selected, bar = _open(path, frames, types, progress)
     with bar as tick:
         result = _units.analyse(pipeline, selected, cut, tick)
@@ -62,13 +63,13 @@ def units(path, frames: str = "last", types: list[str] | None = None, cutoffs: l
     return result
 
 
-def rdf(path, frames: str = "all", types: list[str] | None = None, out=None, rmax: float = 6.0, bins: int = 300,
+def rdf(path, frames="all", types: list[str] | None = None, out=None, rmax: float = 6.0, bins: int = 300,
         progress=None) -> dict:
     """Partial and total g(r) up to ``rmax`` Å (``rdf.csv``, ``rdf.png``) and cutoffs proposed from first minima."""
     from lammpskit.analysis import scattering
 
-    validate.number(rmax, "--rmax", 1, 50)
-    validate.integer(bins, "--bins", 10, 100000)
+    validate.number(rmax, param("rmax"), 1, 50)
+    validate.integer(bins, param("bins"), 10, 100000)
     folder = _folder(path, out)
     pipeline, selected, bar = _open(path, frames, types, progress)
     folder.mkdir(parents=True, exist_ok=True)
@@ -82,15 +83,15 @@ def rdf(path, frames: str = "all", types: list[str] | None = None, out=None, rma
             "density_atoms_per_A3": g["rho"], "concentrations": g["conc"]}
 
 
-def sq(path, frames: str = "all", types: list[str] | None = None, out=None, rmax: float = 6.0, qmax: float = 20.0,
+def sq(path, frames="all", types: list[str] | None = None, out=None, rmax: float = 6.0, qmax: float = 20.0,
        progress=None) -> dict:
     """Neutron and X-ray S(Q) up to ``qmax`` 1/Å and G(r) (``sq.csv``, ``Gr.csv`` and their PNGs)."""
     import numpy as np
 
     from lammpskit.analysis import scattering
 
-    validate.number(rmax, "--rmax", 1, 50)
-    validate.number(qmax, "--qmax", 1, 100)
+    validate.number(rmax, param("rmax"), 1, 50)
+    validate.number(qmax, param("qmax"), 1, 100)
     folder = _folder(path, out)
     pipeline, selected, bar = _open(path, frames, types, progress)
     folder.mkdir(parents=True, exist_ok=True)
@@ -109,13 +110,13 @@ def sq(path, frames: str = "all", types: list[str] | None = None, out=None, rmax
             "q_resolved_invA": round(scattering.q_resolved(g), 4)}
 
 
-def angles(path, frames: str = "all", types: list[str] | None = None, out=None, cutoffs: list[str] | None = None,
+def angles(path, frames="all", types: list[str] | None = None, out=None, cutoffs: dict | None = None,
            progress=None) -> dict:
     """Bond-angle distributions S-P-S, O-P-O, S-P-O, P-S-P, P-O-P in degrees (``angles.csv``, ``angles.png``)."""
     from lammpskit.analysis import angles as _angles
     from lammpskit.analysis import cutoffs as _cutoffs
 
-    cut = _cutoffs.parse(cutoffs)
+    cut = _cutoffs.with_defaults(cutoffs)
     folder = _folder(path, out)
     pipeline, selected, bar = _open(path, frames, types, progress)
     folder.mkdir(parents=True, exist_ok=True)
@@ -129,13 +130,13 @@ def angles(path, frames: str = "all", types: list[str] | None = None, out=None, 
             "mean_deg": dist["mean"]}
 
 
-def msd(path, frames: str = "all", types: list[str] | None = None, out=None, dt: float | None = None,
-        temperature: float | None = None, fit: str = "0.2:0.8", progress=None) -> dict:
+def msd(path, frames="all", types: list[str] | None = None, out=None, dt: float | None = None,
+        temperature: float | None = None, fit: tuple[float, float] = (0.2, 0.8), progress=None) -> dict:
     """MSD per element, D (cm^2/s) and Nernst-Einstein conductivity (S/cm) (``msd.csv``, ``msd.png``).
 
     ``path``: a run directory (its ``dump.unwrapped.lammpstrj``, timestep and temperature) or a dump
-    with xu yu zu, which then needs ``dt`` (fs) and ``temperature`` (K); ``fit``: the window A:B of the
-    longest lag fitted with MSD = 6Dt.
+    with xu yu zu, which then needs ``dt`` (fs) and ``temperature`` (K); ``fit``: the window (A, B) of the
+    longest lag fitted with MSD = 6Dt, as fractions 0 <= A < B <= 1.
     """
     from lammpskit.analysis import transport
     from lammpskit.errors import UserError
@@ -148,14 +149,10 @@ def msd(path, frames: str = "all", types: list[str] | None = None, out=None, dt:
         temperature = temperature if temperature is not None else man.temperature_K()
         path = path / "dump.unwrapped.lammpstrj"
     if dt is None or temperature is None:
-        raise UserError("a dump file needs --dt (fs) and --temperature (K)")
-    validate.number(dt, "--dt", 0, 100, lo_open=True)
-    validate.number(temperature, "--temperature", 0, 1e5, lo_open=True)
-    try:
-        lo, hi = (float(v) for v in fit.split(":"))
-        assert 0 <= lo < hi <= 1
-    except (ValueError, AssertionError):
-        raise UserError(f"--fit {fit!r}: expected A:B with 0 <= A < B <= 1, e.g. 0.2:0.8") from None
+        raise UserError(f"a dump file needs {param('dt')} (fs) and {param('temperature')} (K)")
+    validate.number(dt, param("dt"), 0, 100, lo_open=True)
+    validate.number(temperature, param("temperature"), 0, 1e5, lo_open=True)
+    lo, hi = fit_window(fit)
     folder = _folder(path, out)
     # MSD follows each atom on its own: no overlap check (random-walk test data have overlapping points)
     pipeline, selected, bar = _open(path, frames, types, progress, overlap=None)
@@ -168,3 +165,17 @@ def msd(path, frames: str = "all", types: list[str] | None = None, out=None, dt:
     summary = {k: v for k, v in res.items() if k not in ("msd_A2", "time_ps")}
     summary.update(csv=str(csv_path), png=str(png))
     return summary
+
+
+def fit_window(fit) -> tuple[float, float]:
+    """``(A, B)``: the MSD fit window as fractions of the longest lag, 0 <= A < B <= 1."""
+    from lammpskit.errors import UserError
+
+    try:
+        lo, hi = (float(v) for v in fit)
+        ok = 0 <= lo < hi <= 1
+    except (TypeError, ValueError):
+        ok = False
+    if isinstance(fit, str) or not ok:
+        raise UserError(f"{param('fit')} {fit!r:.60}: expected (A, B) with 0 <= A < B <= 1, e.g. (0.2, 0.8)")
+    return lo, hi

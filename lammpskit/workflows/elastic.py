@@ -19,7 +19,7 @@ import numpy as np
 
 from lammpskit._util import validate
 from lammpskit.analysis.elasticity import BAR_TO_GPA, checked_moduli, isotropy, moduli_errors
-from lammpskit.errors import UserError
+from lammpskit.errors import UserError, param
 from lammpskit.potentials import registry as potentials
 from lammpskit.run import manifest
 
@@ -132,8 +132,9 @@ class ElasticParams:
     thermo_every: int = 100         # steps
     Tdamp: float = 0.1              # ps
 
-    def check(self, label=lambda name: f"--{name}") -> ElasticParams:
-        """Validate every value; ``label(user-facing name)`` names a setting in error messages."""
+    def check(self, label=param) -> ElasticParams:
+        """Validate every value; ``label(user-facing name)`` names a setting in error messages (default: the
+        parameter of ``elastic``, ``errors.param``)."""
         label = (lambda lab: lambda key: lab(USER_NAMES.get(key, key)))(label)
         validate.choice(self.method, METHODS, label("method"))
         validate.number(self.strain, label("strain"), 0, 0.05, lo_open=True)
@@ -202,12 +203,12 @@ def run_one(target: str | Path, params: ElasticParams, pot: str | None = None, t
     data, run = source_of(validate.path(target, "target"))
     run_pot, run_params = (run.pot_name, run.params) if run else (None, {})
     T = validate.number(temperature if temperature is not None else (run.temperature_K(300.0) if run else 300.0),
-                        "--temperature", 0, 1e5, lo_open=True)
-    dt = validate.number(dt if dt is not None else run_params.get("dt", 1.0), "--dt", 0, 10, lo_open=True)
+                        param("temperature"), 0, 1e5, lo_open=True)
+    dt = validate.number(dt if dt is not None else run_params.get("dt", 1.0), param("dt"), 0, 10, lo_open=True)
     name = pot or run_pot
     if name is None:
-        raise UserError("a data file needs --pot NAME")
-    run_dir = validate.path(out or default_dir(target, params.method), "--out")
+        raise UserError(f"a data file needs {param('pot', cli='NAME')}")
+    run_dir = validate.path(out or default_dir(target, params.method), param("out"))
     if not (run_dir / "run.json").exists():
         d3 = bool(run and run.potential.d3 and name == run_pot)
         render(run_dir, data, potentials.get(name), replace(params, T=T, dt=dt), mode, d3)
@@ -218,17 +219,35 @@ def elastic(targets, pot: str | None = None, method: str = "static", strain: flo
             temperature: float | None = None, steps: int = 10000, equil: int = 2000, dt: float | None = None,
             ftol: float = 1e-8, maxiter: int = 5000, mode: str = "auto", out: str | Path | None = None,
             progress=None) -> dict:
-    """Elastic constants C_ij (GPa) and Voigt/Reuss/Hill B, G, E, nu of one glass or the mean of replicas.
+    """Elastic constants C_ij and Voigt/Reuss/Hill B, G, E (GPa), nu of one glass or the mean of replicas
+    (``lk.elastic``).
 
-    ``targets``: a finished quench run directory or data file, or a list of them (replicas, averaged
-    with errors from their spread); ``method``: static (0 K, relaxed; ``ftol`` eV/Å, ``maxiter``) or
-    dynamic (NVT at ``temperature`` K: ``equil`` + ``steps`` steps per strained state); ``strain``:
-    magnitude of the +/- strains. Each target's strained runs go to ``default_dir(target, method)``
-    (or ``out`` for one target).
+    Each target's strained runs go to ``default_dir(target, method)`` (or ``out`` for one target).
+
+    Args:
+        targets (str | Path | list): a finished quench run directory or a LAMMPS data file, or a list of them
+            (replicas of one glass, averaged with errors from their spread).
+        pot (str | None): the potential (default: the run directory's; needed for a data file).
+        method (str): ``static`` (0 K, relaxed) or ``dynamic`` (NVT sampling at ``temperature``).
+        strain (float): magnitude of the +/- strains, 0 < strain <= 0.05 (dimensionless).
+        temperature (float | None): dynamic: T in K (default: the run's T_final, else 300 K).
+        steps (int): dynamic: sampled MD steps per strained state.
+        equil (int): dynamic: NVT equilibration steps per strained state.
+        dt (float | None): dynamic: timestep in fs (default: the run's, else 1 fs).
+        ftol (float): static: force tolerance of each relaxation (eV/Å).
+        maxiter (int): static: iteration cap of each relaxation.
+        mode (str): ``auto`` | ``native`` | ``bridge``.
+        out (str | Path | None): the run directory of the strained runs (one target only).
+        progress: a ``lammpskit.run.progress`` display or None.
+
+    Returns:
+        dict: ``C`` and ``C_err`` (6x6, GPa), the moduli ``B``, ``G``, ``E`` (GPa) and ``nu`` with their
+        errors, and whether the tensor is mechanically stable.
     """
     targets = [targets] if isinstance(targets, str | Path) else list(targets)
     params = ElasticParams(method=method, strain=strain, n_avg=steps, n_eq=equil, ftol=ftol, maxiter=maxiter).check()
     if out is not None and len(targets) > 1:
-        raise UserError("--out works with one target; replicas keep their results inside their own run directories")
+        raise UserError(f"{param('out')} works with one target; replicas keep their results inside their own run "
+                        "directories")
     results = [run_one(t, params, pot, temperature, dt, mode, out, progress)[1] for t in targets]
     return results[0] if len(results) == 1 else combine(results)

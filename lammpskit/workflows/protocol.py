@@ -8,10 +8,11 @@ dumps. Times in ps, temperatures in K, pressure in bar, dt in fs.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 
 from lammpskit._util import resources, validate
-from lammpskit.errors import UserError
+from lammpskit.errors import UserError, param
 
 
 @dataclass
@@ -67,29 +68,63 @@ class Params:
             raise UserError("dump_velocities must be true or false")
         return self
 
-    def with_overrides(self, pairs: list[str]) -> Params:
-        """Apply ``KEY=VALUE`` strings, converting to each field's type."""
+    def with_settings(self, settings: Mapping | None) -> Params:
+        """These parameters with ``settings`` over them (``{"quench_rate": 10, "T_final": 300}``, the units of
+        the fields: K, ps, fs, bar, K/ps), all checked."""
         types = {f.name: f.type for f in fields(self)}
         data = asdict(self)
-        for pair in pairs:
-            key, sep, value = pair.partition("=")
-            key = key.strip()
-            if not sep or key not in types or key == "note":
-                known = ", ".join(k for k in types if k != "note")
-                raise UserError(f"--set {pair!r}: expected KEY=VALUE with KEY one of {known}")
-            value = value.strip()
+        if settings is not None and not isinstance(settings, Mapping):
+            raise UserError(f"{param('settings')} must be a dict of protocol parameters, e.g. {{'quench_rate': 10}}, "
+                            f"got {type(settings).__name__} {settings!r:.100}")
+        for key, value in (settings or {}).items():
+            if key not in types or key == "note":
+                raise UserError(f"{param('settings')}: unknown parameter {key!r} (known: {_known(types)})")
+            where = f"{param('settings')}[{key!r}]"
             kind = types[key]
             if kind == "bool":
-                if value.lower() not in ("true", "false", "yes", "no", "1", "0"):
-                    raise UserError(f"--set {key}: expected true or false, got {value!r}")
-                data[key] = value.lower() in ("true", "yes", "1")
-            elif kind == "int":
-                data[key] = validate.integer(value, key)
-            elif kind == "float":
-                data[key] = validate.number(value, key)
-            else:
-                data[key] = value
+                if not isinstance(value, bool):
+                    raise UserError(f"{where} must be True or False, got {value!r}")
+            elif kind in ("int", "float"):
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    raise UserError(f"{where} must be a number, got {type(value).__name__} {value!r:.100}")
+                value = validate.integer(value, where) if kind == "int" else float(value)
+            elif not isinstance(value, str):
+                raise UserError(f"{where} must be a string, got {type(value).__name__} {value!r:.100}")
+            data[key] = value
         return Params(**data).check()
+
+    def with_overrides(self, pairs: list[str]) -> Params:
+        """``with_settings`` of ``KEY=VALUE`` strings (a campaign's ``set``; ``parse_settings``)."""
+        return self.with_settings(parse_settings(pairs))
+
+
+def _known(types: dict) -> str:
+    return ", ".join(k for k in types if k != "note")
+
+
+def parse_settings(pairs: list[str]) -> dict:
+    """``["quench_rate=10", "dump_velocities=yes"]`` (a campaign's ``set``, the command line's ``--set``) ->
+    ``{"quench_rate": 10.0, "dump_velocities": True}``, each value converted to its parameter's type."""
+    types = {f.name: f.type for f in fields(Params)}
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or key not in types or key == "note":
+            raise UserError(f"{param('settings')} {pair!r}: expected KEY=VALUE with KEY one of {_known(types)}")
+        value = value.strip()
+        kind = types[key]
+        if kind == "bool":
+            if value.lower() not in ("true", "false", "yes", "no", "1", "0"):
+                raise UserError(f"{param('settings')} {key}: expected true or false, got {value!r}")
+            out[key] = value.lower() in ("true", "yes", "1")
+        elif kind == "int":
+            out[key] = validate.integer(value, key)
+        elif kind == "float":
+            out[key] = validate.number(value, key)
+        else:
+            out[key] = value
+    return out
 
 
 def profiles() -> dict[str, Params]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from lammpskit import __version__
 from lammpskit._util import limits, outputs, validate
 from lammpskit._util.templates import env
-from lammpskit.errors import UserError
+from lammpskit.errors import UserError, param
 from lammpskit.lammps import thermo
 from lammpskit.potentials import registry as potentials
 from lammpskit.run import integrity, manifest
@@ -31,15 +31,16 @@ def render(out: Path, comp: Composition, pot: potentials.Potential, params: prot
     out = Path(out)
     if out.exists() and any(out.iterdir()):
         if (out / manifest.MANIFEST).exists():
-            raise UserError(f"{out} already holds a run: resume it with 'lammpskit run {out}' or choose another --out")
-        raise UserError(f"{out} exists and is not empty: choose another --out")
+            raise UserError(f"{out} already holds a run: resume it with 'lammpskit run {out}' or choose another "
+                            f"{param('out')}")
+        raise UserError(f"{out} exists and is not empty: choose another {param('out')}")
     pot.supports(comp.elements)
     mode, variant = choose_mode(pot, mode, build, d3)
     pctx, files = potential_ctx(pot, mode, variant, d3, comp.elements)
     params.check()
     stages = protocol.stages(params)
     limits.run(comp.natoms, params, stages)
-    outputs.out_dir(out, "--out")
+    outputs.out_dir(out, param("out"))
     if (note := limits.size_note(comp.natoms, params, stages)) and notice:
         notice(note)
     s = structure.build(comp, density, seed, min_dist)
@@ -135,41 +136,61 @@ class QuenchResult:
 
 def render_run(pot: str = "chgnet", x: float | None = 0.0, fu: int | None = None, atoms: int | None = None,
                formula: str = "Na4P2S7-xOx", profile: str = "smoke", seed: int = 1, density: float | None = None,
-               min_dist: list[str] | None = None, set: list[str] | None = None, mode: str = "auto",  # noqa: A002
+               min_dist: dict[str, float] | None = None, settings: dict | None = None, mode: str = "auto",
                d3: bool = False, out: str | Path | None = None, notice=None) -> Path:
-    """Write a melt-quench run directory (not run); returns its path.
+    """Write a melt-quench run directory (not run); returns its path (``lk.render_quench``).
 
-    ``pot``: registered potential; ``x``: O per formula unit of Na4P2S7-xOx (or None with another
-    ``formula``); ``fu``/``atoms``: exact formula units / approximate atom count (default: the
-    profile's size); ``profile``: smoke | paper; ``density``: start density in g/cm^3 (default: the
-    estimate); ``min_dist``: ``["A-B=d", ...]`` in Å; ``set``: ``["KEY=VALUE", ...]`` protocol
-    overrides; ``mode``: auto | native | bridge; ``d3``: add Grimme D3(BJ); ``out``: the run directory
-    (must not exist; default ``runs/<pot>-x<x>-<profile>-s<seed>``); ``notice(line)`` is told the size
-    of a large run (atoms, steps, build time, dump size) before it is built.
+    Args:
+        pot (str): a registered potential (``lammpskit potentials list``).
+        x (float | None): O per formula unit of Na4P2S7-xOx, 0 <= x <= 7 (None with another ``formula``).
+        fu (int | None): exact number of formula units.
+        atoms (int | None): approximate number of atoms (the nearest valid size); default: the profile's size.
+        formula (str): the glass formula, e.g. ``Na3PS4``, ``NaPO3``, ``75Na2S·25P2S5``.
+        profile (str): ``smoke`` (checks code paths, not for science) or ``paper``.
+        seed (int): random seed of the placement and the velocities, 0 <= seed < 2**31.
+        density (float | None): start density in g/cm³ (default: the volume-additivity estimate).
+        min_dist (dict[str, float] | None): minimum placement distances in Å by element pair,
+            ``{"Na-Na": 2.0, "S-S": 2.5}``.
+        settings (dict | None): protocol parameters over the profile's, e.g. ``{"quench_rate": 10}``: dt (fs),
+            T_melt (K), t_melt (ps), quench_rate (K/ps), quench_ensemble (``"nvt"`` | ``"npt"``), T_final (K),
+            P (bar), t_anneal (ps), t_production (ps), Tdamp (ps), Pdamp (ps), skin (Å), min_steps,
+            min_ftol (eV/Å), thermo_every, dump_every, msd_every, restart_every (steps), dump_velocities (bool).
+        mode (str): ``auto`` | ``native`` | ``bridge``.
+        d3 (bool): add Grimme D3(BJ) dispersion for the functional the potential was trained on.
+        out (str | Path | None): the run directory, which must not exist (default
+            ``runs/<pot>-x<x>-<profile>-s<seed>``).
+        notice (callable | None): ``notice(line)`` is told the size of a large run (atoms, steps, build
+            time, dump size) before it is built.
     """
     from lammpskit._util import validate
     from lammpskit.structure import composition
 
     potential = potentials.get(pot)
-    params = protocol.profile(validate.name(profile, "--profile")).with_overrides(set or [])
+    params = protocol.profile(validate.name(profile, param("profile"))).with_settings(settings)
     comp = composition.select(x, fu, atoms, formula, default_atoms=params.atoms)
     tag = f"x{x:g}" if formula == composition.SERIES else validate.name(comp.label.lower(), "formula")
-    target = validate.path(out or f"runs/{pot}-{tag}-{profile}-s{seed}", "--out")
+    target = validate.path(out or f"runs/{pot}-{tag}-{profile}-s{seed}", param("out"))
     return render(target, comp, potential, params, profile, seed, composition.start_density(comp, density),
                   mode, composition.min_distances(min_dist), d3, notice=notice)
 
 
 def quench(pot: str = "chgnet", x: float | None = 0.0, *, threads: int | None = None, device: str = "cpu",
            progress=None, **options) -> QuenchResult:
-    """Render a melt-quench run directory and run it (``render_run`` options); returns its result.
+    """Render a melt-quench run directory and run it; returns its result (``lk.quench``).
 
-    ``threads``: OpenMP/torch threads (default: the cores this process may use); ``device``: cpu | cuda
-    for bridged models; ``progress``: a ``lammpskit.run.progress.RunProgress`` or None.
+    Args:
+        pot (str): a registered potential.
+        x (float | None): O per formula unit of Na4P2S7-xOx, 0 <= x <= 7.
+        threads (int | None): OpenMP/torch threads (default: the cores this process may use).
+        device (str): ``cpu`` | ``cuda`` for bridged models.
+        progress: a ``lammpskit.run.progress.RunProgress`` or None.
+        **options: the other arguments of ``render_quench`` (``fu``, ``atoms``, ``formula``, ``profile``, ``seed``,
+            ``density`` g/cm³, ``min_dist`` {pair: Å}, ``settings`` {parameter: value}, ``mode``, ``d3``, ``out``).
 
     Example::
 
         import lammpskit as lk
-        run = lk.quench(pot="chgnet", x=1.5, profile="smoke", out="runs/a")
+        run = lk.quench(pot="chgnet", x=1.5, profile="smoke", settings={"quench_rate": 100}, out="runs/a")
         print(run.density_g_cm3, run.dump)
     """
     from lammpskit import workflows
@@ -182,9 +203,17 @@ EV_PER_BAR_A3 = 6.241509074e-7  # 1 bar Å^3 in eV
 
 
 def anneal_density(run_dir: str | Path, nblocks: int = 5, man: manifest.Manifest | None = None) -> dict[str, float]:
-    """Density (g/cm^3) over the second half of a quench run's NPT anneal: mean, block-averaged err, n rows;
-    ``nblocks``: 2 to 1000 blocks for the error (the CLI's --blocks)."""
-    validate.integer(nblocks, "blocks (--blocks)", 2, 1000)
+    """Density (g/cm³) over the second half of a quench run's NPT anneal (``lk.anneal_density``).
+
+    Args:
+        run_dir (str | Path): a quench run directory with an NPT anneal stage.
+        nblocks (int): 2 to 1000 blocks for the block-averaged standard error.
+        man: the run's ``Manifest`` when already read (else read from ``run_dir``).
+
+    Returns:
+        dict: ``mean`` and ``err`` (g/cm³) and ``n`` (thermo rows averaged).
+    """
+    validate.integer(nblocks, param("nblocks"), 2, 1000)
     man = man or manifest.load(validate.path(run_dir, "run directory"))
     stage = man.stage("anneal")
     if stage is None:

@@ -75,23 +75,27 @@ def test_block_average_by_hand():
     assert math.isnan(statistics.block_average([4.0])["err"])
 
 
-@pytest.mark.parametrize("items, expected", [
-    (["P-S=2.6"], {frozenset(("P", "S")): 2.6}),
-    (["Na-Na=1.9", "S-O=1.5"], {frozenset(("Na",)): 1.9, frozenset(("S", "O")): 1.5}),
-    ([], {}),
+@pytest.mark.parametrize("values, expected", [
+    ({"P-S": 2.6}, {frozenset(("P", "S")): 2.6}),
+    ({"Na-Na": 1.9, ("S", "O"): 1.5}, {frozenset(("Na",)): 1.9, frozenset(("S", "O")): 1.5}),
+    ({frozenset(("S",)): 2}, {frozenset(("S",)): 2.0}),
+    ({}, {}),
+    (None, {}),
 ])
-def test_pair_values(items, expected):
-    assert checks.pair_values(items, "--cutoff", "P-S=2.6") == expected
+def test_pairs(values, expected):
+    assert checks.pairs(values, "cutoffs", "{'P-S': 2.6}") == expected
 
 
 @pytest.mark.parametrize("bad, needle", [
-    ("P-S", "expected A-B=distance"), ("P-Xx=2", "not an element"), ("P-S=abc", "must be a number"),
-    ("P-S=-1", "must be in (0, 10]"), ("P-S=nan", "must be in (0, 10]"), ("P-S-O=2", "expected A-B=distance"),
+    ({"PS": 2}, "cutoffs['PS']: expected an element pair"), ({"P-Xx": 2}, "cutoffs['P-Xx']: 'Xx' is not an element"),
+    ({"P-S": "abc"}, "cutoffs['P-S'] must be a number"), ({"P-S": -1}, "must be in (0, 10]"),
+    ({"P-S": float("nan")}, "must be in (0, 10]"), ({"P-S-O": 2}, "expected an element pair"),
+    ({"P-S": True}, "must be a distance"), (["P-S=2.6"], "cutoffs must be a dict"),
 ])
-def test_pair_value_errors(bad, needle):
-    with pytest.raises(InputError, match=needle.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")
-                       .replace("]", r"\]")):
-        checks.pair_values([bad], "--cutoff", "P-S=2.6")
+def test_pair_errors(bad, needle):
+    with pytest.raises(InputError) as err:
+        checks.pairs(bad, "cutoffs", "{'P-S': 2.6}")
+    assert needle in str(err.value)
 
 
 def test_first_minimum_of_a_noisy_g_is_after_the_peak_not_inside_it():

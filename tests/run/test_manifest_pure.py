@@ -91,7 +91,7 @@ def test_elastic_params_speak_the_users_names():
     p = ElasticParams.from_settings({"method": "dynamic", "strain": 0.01, "steps": 500, "equil": 50, "ftol": 1e-6,
                                      "maxiter": 10})
     assert (p.n_avg, p.n_eq) == (500, 50) and p.settings()["steps"] == 500
-    with pytest.raises(UserError, match="--steps"):
+    with pytest.raises(UserError, match="^steps must be"):
         ElasticParams(n_avg=5).check()
     with pytest.raises(UserError, match=r"\[elastic\] equil"):
         ElasticParams.from_settings({"equil": -1}, lambda name: f"c.toml: [elastic] {name}")

@@ -39,7 +39,7 @@ def test_series_counts(x):
 
 
 def test_non_integer_size_names_nearest_valid_sizes():
-    with pytest.raises(UserError, match=r"multiple of 4.*--fu 4 \(52 atoms\) or --fu 8 \(104 atoms\)"):
+    with pytest.raises(UserError, match=r"multiple of 4.*fu=4 \(52 atoms\) or fu=8 \(104 atoms\)"):
         composition.make(0.25, fu=6)
 
 
@@ -51,7 +51,7 @@ def test_atoms_picks_nearest_valid_size():
 
 @pytest.mark.parametrize("x", [-0.1, 7.5])
 def test_x_out_of_range(x):
-    with pytest.raises(UserError, match="--x"):
+    with pytest.raises(UserError, match="^x must be"):
         composition.make(x, fu=2)
 
 

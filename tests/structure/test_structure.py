@@ -50,7 +50,7 @@ def test_overrides_apply():
 
 def test_full_box_is_a_clear_error():
     comp = composition.make(0, fu=20)
-    with pytest.raises(UserError, match="cannot be filled.*lower --density"):
+    with pytest.raises(UserError, match="cannot be filled.*lower density"):
         structure.build(comp, 8.0, 1)
 
 
