@@ -46,11 +46,24 @@ def _frame(frame):
 def converge(frame, cutoffs=(300, 400, 600, 800), rel_cutoffs=(40, 60, 80), folder: Path = Path("cp2k-converge"),
              threads: int = 1, cp2k_exe: str | None = None, tolerances: dict | None = None, progress=None,
              **options) -> dict:
-    """Run the cross scan on ``frame`` (an extxyz file with one frame, or ASE Atoms) in ``folder`` (one
-    sub-folder per setting; finished runs are reused) and return rows, reference and recommendation.
+    """Scan CP2K's CUTOFF and REL_CUTOFF on one frame (``lk.converge_dft``): each setting against the tightest,
+    and the smallest setting within the tolerances. Finished runs in ``folder`` are reused.
 
-    ``options``: other ``cp2k.Settings`` fields (functional, d3, eps_scf, ...). Units: cutoffs Ry,
-    energies meV/atom, forces meV/Å (|ΣF| eV/Å), stress GPa, wall time s.
+    Args:
+        frame (str | Path | Atoms): an extxyz file with one frame, or ASE ``Atoms``.
+        cutoffs (list[float]): CUTOFF values in Ry (50 to 5000).
+        rel_cutoffs (list[float]): REL_CUTOFF values in Ry (10 to 1000).
+        folder (str | Path): one sub-folder per setting.
+        threads (int): OpenMP threads per CP2K run.
+        cp2k_exe (str | None): the CP2K executable (default: ``cp2k.psmp`` on PATH).
+        tolerances (dict | None): over ``TOLERANCES``: ``energy_meV_atom`` (meV/atom), ``force_meV_A`` (meV/Å),
+            ``stress_GPa`` (GPa).
+        progress (callable | None): ``progress(done, total, wall_s)`` after each run.
+        **options: other ``cp2k.Settings`` fields (``functional``, ``d3``, ``eps_scf``, ``xc_smooth``, ...).
+
+    Returns:
+        dict: ``rows`` (per setting: energy meV/atom, max force difference meV/Å, |ΣF| eV/Å, stress GPa,
+        wall time s), ``reference``, ``recommended`` and ``at_edge``.
     """
     at = _frame(frame)
     tol = {**TOLERANCES, **(tolerances or {})}

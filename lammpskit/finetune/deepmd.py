@@ -118,14 +118,24 @@ def write_input(folder: Path, spec: dict) -> Path:
     return folder
 
 
-def train_deepmd(train: Path, valid: Path, steps: int = 200000, ensemble: int = 1, rcut: float = 6.0,
+def train_deepmd(train: Path, valid: Path, steps: int = 100000, ensemble: int = 1, rcut: float = 6.0,
                  compress: bool = False, name: str = "deepmd", out: Path = Path("deepmd-train")) -> dict:
     """Train a DeePMD ensemble (se_e2_a, PyTorch backend) on labelled frames, freeze (and compress) each
-    model, register the first as ``name`` with provenance.
+    model, register the first as ``name`` with provenance (``lk.train_deepmd``).
 
-    ``train``/``valid``: labelled extxyz (REF_* keys); ``steps``: training steps per model; ``ensemble``:
-    models with different seeds (for ``finetune deviation``); ``rcut``: cutoff in Å. Returns the model
-    paths, the registry entry and the first/last validation errors (eV, eV/Å).
+    Args:
+        train (str | Path): labelled training frames (extxyz, REF_* keys as ``finetune collect`` writes).
+        valid (str | Path): labelled validation frames (extxyz).
+        steps (int): training steps per model (the CLI's default too: 100000).
+        ensemble (int): models with different seeds, 1 to 16 (for ``finetune deviation``).
+        rcut (float): descriptor cutoff in Å, 2 to 12.
+        compress (bool): also write ``dp --pt compress`` output.
+        name (str): the registry name of the first model.
+        out (str | Path): the training folder.
+
+    Returns:
+        dict: ``models`` (frozen model paths), ``registered``, the registry entry and
+        ``validation_first_last`` (energy eV, force eV/Å RMSE at the first and last step).
     """
     from lammpskit._util import validate
     from lammpskit.finetune import frames as finetune

@@ -132,13 +132,29 @@ def finetune_mace(train: Path, foundation: str = "mp0", valid: Path | None = Non
                   lr: float | None = None, batch: int = 4, e0s: str | None = None, replay: Path | None = None,
                   device: str = "cpu", threads: int = 1, name: str = "ft-mp0", out: Path = Path("mace-finetune"),
                   progress=None) -> dict:
-    """Fine-tune a MACE foundation model, convert it for LAMMPS and register it as ``name`` with provenance.
+    """Fine-tune a MACE foundation model (mace_run_train), convert it for LAMMPS and register it as ``name``
+    with provenance (``lk.finetune_mace``).
 
-    ``train``/``valid``/``replay``: labelled extxyz (REF_* keys; ``valid`` default 10 % of train;
-    ``replay`` turns on multihead fine-tuning); ``foundation``: a registered MACE potential or a
-    .model file; ``lr`` default 0.01 (1e-4 with replay); ``e0s``: average | foundation; ``out``: the
-    training folder; ``progress(epochs_done, epochs)``. Returns the model, registry entry, converted
-    files and the first/last validation errors (eV/atom, eV/Å).
+    Args:
+        train (str | Path): labelled training frames (extxyz, REF_* keys).
+        foundation (str): a registered MACE potential (``mp0``, ...) or a ``.model`` file.
+        valid (str | Path | None): labelled validation frames (default: 10 % of ``train``).
+        epochs (int): training epochs.
+        lr (float | None): learning rate (default 0.01; 1e-4 with ``replay``, MACE's multihead setting).
+        batch (int): batch size in frames.
+        e0s (str | None): ``average`` (fitted to the data) or ``foundation`` (default: average; foundation
+            with ``replay``).
+        replay (str | Path | None): multihead replay: frames of the foundation's own kind (extxyz, REF_* keys)
+            fitted by a second head meanwhile.
+        device (str): ``cpu`` or ``cuda``.
+        threads (int): CPU threads for training.
+        name (str): the registry name of the result.
+        out (str | Path): the training folder.
+        progress (callable | None): ``progress(epochs_done, epochs)``.
+
+    Returns:
+        dict: ``model``, ``registered``, the registry entry, ``converted`` (LAMMPS files) and
+        ``validation_first_last`` (RMSE energy eV/atom, forces eV/Å of the first and last epoch).
     """
     from lammpskit._util import validate
     from lammpskit.potentials import conversions, registration

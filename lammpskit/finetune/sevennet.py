@@ -243,14 +243,28 @@ def _sha256_frames(labelled: list) -> str:
 def finetune_sevenn(train: Path, foundation: str = "7net-0", valid: Path | None = None, epochs: int = 50,
                     lr: float | None = None, batch: int = 4, device: str = "cpu", threads: int = 1,
                     name: str = "ft-7net", out: Path = Path("sevenn-finetune"), progress=None) -> dict:
-    """Fine-tune a SevenNet foundation model with sevenn's trainer and register it as ``name`` with provenance.
+    """Fine-tune a SevenNet foundation model with sevenn's trainer and register it as ``name`` with provenance
+    (``lk.finetune_sevenn``). The labels' energy reference is absorbed into the per-element shift first (see the
+    module's docstring).
 
-    ``train``/``valid``: labelled extxyz (REF_* keys; ``valid`` default: 10 % of train); ``foundation``: a
-    registered single-fidelity SevenNet entry (7net-0, 7net-0-mpf, 7net-l3i5) or a sevenn checkpoint file;
-    ``lr`` default 0.004 (sevenn's fine_tune preset); ``out``: the training folder; ``progress(epochs_done,
-    epochs)``. The labels' energy reference is absorbed into the per-element shift first (see the module's
-    docstring). Returns the model, registry entry, the per-element offsets (eV) and the validation errors of
-    the starting model (foundation + offsets) and of the fine-tuned one (eV/atom, eV/Å, eV/Å³).
+    Args:
+        train (str | Path): labelled training frames (extxyz, REF_* keys).
+        foundation (str): a registered single-fidelity SevenNet entry (``7net-0``, ``7net-0-mpf``,
+            ``7net-l3i5``) or a sevenn checkpoint file.
+        valid (str | Path | None): labelled validation frames (default: 10 % of ``train``).
+        epochs (int): training epochs.
+        lr (float | None): learning rate (default 0.004, sevenn's fine_tune preset).
+        batch (int): batch size in frames.
+        device (str): ``cpu`` or ``cuda``.
+        threads (int): CPU threads for training.
+        name (str): the registry name of the result.
+        out (str | Path): the training folder.
+        progress (callable | None): ``progress(epochs_done, epochs)``.
+
+    Returns:
+        dict: ``model``, ``registered``, the registry entry, ``offsets_eV`` (per element, eV) and
+        ``validation_first_last``: RMSE of the starting model (foundation + offsets) and of the fine-tuned one
+        (energy eV/atom, forces eV/Å, stress eV/Å³).
     """
     from lammpskit._util import validate
     from lammpskit.potentials import registration

@@ -216,8 +216,23 @@ def _fmt(v: float) -> str:
 
 
 def select(x: float | None = 0.0, fu: int | None = None, atoms: int | None = None, formula: str = SERIES,
-           default_atoms: int | None = None) -> Composition:
-    """``make`` with ``default_atoms`` when neither ``fu`` nor ``atoms`` is given."""
+           default_atoms: int | None = 1000) -> Composition:
+    """A glass composition and its size (``lk.composition``): ``make`` with ``default_atoms`` when neither
+    ``fu`` nor ``atoms`` is given.
+
+    Args:
+        x (float | None): O per formula unit of Na4P2S7-xOx, 0 <= x <= 7 (None with another ``formula``).
+        fu (int | None): exact number of formula units (must give whole atom counts; the error names the
+            nearest valid sizes).
+        atoms (int | None): approximate number of atoms (the nearest valid size is taken).
+        formula (str): the glass formula, e.g. ``Na3PS4``, ``NaPO3``, ``75Na2S·25P2S5`` or ``Na4P2S7-xOx``.
+        default_atoms (int | None): the approximate size when neither ``fu`` nor ``atoms`` is given (1000, as
+            ``lammpskit compositions`` and ``build``).
+
+    Returns:
+        Composition: label, formula unit, counts, ``natoms``, ``density_estimate()`` (g/cm³) and
+        ``box_length(density)`` (Å).
+    """
     if fu is None and atoms is None:
         atoms = default_atoms
     return make(x=x, fu=fu, atoms=atoms, formula=formula)

@@ -68,7 +68,23 @@ class Case:
 
 @dataclass
 class Campaign:
-    """A loaded, validated campaign file."""
+    """A loaded, validated campaign file (``lk.Campaign.load(path)``; the file's format is in this module's
+    docstring).
+
+    Attributes:
+        name (str): the campaign's name (job names ``lk-<name>-<stage>``).
+        file (Path): the campaign file.
+        root (Path): the folder of its case run directories.
+        cases (list[Case]): composition x potential x (sweep point) x seed, each with its run directory.
+        stages (list[str]): ``quench``, then any of ``elastic``, ``analysis``, in order.
+        profile (str): the protocol profile; ``overrides`` (``["KEY=VALUE", ...]``, the file's ``set``) on top.
+        size (dict): ``atoms`` or ``fu`` of every case.
+        mode (str): ``auto`` | ``native`` | ``bridge``; d3 (bool): Grimme D3(BJ) dispersion.
+        elastic (dict): the ``[elastic]`` settings (method, strain, steps, equil, ftol eV/Å, maxiter).
+        site (slurm.Site): the ``[slurm]`` settings.
+        axes (dict): ``[sweep]`` axes, key -> values.
+        reference_set (Path | None): labelled extxyz the report audits the potentials on.
+    """
 
     name: str
     file: Path
@@ -99,7 +115,7 @@ class Campaign:
 
     @classmethod
     def load(cls, path: str | Path) -> Campaign:
-        """Read and check a campaign file (``load``)."""
+        """Read and check the campaign file ``path`` (TOML); nothing is written."""
         return load(path)
 
     def job_name(self, stage: str) -> str:

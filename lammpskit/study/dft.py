@@ -17,14 +17,39 @@ from lammpskit.study import slurm as slurm_machinery
 
 
 def label_dft(frames, out: Path = Path("labelled.xyz"), code: str = "cp2k", slurm: Path | None = None,
-              **kwargs) -> dict:
-    """Label frames (extxyz path or ASE Atoms) with DFT (CP2K): locally (see ``finetune.cp2k.label_dft`` for
-    ``workers``, ``threads``, ``folder``, ``cutoff``/``rel_cutoff`` in Ry, ...) or, with ``slurm`` (a site
-    file), as one SLURM array over the unfinished frames; call again when it has run to read the labels
-    (finished frames are never run twice)."""
+              workers: int = 1, threads: int = 1, folder: Path | None = None, settings: cp2k.Settings | None = None,
+              cp2k_exe: str | None = None, timeout: float | None = None, progress=None, **options) -> dict:
+    """Label frames with DFT (CP2K) here or as one SLURM array (``lk.label_dft``).
+
+    Finished frames are never run twice: with ``slurm``, call again when the array has run to read the labels.
+    Frames whose SCF did not converge or whose run failed are listed under ``failed`` and left out.
+
+    Args:
+        frames (str | Path | list): an extxyz file or a list of ASE ``Atoms``.
+        out (str | Path): the labelled extxyz to write (REF_energy eV, REF_forces eV/Å, REF_stress eV/Å³ with
+            ASE's sign, ``frame_index``).
+        code (str): the DFT code; only ``cp2k`` runs here.
+        slurm (str | Path | None): a site file (TOML, the ``[slurm]`` keys of a campaign): submit the unfinished
+            frames as one SLURM array instead of running them here.
+        workers (int): CP2K runs at once here (each one MPI rank).
+        threads (int): OpenMP threads per CP2K run here.
+        folder (str | Path | None): the frame folders' parent (default ``<out without suffix>-cp2k/``).
+        settings (cp2k.Settings | None): the CP2K settings; or give their fields as keywords (``**options``):
+            ``functional`` (``pbe`` | ``r2scan``), ``d3`` (bool), ``cutoff`` and ``rel_cutoff`` (Ry), ``eps_scf``
+            (hartree), ``max_scf``, ``smear_K`` (K), ``xc_smooth`` (bool).
+        cp2k_exe (str | None): the CP2K executable (default: ``cp2k.psmp``, found on PATH).
+        timeout (float | None): seconds one CP2K run may take here (None: no limit).
+        progress (callable | None): ``progress(done, total, wall_s)`` after each frame here.
+
+    Returns:
+        dict: here: ``out``, ``folder``, ``frames``, ``labelled``, ``skipped``, ``ran``, ``failed``, ``wall_s``,
+        ``s_per_frame``, ``settings``; with ``slurm``: ``job`` (None when all frames had finished), ``tasks``,
+        ``frames``, ``folder``, ``out``, ``script``.
+    """
     if slurm is None:
-        return cp2k.label_dft(frames, out, code, **kwargs)
-    return submit(frames, slurm, out, code, **kwargs)
+        return cp2k.label_dft(frames, out, code, workers, threads, folder, settings, cp2k_exe, timeout, progress,
+                              **options)
+    return submit(frames, slurm, out, code, folder, settings, cp2k_exe or "cp2k.psmp", **options)
 
 
 def submit(frames, site_file: Path, out: Path = Path("labelled.xyz"), code: str = "cp2k",
@@ -34,9 +59,6 @@ def submit(frames, site_file: Path, out: Path = Path("labelled.xyz"), code: str 
     folder i (one MPI rank, ``OMP_NUM_THREADS`` = the site's cpus). Returns job id, tasks, script, folder."""
     if code != "cp2k":
         raise UserError(f"{param('code')} {code!r}: only cp2k runs here (export-dft --code qe writes pw.x inputs)")
-    cp2k_exe = options.pop("cp2k", None) or cp2k_exe  # the executable on the nodes (label_dft's name for it)
-    for key in ("workers", "threads", "timeout", "progress"):  # local-run options: the site decides
-        options.pop(key, None)
     settings = (settings or cp2k.Settings(**options)).check()
     site = slurm_machinery.load_site_file(site_file)
     if isinstance(frames, (str, Path)):

@@ -63,11 +63,21 @@ def record(run_dir: str | Path) -> dict:
 
 def run(run_dir: str | Path, threads: int | None = None, device: str = "cpu", progress=None,
         trust_deck: bool = False) -> dict:
-    """Run or resume ``run_dir`` (any workflow) in this process; returns its result (also in result.json).
+    """Run or resume ``run_dir`` (any workflow) in this process; returns its result (also in result.json)
+    (``lk.run``).
 
-    ``threads``: OpenMP/torch threads (default: the cores this process may use); ``device``: ``cpu``
-    or ``cuda`` for bridged models; ``progress``: a ``lammpskit.run.progress`` display or None;
-    ``trust_deck``: run a deck that changed since it was rendered or that runs programs.
+    Args:
+        run_dir (str | Path): a run directory made by ``render_quench`` (or any workflow).
+        threads (int | None): OpenMP/torch threads (default: the cores this process may use).
+        device (str): ``cpu`` or ``cuda`` for bridged models.
+        progress: a ``lammpskit.run.progress`` display or None.
+        trust_deck (bool): run a deck that changed since it was rendered or that runs programs (only decks
+            you wrote or trust).
+
+    Raises:
+        UserError: the run directory or its deck is refused. RunFailed: LAMMPS stopped with an error.
+        Interrupted: a signal stopped the run (a quench resumes from its restart). ModelError: the model
+        could not be loaded.
     """
     from lammpskit.run import manifest
     from lammpskit.run.engine import Engine

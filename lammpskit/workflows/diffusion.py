@@ -120,11 +120,11 @@ def arrhenius(target: str | Path, temperatures: list[float] | tuple[float, ...] 
     from lammpskit.errors import RunError, UserError
     from lammpskit.workflows.elastic import source_of
 
+    temps = temperatures_of(temperatures)  # the arguments first, then the run directory
+    validate.element(element)
     data, man = source_of(validate.path(target, "run directory"))
     if man is None:
         raise UserError(f"{target} is a data file: give a quenched run directory")
-    temps = temperatures_of(temperatures)
-    validate.element(element)
     runs = [DiffusionParams(T=T, dt=man.params["dt"], ps=ps, equil_ps=equil, every=every, seed=man.seed or 1).check()
             for T in temps]
     rows = []
