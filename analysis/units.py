@@ -282,8 +282,8 @@ def summarise(per_frame: list[dict], cut: dict) -> dict:
     }
 
 
-def analyze_file(path, frames="last", types: list[str] | None = None, cutoffs: dict | None = None,
-                 progress=None) -> dict:
+def analyze_file(path, frames: str | int | slice | list[int] = "last", types: list[str] | None = None,
+                 cutoffs: dict | None = None, progress=None) -> dict:
     """Structural units of a LAMMPS dump or data file: P^n, anion classes, artefacts (``lk.analyze_units``).
 
     Args:

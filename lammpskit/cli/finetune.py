@@ -7,8 +7,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from lammpskit.cli.common import Json, options
+from lammpskit.cli.common import Json
 from lammpskit.cli.common import echo_json as _echo_json
+from lammpskit.cli.common import options as cli_options
 from lammpskit.errors import UserError
 
 finetune_app = typer.Typer(no_args_is_help=True, help="Fine-tune MLIPs on the glasses: sample frames, label "
@@ -229,7 +230,7 @@ def converge_cmd(
 
     _only_cp2k(code)
     values = types.numbers(cutoffs, "--cutoffs"), types.numbers(rel_cutoffs, "--rel-cutoffs")
-    with _FrameProgress(as_json) as progress, options(cutoffs="--cutoffs", folder="--out"):
+    with _FrameProgress(as_json) as progress, cli_options(cutoffs="--cutoffs", folder="--out"):
         res = cp2k_converge.converge(frame, *values, _out(out), threads, functional=functional, d3=d3,
                                      progress=progress, **({} if xc_smooth is None else {"xc_smooth": xc_smooth}))
     if as_json:
@@ -408,11 +409,13 @@ def sevenn_cmd(
     if slurm_site is not None:  # check everything here, then run this same command on a node
         from lammpskit._util import validate
 
-        sevennet.check_options(train, **options)
+        with cli_options(train="TRAIN"):
+            sevennet.check_options(train, **options)
         return _submit_self(slurm_site, "sevenn", out, as_json,
                             args=[str(validate.path(Path(train).resolve(), "TRAIN"))], **options)
-    info = _with_epoch_bar(epochs, as_json, lambda progress: sevennet.finetune_sevenn(train, out=out,
-                                                                                       progress=progress, **options))
+    with cli_options(train="TRAIN"):
+        info = _with_epoch_bar(epochs, as_json, lambda progress: sevennet.finetune_sevenn(train, out=out,
+                                                                                           progress=progress, **options))
     if as_json:
         return _echo_json(info)
     offsets = ", ".join(f"{el} {v:+.2f}" for el, v in info["offsets_eV"].items())

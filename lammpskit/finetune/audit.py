@@ -71,10 +71,10 @@ def write_dump(path: Path, frames: list[Frame], columns: dict[str, np.ndarray]) 
 
 # -- the audit -------------------------------------------------------------------------------------
 
-def audit(paths: list, pots: list[str], reference: str | Path | None = None, frames="all",
-          types: list[str] | None = None, cutoffs: dict | None = None, select_n: int | None = None,
-          out: str | Path | None = None, dump: str | Path | None = None, batch: int | None = None, device: str = "cpu",
-          progress=None) -> dict:
+def audit(paths: list, pots: list[str], reference: str | Path | None = None,
+          frames: str | int | slice | list[int] = "all", types: list[str] | None = None, cutoffs: dict | None = None,
+          select_n: int | None = None, out: str | Path | None = None, dump: str | Path | None = None,
+          batch: int | None = None, device: str = "cpu", progress=None) -> dict:
     """Evaluate every potential in ``pots`` on the frames of ``paths`` and compare them with ``reference`` or
     with each other (``lk.audit``).
 

@@ -91,7 +91,7 @@ def check_options(train: Path, foundation: str = "7net-0", valid: Path | None = 
                             "7net-0-mpf or 7net-l3i5")
         base = pot.resolve_files(["model"])["model"]  # sha256-checked
     _check_checkpoint(base, foundation)  # a file: before anything runs; an entry: its facts, as the file says
-    frames = _labelled(finetune.read(validate.path(train, "TRAIN")), str(train))
+    frames = _labelled(finetune.read(validate.path(train, param("train"))), str(train))
     valid_frames = _labelled(finetune.read(validate.path(valid, param("valid"))), str(valid)) if valid else None
     if valid_frames is None:
         if len(frames) < 2:

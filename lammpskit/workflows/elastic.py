@@ -241,8 +241,9 @@ def elastic(targets, pot: str | None = None, method: str = "static", strain: flo
         progress: a ``lammpskit.run.progress`` display or None.
 
     Returns:
-        dict: ``C`` and ``C_err`` (6x6, GPa), the moduli ``B``, ``G``, ``E`` (GPa) and ``nu`` with their
-        errors, and whether the tensor is mechanically stable.
+        dict: ``C`` (6x6 Voigt, GPa; ``C_err`` where there is an error: dynamic runs, replicas), the Hill
+        moduli ``B``, ``G``, ``E`` (GPa) and ``nu`` (with Voigt/Reuss bounds and errors where known),
+        ``mechanically_stable`` and ``isotropy``.
     """
     targets = [targets] if isinstance(targets, str | Path) else list(targets)
     params = ElasticParams(method=method, strain=strain, n_avg=steps, n_eq=equil, ftol=ftol, maxiter=maxiter).check()

@@ -68,11 +68,14 @@ class Params:
             raise UserError("dump_velocities must be true or false")
         return self
 
-    def with_settings(self, settings: Mapping | None) -> Params:
+    def with_settings(self, settings: Mapping | list[str] | None) -> Params:
         """These parameters with ``settings`` over them (``{"quench_rate": 10, "T_final": 300}``, the units of
-        the fields: K, ps, fs, bar, K/ps), all checked."""
+        the fields: K, ps, fs, bar, K/ps), all checked; a list is the ``["KEY=VALUE", ...]`` text form of a
+        campaign's ``set`` (``parse_settings``)."""
         types = {f.name: f.type for f in fields(self)}
         data = asdict(self)
+        if isinstance(settings, list | tuple) and all(isinstance(s, str) for s in settings):
+            settings = parse_settings(list(settings))
         if settings is not None and not isinstance(settings, Mapping):
             raise UserError(f"{param('settings')} must be a dict of protocol parameters, e.g. {{'quench_rate': 10}}, "
                             f"got {type(settings).__name__} {settings!r:.100}")
@@ -95,7 +98,7 @@ class Params:
 
     def with_overrides(self, pairs: list[str]) -> Params:
         """``with_settings`` of ``KEY=VALUE`` strings (a campaign's ``set``; ``parse_settings``)."""
-        return self.with_settings(parse_settings(pairs))
+        return self.with_settings(parse_settings(list(pairs)))
 
 
 def _known(types: dict) -> str:

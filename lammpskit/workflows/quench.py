@@ -109,11 +109,17 @@ def result(run_dir: Path, man: manifest.Manifest, stats: RunStats) -> dict:
 
 @dataclass
 class QuenchResult:
-    """A finished melt-quench: where it is and what it gave.
+    """A finished melt-quench: where it is and what it gave (``lk.quench`` returns one).
 
-    ``density_g_cm3`` / ``density_err_g_cm3``: NPT-anneal density (second half, block error; None for an
-    NVT-only protocol); ``dump``: the production dump; ``glass_data``: the final structure (LAMMPS data
-    file); ``steps_per_s``: MD speed of this call; ``result``: the whole ``result.json``.
+    Attributes:
+        run_dir (Path): the run directory.
+        density_g_cm3 (float | None): NPT-anneal density in g/cm³ (second half of the anneal; None for a
+            protocol without an anneal).
+        density_err_g_cm3 (float | None): its block-averaged standard error (g/cm³).
+        dump (Path | None): the production dump (element column).
+        glass_data (Path): the final structure (LAMMPS data file).
+        steps_per_s (float | None): MD speed of this call (steps/s).
+        result (dict): the whole ``result.json``.
     """
 
     run_dir: Path
@@ -155,6 +161,7 @@ def render_run(pot: str = "chgnet", x: float | None = 0.0, fu: int | None = None
             T_melt (K), t_melt (ps), quench_rate (K/ps), quench_ensemble (``"nvt"`` | ``"npt"``), T_final (K),
             P (bar), t_anneal (ps), t_production (ps), Tdamp (ps), Pdamp (ps), skin (Å), min_steps,
             min_ftol (eV/Å), thermo_every, dump_every, msd_every, restart_every (steps), dump_velocities (bool).
+            A campaign file's ``["KEY=VALUE", ...]`` form is accepted too.
         mode (str): ``auto`` | ``native`` | ``bridge``.
         d3 (bool): add Grimme D3(BJ) dispersion for the functional the potential was trained on.
         out (str | Path | None): the run directory, which must not exist (default
@@ -195,6 +202,11 @@ def quench(pot: str = "chgnet", x: float | None = 0.0, *, threads: int | None = 
     """
     from lammpskit import workflows
 
+    if "set" in options:  # the name before settings (a list of "KEY=VALUE" strings)
+        import warnings
+
+        warnings.warn("lk.quench(set=[...]) is now settings={...} (or the same list)", DeprecationWarning, stacklevel=2)
+        options["settings"] = options.pop("set")
     run_dir = render_run(pot, x, **options)
     return QuenchResult.from_result(run_dir, workflows.run(run_dir, threads, device, progress))
 
