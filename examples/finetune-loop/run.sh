@@ -30,13 +30,15 @@ wait
 # 5. per composition, 8 frames to train on and 4 held out
 for x in 0 2; do
   lammpskit finetune collect $D/labelled-x$x.xyz --valid-fraction 0.34 --train $D/train-x$x.xyz --valid $D/heldout-x$x.xyz
+  # 6. audit every real potential on the held-out frames of each composition
+  lammpskit audit $D/heldout-x$x.xyz --reference $D/heldout-x$x.xyz "${REAL[@]}" --json > $E/audit-before-x$x.json
 done
 cat $D/train-x0.xyz $D/train-x2.xyz > $D/train.xyz
-cat $D/heldout-x0.xyz $D/heldout-x2.xyz > $D/heldout.xyz
-# 6. audit every real potential on the held-out frames
-lammpskit audit $D/heldout.xyz --reference $D/heldout.xyz "${REAL[@]}" --json > $E/audit-before.json
 # 7. fine-tune SevenNet-0 on the 16 training frames, register it as ft-7net-glass
-lammpskit finetune sevenn $D/train.xyz --foundation 7net-0 --epochs 50 --threads 2 --name ft-7net-glass \
+lammpskit finetune sevenn $D/train.xyz --foundation 7net-0 --epochs 20 --threads 1 --name ft-7net-glass \
   --out $R/ft-7net --json > $E/finetune.json
 # 8. audit again, the fine-tuned model beside its foundation
-lammpskit audit $D/heldout.xyz --reference $D/heldout.xyz --pot 7net-0 --pot ft-7net-glass --json > $E/audit-after.json
+for x in 0 2; do
+  lammpskit audit $D/heldout-x$x.xyz --reference $D/heldout-x$x.xyz --pot 7net-0 --pot ft-7net-glass --json \
+    > $E/audit-after-x$x.json
+done
