@@ -17,9 +17,12 @@ import argparse
 import json
 import os
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.models: the tiny test models
 
 from lammpskit.lammps import env as lammps_env
 
@@ -82,7 +85,7 @@ def main() -> None:
         tmp = Path(tmp)
         for name, opts in MODELS.items():
             if name in args.pots:
-                from lammpskit import testing
+                from tests import models as testing
 
                 model = testing.tiny_mace(tmp / f"{name}.model", ELEMENTS, channels=opts["channels"], dtype=opts["dtype"])
                 testing.mace_potential_toml(tmp, name, model, ELEMENTS, dtype=opts["dtype"])

@@ -14,9 +14,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.models: the tiny test models
 
 from lammpskit.lammps import env as lammps_env
 
@@ -89,7 +92,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         if "tiny-mace" in args.pots:
-            from lammpskit import testing
+            from tests import models as testing
 
             model = testing.tiny_mace(tmp / "tiny.model", ["Na", "P", "S", "O"])
             testing.mace_potential_toml(tmp, "tiny-mace", model, ["Na", "P", "S", "O"])

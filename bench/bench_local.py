@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.models: the tiny test models
+
 SETTINGS = ["t_melt=0.2", "quench_rate=12000", "t_anneal=0.2", "t_production=0.2", "thermo_every=10",
             "dump_every=50", "restart_every=100", "min_steps=10"]
 
@@ -54,7 +56,7 @@ def main() -> None:
     ap.add_argument("--atoms", type=int, default=104)
     ap.add_argument("--rounds", type=int, default=1)
     a = ap.parse_args()
-    from lammpskit import testing
+    from tests import models as testing
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

@@ -53,7 +53,7 @@ def potentials_path(folder: Path):
 @pytest.fixture(scope="session")
 def user_pots(tmp_path_factory):
     """A registry folder on LAMMPSKIT_POTENTIALS holding 'tiny-mace' (float64, random weights)."""
-    from lammpskit import testing
+    from tests import models as testing
 
     folder = tmp_path_factory.mktemp("potentials")
     model = testing.tiny_mace(folder / "tiny.model", ELEMENTS)
@@ -88,8 +88,8 @@ def home(tmp_path_factory):
 def deepmd_models(user_pots, tmp_path_factory):
     """Two DeePMD models (seeds 1, 2) trained 200 and 50 steps by the kit's ``dp --pt`` training on 40 frames
     labelled by tiny-mace; paths of the frozen ``model.pth`` files."""
-    from lammpskit import testing
     from lammpskit.finetune import deepmd as deepmd_train
+    from tests import models as testing
 
     wd = tmp_path_factory.mktemp("deepmd")
     frames = testing.labelled_frames("tiny-mace", 40, fu=3)

@@ -82,14 +82,30 @@ XcSmooth = Annotated[Optional[bool], typer.Option("--xc-smooth/--no-xc-smooth", 
                      "egg-box forces but shifts energies by a cutoff-dependent amount (off by default; README "
                      "'Label frames with CP2K').")]
 
+Valence = Annotated[Optional[list[str]], typer.Option("--valence", help="EL=Q: another valence for an element's "
+                    "GTH pseudopotential, e.g. Na=1 (no semicore: no egg-box forces, ~3x cheaper; README 'Label "
+                    "frames with CP2K'). Repeatable.")]
+
+
+def _valence(items: list[str] | None) -> dict[str, int]:
+    """``--valence Na=1`` options as ``{"Na": 1}`` (checked by ``cp2k.Settings``)."""
+    out = {}
+    for item in items or []:
+        el, sep, q = item.partition("=")
+        if not sep or not q.strip().isdigit():
+            raise UserError(f"--valence {item!r}: expected ELEMENT=VALENCE, e.g. Na=1")
+        out[el.strip()] = int(q)
+    return out
+
 
 def _cp2k_settings(functional: str, d3: bool, cutoff: float | None, rel_cutoff: float | None,
-                   xc_smooth: bool | None = None):
+                   xc_smooth: bool | None = None, valence: list[str] | None = None):
     """Checked CP2K settings from the command line (defaults from ``finetune.cp2k.Settings``)."""
     from lammpskit.finetune import cp2k
 
     given = {"cutoff": cutoff, "rel_cutoff": rel_cutoff, "xc_smooth": xc_smooth}
-    return cp2k.Settings(functional=functional, d3=d3, **{k: v for k, v in given.items() if v is not None}).check()
+    return cp2k.Settings(functional=functional, d3=d3, valence=_valence(valence),
+                         **{k: v for k, v in given.items() if v is not None}).check()
 
 
 def _only_cp2k(code: str) -> None:
@@ -107,7 +123,7 @@ def export_dft_cmd(
                           "(qe).")] = "./pseudo",
     kspacing: Annotated[float, typer.Option("--kspacing", help="k-point spacing in 1/Å (2π included; qe).")] = 0.25,
     cutoff: Cutoff = None, rel_cutoff: RelCutoff = None, d3: D3 = True, xc_smooth: XcSmooth = None,
-    out: Out = Path("dft"), as_json: Json = False,
+    valence: Valence = None, out: Out = Path("dft"), as_json: Json = False,
 ):
     """One SCF input per frame (forces and stress on) in OUT/NNNN/; run them, then 'finetune collect'.
 
@@ -120,15 +136,15 @@ def export_dft_cmd(
     if code == "cp2k":
         from lammpskit.finetune import cp2k
 
-        settings = _cp2k_settings(functional, d3, cutoff, rel_cutoff, xc_smooth)
+        settings = _cp2k_settings(functional, d3, cutoff, rel_cutoff, xc_smooth, valence)
         dirs = cp2k.prepare_all(finetune.read(frames), _out(out), settings)
         if as_json:
             return _echo_json({"inputs": [str(d / cp2k.INPUT) for d in dirs], "settings": settings.__dict__})
         typer.echo(f"wrote {len(dirs)} CP2K inputs under {out} (run in each folder: cp2k.psmp -i {cp2k.INPUT} "
                    f"-o {cp2k.OUTPUT}; data files from CP2K's data folder, e.g. CP2K_DATA_DIR=/usr/share/cp2k)")
         return None
-    if cutoff is not None or rel_cutoff is not None or not d3 or xc_smooth is not None:
-        raise UserError("--cutoff, --rel-cutoff, --no-d3 and --xc-smooth are CP2K options: add --code cp2k")
+    if cutoff is not None or rel_cutoff is not None or not d3 or xc_smooth is not None or valence:
+        raise UserError("--cutoff, --rel-cutoff, --no-d3, --xc-smooth and --valence are CP2K options: add --code cp2k")
     validate.number(kspacing, "--kspacing", 0.01, 2)
     validate.path(pseudo_dir, "--pseudo-dir")
     dirs = finetune.export_qe(finetune.read(frames), _out(out), functional, pseudo_dir, kspacing)
@@ -143,6 +159,7 @@ def dft_cmd(
     code: Annotated[str, typer.Option("--code", help="DFT code that runs here (cp2k).")] = "cp2k",
     functional: Annotated[str, typer.Option("--functional", help="pbe or r2scan (libxc MGGA_X/C_R2SCAN).")] = "pbe",
     cutoff: Cutoff = None, rel_cutoff: RelCutoff = None, d3: D3 = True, xc_smooth: XcSmooth = None,
+    valence: Valence = None,
     workers: Annotated[int, typer.Option("--workers", help="CP2K runs at once.")] = 1,
     threads: Annotated[int, typer.Option("--threads", help="OpenMP threads per CP2K run (one MPI rank).")] = 1,
     folder: Annotated[Optional[Path], typer.Option("--folder", help="Frame folders (default: <out>-cp2k/ beside "
@@ -160,7 +177,7 @@ def dft_cmd(
     from lammpskit.study import dft
 
     _only_cp2k(code)
-    settings = _cp2k_settings(functional, d3, cutoff, rel_cutoff, xc_smooth)
+    settings = _cp2k_settings(functional, d3, cutoff, rel_cutoff, xc_smooth, valence)
     if slurm_site is not None:
         info = dft.label_dft(frames, _out(out), code, slurm=slurm_site, folder=folder, settings=settings)
         if as_json:
@@ -216,7 +233,7 @@ def converge_cmd(
     cutoffs: Annotated[str, typer.Option("--cutoffs", help="CUTOFF values in Ry, comma-separated.")] = "300,400,600,800",
     rel_cutoffs: Annotated[str, typer.Option("--rel-cutoffs", help="REL_CUTOFF values in Ry.")] = "40,60,80",
     functional: Annotated[str, typer.Option("--functional", help="pbe or r2scan.")] = "pbe",
-    d3: D3 = True, xc_smooth: XcSmooth = None,
+    d3: D3 = True, xc_smooth: XcSmooth = None, valence: Valence = None,
     threads: Annotated[int, typer.Option("--threads", help="OpenMP threads per CP2K run.")] = 1,
     out: Out = Path("cp2k-converge"), as_json: Json = False,
 ):
@@ -232,7 +249,8 @@ def converge_cmd(
     values = types.numbers(cutoffs, "--cutoffs"), types.numbers(rel_cutoffs, "--rel-cutoffs")
     with _FrameProgress(as_json) as progress, cli_options(cutoffs="--cutoffs", folder="--out"):
         res = cp2k_converge.converge(frame, *values, _out(out), threads, functional=functional, d3=d3,
-                                     progress=progress, **({} if xc_smooth is None else {"xc_smooth": xc_smooth}))
+                                     progress=progress, valence=_valence(valence),
+                                     **({} if xc_smooth is None else {"xc_smooth": xc_smooth}))
     if as_json:
         return _echo_json(res)
     ref = res["reference"]

@@ -40,7 +40,7 @@ import shutil
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +63,9 @@ ELEMENTS = {
 }
 # functional -> (GTH pseudopotential family, potential file, D3 reference name or None, D3(BJ) s6 a1 s8 a2)
 # CP2K 2023.1 knows no r2SCAN D3(BJ) parameters by name: those of Ehlert et al., JCP 154, 061101 (2021).
+# valence-only alternatives from the UZH files (BASIS_MOLOPT_UZH, POTENTIAL_UZH): (element, valence) -> basis,
+# per pseudopotential family. Na GTH-q1 has no semicore 2s2p, so no egg-box forces (see above) and ~3x cheaper.
+VALENCE_ONLY = {("Na", 1): "TZVP-MOLOPT-{family}-GTH-q1"}
 FUNCTIONALS = {"pbe": ("PBE", "GTH_POTENTIALS", "PBE", None),
                "r2scan": ("SCAN", "POTENTIAL_UZH", None, "1.0 0.49484001 0.78981345 5.73083694")}
 
@@ -83,6 +86,7 @@ class Settings:
     smear_K: float = 300.0
     ngrids: int = 4
     xc_smooth: bool = False
+    valence: dict = field(default_factory=dict)  # element -> valence electrons, e.g. {"Na": 1} (VALENCE_ONLY)
 
     def check(self) -> Settings:
         """Every field checked and normalised (numbers to float/int, switches to bool): nothing else reaches the
@@ -99,18 +103,42 @@ class Settings:
         self.ngrids = validate.integer(self.ngrids, "ngrids", 1, 10)
         for key in ("d3", "xc_smooth"):
             checks.boolean(getattr(self, key), key)
+        self.valence = valence_of(self.valence)
         return self
 
 
-def kinds(symbols, functional: str) -> list[dict]:
-    """``&KIND`` entries (element, basis, pseudopotential) for the elements present, from ``ELEMENTS``."""
+def valence_of(valence) -> dict[str, int]:
+    """``{element: valence}`` checked against ``ELEMENTS`` (the default) and ``VALENCE_ONLY``."""
+    if not isinstance(valence, dict):
+        raise UserError(f"{param('valence')} must be a dict element -> valence electrons, e.g. {{'Na': 1}}, "
+                        f"got {valence!r:.100}")
+    out = {}
+    for el, q in valence.items():
+        q = validate.integer(q, param("valence", py=f"valence[{el!r}]", cli=str(el)), 1, 40)
+        if el not in ELEMENTS or (q != ELEMENTS[el][1] and (el, q) not in VALENCE_ONLY):
+            known = ", ".join(f"{e}={v}" for e, v in VALENCE_ONLY)
+            raise UserError(f"{param('valence', py=f'valence[{el!r}] = {q}', cli=f'{el}={q}')}: no CP2K "
+                            "basis/pseudopotential pair for it (known: "
+                            f"{known}, or an element's default of ELEMENTS)")
+        out[str(el)] = q
+    return out
+
+
+def kinds(symbols, functional: str, valence: dict | None = None) -> list[dict]:
+    """``&KIND`` entries (element, basis, pseudopotential, its file or None) for the elements present, from
+    ``ELEMENTS`` or, for an element in ``valence`` with another valence, ``VALENCE_ONLY``."""
+    family = FUNCTIONALS[functional][0]
     out = []
     for el in sorted(set(symbols)):
         if el not in ELEMENTS:
             raise UserError(f"CP2K labelling has no basis/pseudopotential entry for {el} "
                             f"(known: {', '.join(ELEMENTS)}); add it to lammpskit/finetune/cp2k.py ELEMENTS")
         basis, q = ELEMENTS[el]
-        out.append({"element": el, "basis": basis, "potential": f"GTH-{FUNCTIONALS[functional][0]}-q{q}"})
+        q = (valence or {}).get(el, q)
+        uzh = (el, q) in VALENCE_ONLY and q != ELEMENTS[el][1]
+        out.append({"element": el, "basis": VALENCE_ONLY[(el, q)].format(family=family) if uzh else basis,
+                    "potential": f"GTH-{family}-q{q}", "potential_file": "POTENTIAL_UZH" if uzh else None,
+                    "valence": q})
     return out
 
 
@@ -124,12 +152,14 @@ def render(at, settings: Settings, title: str = "frame") -> str:
     symbols = at.get_chemical_symbols()
     coords = [f"{s} " + fmt.format(*p) for s, p in zip(symbols, at.get_positions())]
     family, potential_file, d3_reference, d3bj = FUNCTIONALS[settings.functional]
-    electrons = sum(ELEMENTS[s][1] for s in symbols if s in ELEMENTS)
+    entries = kinds(symbols, settings.functional, settings.valence)
+    valence = {k["element"]: k["valence"] for k in entries}
+    electrons = sum(valence[s] for s in symbols)
     ctx = {**asdict(settings), "cutoff": f"{settings.cutoff:g}", "rel_cutoff": f"{settings.rel_cutoff:g}"}
     return templates.render("dft/cp2k.inp.j2", title=title, **ctx, potential_file=potential_file,
                             d3_reference=d3_reference, d3bj_scaling=d3bj, added_mos=max(10, electrons // 20),
                             cell=[fmt.format(*v) for v in cell], coords=coords,
-                            kinds=kinds(symbols, settings.functional))
+                            kinds=entries, uzh_basis=any(k["potential_file"] for k in entries))
 
 
 def executable(name: str | None = None) -> str:

@@ -51,7 +51,15 @@ def dump_frames(dump: Path, every: int = 1) -> list:
     return frames
 
 
-UNWRAPPED = "dump.unwrapped.lammpstrj"  # the production frames again, unwrapped for the MSD: not sampled twice
+UNWRAPPED = "dump.unwrapped.lammpstrj"  # a quench's production frames again, unwrapped for the MSD
+
+
+def _trajectories(run: Path) -> list[Path]:
+    """The dumps under ``run`` to sample: a folder's unwrapped dump only where it is the folder's one trajectory
+    (an arrhenius NVT run), not beside the quench's production dump (the same frames twice)."""
+    dumps = sorted(Path(run).rglob("*.lammpstrj"))
+    wrapped = {p.parent for p in dumps if p.name != UNWRAPPED}
+    return [p for p in dumps if p.name != UNWRAPPED or p.parent not in wrapped]
 
 
 def trajectory_frames(run_dirs: list[Path], every: int = 1) -> list:
@@ -62,7 +70,7 @@ def trajectory_frames(run_dirs: list[Path], every: int = 1) -> list:
     """
     frames = []
     for run in run_dirs:
-        dumps = sorted(p for p in Path(run).rglob("*.lammpstrj") if p.name != UNWRAPPED)
+        dumps = _trajectories(run)
         if not dumps:
             raise UserError(f"{run} has no LAMMPS dumps (*.lammpstrj): run it first")
         for dump in dumps:

@@ -1,5 +1,5 @@
 """lammpskit audit: errors against reference labels and disagreement between potentials, per structural
-class, on hand-built thiophosphate frames (lammpskit.testing.motif_frames: an edge-sharing P2S6 pair, a
+class, on hand-built thiophosphate frames (tests.models.motif_frames: an edge-sharing P2S6 pair, a
 corner-sharing P2S7, a P-P bonded P2S6, a PS3O tetrahedron, a free S and Na; 68 atoms)."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import lammpskit as lk
-from lammpskit import testing
 from lammpskit.lammps import dumps
+from tests import models as testing
 
 from ..conftest import ELEMENTS, FAST, LJ, assert_user_error, cli, potentials_path
 

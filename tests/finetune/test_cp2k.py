@@ -137,6 +137,10 @@ def test_every_element_has_its_basis_and_pseudopotentials_in_the_cp2k_data_files
         assert basis in _names(CP2K_DATA / "BASIS_MOLOPT", el), (el, basis)
         for family, potential_file, _, _ in cp2k.FUNCTIONALS.values():
             assert f"GTH-{family}-q{q}" in _names(CP2K_DATA / potential_file, el), (el, family, potential_file)
+    for (el, q), basis in cp2k.VALENCE_ONLY.items():  # the valence-only pairs come from the UZH files
+        for family, _, _, _ in cp2k.FUNCTIONALS.values():
+            assert basis.format(family=family) in _names(CP2K_DATA / "BASIS_MOLOPT_UZH", el), (el, q, family)
+            assert f"GTH-{family}-q{q}" in _names(CP2K_DATA / "POTENTIAL_UZH", el), (el, q, family)
 
 
 def test_input_deck_settings_and_refusals():
@@ -156,6 +160,17 @@ def test_input_deck_settings_and_refusals():
                 {"eps_scf": 1.0}):
         with pytest.raises(UserError):
             cp2k.Settings(**bad).check()
+    # Na without semicore: its basis file is added, its pseudopotential named per KIND; P, S keep theirs
+    q1 = cp2k.render(at, cp2k.Settings(valence={"Na": 1}).check())
+    assert "BASIS_SET_FILE_NAME BASIS_MOLOPT_UZH" in q1 and "POTENTIAL_FILE_NAME GTH_POTENTIALS" in q1
+    na = q1[q1.index("&KIND Na"):q1.index("&END KIND", q1.index("&KIND Na"))]
+    assert "BASIS_SET TZVP-MOLOPT-PBE-GTH-q1" in na and "POTENTIAL GTH-PBE-q1" in na and "POTENTIAL_UZH" in na
+    assert q1.count("POTENTIAL_UZH") == 1 and "BASIS_MOLOPT_UZH" not in text
+    assert cp2k.render(at, cp2k.Settings(valence={"Na": 9}).check()) == text  # the default valence, same deck
+    for bad in ({"Na": 2}, {"U": 1}, {"Na": "1\n&END"}, "Na=1"):
+        with pytest.raises(UserError, match="valence") as exc:
+            cp2k.Settings(valence=bad).check()
+        assert "--" not in str(exc.value)
     with pytest.raises(UserError, match="no basis/pseudopotential entry for U"):
         cp2k.render(Atoms("U2", positions=[[0, 0, 0], [1.5, 1.5, 1.5]], cell=[5, 5, 5], pbc=True), cp2k.Settings())
     with pytest.raises(UserError, match="periodic"):
@@ -165,7 +180,8 @@ def test_input_deck_settings_and_refusals():
 def test_cli_refuses_bad_cp2k_options(tmp_path):
     for args, needle in ((["--cutoff", "-5"], "--cutoff"), (["--rel-cutoff", "inf"], "--rel-cutoff"),
                          (["--code", "qe"], "export-dft --code qe"), (["--workers", "0"], "--workers"),
-                         (["--functional", "lda"], "--functional")):
+                         (["--functional", "lda"], "--functional"), (["--valence", "Na=2"], "--valence Na=2"),
+                         (["--valence", "Na"], "--valence 'Na'")):
         assert_user_error(cli("finetune", "dft", FRAME13, *args, "--out", tmp_path / "l.xyz"), needle)
     assert_user_error(cli("finetune", "converge", FRAME13, "--cutoffs", "300,abc"), "--cutoffs")
     assert_user_error(cli("finetune", "export-dft", FRAME13, "--cutoff", "300"), "--code cp2k")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -82,6 +83,32 @@ def test_farthest_point_sampling_picks_the_distinct_frames_and_beats_random(tmp_
 
     rand = [spread(rng.choice(len(z), 5, replace=False)) for _ in range(200)]
     assert spread(got) > np.percentile(rand, 99), (spread(got), np.percentile(rand, [50, 99]))
+
+
+def test_arrhenius_runs_are_sampled_from_their_unwrapped_dumps_and_a_quench_once(tmp_path):
+    """A quench folder's unwrapped dump repeats its production frames (skipped); an arrhenius NVT run below it
+    has only its unwrapped dump, which is its trajectory (sampled, wrapped back into the cell)."""
+    from lammpskit.finetune import frames as finetune
+
+    rng = np.random.default_rng(5)
+    els = ["Na"] * 4 + ["P"] * 2 + ["S"] * 7
+    run = tmp_path / "run"
+    (run / "diffusion-900K").mkdir(parents=True)
+    quench = [(els, random_cell(rng, els, 9.0), 9.0) for _ in range(3)]
+    write_frames_dump(run / "dump.production.lammpstrj", quench)
+    write_frames_dump(run / "dump.unwrapped.lammpstrj", quench)
+    hot = [(els, random_cell(rng, els, 9.0) + 9.0, 9.0) for _ in range(2)]  # unwrapped: one box outside
+    text = []
+    for step, (e, pos, box) in enumerate(hot):
+        text += ["ITEM: TIMESTEP", str(step), "ITEM: NUMBER OF ATOMS", str(len(e)), "ITEM: BOX BOUNDS pp pp pp",
+                 *[f"0.0 {box}"] * 3, "ITEM: ATOMS id element xu yu zu",
+                 *[f"{i + 1} {a} {x:.6f} {y:.6f} {z:.6f}" for i, (a, (x, y, z)) in enumerate(zip(e, pos))]]
+    (run / "diffusion-900K" / "dump.unwrapped.lammpstrj").write_text("\n".join(text) + "\n")
+    got = finetune.trajectory_frames([run])
+    assert sorted(Path(a.info["source"]).relative_to(run).as_posix() for a in got) == \
+        ["diffusion-900K/dump.unwrapped.lammpstrj"] * 2 + ["dump.production.lammpstrj"] * 3
+    for at in got[-2:] if "diffusion" in got[-1].info["source"] else got[:2]:
+        assert (at.get_scaled_positions(wrap=False) >= 0).all() and (at.get_scaled_positions(wrap=False) < 1).all()
 
 
 # -- DFT labels read back ------------------------------------------------------------------------------

@@ -19,8 +19,8 @@ NAME = "ft-7net-test"
 
 def _frames(n: int, x: float, seed: int) -> list:
     """``n`` random Na4P2S7-xOx cells of one formula unit (13 atoms), labelled by CHGNet, reference moved."""
-    from lammpskit import testing
     from lammpskit.finetune import frames as finetune
+    from tests import models as testing
 
     out = []
     for at in testing.labelled_frames("chgnet", n, fu=1, x=x, seed=seed):

@@ -51,7 +51,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory):
-    from lammpskit import testing
+    from tests import models as testing
 
     return testing.tiny_grace(tmp_path_factory.mktemp("grace"), ELEMENTS)
 

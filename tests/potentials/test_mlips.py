@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from lammpskit import testing
 from lammpskit.finetune import deepmd as deepmd_train
 from lammpskit.lammps import env as lammps_env
+from tests import models as testing
 
 from ..conftest import ELEMENTS, FAST, assert_user_error, cli
 

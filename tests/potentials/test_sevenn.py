@@ -11,9 +11,9 @@ import zipfile
 import numpy as np
 import pytest
 
-from lammpskit import testing
 from lammpskit.potentials import extras, isolated, modelfiles
 from lammpskit.potentials import registry as potentials
+from tests import models as testing
 
 from ..conftest import assert_user_error, cli
 

@@ -300,8 +300,8 @@ def test_deepmd_bridge_against_deeppot_and_the_native_pair_style(tmp_path, home,
 @pytest.mark.slow  # TensorFlow import and a GRACE-FS model build: ~55 s on 2 cores
 def test_grace_bridge_against_tensorpotential_calculator(tmp_path, home):
     """GRACE-FS (random init): tensorpotential's own ``TPCalculator`` on the SavedModel, built here."""
-    from lammpskit import testing
     from lammpskit.potentials import extras, registration
+    from tests import models as testing
 
     model = testing.tiny_grace(tmp_path / "grace", ELEMENTS)
     registration.add("grace-gse", model=model / "saved_model", fs_yaml=model / "FS_model.yaml")

@@ -28,7 +28,7 @@ LONG_LJ = ("t_production=30000", "dump_every=500000", "thermo_every=50000")
 @pytest.fixture(scope="module")
 def mixed_env(tmp_path_factory, user_pots):
     """A registry with one classical potential (lj-a) and the random-weight MACE model (tiny-mace, bridge)."""
-    from lammpskit import testing
+    from tests import models as testing
 
     from ..conftest import ELEMENTS
 

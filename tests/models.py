@@ -1,4 +1,4 @@
-"""Small real models for tests and benchmarks (no downloads): a random-init MACE, a random-init
+"""Small real models for tests and benchmarks, not part of the wheel (no downloads): a random-init MACE, a random-init
 GRACE-FS, random start cells and frames labelled by a registered calculator.
 
 The model is a genuine ``mace.modules.ScaleShiftMACE`` with random weights and
