@@ -217,7 +217,13 @@ def _fmt(v: float) -> str:
 
 def select(x: float | None = 0.0, fu: int | None = None, atoms: int | None = None, formula: str = SERIES,
            default_atoms: int | None = None) -> Composition:
-    """``make`` with ``default_atoms`` when neither ``fu`` nor ``atoms`` is given."""
+    """The composition of a glass: ``fu`` formula units, or the valid size nearest ``atoms`` atoms.
+
+    ``x``: O per formula unit of Na4P2S7-xOx (None with another ``formula``, e.g. ``Na3PS4``);
+    ``default_atoms`` stands in when neither ``fu`` nor ``atoms`` is given. An ``fu`` that gives
+    non-integer atom counts is a user error naming the nearest valid sizes. The ``Composition`` has
+    ``counts`` (atoms per element) and ``density_estimate()`` (g/cm^3).
+    """
     if fu is None and atoms is None:
         atoms = default_atoms
     return make(x=x, fu=fu, atoms=atoms, formula=formula)

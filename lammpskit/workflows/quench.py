@@ -125,6 +125,7 @@ class QuenchResult:
 
     @classmethod
     def from_result(cls, run_dir: Path, res: dict) -> QuenchResult:
+        """The result of the run in ``run_dir`` from its ``result.json`` dict ``res``."""
         run_dir = Path(run_dir)
         rho = res.get("density_g_cm3") or {}
         return cls(run_dir=run_dir, density_g_cm3=rho.get("mean"), density_err_g_cm3=rho.get("err"),
