@@ -2,7 +2,7 @@
 #   make quench                         CHGNet, x = 0, smoke profile (minutes on 2 cores)
 #   make quench POT=chgnet-r2scan X=1.5 PROFILE=paper ATOMS=1040 OUT=runs/paper-x1.5
 #   make quench POT=7net-mf-0-r2scan   (installs SevenNet's side folder on first use: make sevenn)
-#   make test | make test-fast | make lint | make bench
+#   make test | make test-fast | make lint | make bench | make docs (the site, into site/)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
@@ -21,12 +21,12 @@ DEBS := slurm-wlm munge libvulkan1 mesa-vulkan-drivers chromium cp2k cp2k-data
 # values reach the command through the environment, quoted: never pasted into shell text
 export POT X PROFILE SEED ATOMS OUT CAMPAIGN WORKERS
 
-.PHONY: venv mlips sevenn system quench study submit status report test test-fast lint bench clean-venv
+.PHONY: venv mlips sevenn system quench study submit status report test test-fast lint bench docs clean-venv
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,docs]'
 	touch $@
 
 venv: $(VENV)/.installed
@@ -34,7 +34,7 @@ venv: $(VENV)/.installed
 # the optional MLIP packages the tests exercise: deepmd-kit (with its LAMMPS plugin) and GRACE
 # GRACE goes to a side folder, off the default path (see lammpskit/extras.py)
 $(VENV)/.mlips: $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[test,deepmd]'
+	$(BIN)/pip install --quiet -e '.[test,docs,deepmd]'
 	$(BIN)/pip install --quiet --upgrade --target $(VENV)/opt/grace 'tensorflow-cpu==2.20.*' 'scikit-learn>=1.5'
 	$(BIN)/pip install --quiet --upgrade --no-deps --target $(VENV)/opt/grace 'tf_keras==2.20.*' 'tensorpotential==0.6.2.1'
 	touch $@
@@ -85,7 +85,7 @@ report: venv
 # the layer contract (import-linter, pyproject [tool.importlinter]) and ruff
 lint: venv
 	$(BIN)/lint-imports
-	$(BIN)/ruff check lammpskit analysis tests bench
+	$(BIN)/ruff check lammpskit analysis tests bench docs
 
 test: venv mlips system lint
 	$(BIN)/python -m pytest -q
@@ -95,13 +95,18 @@ test-fast: venv lint
 	$(BIN)/python -m pytest -q -m fast
 
 bench: venv
-	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/pip install --quiet -e '.[test,docs,bench]'
 	$(BIN)/python bench/bench_structure.py
 	$(BIN)/python bench/bench_units.py
 	$(BIN)/python bench/bench_transport.py
 	$(BIN)/python bench/bench_bridge.py
 	$(BIN)/python bench/bench_audit.py
 	$(BIN)/python bench/bench_local.py
+
+# the documentation site: mkdocs.yml + docs/ -> site/ (a broken link, a warning or a public API object
+# without a docstring fails the build; tests/docs/test_site.py runs the same build in make test)
+docs: venv
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 clean-venv:
 	rm -rf $(VENV)

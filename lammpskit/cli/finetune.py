@@ -79,11 +79,11 @@ RelCutoff = Annotated[Optional[float], typer.Option("--rel-cutoff", help="CP2K R
 D3 = Annotated[bool, typer.Option("--d3/--no-d3", help="Grimme D3(BJ) dispersion (CP2K).")]
 XcSmooth = Annotated[Optional[bool], typer.Option("--xc-smooth/--no-xc-smooth", help="Smoothed density and "
                      "derivatives for the XC on the grid (CP2K XC_SMOOTH_RHO/XC_DERIV NN10): removes the grid's "
-                     "egg-box forces but shifts energies by a cutoff-dependent amount (off by default; README "
+                     "egg-box forces but shifts energies by a cutoff-dependent amount (off by default; docs/finetune.md "
                      "'Label frames with CP2K').")]
 
 Valence = Annotated[Optional[list[str]], typer.Option("--valence", help="EL=Q: another valence for an element's "
-                    "GTH pseudopotential, e.g. Na=1 (no semicore: no egg-box forces, ~3x cheaper; README 'Label "
+                    "GTH pseudopotential, e.g. Na=1 (no semicore: no egg-box forces, ~3x cheaper; docs/finetune.md 'Label "
                     "frames with CP2K'). Repeatable.")]
 
 

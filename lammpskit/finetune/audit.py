@@ -97,7 +97,7 @@ def audit(paths: list, pots: list[str], reference: str | Path | None = None,
         batch (int | None): frames per model call where the family batches (default: 1 on cpu, where
             batching measured no faster on 2 cores (bench/bench_audit.py), 16 on cuda).
         device (str): ``cpu`` or ``cuda``.
-        progress: ``progress(total)``, a context manager yielding a per-frame ``tick()``, or None.
+        progress (Callable | None): ``progress(total)``, a context manager yielding a per-frame ``tick()``, or None.
 
     Returns:
         dict: the ``audit --json`` dict: errors (energy eV/atom, forces eV/Å, stress GPa) per potential or

@@ -25,7 +25,7 @@ the functional (at 800 Ry: +346 meV/atom, pressure 4.30 -> 2.83 GPa), so it is a
 Na GTH-PBE-q1 (TZVP-MOLOPT-PBE-GTH-q1, UZH files) removes it (|ΣF| 1e-5 eV/Å, converged at 400 Ry) but,
 without semicore states, moves P/S forces by 0.2 eV/Å and the pressure to 3.21 GPa. The defaults (800/60 Ry)
 converge energy, stress and P/S forces (0.13 meV/atom, 0.04 GPa, 1.4 meV/Å from 1200 Ry); the Na forces
-still carry ~0.5 eV/Å of grid error there. The scan: README, "Label frames with CP2K".
+still carry ~0.5 eV/Å of grid error there. The scan: docs/finetune.md, "Label frames with CP2K".
 
 Each frame has its own folder ``NNNN/`` (``frame.xyz`` the input frame, ``cp2k.inp``, ``cp2k.out``);
 CP2K writes to ``cp2k.out.part``, renamed when it ends, so a killed run never looks finished. A
@@ -78,7 +78,7 @@ class Settings:
 
     functional: str = "pbe"
     d3: bool = True
-    cutoff: float = 800.0  # Ry; the scan in the README: energy 0.13 meV/atom, P/S forces 1.4 meV/Å from 1200
+    cutoff: float = 800.0  # Ry; the scan in docs/finetune.md: energy 0.13 meV/atom, P/S forces 1.4 meV/Å from 1200
     rel_cutoff: float = 60.0  # Ry; 40-80 agree to 0.24 meV/Å at 800
     eps_scf: float = 1e-6
     eps_default: float = 1e-12

@@ -59,7 +59,7 @@ def converge(frame, cutoffs=(300, 400, 600, 800), rel_cutoffs=(40, 60, 80), fold
         tolerances (dict | None): over ``TOLERANCES``: ``energy_meV_atom`` (meV/atom), ``force_meV_A`` (meV/Å),
             ``stress_GPa`` (GPa).
         progress (callable | None): ``progress(done, total, wall_s)`` after each run.
-        **options: other ``cp2k.Settings`` fields (``functional``, ``d3``, ``eps_scf``, ``xc_smooth``, ...).
+        **options (Any): other ``cp2k.Settings`` fields (``functional``, ``d3``, ``eps_scf``, ``xc_smooth``, ...).
 
     Returns:
         dict: ``rows`` (per setting: energy meV/atom, max force difference meV/Å, |ΣF| eV/Å, stress GPa,

@@ -70,6 +70,7 @@ class Potential:
 
     # -- files ------------------------------------------------------------------------------
     def spec(self, key: str) -> FileSpec:
+        """The ``[[files]]`` entry with this ``key``, or a user error naming the entry's TOML."""
         for s in self.files:
             if s.key == key:
                 return s
@@ -115,6 +116,7 @@ class Potential:
         return out
 
     def missing_hint(self, spec: FileSpec) -> str:
+        """What the user runs to get a missing file: ``potentials fetch``, ``convert`` or ``add``."""
         if spec.url:
             return f"run 'lammpskit potentials fetch {self.name}'"
         if spec.derive:
@@ -123,6 +125,7 @@ class Potential:
                 f"or fix 'path' in {self.source}")
 
     def bridge_keys(self) -> list[str]:
+        """The file keys the bridge calculator loads (``[bridge] files``, else ``model`` if there is one)."""
         if not self.bridge:
             return []
         if self.bridge.files is not None:
@@ -130,6 +133,7 @@ class Potential:
         return ["model"] if any(s.key == "model" for s in self.files) else []
 
     def native_keys(self, variant: NativeVariant) -> list[str]:
+        """The file keys a ``[[native]]`` block names as ``{key}`` placeholders, sorted."""
         texts = [variant.pair_style, *variant.pair_coeff, *variant.pre]
         keys = {k for t in texts for _, k, _, _ in string.Formatter().parse(t) if k and k != "elements"}
         return sorted(keys)
@@ -157,6 +161,7 @@ class Potential:
                                 f"(it has {', '.join(self.elements)})")
 
     def variant(self, vid: str) -> NativeVariant:
+        """The ``[[native]]`` block with this ``id``, or a user error listing the entry's ids."""
         for v in self.native:
             if v.id == vid:
                 return v
@@ -170,6 +175,7 @@ class Potential:
         return asdict(self.d3 or D3())
 
     def summary(self) -> dict:
+        """The fields ``potentials list/show --json`` start from: name, modes, native variants, elements, licence, ..."""
         modes = (["native"] if self.native else []) + (["bridge"] if self.bridge else [])
         return {"name": self.name, "title": self.title, "family": self.family, "modes": modes,
                 "native_variants": [v.id for v in self.native],

@@ -119,6 +119,7 @@ class Campaign:
         return load(path)
 
     def job_name(self, stage: str) -> str:
+        """The SLURM job name of ``stage``: ``lk-<name>-<hash>-<stage>`` (the campaign's tag)."""
         return f"{self.tag}-{stage}"
 
     def result_file(self, case: Case, stage: str) -> Path:

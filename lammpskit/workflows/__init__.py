@@ -70,14 +70,15 @@ def run(run_dir: str | Path, threads: int | None = None, device: str = "cpu", pr
         run_dir (str | Path): a run directory made by ``render_quench`` (or any workflow).
         threads (int | None): OpenMP/torch threads (default: the cores this process may use).
         device (str): ``cpu`` or ``cuda`` for bridged models.
-        progress: a ``lammpskit.run.progress`` display or None.
+        progress (RunProgress | None): a ``lammpskit.run.progress.RunProgress`` or None.
         trust_deck (bool): run a deck that changed since it was rendered or that runs programs (only decks
             you wrote or trust).
 
     Raises:
-        UserError: the run directory or its deck is refused. RunFailed: LAMMPS stopped with an error.
-        Interrupted: a signal stopped the run (a quench resumes from its restart). ModelError: the model
-        could not be loaded.
+        UserError: the run directory or its deck is refused.
+        RunFailed: LAMMPS stopped with an error.
+        Interrupted: a signal stopped the run (a quench resumes from its restart).
+        ModelError: the model could not be loaded.
     """
     from lammpskit.run import manifest
     from lammpskit.run.engine import Engine

@@ -109,7 +109,7 @@ def arrhenius(target: str | Path, temperatures: list[float] | tuple[float, ...] 
         equil (float): NVT equilibration per temperature before sampling (ps).
         every (int): MD steps between unwrapped-coordinate frames.
         element (str): the diffusing element fitted, e.g. ``"Na"``.
-        progress: a ``lammpskit.run.progress`` display or None.
+        progress (RunProgress | None): a ``lammpskit.run.progress.RunProgress`` or None.
 
     Returns:
         dict: ``temperatures_K``, ``D_cm2_s`` (cm²/s) and ``conductivity_S_cm`` (S/cm) per temperature,

@@ -238,7 +238,7 @@ def elastic(targets, pot: str | None = None, method: str = "static", strain: flo
         maxiter (int): static: iteration cap of each relaxation.
         mode (str): ``auto`` | ``native`` | ``bridge``.
         out (str | Path | None): the run directory of the strained runs (one target only).
-        progress: a ``lammpskit.run.progress`` display or None.
+        progress (RunProgress | None): a ``lammpskit.run.progress.RunProgress`` or None.
 
     Returns:
         dict: ``C`` (6x6 Voigt, GPa; ``C_err`` where there is an error: dynamic runs, replicas), the Hill

@@ -132,6 +132,7 @@ class QuenchResult:
 
     @classmethod
     def from_result(cls, run_dir: Path, res: dict) -> QuenchResult:
+        """The result of the run in ``run_dir`` from its ``result.json`` dict ``res``."""
         run_dir = Path(run_dir)
         rho = res.get("density_g_cm3") or {}
         return cls(run_dir=run_dir, density_g_cm3=rho.get("mean"), density_err_g_cm3=rho.get("err"),
@@ -190,8 +191,8 @@ def quench(pot: str = "chgnet", x: float | None = 0.0, *, threads: int | None = 
         x (float | None): O per formula unit of Na4P2S7-xOx, 0 <= x <= 7.
         threads (int | None): OpenMP/torch threads (default: the cores this process may use).
         device (str): ``cpu`` | ``cuda`` for bridged models.
-        progress: a ``lammpskit.run.progress.RunProgress`` or None.
-        **options: the other arguments of ``render_quench`` (``fu``, ``atoms``, ``formula``, ``profile``, ``seed``,
+        progress (RunProgress | None): a ``lammpskit.run.progress.RunProgress`` or None.
+        **options (Any): the other arguments of ``render_quench`` (``fu``, ``atoms``, ``formula``, ``profile``, ``seed``,
             ``density`` g/cm³, ``min_dist`` {pair: Å}, ``settings`` {parameter: value}, ``mode``, ``d3``, ``out``).
 
     Example::

@@ -81,7 +81,7 @@ def test_self_audit_is_zero_and_other_potential_counts_match_analyze_units(audit
         assert me[key] < tol, (key, me[key])
     assert all(c["force_rmse_eV_A"] is None or c["force_rmse_eV_A"] < 1e-7 for c in me["by_class"].values())
 
-    # a labelled extxyz is its own reference (the README's "audit again" on held-out labelled frames)
+    # a labelled extxyz is its own reference (docs/audit.md, the loop's "audit again" on held-out labelled frames)
     again = lk.audit([tmp_path / "ref.xyz"], ["tiny-mace"], reference=tmp_path / "ref.xyz", batch=1)
     assert again["potentials"]["tiny-mace"]["force_rmse_eV_A"] < 1e-7
     assert again["potentials"]["tiny-mace"]["by_class"]["P2"]["atoms"] == me["by_class"]["P2"]["atoms"]

@@ -1,0 +1,107 @@
+"""The documentation site: `mkdocs build --strict` passes (links, anchors, the API page's docstring check), the
+API page carries every public name, the tutorial pages hold only blocks the suite runs, and the Python calls
+shown on every page bind to the functions' signatures."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import inspect
+import os
+import subprocess
+import sys
+
+import pytest
+
+from ..conftest import ROOT
+from .pages import DOCS, RUNNABLE, TUTORIALS, code_blocks
+
+
+def docstring_hook():
+    spec = importlib.util.spec_from_file_location("api_docstrings", DOCS / "hooks" / "api_docstrings.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_site_builds_strict_with_every_public_name(tmp_path):
+    """The build `make docs` runs, into a temporary folder; every page and every public object is there."""
+    site = tmp_path / "site"
+    r = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)], cwd=ROOT,
+                       env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-4000:]
+    assert "WARNING" not in r.stderr, r.stderr[-4000:]
+    pages = sorted(p.stem for p in DOCS.glob("*.md"))
+    assert all((site / f"{p}.html").is_file() for p in pages), pages
+    api = (site / "api.html").read_text()
+    for name, target in docstring_hook().public_objects(ROOT).items():
+        assert f'id="{target}"' in api, (name, target)
+    assert "lk.quench" in api and "Render a melt-quench run directory and run it" in api
+
+
+def test_docstring_check_names_what_is_missing():
+    """The hook reports a public name left off the API page and an object (or a public method) without a
+    docstring; the real page has no problem."""
+    import griffe
+
+    hook = docstring_hook()
+    page = (DOCS / "api.md").read_text()
+    assert hook.check(page, ROOT) == []
+    cut = page.replace("::: lammpskit.finetune.audit.audit\n", "")
+    assert hook.check(cut, ROOT) == ["lk.audit (lammpskit.finetune.audit.audit) is public but not on api.md: "
+                                     "add '::: lammpskit.finetune.audit.audit'"]
+    code = ('def documented():\n    """Yes."""\n\ndef bare():\n    pass\n\nclass Thing:\n    """A thing."""\n\n'
+            '    def method(self):\n        pass\n\n    def _private(self):\n        pass\n\n'
+            '    @property\n    def prop(self):\n        return 1\n')
+    with griffe.temporary_visited_package("fake", {"__init__.py": code}) as fake:
+        assert hook.undocumented(fake, "fake.documented") == []
+        assert hook.undocumented(fake, "fake.bare") == ["fake.bare"]
+        assert hook.undocumented(fake, "fake.Thing") == ["fake.Thing.method", "fake.Thing.prop"]
+
+
+def test_tutorial_pages_hold_only_blocks_that_run():
+    """mkdocs.yml's Tutorial section is what tests/cli/test_api.py runs, and its pages hold python/bash only."""
+    import yaml
+
+    nav = yaml.safe_load((ROOT / "mkdocs.yml").read_text())["nav"]
+    section = next(item["Tutorial"] for item in nav if isinstance(item, dict) and "Tutorial" in item)
+    assert [page for item in section for page in item.values()] == TUTORIALS
+    for page in TUTORIALS:
+        langs = [lang for lang, _ in code_blocks(page)]
+        assert langs and set(langs) <= set(RUNNABLE), (page, langs)
+
+
+def lk_calls(code: str):
+    """(dotted name after ``lk.``, number of positional arguments, keyword names) of every ``lk.…(...)`` call."""
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Call):
+            parts, f = [], node.func
+            while isinstance(f, ast.Attribute):
+                parts.insert(0, f.attr)
+                f = f.value
+            if isinstance(f, ast.Name) and f.id == "lk" and parts:
+                yield ".".join(parts), len(node.args), [k.arg for k in node.keywords]
+
+
+@pytest.mark.fast
+def test_python_blocks_on_every_page_bind_to_the_api():
+    """Every Python block of every page parses, and each ``lk.`` call in it passes arguments the function
+    takes (a renamed keyword breaks the page's example, not only the code)."""
+    import lammpskit as lk
+
+    calls = 0
+    for page in sorted(DOCS.glob("*.md")):
+        for lang, code in code_blocks(page.name):
+            if lang != "python":
+                continue
+            for name, nargs, keywords in lk_calls(code):
+                obj = lk
+                for part in name.split("."):
+                    obj = getattr(obj, part)
+                sig = inspect.signature(obj)
+                try:
+                    sig.bind(*range(nargs), **dict.fromkeys(keywords))
+                except TypeError as exc:
+                    raise AssertionError(f"{page.name}: lk.{name}(...) does not fit {sig}: {exc}") from None
+                calls += 1
+    assert calls >= 15
