@@ -36,7 +36,12 @@ __version__ = "0.1.0"
 _API = {
     "quench": ("lammpskit.workflows.quench", "quench"),
     "render_quench": ("lammpskit.workflows.quench", "render_run"),
-    "QuenchResult": ("lammpskit.workflows.quench", "QuenchResult"),
+    "QuenchResult": ("lammpskit.run.result_types", "QuenchResult"),
+    "ElasticResult": ("lammpskit.run.result_types", "ElasticResult"),
+    "ArrheniusResult": ("lammpskit.run.result_types", "ArrheniusResult"),
+    "DiffusionResult": ("lammpskit.run.result_types", "DiffusionResult"),
+    "AnalysisResult": ("lammpskit.run.result_types", "AnalysisResult"),
+    "RunResult": ("lammpskit.run.result_types", "RunResult"),
     "elastic": ("lammpskit.workflows.elastic", "elastic"),
     "arrhenius": ("lammpskit.workflows.diffusion", "arrhenius"),
     "analyze_units": ("lammpskit.analysis.units", "analyze_file"),

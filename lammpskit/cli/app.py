@@ -134,13 +134,18 @@ def _run_dir(run_dir: Path, threads: int | None, device: str, as_json: bool, tru
     from lammpskit import workflows
     from lammpskit.run import summary
     from lammpskit.run.progress import RunProgress
+    from lammpskit.run.result_types import ElasticResult, QuenchResult
 
     result = workflows.run(run_dir, threads=threads, device=device, trust_deck=trust_deck,
                            progress=None if as_json else RunProgress())
     if as_json:
-        _echo_json(result)
-    else:
+        _echo_json(result.to_dict())
+    elif isinstance(result, QuenchResult):
         summary.show(run_dir, result)
+    elif isinstance(result, ElasticResult):
+        summary.show_elastic(run_dir, result)
+    else:
+        _echo_json(result.to_dict())
     return result
 
 
@@ -174,7 +179,7 @@ def run_cmd(
         from lammpskit import workflows
 
         result = workflows.record(validate.path(run_dir, "run directory"))
-        return _echo_json(result) if as_json else typer.echo(f"recorded {run_dir}/result.json")
+        return _echo_json(result.to_dict()) if as_json else typer.echo(f"recorded {run_dir}/result.json")
     _run_dir(validate.path(run_dir, "run directory"), threads, device, as_json, trust_deck)
 
 
@@ -236,7 +241,7 @@ def elastic_cmd(
                              equil=equil, dt=dt, ftol=ftol, maxiter=maxiter, mode=mode, out=out,
                              progress=None if as_json else RunProgress())
     if as_json:
-        return _echo_json(result)
+        return _echo_json(result.to_dict())
     run_dir = Path(out) if out else elastic.default_dir(targets[0], method) if len(targets) == 1 else Path(targets[0]).parent
     show_elastic(run_dir, result)
 
@@ -260,10 +265,10 @@ def arrhenius_cmd(
 
     out = diffusion.arrhenius(target, types.temperatures(temps), ps=ps, equil=equil, every=every, element=element)
     if as_json:
-        return _echo_json(out)
-    for T, d in zip(out["temperatures_K"], out["D_cm2_s"]):
+        return _echo_json(out.to_dict())
+    for T, d in zip(out.temperatures_K, out.D_cm2_s):
         typer.echo(f"{T:7.1f} K  D({element}) = {d:.3g} cm²/s")
-    typer.echo(f"Ea = {out['Ea_eV']:.3f} eV, D0 = {out['D0_cm2_s']:.3g} cm²/s")
+    typer.echo(f"Ea = {out.Ea_eV:.3f} eV, D0 = {out.D0_cm2_s:.3g} cm²/s")
 
 
 def main() -> None:

@@ -11,6 +11,10 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lammpskit.run.result_types import RunResult
 
 
 @dataclass(frozen=True)
@@ -52,17 +56,18 @@ def get(name: str) -> Workflow:
     return WORKFLOWS[name]
 
 
-def record(run_dir: str | Path) -> dict:
+def record(run_dir: str | Path) -> RunResult:
     """The result of a run that LAMMPS finished outside the kit (``lmp -in``, a native SLURM job), written
     to result.json as ``run`` would have; a user error if the log shows the run unfinished."""
-    from lammpskit.run import manifest
+    from lammpskit.run import manifest, result_types
     from lammpskit.run.engine import record as record_run
 
-    return record_run(run_dir, get(manifest.load(Path(run_dir)).protocol))
+    protocol = manifest.load(Path(run_dir)).protocol
+    return result_types.for_protocol(protocol).from_dict(record_run(run_dir, get(protocol)), run_dir)
 
 
 def run(run_dir: str | Path, threads: int | None = None, device: str = "cpu", progress=None,
-        trust_deck: bool = False) -> dict:
+        trust_deck: bool = False) -> RunResult:
     """Run or resume ``run_dir`` (any workflow) in this process; returns its result (also in result.json)
     (``lk.run``).
 
@@ -74,15 +79,20 @@ def run(run_dir: str | Path, threads: int | None = None, device: str = "cpu", pr
         trust_deck (bool): run a deck that changed since it was rendered or that runs programs (only decks
             you wrote or trust).
 
+    Returns:
+        RunResult: the protocol's typed result (``QuenchResult``, ``ElasticResult``, ``DiffusionResult``);
+        ``to_dict()`` is ``lammpskit run --json``.
+
     Raises:
         UserError: the run directory or its deck is refused.
         RunFailed: LAMMPS stopped with an error.
         Interrupted: a signal stopped the run (a quench resumes from its restart).
         ModelError: the model could not be loaded.
     """
-    from lammpskit.run import manifest
+    from lammpskit.run import manifest, result_types
     from lammpskit.run.engine import Engine
 
     man = manifest.load(Path(run_dir))
-    return Engine(run_dir, get(man.protocol), threads=threads, device=device,
-                  progress=progress, trust_deck=trust_deck).run()
+    data = Engine(run_dir, get(man.protocol), threads=threads, device=device, progress=progress,
+                  trust_deck=trust_deck).run()
+    return result_types.for_protocol(man.protocol).from_dict(data, run_dir)

@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from lammpskit._util import validate
+from lammpskit._util import layout, validate
 from lammpskit.errors import param
 from lammpskit.potentials import registry as potentials
 from lammpskit.run import manifest
+from lammpskit.run.result_types import ArrheniusResult
 
 
 @dataclass
@@ -75,7 +76,7 @@ def result(run_dir: Path, man: manifest.Manifest, stats=None) -> dict:
     """The engine's result for a diffusion run directory: D per element (cm^2/s) and conductivity."""
     from lammpskit.analysis import transport
 
-    res = transport.from_dump(Path(run_dir) / "dump.unwrapped.lammpstrj", man.dt_ps, man.temperature_K())
+    res = transport.from_dump(Path(run_dir) / layout.UNWRAPPED_DUMP, man.dt_ps, man.temperature_K())
     return {"state": "done", "protocol": "diffusion", "potential": man.pot_name, **transport.summary(res)}
 
 
@@ -97,7 +98,7 @@ def temperatures_of(temperatures) -> list[float]:
 
 
 def arrhenius(target: str | Path, temperatures: list[float] | tuple[float, ...] = (600.0, 700.0, 800.0), ps: float = 100.0,
-              equil: float = 10.0, every: int = 100, element: str = "Na", progress=None) -> dict:
+              equil: float = 10.0, every: int = 100, element: str = "Na", progress=None) -> ArrheniusResult:
     """NVT diffusion runs of a quenched glass at each temperature, then D = D0 exp(-Ea/kB T) (``lk.arrhenius``).
 
     Each run goes to ``<target>/diffusion-<T>K`` (rendered once, resumed when run again).
@@ -112,7 +113,8 @@ def arrhenius(target: str | Path, temperatures: list[float] | tuple[float, ...] 
         progress (RunProgress | None): a ``lammpskit.run.progress.RunProgress`` or None.
 
     Returns:
-        dict: ``temperatures_K``, ``D_cm2_s`` (cm²/s) and ``conductivity_S_cm`` (S/cm) per temperature,
+        ArrheniusResult: ``temperatures_K``, ``D_cm2_s`` (cm²/s) and ``conductivity_S_cm`` (S/cm) per
+        temperature,
         ``Ea_eV`` (eV), ``D0_cm2_s`` and the fit's errors.
     """
     from lammpskit import workflows
@@ -129,13 +131,13 @@ def arrhenius(target: str | Path, temperatures: list[float] | tuple[float, ...] 
             for T in temps]
     rows = []
     for params in runs:
-        run_dir = Path(target) / f"diffusion-{params.T:g}K"
-        if not (run_dir / "run.json").exists():
+        run_dir = Path(target) / layout.diffusion_dir(params.T)
+        if not (run_dir / layout.MANIFEST).exists():
             render(run_dir, data, potentials.get(man.pot_name), params, man.potential.mode, bool(man.potential.d3))
         rows.append(workflows.run(run_dir, progress=progress))
-    ds = [r["D_cm2_s"].get(element) for r in rows]
+    ds = [(r.D_cm2_s or {}).get(element) for r in rows]
     if any(d is None or d <= 0 for d in ds):
         raise RunError(f"no positive {element} diffusion coefficient at every temperature: run longer ({param('ps')})")
-    return {"element": element, "temperatures_K": temps, "D_cm2_s": ds,
-            "conductivity_S_cm": [r["conductivity_S_cm"].get(element) for r in rows],
-            **transport.arrhenius(temps, ds)}
+    return ArrheniusResult.from_dict({"element": element, "temperatures_K": temps, "D_cm2_s": ds,
+                                      "conductivity_S_cm": [(r.conductivity_S_cm or {}).get(element) for r in rows],
+                                      **transport.arrhenius(temps, ds)}, Path(target), "arrhenius result")

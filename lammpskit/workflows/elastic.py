@@ -17,11 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
-from lammpskit._util import validate
+from lammpskit._util import layout, validate
 from lammpskit.analysis.elasticity import BAR_TO_GPA, checked_moduli, isotropy, moduli_errors
 from lammpskit.errors import UserError, param
 from lammpskit.potentials import registry as potentials
 from lammpskit.run import manifest
+from lammpskit.run.result_types import ELASTIC_OLD_NAMES, ElasticResult
 
 SAMPLE_EVERY = 10  # steps between pressure-tensor samples of the dynamic method
 DIRECTIONS = ((1, "x", "lx"), (2, "y", "ly"), (3, "z", "lz"), (4, "yz", "lz"), (5, "xz", "lz"), (6, "xy", "ly"))
@@ -64,10 +65,11 @@ def c_from_samples(run_dir: Path, strain: float, nblocks: int = 5) -> tuple[np.n
 
 
 def result(run_dir: Path, man: manifest.Manifest, stats=None) -> dict:
-    """The engine's result for an elastic run directory (``stats``: the engine's RunStats, unused)."""
+    """The engine's result for an elastic run directory (``stats``: the engine's RunStats, unused); keys as
+    ``ElasticResult`` names them (GPa in the names)."""
     strain, method = man.params["strain"], man.params["method"]
     if method == "static":
-        C, err = c_from_stress(Path(run_dir) / "stress.txt", strain), None
+        C, err = c_from_stress(Path(run_dir) / layout.STRESS, strain), None
     else:
         C, err = c_from_samples(run_dir, strain)
     out = {"state": "done", "method": method, "strain": strain, "potential": man.pot_name,
@@ -79,32 +81,38 @@ def result(run_dir: Path, man: manifest.Manifest, stats=None) -> dict:
             out.update({k: round(float(v), 4) for k, v in moduli_errors(C, err).items()})
         out["temperature_K"] = man.temperature_K()
     out["isotropy"] = isotropy(C, err)
-    return out
+    return _with_units(out)
 
 
-def combine(results: list[dict]) -> dict:
+def _with_units(out: dict) -> dict:
+    """The analysis's short names (C, B, G, E, ...) as the result's unit-suffixed keys (C_GPa, B_GPa, ...)."""
+    return {ELASTIC_OLD_NAMES.get(k, k): v for k, v in out.items()}
+
+
+def combine(results: list[ElasticResult]) -> ElasticResult:
     """Average the elastic results of several replicas (glasses quenched with different seeds).
 
     C is the replica mean; C_err combines the standard error of the mean over replicas (the
     sample-to-sample scatter of a finite glass cell) with the thermal errors of the dynamic
     method; moduli, their errors and the isotropy check use these.
     """
-    Cs = np.array([r["C"] for r in results], float)
+    Cs = np.array([r.C_GPa for r in results], float)
     n = len(Cs)
     C = Cs.mean(axis=0)
     err = Cs.std(axis=0, ddof=1) / np.sqrt(n)
-    if all("C_err" in r for r in results):
-        err = np.hypot(err, np.sqrt(np.sum(np.array([r["C_err"] for r in results]) ** 2, axis=0)) / n)
-    out = {"state": "done", "method": results[0]["method"], "strain": results[0]["strain"],
-           "potential": results[0]["potential"], "replicas": n, "sources": [r["source"] for r in results],
+    if all(r.C_err_GPa is not None for r in results):
+        err = np.hypot(err, np.sqrt(np.sum(np.array([r.C_err_GPa for r in results]) ** 2, axis=0)) / n)
+    first = results[0]
+    out = {"state": "done", "method": first.method, "strain": first.strain, "potential": first.potential,
+           "replicas": n, "sources": [r.extra.get("source") for r in results],
            "C": np.round(C, 4).tolist(), "C_err": np.round(err, 4).tolist()}
     out.update(checked_moduli(C))
     if out["mechanically_stable"]:
         out.update({k: round(float(v), 4) for k, v in moduli_errors(C, err).items()})
-    out["replica_B"] = [r["B"] for r in results]
-    out["replica_G"] = [r["G"] for r in results]
+    out["replica_B"] = [r.B_GPa for r in results]
+    out["replica_G"] = [r.G_GPa for r in results]
     out["isotropy"] = isotropy(C, err, dof=n - 1)
-    return out
+    return ElasticResult.from_dict(_with_units(out), where="elastic result")
 
 
 METHODS = ("static", "dynamic")
@@ -166,9 +174,9 @@ def source_of(target: Path) -> tuple[Path, manifest.Manifest | None]:
         if man.stage("anneal") is None:
             raise UserError(f"{target} has no NPT (anneal) stage: the glass is not at its own zero-pressure "
                             "density; quench it with a profile that anneals (t_anneal > 0)")
-        if man.state != "done" or not (target / "glass.data").exists():
+        if man.state != "done" or not (target / layout.GLASS_DATA).exists():
             raise UserError(f"{target} is not finished: run it first with 'lammpskit run {target}'")
-        return target / "glass.data", man
+        return target / layout.GLASS_DATA, man
     if not target.is_file():
         raise UserError(f"{target} is neither a run directory nor a data file")
     return target, None
@@ -188,12 +196,13 @@ def render(out: Path, data: Path, pot: potentials.Potential, params: ElasticPara
 def default_dir(target: str | Path, method: str) -> Path:
     """Where the strained runs of ``target`` go: ``<run>/elastic-<method>`` or ``<data stem>-elastic-<method>``."""
     target = Path(target)
-    return target / f"elastic-{method}" if target.is_dir() else target.with_name(f"{target.stem}-elastic-{method}")
+    folder = layout.elastic_dir(method)
+    return target / folder if target.is_dir() else target.with_name(f"{target.stem}-{folder}")
 
 
 def run_one(target: str | Path, params: ElasticParams, pot: str | None = None, temperature: float | None = None,
             dt: float | None = None, mode: str = "auto", out: str | Path | None = None, progress=None
-            ) -> tuple[Path, dict]:
+            ) -> tuple[Path, ElasticResult]:
     """Render (once) and run the elastic run directory of one quench run or data file: (run_dir, result).
 
     ``temperature`` (K) and ``dt`` (fs) default to the quench run's, else 300 K and 1 fs.
@@ -209,7 +218,7 @@ def run_one(target: str | Path, params: ElasticParams, pot: str | None = None, t
     if name is None:
         raise UserError(f"a data file needs {param('pot', cli='NAME')}")
     run_dir = validate.path(out or default_dir(target, params.method), param("out"))
-    if not (run_dir / "run.json").exists():
+    if not (run_dir / layout.MANIFEST).exists():
         d3 = bool(run and run.potential.d3 and name == run_pot)
         render(run_dir, data, potentials.get(name), replace(params, T=T, dt=dt), mode, d3)
     return run_dir, workflows.run(run_dir, progress=progress)
@@ -218,7 +227,7 @@ def run_one(target: str | Path, params: ElasticParams, pot: str | None = None, t
 def elastic(targets, pot: str | None = None, method: str = "static", strain: float = 0.005,
             temperature: float | None = None, steps: int = 10000, equil: int = 2000, dt: float | None = None,
             ftol: float = 1e-8, maxiter: int = 5000, mode: str = "auto", out: str | Path | None = None,
-            progress=None) -> dict:
+            progress=None) -> ElasticResult:
     """Elastic constants C_ij and Voigt/Reuss/Hill B, G, E (GPa), nu of one glass or the mean of replicas
     (``lk.elastic``).
 
@@ -241,9 +250,9 @@ def elastic(targets, pot: str | None = None, method: str = "static", strain: flo
         progress (RunProgress | None): a ``lammpskit.run.progress.RunProgress`` or None.
 
     Returns:
-        dict: ``C`` (6x6 Voigt, GPa; ``C_err`` where there is an error: dynamic runs, replicas), the Hill
-        moduli ``B``, ``G``, ``E`` (GPa) and ``nu`` (with Voigt/Reuss bounds and errors where known),
-        ``mechanically_stable`` and ``isotropy``.
+        ElasticResult: ``C_GPa`` (6x6 Voigt, GPa; ``C_err_GPa`` where there is an error: dynamic runs,
+        replicas), the Hill moduli ``B_GPa``, ``G_GPa``, ``E_GPa`` and ``nu`` (with Voigt/Reuss bounds and
+        errors where known), ``mechanically_stable`` and ``isotropy``; ``to_dict()`` is ``elastic --json``.
     """
     targets = [targets] if isinstance(targets, str | Path) else list(targets)
     params = ElasticParams(method=method, strain=strain, n_avg=steps, n_eq=equil, ftol=ftol, maxiter=maxiter).check()

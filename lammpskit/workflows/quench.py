@@ -7,7 +7,7 @@ one file per stage. Quench decks write restart points, so a stopped run resumes.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
 from lammpskit import __version__
@@ -19,6 +19,7 @@ from lammpskit.potentials import registry as potentials
 from lammpskit.run import integrity, manifest
 from lammpskit.run.engine import RunStats
 from lammpskit.run.render import choose_mode, manifest_head, potential_ctx, potential_text, staging
+from lammpskit.run.result_types import QuenchResult
 from lammpskit.structure import builder as structure
 from lammpskit.structure.composition import Composition
 from lammpskit.workflows import protocol
@@ -107,40 +108,6 @@ def result(run_dir: Path, man: manifest.Manifest, stats: RunStats) -> dict:
     return out
 
 
-@dataclass
-class QuenchResult:
-    """A finished melt-quench: where it is and what it gave (``lk.quench`` returns one).
-
-    Attributes:
-        run_dir (Path): the run directory.
-        density_g_cm3 (float | None): NPT-anneal density in g/cm³ (second half of the anneal; None for a
-            protocol without an anneal).
-        density_err_g_cm3 (float | None): its block-averaged standard error (g/cm³).
-        dump (Path | None): the production dump (element column).
-        glass_data (Path): the final structure (LAMMPS data file).
-        steps_per_s (float | None): MD speed of this call (steps/s).
-        result (dict): the whole ``result.json``.
-    """
-
-    run_dir: Path
-    density_g_cm3: float | None
-    density_err_g_cm3: float | None
-    dump: Path | None
-    glass_data: Path
-    steps_per_s: float | None
-    result: dict = field(repr=False)
-
-    @classmethod
-    def from_result(cls, run_dir: Path, res: dict) -> QuenchResult:
-        """The result of the run in ``run_dir`` from its ``result.json`` dict ``res``."""
-        run_dir = Path(run_dir)
-        rho = res.get("density_g_cm3") or {}
-        return cls(run_dir=run_dir, density_g_cm3=rho.get("mean"), density_err_g_cm3=rho.get("err"),
-                   dump=run_dir / res["dump"] if res.get("dump") else None,
-                   glass_data=run_dir / res.get("glass_data", "glass.data"),
-                   steps_per_s=res.get("steps_per_s"), result=res)
-
-
 def render_run(pot: str = "chgnet", x: float | None = 0.0, fu: int | None = None, atoms: int | None = None,
                formula: str = "Na4P2S7-xOx", profile: str = "smoke", seed: int = 1, density: float | None = None,
                min_dist: dict[str, float] | None = None, settings: dict | None = None, mode: str = "auto",
@@ -209,7 +176,7 @@ def quench(pot: str = "chgnet", x: float | None = 0.0, *, threads: int | None = 
         warnings.warn("lk.quench(set=[...]) is now settings={...} (or the same list)", DeprecationWarning, stacklevel=2)
         options["settings"] = options.pop("set")
     run_dir = render_run(pot, x, **options)
-    return QuenchResult.from_result(run_dir, workflows.run(run_dir, threads, device, progress))
+    return workflows.run(run_dir, threads, device, progress)
 
 
 EV_PER_BAR_A3 = 6.241509074e-7  # 1 bar Å^3 in eV

@@ -12,9 +12,11 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
+from lammpskit._util import layout
 from lammpskit.errors import InputError, UserError
 from lammpskit.run import manifest
 from lammpskit.run import result as results
+from lammpskit.run.result_types import QuenchResult
 
 
 def analyse(run_dir: Path, rmax: float = 6.0, qmax: float = 20.0, progress=None) -> dict:
@@ -34,26 +36,26 @@ def analyse(run_dir: Path, rmax: float = 6.0, qmax: float = 20.0, progress=None)
     dump = Path(run_dir) / "dump.production.lammpstrj"
     if not dump.exists():
         raise UserError(f"{run_dir} has no production dump ({dump.name})")
-    folder = Path(run_dir) / "analysis"
+    folder = Path(run_dir) / layout.ANALYSIS_DIR
     folder.mkdir(exist_ok=True)
     with contextlib.suppress(FileNotFoundError):
         (folder / manifest.RESULT).unlink()
     pipeline = reader.open_pipeline(dump)
     frames = reader.select_frames("all", pipeline.source.num_frames)
     unit_stats = units.analyse(pipeline, frames, None, progress)
-    manifest.write_json(folder / "units.json", unit_stats)
+    manifest.write_json(folder / layout.UNITS, unit_stats)
     rmax = min(rmax, 0.99 * scattering.half_width(np.asarray(pipeline.compute(frames[-1]).cell[:3, :3])))
     rdf = scattering.partial_rdf(pipeline, frames, rmax, 300)
     plots.write_csv(folder / "rdf.csv", scattering.rdf_table(rdf))
     plots.write_csv(folder / "sq.csv", scattering.sq_table(rdf, np.linspace(0.3, qmax, 300)))
     diffusion = transport_of(Path(run_dir), man, folder)
-    quench = results.read(Path(run_dir) / manifest.RESULT)
+    quench = QuenchResult.from_directory(run_dir)
     out = {
         "run_dir": str(run_dir),
         "potential": man.pot_name,
         "composition": (man.composition or {}).get("label"),
         "frames": len(frames),
-        "density_g_cm3": quench.get("density_g_cm3") or anneal_density(run_dir, man=man),
+        "density_g_cm3": quench.density_stats or anneal_density(run_dir, man=man),
         "units": "units.json", "rdf": "rdf.csv", "sq": "sq.csv", "transport": diffusion,
         "cutoffs_proposed": scattering.propose_cutoffs(rdf),
     }

@@ -678,14 +678,16 @@ def test_kind6_born_unstable_c_is_reported_with_eigenvalues_not_moduli(lam, mu):
     from rich.console import Console
 
     from lammpskit.analysis import elasticity as elastic
+    from lammpskit.run.result_types import ElasticResult
     from lammpskit.run.summary import show_elastic
 
     out = elastic.checked_moduli(_iso(lam, mu))
     assert out["mechanically_stable"] is False and out["B"] is None and out["G"] is None
     assert min(out["eigenvalues_GPa"]) <= 0 and "mechanically unstable" in out["problems"][0]
     console = Console(record=True, width=200)
-    show_elastic("run", {"method": "static", "strain": 0.005, "potential": "p", "C": _iso(lam, mu).tolist(),
-                         "isotropy": {"max_dev_GPa": 0.0}, **out}, console)
+    show_elastic("run", ElasticResult.from_dict({"method": "static", "strain": 0.005, "potential": "p",
+                                                 "C": _iso(lam, mu).tolist(), "isotropy": {"max_dev_GPa": 0.0},
+                                                 **out}), console)
     text = console.export_text()
     assert "mechanically unstable" in text and "eigenvalues" in text and "B " not in text
 

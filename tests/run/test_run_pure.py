@@ -87,12 +87,13 @@ def test_run_summary_prints_a_result_without_error_estimates():
     from rich.console import Console
 
     from lammpskit.run import summary
+    from lammpskit.run.result_types import QuenchResult
 
     res = {"final": {"density_g_cm3": 1.47, "temp_K": 320.4, "press_bar": 1990.0, "pe_eV": -1.52},
            "composition": "Na4P2S7", "atoms": 52, "potential": "lj-a", "mode": "native", "profile": "smoke",
            "density_g_cm3": {"mean": 1.4746, "err": None, "n": 1}, "steps": 10, "md_steps_this_run": 10,
            "steps_per_s": 5.0, "threads": 1, "wall_s": 2.0, "glass_data": "glass.data", "Tg_K": 600.0, "Tg_err_K": None}
     buf = io.StringIO()
-    summary.show("/x", res, Console(file=buf, width=200))
+    summary.show("/x", QuenchResult.from_dict(res), Console(file=buf, width=200))
     assert "1.4746 (no error estimate) g/cm³" in buf.getvalue() and "600 (no error estimate) K" in buf.getvalue()
     assert summary.pm(2.0, 0.25, 2) == "2.00 ± 0.25"

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from lammpskit import errors as lk_errors
 from lammpskit.errors import UserError
+from lammpskit.run.result_types import AnalysisResult, ElasticResult, QuenchResult
 from lammpskit.study.report import (
     QUANTITIES,
     REF_COLUMNS,
@@ -43,12 +45,12 @@ def row(pot: str, x: float, **vals) -> dict:
 # -- quantities -------------------------------------------------------------------------------------
 
 def test_values_from_stage_files():
-    data = {"quench": {"density_g_cm3": {"mean": 2.5}, "Tg_K": 612.5},
+    data = {"quench": QuenchResult.from_dict({"density_g_cm3": {"mean": 2.5}, "Tg_K": 612.5}),
             "elastic": None,  # the elastic stage has no result
             "units": {"Pn_fraction": {"0": 0.25, "1": 0.5}, "P_atoms": 12, "edge_sharing_pairs": 3, "pp_bonds": 0,
                       "anions": {"S": {"bridging": 2, "nonbridging": 6, "free": 2}},
                       "units": {"PS4": 9, "PS3O": 3}},
-            "analysis": {"transport": {}}}  # no Na entry: unreadable, not an error
+            "analysis": AnalysisResult.from_dict({"transport": {}})}  # no Na entry: unreadable, not an error
     v = quantities.values(data)
     assert v["density"] == 2.5 and v["Tg"] == 612.5
     assert [v[k] for k in ("B", "G", "E", "nu")] == [None] * 4
@@ -58,6 +60,31 @@ def test_values_from_stage_files():
     assert v["edge_sharing"] == pytest.approx(100 * 3 / 12) and v["pp_bonds"] == 0
     assert v["D_Na"] is None and v["sigma_Na"] is None
     assert v["units"] == {"PS4": 0.75, "PS3O": 0.25}  # fractions of P: 9/12, 3/12
+
+
+def test_elastic_results_of_older_versions_are_read_with_their_units():
+    """A result.json written before the elastic keys named their unit (B, C, ...) reads as today's names."""
+    old = {"state": "done", "method": "static", "strain": 0.005, "C": [[1.0] * 6] * 6, "B": 20.0, "G": 8.0,
+           "E": 21.0, "nu": 0.32, "mechanically_stable": True, "replica_B": [19.0, 21.0]}
+    r = ElasticResult.from_dict(old)
+    assert (r.B_GPa, r.G_GPa, r.E_GPa, r.nu, r.replica_B_GPa) == (20.0, 8.0, 21.0, 0.32, [19.0, 21.0])
+    assert list(r.to_dict()) == ["state", "method", "strain", "C_GPa", "B_GPa", "G_GPa", "E_GPa", "nu",
+                                 "mechanically_stable", "replica_B_GPa"]
+    v = quantities.values({"quench": None, "elastic": r, "units": None, "analysis": None})
+    assert (v["B"], v["G"], v["E"], v["nu"], v["unstable"]) == (20.0, 8.0, 21.0, 0.32, None)
+
+
+def test_a_result_gives_back_exactly_its_json():
+    """to_dict() is the JSON as read: the same keys in the same order, unknown keys kept."""
+    data = {"state": "done", "composition": "Na4P2S7", "atoms": 52, "final": {"step": 10, "temp_K": 300.0},
+            "steps_per_s": 12.5, "dump": "dump.production.lammpstrj", "glass_data": "glass.data",
+            "density_g_cm3": {"mean": 2.1, "err": 0.01, "n": 50}, "something_new": [1, 2]}
+    r = QuenchResult.from_dict(data, "runs/a")
+    assert r.to_dict() == data and list(r.to_dict()) == list(data)
+    assert (r.density_g_cm3, r.density_err_g_cm3, r.atoms) == (2.1, 0.01, 52)
+    assert str(r.glass_data) == "runs/a/glass.data" and r.extra["something_new"] == [1, 2]
+    with pytest.raises(lk_errors.UserError, match="must be a number"):
+        QuenchResult.from_dict({**data, "wall_s": "soon"})
 
 
 def test_unit_order_puts_tetrahedra_first_by_falling_s():

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from lammpskit.run import manifest
+from lammpskit._util import layout
 from lammpskit.run import result as results
+from lammpskit.run.result_types import AnalysisResult, ElasticResult, QuenchResult
 from lammpskit.study import campaign as campaigns
 
 
@@ -23,20 +24,20 @@ def _per_100p(u: dict, key: str) -> float | None:
     return 100 * u[key] / u["P_atoms"] if u.get("P_atoms") else None
 
 
-def _na(r: dict, key: str) -> float | None:
-    return r["transport"][key]["Na"]
+def _na(r: AnalysisResult, key: str) -> float | None:
+    return r.transport[key]["Na"]
 
 
 # key, label, unit, source file, getter; sources: quench (<case>/result.json), elastic
 # (elastic-<method>/result.json), units (analysis/units.json), analysis (analysis/result.json)
 QUANTITIES = [
-    ("density", "density", "g/cm³", "quench", lambda r: r["density_g_cm3"]["mean"]),
+    ("density", "density", "g/cm³", "quench", lambda r: r.density_g_cm3),
     ("Tg", "glass transition T (NPT quench, V(T) kink; depends on the cooling rate)", "K", "quench",
-     lambda r: r["Tg_K"]),
-    ("B", "bulk modulus B", "GPa", "elastic", lambda r: r["B"]),
-    ("G", "shear modulus G", "GPa", "elastic", lambda r: r["G"]),
-    ("E", "Young's modulus E", "GPa", "elastic", lambda r: r["E"]),
-    ("nu", "Poisson's ratio", "", "elastic", lambda r: r["nu"]),
+     lambda r: r.Tg_K),
+    ("B", "bulk modulus B", "GPa", "elastic", lambda r: r.B_GPa),
+    ("G", "shear modulus G", "GPa", "elastic", lambda r: r.G_GPa),
+    ("E", "Young's modulus E", "GPa", "elastic", lambda r: r.E_GPa),
+    ("nu", "Poisson's ratio", "", "elastic", lambda r: r.nu),
     ("P0", "P0 fraction", "", "units", lambda u: _pn(u, "0")),
     ("P1", "P1 fraction", "", "units", lambda u: _pn(u, "1")),
     ("P2", "P2 fraction", "", "units", lambda u: _pn(u, "2")),
@@ -54,17 +55,17 @@ KEYS = [q[0] for q in QUANTITIES]
 ARTEFACTS = ("edge_sharing", "pp_bonds")
 
 
-def values(data: dict[str, dict | None]) -> dict:
-    """The quantities from a case's parsed stage files (source -> JSON or None): key -> value or None,
-    and ``units``: PS(4-m)Om unit -> fraction of P."""
+def values(data: dict) -> dict:
+    """The quantities from a case's stage files (source -> its typed result, ``units.json`` as a dict, or
+    None): key -> value or None, and ``units``: PS(4-m)Om unit -> fraction of P."""
     out = {}
     for key, _label, _unit, src, get in QUANTITIES:
         try:
             out[key] = None if data[src] is None else get(data[src])
         except (KeyError, TypeError, ZeroDivisionError):
             out[key] = None
-    el = data["elastic"] or {}
-    out["unstable"] = min(el["eigenvalues_GPa"]) if el.get("mechanically_stable") is False else None
+    el = data["elastic"]
+    out["unstable"] = min(el.eigenvalues_GPa) if el and el.mechanically_stable is False else None
     u = data["units"]
     out["units"] = {k: n / u["P_atoms"] for k, n in u["units"].items()} if u and u.get("P_atoms") else {}
     return out
@@ -72,11 +73,12 @@ def values(data: dict[str, dict | None]) -> dict:
 
 def case_values(c: campaigns.Campaign, case: campaigns.Case) -> dict:
     """The quantities of one case (None where its stage has no result)."""
-    files = {"quench": c.result_file(case, "quench"),
-             "elastic": case.dir / f"elastic-{c.elastic['method']}" / manifest.RESULT,
-             "units": case.dir / "analysis" / "units.json",
-             "analysis": case.dir / "analysis" / manifest.RESULT}
-    return values({k: results.read(p) if p.exists() else None for k, p in files.items()})
+    analysis = case.dir / layout.ANALYSIS_DIR
+    files = {"quench": (c.result_file(case, "quench"), QuenchResult.from_file),
+             "elastic": (case.dir / layout.elastic_dir(c.elastic["method"]) / layout.RESULT, ElasticResult.from_file),
+             "units": (analysis / layout.UNITS, results.read),
+             "analysis": (analysis / layout.RESULT, AnalysisResult.from_file)}
+    return values({k: read(p) if p.exists() else None for k, (p, read) in files.items()})
 
 
 def unit_order(name: str) -> tuple:

@@ -1,0 +1,271 @@
+"""The typed result of each workflow: what ``result.json`` (or a command's ``--json``) holds, as attributes.
+
+Every class has ``from_dict(data)`` (checked as untrusted input by ``lammpskit.run.result.check``),
+``from_directory(run_dir)`` (its ``result.json``) and ``to_dict()``, which gives back exactly the JSON
+contract (the same keys in the same order; what a class does not name stays in ``extra``). Units are in
+the attribute names, as in the JSON keys: ``B_GPa``, ``density_g_cm3``, ``Ea_eV``.
+
+Elastic results name their units since this version (``C_GPa``, ``B_GPa``, ...); a result.json written
+before, with ``C``, ``B``, ``G``, ``E``, ... is still read (``ELASTIC_OLD_NAMES``) and written back with the
+new names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import ClassVar
+
+from lammpskit._util.layout import GLASS_DATA, RESULT
+from lammpskit.run import result as checked
+
+
+@dataclass
+class RunResult:
+    """Base of the typed results: the JSON keys a subclass names become its attributes; the rest is ``extra``.
+
+    Attributes:
+        run_dir (Path | None): the run directory the result came from (None when built from a dict alone).
+        extra (dict): the JSON keys the class does not name, as written.
+    """
+
+    run_dir: Path | None = field(default=None, repr=False)
+    extra: dict = field(default_factory=dict, repr=False)
+    _keys: tuple = field(default=(), repr=False, compare=False)
+
+    RENAMED: ClassVar[dict[str, str]] = {}   # old JSON key -> today's key
+
+    @classmethod
+    def _named(cls) -> set[str]:
+        return {f.name for f in fields(cls)} - {"run_dir", "extra", "_keys"}
+
+    @classmethod
+    def from_dict(cls, data: dict, run_dir: str | Path | None = None, where: str = RESULT):
+        """The result in the JSON table ``data`` (checked: a user error names what is wrong)."""
+        data = checked.check(data, where)
+        if not isinstance(data, dict):
+            from lammpskit.errors import UserError
+
+            raise UserError(f"{where} must hold a JSON table")
+        data = {cls.RENAMED.get(k, k): v for k, v in data.items()}
+        named = cls._named()
+        return cls(run_dir=Path(run_dir) if run_dir is not None else None, _keys=tuple(data),
+                   extra={k: v for k, v in data.items() if k not in named},
+                   **{k: v for k, v in data.items() if k in named})
+
+    @classmethod
+    def from_directory(cls, run_dir: str | Path):
+        """The result of the finished run in ``run_dir`` (its ``result.json``); a user error if there is none."""
+        return cls.from_file(Path(run_dir) / RESULT)
+
+    @classmethod
+    def from_file(cls, path: str | Path):
+        """The result in the JSON file ``path`` (its folder is ``run_dir``)."""
+        path = Path(path)
+        return cls.from_dict(checked.read(path), path.parent, str(path))
+
+    def to_dict(self) -> dict:
+        """The JSON contract: the keys as read or built, in their order; new attributes set since go last."""
+        named = self._named()
+        keys = list(self._keys) + [k for k in self.extra if k not in self._keys]
+        keys += [k for k in sorted(named) if k not in keys and getattr(self, k) is not None]
+        return {k: getattr(self, k) if k in named else self.extra[k] for k in keys}
+
+
+@dataclass
+class QuenchResult(RunResult):
+    """A finished melt-quench (``lk.quench``, ``lk.run`` of a quench directory, ``lammpskit run --json``).
+
+    Attributes:
+        run_dir (Path | None): the run directory.
+        composition (str | None): the glass's label; ``atoms`` its size.
+        potential (str | None): the registered potential; ``mode`` ``native`` or ``bridge``.
+        profile (str | None): ``smoke`` or ``paper``; ``steps`` the deck's MD steps.
+        final (dict | None): the last thermo row: ``step``, ``temp_K``, ``press_bar``, ``pe_eV``, ``etotal_eV``,
+            ``volume_A3``, ``density_g_cm3``.
+        md_steps_this_run (int | None): MD steps the finishing call ran (fewer after a resume).
+        threads (int | None): threads it ran on.
+        bridge (dict | None): bridged models: ``calls`` and ``model_s_per_call`` (s).
+        density_g_cm3 (float | None): NPT-anneal density in g/cm³ (second half of the anneal; None for a
+            protocol without an anneal); ``density_err_g_cm3`` its block-averaged standard error.
+        dump (Path | None): the production dump (element column).
+        glass_data (Path | None): the final structure (LAMMPS data file).
+        steps_per_s (float | None): MD speed of the call that finished it (steps/s).
+        wall_s (float | None): its wall time (s).
+        Tg_K (float | None): glass transition temperature (K) of an NPT quench; ``Tg_err_K`` its error.
+        problems (list | None): numbers that make no physical sense, named.
+        result (dict): the whole ``result.json`` (``to_dict()``).
+    """
+
+    state: str = "done"
+    composition: str | None = None
+    atoms: int | None = None
+    potential: str | None = None
+    mode: str | None = None
+    profile: str | None = None
+    steps: int | None = None
+    final: dict | None = None
+    md_steps_this_run: int | None = None
+    steps_per_s: float | None = None
+    threads: int | None = None
+    wall_s: float | None = None
+    bridge: dict | None = None
+    Tg_K: float | None = None
+    Tg_err_K: float | None = None
+    problems: list | None = None
+
+    @property
+    def density_stats(self) -> dict | None:
+        """The anneal density as written: ``mean``, ``err`` (g/cm³), ``n`` thermo rows, ``blocks``."""
+        return self.extra.get("density_g_cm3")
+
+    @property
+    def density_g_cm3(self) -> float | None:
+        """The anneal's mean density (g/cm³; second half of the NPT anneal), None without an anneal."""
+        return (self.density_stats or {}).get("mean")
+
+    @property
+    def density_err_g_cm3(self) -> float | None:
+        """Its block-averaged standard error (g/cm³)."""
+        return (self.density_stats or {}).get("err")
+
+    @property
+    def dump(self) -> Path | None:
+        """The production dump (element column), ``run_dir / result["dump"]``."""
+        return _path(self.run_dir, self.extra.get("dump"))
+
+    @property
+    def glass_data(self) -> Path | None:
+        """The final structure (LAMMPS data file)."""
+        return _path(self.run_dir, self.extra.get("glass_data", GLASS_DATA))
+
+    @property
+    def result(self) -> dict:
+        """The whole ``result.json`` (``to_dict()``)."""
+        return self.to_dict()
+
+
+ELASTIC_OLD_NAMES = {k: f"{k}_GPa" for k in ("C", "C_err", "B", "G", "E", "B_voigt", "B_reuss", "G_voigt",
+                                             "G_reuss", "B_err", "G_err", "E_err", "replica_B", "replica_G")}
+
+
+@dataclass
+class ElasticResult(RunResult):
+    """Elastic constants of a glass or the mean of replicas (``lk.elastic``, ``lammpskit elastic --json``).
+
+    Attributes:
+        method (str): ``static`` (0 K, relaxed) or ``dynamic`` (NVT at ``temperature_K``).
+        strain (float): magnitude of the +/- strains (dimensionless).
+        potential (str | None): the registered potential.
+        C_GPa (list): 6x6 Voigt stiffness (GPa); ``C_err_GPa`` its errors where known.
+        B_GPa, G_GPa, E_GPa (float | None): Hill bulk, shear and Young's moduli (GPa); None when C is not
+            Born-stable. ``B_err_GPa`` etc. their errors (dynamic runs, replicas).
+        nu (float | None): Poisson's ratio (dimensionless); ``nu_err`` its error.
+        B_voigt_GPa, B_reuss_GPa, G_voigt_GPa, G_reuss_GPa (float | None): the bounds the Hill moduli average.
+        zener_ratio (float | None): cubic anisotropy 2 C44 / (C11 - C12), 1 when isotropic.
+        mechanically_stable (bool | None): all eigenvalues of C > 0 (``eigenvalues_GPa``).
+        isotropy (dict | None): the largest deviation from the nearest isotropic tensor (GPa, and in errors).
+        replicas (int | None): glasses averaged (``replica_B_GPa``, ``replica_G_GPa`` their moduli).
+        problems (list | None): numbers that make no physical sense, named.
+    """
+
+    RENAMED: ClassVar[dict[str, str]] = ELASTIC_OLD_NAMES
+
+    state: str = "done"
+    method: str | None = None
+    strain: float | None = None
+    potential: str | None = None
+    C_GPa: list | None = None
+    C_err_GPa: list | None = None
+    B_GPa: float | None = None
+    G_GPa: float | None = None
+    E_GPa: float | None = None
+    nu: float | None = None
+    B_voigt_GPa: float | None = None
+    B_reuss_GPa: float | None = None
+    G_voigt_GPa: float | None = None
+    G_reuss_GPa: float | None = None
+    zener_ratio: float | None = None
+    B_err_GPa: float | None = None
+    G_err_GPa: float | None = None
+    E_err_GPa: float | None = None
+    nu_err: float | None = None
+    mechanically_stable: bool | None = None
+    eigenvalues_GPa: list | None = None
+    isotropy: dict | None = None
+    temperature_K: float | None = None
+    replicas: int | None = None
+    replica_B_GPa: list | None = None
+    replica_G_GPa: list | None = None
+    problems: list | None = None
+
+
+@dataclass
+class DiffusionResult(RunResult):
+    """One NVT diffusion run at ``T_K`` (``lk.run`` of a ``diffusion-<T>K`` directory).
+
+    Attributes:
+        potential (str | None): the registered potential.
+        D_cm2_s (dict | None): diffusion coefficient per element (cm²/s).
+        conductivity_S_cm (dict | None): Nernst-Einstein conductivity per element (S/cm).
+    """
+
+    state: str = "done"
+    potential: str | None = None
+    D_cm2_s: dict | None = None
+    conductivity_S_cm: dict | None = None
+
+
+@dataclass
+class ArrheniusResult(RunResult):
+    """D = D0 exp(-Ea/kB T) over NVT runs at several temperatures (``lk.arrhenius``, ``arrhenius --json``).
+
+    Attributes:
+        element (str | None): the diffusing element fitted.
+        temperatures_K (list | None): the temperatures (K).
+        D_cm2_s (list | None): its diffusion coefficient at each (cm²/s).
+        conductivity_S_cm (list | None): its Nernst-Einstein conductivity at each (S/cm).
+        Ea_eV (float | None): activation energy (eV); ``D0_cm2_s`` the prefactor (cm²/s).
+    """
+
+    element: str | None = None
+    temperatures_K: list | None = None
+    D_cm2_s: list | None = None
+    conductivity_S_cm: list | None = None
+    Ea_eV: float | None = None
+    D0_cm2_s: float | None = None
+
+
+@dataclass
+class AnalysisResult(RunResult):
+    """The analyses of a finished quench (``lk.analyze_run``; ``analysis/result.json``).
+
+    Attributes:
+        potential (str | None): the registered potential.
+        composition (str | None): the glass's label.
+        frames (int | None): frames analysed.
+        density_g_cm3 (dict | None): the quench's anneal density (g/cm³).
+        transport (dict | None): D (cm²/s) and sigma (S/cm) per element at T_final, or ``{"error": why}``.
+        cutoffs_proposed (dict | None): bond cutoffs (Å) at the first minimum of each partial g(r).
+    """
+
+    potential: str | None = None
+    composition: str | None = None
+    frames: int | None = None
+    density_g_cm3: dict | None = None
+    transport: dict | None = None
+    cutoffs_proposed: dict | None = None
+
+
+BY_PROTOCOL = {"quench": QuenchResult, "elastic": ElasticResult, "diffusion": DiffusionResult}
+
+
+def for_protocol(protocol: str) -> type[RunResult]:
+    """The result class of a run directory's protocol (``run.json`` ``protocol``)."""
+    return BY_PROTOCOL.get(protocol, RunResult)
+
+
+def _path(run_dir: Path | None, name: str | None) -> Path | None:
+    if name is None:
+        return None
+    return Path(run_dir) / name if run_dir is not None else Path(name)
