@@ -44,10 +44,10 @@ def _dumps(man) -> list[tuple[str, int, int, int]]:
     """(file, begin, end, every) of each dump the deck writes."""
     out = []
     for s in man.stages:
-        if s.dump and man.params.get("dump_every"):
-            out.append((s.dump, s.begin, s.end, int(man.params["dump_every"])))
-            if man.params.get("msd_every"):
-                out.append((UNWRAPPED, s.begin, s.end, int(man.params["msd_every"])))
+        if s.dump and man.params.dump_every:
+            out.append((s.dump, s.begin, s.end, int(man.params.dump_every)))
+            if man.params.msd_every:
+                out.append((UNWRAPPED, s.begin, s.end, int(man.params.msd_every)))
     return out
 
 

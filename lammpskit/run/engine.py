@@ -243,7 +243,7 @@ class Engine:
         return int(self.lmp.extract_global("ntimestep"))
 
     def _run_chunked(self, end: int, begin: int, stop: int):
-        chunk = self.chunk or int(self.man.params["thermo_every"])
+        chunk = self.chunk or int(self.man.params.thermo_every)
         pre = "yes"
         while (step := self._step()) < end:
             nxt = min(end, (step // chunk + 1) * chunk)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import importlib
 import json
 import re
 from dataclasses import dataclass, field, fields
@@ -18,6 +19,7 @@ from pathlib import Path
 from lammpskit._util import checks, reading, validate
 from lammpskit._util.files import write_json, write_text  # noqa: F401 - write_json: used as manifest.write_json
 from lammpskit.errors import UserError
+from lammpskit.run.params import RunParams
 
 MANIFEST = "run.json"
 RESULT = "result.json"
@@ -94,16 +96,14 @@ class Stage:
                    dump=checks.plain_file(data["dump"], f"{where}.dump") if data.get("dump") else None)
 
 
-def _params(data, where: str) -> dict:
-    checks.table(data, where)
-    for key, v in data.items():
-        if isinstance(v, (dict, list)):
-            raise UserError(f"{where}.{key} must be a single value")
-    if "thermo_every" in data:
-        checks.count(data["thermo_every"], f"{where}.thermo_every", 1)
-    if "dt" in data:
-        checks.real(data["dt"], f"{where}.dt (fs)", 0.01, 10)
-    return data
+def params_class(protocol: str) -> type[RunParams]:
+    """The parameter dataclass of a protocol (``lammpskit.workflows.WORKFLOWS``; looked up by name: the
+    workflows sit above this layer)."""
+    return importlib.import_module("lammpskit.workflows").WORKFLOWS[protocol].params_class
+
+
+def _params(protocol: str, data, where: str) -> RunParams:
+    return params_class(protocol).from_dict(data, where)
 
 
 def _elements(value, where: str) -> list[str]:
@@ -123,7 +123,7 @@ class Manifest:
     potential: PotentialRecord | None = None
     stages: list[Stage] = field(default_factory=list)
     elements: list[str] = field(default_factory=list)   # LAMMPS type order
-    params: dict = field(default_factory=dict)  # the workflow's parameters (dt in fs, T in K, times in ps)
+    params: RunParams | None = None             # the workflow's parameter dataclass (dt in fs, T in K, times in ps)
     seed: int | None = None
     total_steps: int | None = None
     composition: dict | None = None             # lammpskit.structure.composition.Composition.as_dict()
@@ -143,15 +143,16 @@ class Manifest:
         if "deck" not in data:
             raise UserError(f"{where}: missing 'deck'")
         known = {f.name for f in fields(cls)} - {"extra"}
+        protocol = checks.one_of(data.get("protocol", "quench"), PROTOCOLS, f"{where}: protocol")
         return cls(
             deck=checks.plain_file(data["deck"], f"{where}: deck"),
-            protocol=checks.one_of(data.get("protocol", "quench"), PROTOCOLS, f"{where}: protocol"),
+            protocol=protocol,
             state=checks.one_of(data.get("state", "rendered"), STATES, f"{where}: state"),
             potential=_optional(data, "potential", PotentialRecord.from_dict, where),
             stages=[Stage.from_dict(s, f"{where}: stages[{i}]")
                     for i, s in enumerate(_list(data.get("stages", []), f"{where}: stages"))],
             elements=_elements(data.get("elements", []), f"{where}: elements"),
-            params=_params(data.get("params", {}), f"{where}: params"),
+            params=_params(protocol, data.get("params", {}), f"{where}: params"),
             seed=_optional(data, "seed", checks.count, where, 0),
             total_steps=_optional(data, "total_steps", checks.count, where, 0),
             composition=_composition(data.get("composition"), f"{where}: composition"),
@@ -186,12 +187,12 @@ class Manifest:
     @property
     def dt_ps(self) -> float:
         """The MD timestep in ps (``params.dt`` is in fs)."""
-        return fs_to_ps(self.params["dt"])
+        return fs_to_ps(self.params.dt)
 
     def temperature_K(self, default: float | None = None) -> float | None:
         """The temperature (K) the run ends at or samples: ``T_final`` (quench, diffusion) or ``T`` (elastic)."""
-        value = self.params.get("T_final", self.params.get("T", default))
-        return None if value is None else float(value)
+        value = self.params.temperature_K if self.params is not None else None
+        return default if value is None else value
 
     @property
     def pot_name(self) -> str | None:
@@ -223,6 +224,8 @@ def _composition(value, where: str) -> dict | None:
 
 def _plain(value):
     """Dataclasses inside a manifest as JSON values."""
+    if isinstance(value, RunParams):
+        return value.to_dict()
     if isinstance(value, list):
         return [_plain(v) for v in value]
     if isinstance(value, dict):

@@ -72,19 +72,17 @@ def staging(out: Path):
         raise
 
 
-def manifest_head(protocol_name: str, deck: str, pot: potentials.Potential, mode: str, files: dict,
-                  variant=None, d3: dict | None = None) -> dict:
-    """The run.json fields every protocol shares: kit version, time, deck, potential with file sha256."""
-    return {
-        "kit_version": __version__,
-        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-        "protocol": protocol_name,
-        "deck": deck,
-        "potential": {"name": pot.name, "mode": mode, "variant": variant.id if variant else None,
-                      "kokkos": bool(variant and variant.kokkos), "d3": d3,
-                      "licence": pot.licence, "source": str(pot.source),
-                      "files": {k: {"path": str(v), "sha256": potentials.sha256(v)} for k, v in files.items()}},
-    }
+def new_manifest(protocol_name: str, deck: str, pot: potentials.Potential, mode: str, files: dict,
+                 variant=None, d3: dict | None = None, extra: dict | None = None, **fields) -> manifest.Manifest:
+    """The ``Manifest`` of a freshly rendered run: kit version and time (``extra``, with any other keys
+    given there), deck, potential with file sha256, and the ``Manifest`` fields given (params, stages, ...)."""
+    record = manifest.PotentialRecord(
+        name=pot.name, mode=mode, variant=variant.id if variant else None, kokkos=bool(variant and variant.kokkos),
+        d3=d3, licence=pot.licence, source=str(pot.source),
+        files={k: manifest.FileRecord(path=str(v), sha256=potentials.sha256(v)) for k, v in files.items()})
+    head = {"kit_version": __version__, "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")}
+    return manifest.Manifest(deck=deck, protocol=protocol_name, state="rendered", potential=record,
+                             extra={**head, **(extra or {})}, **fields)
 
 
 def render_from_data(out: Path, data: Path, pot: potentials.Potential, mode: str, protocol_name: str,
@@ -93,7 +91,7 @@ def render_from_data(out: Path, data: Path, pot: potentials.Potential, mode: str
 
     Writes ``data.lmp`` (a copy), ``potential.lmp``, ``in.<protocol>.lmp`` from ``template``
     rendered with ``ctx`` (plus pot, mode, elements, files, version, source) and run.json
-    (the shared head plus ``fields``). ``out`` must not exist.
+    (``new_manifest`` with the ``Manifest`` fields in ``fields``: params, total_steps). ``out`` must not exist.
     """
     from lammpskit.structure.builder import read_data_elements
 
@@ -112,9 +110,7 @@ def render_from_data(out: Path, data: Path, pot: potentials.Potential, mode: str
         shutil.copyfile(data, tmp / "data.lmp")
         (tmp / "potential.lmp").write_text(potential_text(pctx))
         (tmp / deck).write_text(tmpl.get_template(template).render(**full))
-        manifest.write_json(tmp / manifest.MANIFEST, {
-            **manifest_head(protocol_name, deck, pot, mode, files, variant, pctx["d3"]),
-            "source": str(data), "elements": elements, "stages": [], "state": "rendered", **fields,
-        })
+        manifest.save(tmp, new_manifest(protocol_name, deck, pot, mode, files, variant, pctx["d3"],
+                                         source=str(data), elements=elements, **fields))
         integrity.record(tmp)
     return out

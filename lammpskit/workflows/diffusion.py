@@ -15,12 +15,17 @@ from lammpskit._util import layout, validate
 from lammpskit.errors import param
 from lammpskit.potentials import registry as potentials
 from lammpskit.run import manifest
+from lammpskit.run.params import RunParams
 from lammpskit.run.result_types import ArrheniusResult
 
 
 @dataclass
-class DiffusionParams:
-    """The parameters of one diffusion run directory (run.json ``params``: T as ``T_final``)."""
+class DiffusionParams(RunParams):
+    """The parameters of one diffusion run directory (run.json ``params``: T as ``T_final``, every as
+    ``thermo_every`` and ``msd_every``)."""
+
+    JSON_NAMES = {"T": "T_final", "every": "thermo_every"}
+    WRITTEN = ("T", "dt", "ps", "equil_ps", "every", "seed")
 
     T: float                        # K, NVT
     dt: float = 1.0                 # fs
@@ -54,10 +59,20 @@ class DiffusionParams:
                             "run longer")
         return self
 
-    def as_params(self) -> dict:
-        """run.json ``params``."""
-        return {"T_final": self.T, "dt": self.dt, "ps": self.ps, "equil_ps": self.equil_ps,
-                "thermo_every": self.every, "msd_every": self.every, "seed": self.seed}
+    @property
+    def thermo_every(self) -> int:
+        """Steps between thermo rows: ``every``."""
+        return self.every
+
+    @property
+    def msd_every(self) -> int:
+        """Steps between unwrapped-coordinate frames: ``every``."""
+        return self.every
+
+    def to_dict(self) -> dict:
+        """run.json ``params``: ``T_final``, ``dt``, ``ps``, ``equil_ps``, ``thermo_every``, ``seed``,
+        ``msd_every``."""
+        return {**super().to_dict(), "msd_every": self.every}
 
 
 def render(out: Path, data: Path, pot: potentials.Potential, params: DiffusionParams, mode: str = "auto",
@@ -69,7 +84,7 @@ def render(out: Path, data: Path, pot: potentials.Potential, params: DiffusionPa
     ctx = dict(T=p.T, dt_ps=manifest.fs_to_ps(p.dt), n_eq=p.n_eq, n_run=p.n_run, every=p.every, seed=p.seed,
                Tdamp=p.Tdamp, skin=p.skin)
     return render_from_data(out, data, pot, mode, "diffusion", "transport/nvt.lmp.j2", ctx,
-                            {"params": p.as_params(), "total_steps": p.n_run}, d3)
+                            {"params": p, "total_steps": p.n_run}, d3)
 
 
 def result(run_dir: Path, man: manifest.Manifest, stats=None) -> dict:
@@ -127,7 +142,7 @@ def arrhenius(target: str | Path, temperatures: list[float] | tuple[float, ...] 
     data, man = source_of(validate.path(target, "run directory"))
     if man is None:
         raise UserError(f"{target} is a data file: give a quenched run directory")
-    runs = [DiffusionParams(T=T, dt=man.params["dt"], ps=ps, equil_ps=equil, every=every, seed=man.seed or 1).check()
+    runs = [DiffusionParams(T=T, dt=man.params.dt, ps=ps, equil_ps=equil, every=every, seed=man.seed or 1).check()
             for T in temps]
     rows = []
     for params in runs:

@@ -145,7 +145,7 @@ def msd(path, frames="all", types: list[str] | None = None, out=None, dt: float 
     path = Path(path)
     if path.is_dir():
         man = manifest.load(path)
-        dt = dt if dt is not None else man.params.get("dt")
+        dt = dt if dt is not None else man.params.dt
         temperature = temperature if temperature is not None else man.temperature_K()
         path = path / "dump.unwrapped.lammpstrj"
     if dt is None or temperature is None:

@@ -22,6 +22,7 @@ from lammpskit.analysis.elasticity import BAR_TO_GPA, checked_moduli, isotropy, 
 from lammpskit.errors import UserError, param
 from lammpskit.potentials import registry as potentials
 from lammpskit.run import manifest
+from lammpskit.run.params import RunParams
 from lammpskit.run.result_types import ELASTIC_OLD_NAMES, ElasticResult
 
 SAMPLE_EVERY = 10  # steps between pressure-tensor samples of the dynamic method
@@ -67,7 +68,7 @@ def c_from_samples(run_dir: Path, strain: float, nblocks: int = 5) -> tuple[np.n
 def result(run_dir: Path, man: manifest.Manifest, stats=None) -> dict:
     """The engine's result for an elastic run directory (``stats``: the engine's RunStats, unused); keys as
     ``ElasticResult`` names them (GPa in the names)."""
-    strain, method = man.params["strain"], man.params["method"]
+    strain, method = man.params.strain, man.params.method
     if method == "static":
         C, err = c_from_stress(Path(run_dir) / layout.STRESS, strain), None
     else:
@@ -123,7 +124,7 @@ USER_NAMES = {"n_avg": "steps", "n_eq": "equil"}
 
 
 @dataclass
-class ElasticParams:
+class ElasticParams(RunParams):
     """The parameters of one elastic run directory (run.json ``params``)."""
 
     method: str = "static"          # static (0 K, relaxed) | dynamic (NVT sampling)
@@ -190,7 +191,7 @@ def render(out: Path, data: Path, pot: potentials.Potential, params: ElasticPara
     params = params.check()
     ctx = dict(asdict(params), directions=DIRECTIONS, dt_ps=manifest.fs_to_ps(params.dt))
     return render_from_data(out, data, pot, mode, "elastic", f"elastic/{params.method}.lmp.j2", ctx,
-                            {"params": asdict(params), "total_steps": 0}, d3)
+                            {"params": params, "total_steps": 0}, d3)
 
 
 def default_dir(target: str | Path, method: str) -> Path:
@@ -210,10 +211,10 @@ def run_one(target: str | Path, params: ElasticParams, pot: str | None = None, t
     from lammpskit import workflows
 
     data, run = source_of(validate.path(target, "target"))
-    run_pot, run_params = (run.pot_name, run.params) if run else (None, {})
+    run_pot = run.pot_name if run else None
     T = validate.number(temperature if temperature is not None else (run.temperature_K(300.0) if run else 300.0),
                         param("temperature"), 0, 1e5, lo_open=True)
-    dt = validate.number(dt if dt is not None else run_params.get("dt", 1.0), param("dt"), 0, 10, lo_open=True)
+    dt = validate.number(dt if dt is not None else (run.params.dt if run else 1.0), param("dt"), 0, 10, lo_open=True)
     name = pot or run_pot
     if name is None:
         raise UserError(f"a data file needs {param('pot', cli='NAME')}")

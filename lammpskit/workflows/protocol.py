@@ -13,11 +13,12 @@ from dataclasses import asdict, dataclass, fields
 
 from lammpskit._util import resources, validate
 from lammpskit.errors import UserError, param
+from lammpskit.run.params import RunParams
 
 
 @dataclass
-class Params:
-    """All protocol parameters (units in the comments)."""
+class Params(RunParams):
+    """All protocol parameters (units in the comments); run.json ``params`` of a quench."""
 
     note: str = ""
     atoms: int = 104               # default size (approximate atoms)

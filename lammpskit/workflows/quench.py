@@ -7,7 +7,6 @@ one file per stage. Quench decks write restart points, so a stopped run resumes.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
 
 from lammpskit import __version__
@@ -18,7 +17,7 @@ from lammpskit.lammps import thermo
 from lammpskit.potentials import registry as potentials
 from lammpskit.run import integrity, manifest
 from lammpskit.run.engine import RunStats
-from lammpskit.run.render import choose_mode, manifest_head, potential_ctx, potential_text, staging
+from lammpskit.run.render import choose_mode, new_manifest, potential_ctx, potential_text, staging
 from lammpskit.run.result_types import QuenchResult
 from lammpskit.structure import builder as structure
 from lammpskit.structure.composition import Composition
@@ -58,19 +57,13 @@ def render(out: Path, comp: Composition, pot: potentials.Potential, params: prot
             (tmp / st.file).write_text(tmpl.get_template(f"quench/{st.template}").render(s=st, **ctx))
         (tmp / "in.quench.lmp").write_text(tmpl.get_template("quench/deck.lmp.j2").render(**ctx))
         (tmp / "restart").mkdir()
-        manifest.write_json(tmp / manifest.MANIFEST, {
-            **manifest_head("quench", "in.quench.lmp", pot, mode, files, variant, pctx["d3"]),
-            "composition": comp.as_dict(),
-            "elements": comp.elements,
-            "density_start_g_cm3": round(density, 5),
-            "seed": seed,
-            "profile": profile,
-            "params": asdict(params),
-            "stages": [{"name": st.name, "file": st.file, "begin": st.begin, "end": st.end,
-                        "dump": st.dump} for st in stages],
-            "total_steps": stages[-1].end,
-            "state": "rendered",
-        })
+        manifest.save(tmp, new_manifest(
+            "quench", "in.quench.lmp", pot, mode, files, variant, pctx["d3"],
+            extra={"density_start_g_cm3": round(density, 5)}, composition=comp.as_dict(), elements=comp.elements,
+            seed=seed, profile=profile, params=params,
+            stages=[manifest.Stage(name=st.name, file=st.file, begin=st.begin, end=st.end, dump=st.dump)
+                    for st in stages],
+            total_steps=stages[-1].end))
         integrity.record(tmp)
     return out
 
@@ -100,7 +93,7 @@ def result(run_dir: Path, man: manifest.Manifest, stats: RunStats) -> dict:
     if man.stage("anneal"):
         out["density_g_cm3"] = anneal_density(run_dir, man=man)
         out["problems"] = density_problems(out["density_g_cm3"]["mean"], comp)
-    if man.stage("quench") and man.params.get("quench_ensemble") == "npt":
+    if man.stage("quench") and man.params.quench_ensemble == "npt":
         out.update(glass_transition(run_dir, man, rows))
     if stats.bridge_calls:
         out["bridge"] = {"calls": stats.bridge_calls,
@@ -219,18 +212,18 @@ def glass_transition(run_dir: Path, man: manifest.Manifest, rows: list[dict] | N
     rows = thermo.read_log(Path(run_dir) / "log.lammps") if rows is None else rows
     st = man.stage("quench")
     p = man.params
-    settle = st.begin + round(3 * p["Pdamp"] / man.dt_ps)
+    settle = st.begin + round(3 * p.Pdamp / man.dt_ps)
     sel = [r for r in rows if settle <= r["Step"] <= st.end and "Volume" in r and "TotEng" in r]
-    T = np.array([p["T_melt"] + (p["T_final"] - p["T_melt"]) * (r["Step"] - st.begin) / (st.end - st.begin)
+    T = np.array([p.T_melt + (p.T_final - p.T_melt) * (r["Step"] - st.begin) / (st.end - st.begin)
                   for r in sel])
     V = np.array([r["Volume"] for r in sel])
-    H = np.array([r["TotEng"] + p["P"] * r["Volume"] * EV_PER_BAR_A3 for r in sel])
+    H = np.array([r["TotEng"] + p.P * r["Volume"] * EV_PER_BAR_A3 for r in sel])
     try:
         fv, fh = gt.fit(T, V, what="V(T)"), gt.fit(T, H, what="H(T)")
     except InputError as exc:
         return {"Tg_error": str(exc)}
     plots.tg_plot(Path(run_dir) / "tg.png", T, V, fv, "volume (Å³)",
-                  f"{(man.composition or {}).get('label')}, {man.pot_name}: quench at {p['quench_rate']:g} K/ps")
+                  f"{(man.composition or {}).get('label')}, {man.pot_name}: quench at {p.quench_rate:g} K/ps")
     return {"Tg_K": round(fv["Tg"], 1), "Tg_err_K": round(fv["Tg_err"], 1),
             "Tg_enthalpy_K": round(fh["Tg"], 1), "Tg_enthalpy_err_K": round(fh["Tg_err"], 1),
             "Tg_fit": {"quantity": "volume_A3", "png": "tg.png",

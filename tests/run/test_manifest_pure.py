@@ -99,7 +99,7 @@ def test_elastic_params_speak_the_users_names():
 
 def test_diffusion_params_count_steps_and_refuse_too_few_frames():
     p = DiffusionParams(T=600, dt=2.0, ps=10, equil_ps=1, every=100).check()
-    assert (p.n_run, p.n_eq) == (5000, 500) and p.as_params()["T_final"] == 600
+    assert (p.n_run, p.n_eq) == (5000, 500) and p.to_dict()["T_final"] == 600
     with pytest.raises(UserError, match="fewer than 3 dump frames"):
         DiffusionParams(T=600, ps=0.2, every=100).check()
 
@@ -135,3 +135,21 @@ def test_result_files_are_checked_when_read(tmp_path):
     (tmp_path / "result.json").write_text("[1, 2]")
     with pytest.raises(UserError, match="JSON table"):
         result.load(tmp_path / "result.json")
+
+
+def test_params_are_the_workflows_dataclass_and_write_back_the_same_keys():
+    """run.json ``params`` reads as the protocol's dataclass (quench Params, ElasticParams, DiffusionParams)
+    and writes back key for key; diffusion's T_final/thermo_every/msd_every name its T and every."""
+    quench = manifest.Manifest.from_dict({**RUN, "params": {"dt": 2.0, "T_final": 300.0, "thermo_every": 10,
+                                                           "a_key_from_a_newer_version": 1}})
+    assert isinstance(quench.params, Params) and (quench.params.dt, quench.params.thermo_every) == (2.0, 10)
+    assert quench.to_dict()["params"] == {"dt": 2.0, "T_final": 300.0, "thermo_every": 10,
+                                          "a_key_from_a_newer_version": 1}
+    written = DiffusionParams(T=600, dt=2.0, ps=10, equil_ps=1, every=100).to_dict()
+    assert written == {"T_final": 600, "dt": 2.0, "ps": 10, "equil_ps": 1, "thermo_every": 100, "seed": 1,
+                       "msd_every": 100}
+    diff = manifest.Manifest.from_dict({**RUN, "protocol": "diffusion", "params": written})
+    assert isinstance(diff.params, DiffusionParams) and (diff.params.T, diff.params.every) == (600, 100)
+    assert diff.params.msd_every == 100 and diff.temperature_K() == 600.0 and diff.to_dict()["params"] == written
+    el = manifest.Manifest.from_dict({**RUN, "protocol": "elastic", "params": {"method": "dynamic", "T": 500}})
+    assert isinstance(el.params, ElasticParams) and el.params.method == "dynamic" and el.params.dump_every is None
