@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from lammpskit._util import layout
+
 X_LABEL = "x in Na4P2S7-xOx"
 PARTIALS = ("P-S", "P-O", "P-P", "Na-S", "Na-O", "S-S")
 
@@ -147,10 +149,10 @@ def structure_figures(runs: dict[tuple[str, float], Path], folder: Path) -> list
     plt = _pyplot()
     out = []
     for x in sorted({x for _, x in runs}):
-        tables = {pot: {name: _table_csv(run / "analysis" / name) for name in ("sq.csv", "rdf.csv")}
+        tables = {pot: {name: _table_csv(run / layout.ANALYSIS_DIR / name) for name in (layout.SQ, layout.RDF)}
                   for (pot, xx), run in sorted(runs.items()) if xx == x}
-        for name, csv_name, xcol, ycol, xlabel in (("S(Q)", "sq.csv", "Q_invA", "S_neutron", "Q (1/Å)"),
-                                                   ("G(r)", "rdf.csv", "r_A", "G_neutron", "r (Å)")):
+        for name, csv_name, xcol, ycol, xlabel in (("S(Q)", layout.SQ, "Q_invA", "S_neutron", "Q (1/Å)"),
+                                                   ("G(r)", layout.RDF, "r_A", "G_neutron", "r (Å)")):
             fig, ax = plt.subplots(figsize=(5, 3.4), dpi=100)
             for pot, t in tables.items():
                 if ycol in t[csv_name].dtype.names:
@@ -160,7 +162,7 @@ def structure_figures(runs: dict[tuple[str, float], Path], folder: Path) -> list
             ax.set_title(f"x = {x:g}")
             ax.legend(fontsize=8)
             out.append((f"neutron {name}, x = {x:g}", _save(fig, folder / f"{name[0]}_x{x:g}.png")))
-        out.append((f"partial g(r), x = {x:g}", partial_figure({pot: t["rdf.csv"] for pot, t in tables.items()},
+        out.append((f"partial g(r), x = {x:g}", partial_figure({pot: t[layout.RDF] for pot, t in tables.items()},
                                                                f"x = {x:g}", folder / f"partials_x{x:g}.png")))
     for (pot, x), run in sorted(runs.items()):
         dump = run / "dump.production.lammpstrj"

@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from lammpskit._util import reading
+from lammpskit._util import layout, reading
 from lammpskit.errors import UserError
 from lammpskit.lammps import dumps
 
-UNWRAPPED = "dump.unwrapped.lammpstrj"
+UNWRAPPED = layout.UNWRAPPED_DUMP
 _ATOMS_RE = re.compile(rb"^\s*(\d+)\s+atoms\s*$")
 _LOOP_RE = re.compile(r"^Loop time of \S+ on \d+ procs for (\d+) steps with (\d+) atoms")
 
@@ -76,8 +76,8 @@ def _span(steps: list[int]) -> str:
 def finished(run_dir: Path, man, log_rows: list[dict]) -> None:
     """Refuse to record a run whose log, dumps or final structure are not this finished run's."""
     run_dir = Path(run_dir)
-    natoms = data_atoms(run_dir / "data.lmp")
-    loops = _log_loops(run_dir / "log.lammps")
+    natoms = data_atoms(run_dir / layout.START_DATA)
+    loops = _log_loops(run_dir / layout.LOG)
     if natoms is not None and any(n != natoms for _steps, n in loops):
         other = next(n for _steps, n in loops if n != natoms)
         raise UserError(f"{run_dir}/log.lammps is a run of {other} atoms; this run has {natoms} (data.lmp): "
@@ -90,7 +90,7 @@ def finished(run_dir: Path, man, log_rows: list[dict]) -> None:
         raise UserError(f"{run_dir}/log.lammps never ran {name}'s command {line!r}: it is another run's log "
                         "(another seed, potential or protocol)")
     _check_dumps(run_dir, man, natoms, None)
-    glass = run_dir / "glass.data"
+    glass = run_dir / layout.GLASS_DATA
     if man.protocol == "quench":
         got = data_atoms(glass)
         if got is None or (natoms is not None and got != natoms):
@@ -100,12 +100,12 @@ def finished(run_dir: Path, man, log_rows: list[dict]) -> None:
 
 def resumable(run_dir: Path, man, step: int) -> None:
     """Refuse to resume from ``step`` when the dumps before it are cut short or another run's."""
-    _check_dumps(Path(run_dir), man, data_atoms(Path(run_dir) / "data.lmp"), step)
+    _check_dumps(Path(run_dir), man, data_atoms(Path(run_dir) / layout.START_DATA), step)
 
 
 def restart_problem(run_dir: Path, man, path: Path, step: int, natoms: int) -> str | None:
     """Why a readable restart file (``step`` and ``natoms`` as LAMMPS read them) is not this run's; None if it is."""
-    want = data_atoms(Path(run_dir) / "data.lmp")
+    want = data_atoms(Path(run_dir) / layout.START_DATA)
     named = int(path.name.split(".")[1])
     if want is not None and natoms != want:
         return f"{path} holds {natoms} atoms; this run has {want} (data.lmp): it is another run's restart"
@@ -125,12 +125,12 @@ def _not_echoed(run_dir: Path, man) -> tuple[str, str] | None:
 
     needed: dict[str, str] = {}
     for name in man.rendered:
-        if name != "data.lmp" and (run_dir / name).is_file():
+        if name != layout.START_DATA and (run_dir / name).is_file():
             for _no, line in deck.logical_lines(deck.read(run_dir / name)):
                 w = line.split()
                 if w[0] not in ("include", "jump", "read_data") and not (w[0] == "run" and "upto" in w):
                     needed.setdefault(" ".join(w), name)
-    with reading.open_regular(run_dir / "log.lammps", "LAMMPS log") as fh:
+    with reading.open_regular(run_dir / layout.LOG, "LAMMPS log") as fh:
         for raw in fh:
             needed.pop(" ".join(deck.strip_comment(raw.decode(errors="replace")).split()), None)
             if not needed:

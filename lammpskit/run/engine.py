@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from lammpskit._util import layout
 from lammpskit.errors import Interrupted, RunError, RunFailed, UserError
 from lammpskit.lammps import deck
 from lammpskit.lammps import dumps as dumpfile
@@ -75,7 +76,7 @@ class Workflow(Protocol):
 def restarts(run_dir: Path) -> list[tuple[int, Path]]:
     """``(timestep, path)`` of restart files, oldest first."""
     out = []
-    for p in (Path(run_dir) / "restart").glob("step.*.bin"):
+    for p in (Path(run_dir) / layout.RESTART_DIR).glob("step.*.bin"):
         m = _RESTART.match(p.name)
         with contextlib.suppress(FileNotFoundError):  # a running engine may prune it meanwhile
             if m and p.stat().st_size > 0:
@@ -222,7 +223,7 @@ class Engine:
                     if self.progress:
                         self.progress.stage(st.name, st.begin, st.end)
                 self._execute(target, resume_step, pot)
-                if target == "potential.lmp" and self.man.potential.mode == "bridge":
+                if target == layout.POTENTIAL and self.man.potential.mode == "bridge":
                     self._attach_bridge(pot)
             elif words[0] == "jump" and len(words) == 2 and words[1] != "SELF":
                 self._execute(words[1], resume_step, pot)  # LAMMPS reads the jumped-to file instead of the rest
@@ -343,7 +344,7 @@ class Engine:
         with contextlib.suppress(FileNotFoundError):
             Path(manifest.RESULT).unlink()
         if resume_step is None:
-            for stale in ("log.lammps", *self.workflow.outputs, *[s.dump or "" for s in self.man.stages]):
+            for stale in (layout.LOG, *self.workflow.outputs, *[s.dump or "" for s in self.man.stages]):
                 with contextlib.suppress(FileNotFoundError, IsADirectoryError):
                     Path(stale).unlink()
         for dump in Path(".").glob("dump.*.lammpstrj"):
@@ -441,7 +442,7 @@ def record(run_dir: Path, workflow: Workflow) -> dict:
 
     run_dir = Path(run_dir).resolve()
     man = manifest.load(run_dir)
-    log = run_dir / "log.lammps"
+    log = run_dir / layout.LOG
     if not log.is_file():
         raise UserError(f"{run_dir} has no log.lammps: run it first")
     rows = thermo.read_log(log)

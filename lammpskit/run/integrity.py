@@ -30,12 +30,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from lammpskit._util import layout
 from lammpskit.errors import UserError
 from lammpskit.lammps import deck
 
 
 def _records(run_dir: Path, deck: str, stages: list) -> list[str]:
-    names = [deck, "potential.lmp", "data.lmp", *[s.file for s in stages]]
+    names = [deck, layout.POTENTIAL, layout.START_DATA, *[s.file for s in stages]]
     return [n for i, n in enumerate(names) if n not in names[:i] and (Path(run_dir) / n).is_file()]
 
 
@@ -66,7 +67,7 @@ def _kit_plugin_loads(run_dir: Path, deck: str) -> list[str]:
 
 # -- scanning -------------------------------------------------------------------------------------------
 
-PROTECTED = ("run.json", "result.json")  # besides the rendered files: what the kit reads back as its own
+PROTECTED = (layout.MANIFEST, layout.RESULT)  # besides the rendered files: what the kit reads back as its own
 
 
 def _walk(run_dir: Path, name: str, seen: set):

@@ -16,13 +16,13 @@ import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from lammpskit._util import checks, reading, validate
+from lammpskit._util import checks, layout, reading, validate
 from lammpskit._util.files import write_json, write_text  # noqa: F401 - write_json: used as manifest.write_json
 from lammpskit.errors import UserError
 from lammpskit.run.params import RunParams
 
-MANIFEST = "run.json"
-RESULT = "result.json"
+MANIFEST = layout.MANIFEST
+RESULT = layout.RESULT
 STATES = ("rendered", "running", "stopped", "failed", "done")
 PROTOCOLS = ("quench", "elastic", "diffusion")
 ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # terminal colour and cursor codes in tool output

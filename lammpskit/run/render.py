@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from lammpskit import __version__
-from lammpskit._util import outputs
+from lammpskit._util import layout, outputs
 from lammpskit._util.templates import env
 from lammpskit.errors import UserError, param
 from lammpskit.potentials import registry as potentials
@@ -107,8 +107,8 @@ def render_from_data(out: Path, data: Path, pot: potentials.Potential, mode: str
     with staging(out) as tmp:
         tmpl = env()
         full = dict(version=__version__, source=str(data), **pctx, **ctx)
-        shutil.copyfile(data, tmp / "data.lmp")
-        (tmp / "potential.lmp").write_text(potential_text(pctx))
+        shutil.copyfile(data, tmp / layout.START_DATA)
+        (tmp / layout.POTENTIAL).write_text(potential_text(pctx))
         (tmp / deck).write_text(tmpl.get_template(template).render(**full))
         manifest.save(tmp, new_manifest(protocol_name, deck, pot, mode, files, variant, pctx["d3"],
                                          source=str(data), elements=elements, **fields))

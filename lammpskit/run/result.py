@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lammpskit._util import layout
 from lammpskit._util.files import write_json
 from lammpskit.errors import UserError
 
@@ -84,7 +85,7 @@ def read(path: Path) -> dict:
 def load(path: Path) -> Result:
     """``result.json`` at ``path`` (a file, or a run folder holding one) as a checked ``Result``."""
     path = Path(path)
-    path = path / "result.json" if path.is_dir() else path
+    path = path / layout.RESULT if path.is_dir() else path
     return Result.from_dict(read(path), str(path))
 
 

@@ -8,12 +8,14 @@ Each stage is one kit command on the case's run directory, and is done when its
 
 from __future__ import annotations
 
+from lammpskit._util import layout
+
 STAGES = ("quench", "elastic", "analysis")
 
 
 def result_dir(stage: str, elastic: dict) -> str:
     """The folder, relative to the case, whose ``result.json`` means ``stage`` is done."""
-    return {"quench": ".", "elastic": f"elastic-{elastic['method']}", "analysis": "analysis"}[stage]
+    return {"quench": ".", "elastic": layout.elastic_dir(elastic["method"]), "analysis": layout.ANALYSIS_DIR}[stage]
 
 
 def kit_args(stage: str, case: str, elastic: dict, threads: int, device: str = "cpu") -> list[str]:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lammpskit._util import layout
+
 if TYPE_CHECKING:
     from lammpskit.run.result_types import RunResult
 
@@ -39,9 +41,9 @@ class Workflow:
 
 WORKFLOWS = {w.name: w for w in (
     Workflow("quench", "lammpskit.workflows.quench", "lammpskit.workflows.protocol:Params",
-             resumable=True, outputs=("glass.data",)),
+             resumable=True, outputs=(layout.GLASS_DATA,)),
     Workflow("elastic", "lammpskit.workflows.elastic", "lammpskit.workflows.elastic:ElasticParams",
-             resumable=False, outputs=("stress.txt",)),
+             resumable=False, outputs=(layout.STRESS,)),
     Workflow("diffusion", "lammpskit.workflows.diffusion", "lammpskit.workflows.diffusion:DiffusionParams",
              resumable=False, outputs=()),
 )}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from lammpskit._util import validate
+from lammpskit._util import layout, validate
 from lammpskit.analysis import reader
 from lammpskit.errors import param
 from lammpskit.figures import plots
@@ -39,7 +39,7 @@ def _folder(path, out) -> Path:
     """The output folder (checked to be creatable before any work)."""
     from lammpskit._util import outputs
 
-    return outputs.out_dir(validate.path(out or _source(path).parent / "analysis", param("out")), param("out"))
+    return outputs.out_dir(validate.path(out or _source(path).parent / layout.ANALYSIS_DIR, param("out")), param("out"))
 
 
 def units(path, frames="last", types: list[str] | None = None, cutoffs: dict | None = None,
@@ -75,7 +75,7 @@ def rdf(path, frames="all", types: list[str] | None = None, out=None, rmax: floa
     folder.mkdir(parents=True, exist_ok=True)
     with bar as tick:
         g = scattering.partial_rdf(pipeline, selected, rmax, bins, tick)
-    csv_path = plots.write_csv(folder / "rdf.csv", scattering.rdf_table(g))
+    csv_path = plots.write_csv(folder / layout.RDF, scattering.rdf_table(g))
     png = plots.line_plot(folder / "rdf.png", g["r"], dict(g["partials"]), "r (Å)", "g(r)",
                           f"partial g(r), {len(selected)} frame(s)")
     return {"frames": len(selected), "csv": str(csv_path), "png": str(png),
@@ -100,7 +100,7 @@ def sq(path, frames="all", types: list[str] | None = None, out=None, rmax: float
     q = np.linspace(0.3, qmax, 400)
     s = scattering.sq_table(g, q)
     gr = scattering.total_gr(g)
-    sq_csv = plots.write_csv(folder / "sq.csv", s)
+    sq_csv = plots.write_csv(folder / layout.SQ, s)
     gr_csv = plots.write_csv(folder / "Gr.csv", {"r_A": g["r"], **gr})
     sq_png = plots.line_plot(folder / "sq.png", q, {"neutron": s["S_neutron"], "X-ray": s["S_xray"]},
                              "Q (1/Å)", "S(Q)", "total structure factor")
@@ -147,7 +147,7 @@ def msd(path, frames="all", types: list[str] | None = None, out=None, dt: float 
         man = manifest.load(path)
         dt = dt if dt is not None else man.params.dt
         temperature = temperature if temperature is not None else man.temperature_K()
-        path = path / "dump.unwrapped.lammpstrj"
+        path = path / layout.UNWRAPPED_DUMP
     if dt is None or temperature is None:
         raise UserError(f"a dump file needs {param('dt')} (fs) and {param('temperature')} (K)")
     validate.number(dt, param("dt"), 0, 100, lo_open=True)
@@ -159,7 +159,7 @@ def msd(path, frames="all", types: list[str] | None = None, out=None, dt: float 
     folder.mkdir(parents=True, exist_ok=True)
     with bar as tick:
         res = transport.analyse(pipeline, selected, manifest.fs_to_ps(dt), temperature, (lo, hi), tick)
-    csv_path = plots.write_csv(folder / "msd.csv", transport.msd_table(res))
+    csv_path = plots.write_csv(folder / layout.MSD, transport.msd_table(res))
     png = plots.line_plot(folder / "msd.png", res["time_ps"], res["msd_A2"], "t (ps)", "MSD (Å²)",
                           "mean-square displacement")
     summary = {k: v for k, v in res.items() if k not in ("msd_A2", "time_ps")}

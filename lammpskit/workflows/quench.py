@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lammpskit import __version__
-from lammpskit._util import limits, outputs, validate
+from lammpskit._util import layout, limits, outputs, validate
 from lammpskit._util.templates import env
 from lammpskit.errors import UserError, param
 from lammpskit.lammps import thermo
@@ -50,13 +50,13 @@ def render(out: Path, comp: Composition, pot: potentials.Potential, params: prot
         ctx = dict(version=__version__, comp=comp, profile=profile,
                    note=params.note, p=params, dt_ps=manifest.fs_to_ps(params.dt), seed=seed,
                    stages=stages, **pctx)
-        structure.write_data(tmp / "data.lmp", s, f"{comp.label} {comp.natoms} atoms, "
+        structure.write_data(tmp / layout.START_DATA, s, f"{comp.label} {comp.natoms} atoms, "
                              f"{density:.4f} g/cm^3, seed {seed} (lammpskit {__version__})")
-        (tmp / "potential.lmp").write_text(potential_text(pctx))
+        (tmp / layout.POTENTIAL).write_text(potential_text(pctx))
         for st in stages:
             (tmp / st.file).write_text(tmpl.get_template(f"quench/{st.template}").render(s=st, **ctx))
         (tmp / "in.quench.lmp").write_text(tmpl.get_template("quench/deck.lmp.j2").render(**ctx))
-        (tmp / "restart").mkdir()
+        (tmp / layout.RESTART_DIR).mkdir()
         manifest.save(tmp, new_manifest(
             "quench", "in.quench.lmp", pot, mode, files, variant, pctx["d3"],
             extra={"density_start_g_cm3": round(density, 5)}, composition=comp.as_dict(), elements=comp.elements,
@@ -70,7 +70,7 @@ def render(out: Path, comp: Composition, pot: potentials.Potential, params: prot
 
 def result(run_dir: Path, man: manifest.Manifest, stats: RunStats) -> dict:
     """The result of a finished quench: composition, final thermo, anneal density (g/cm^3), speed."""
-    rows = thermo.read_log(Path(run_dir) / "log.lammps")
+    rows = thermo.read_log(Path(run_dir) / layout.LOG)
     final = rows[-1] if rows else {}
     comp = man.composition or {}
     out = {
@@ -88,7 +88,7 @@ def result(run_dir: Path, man: manifest.Manifest, stats: RunStats) -> dict:
         "md_steps_this_run": stats.md_steps,
         "steps_per_s": stats.steps_per_s,
         "dump": next((s.dump for s in man.stages if s.dump), None),
-        "glass_data": "glass.data",
+        "glass_data": layout.GLASS_DATA,
     }
     if man.stage("anneal"):
         out["density_g_cm3"] = anneal_density(run_dir, man=man)
@@ -191,7 +191,7 @@ def anneal_density(run_dir: str | Path, nblocks: int = 5, man: manifest.Manifest
     stage = man.stage("anneal")
     if stage is None:
         raise UserError(f"{run_dir} has no NPT (anneal) stage: no equilibrium density to report")
-    return thermo.anneal_density(Path(run_dir) / "log.lammps", stage.begin, stage.end, nblocks)
+    return thermo.anneal_density(Path(run_dir) / layout.LOG, stage.begin, stage.end, nblocks)
 
 
 def glass_transition(run_dir: Path, man: manifest.Manifest, rows: list[dict] | None = None) -> dict:
@@ -209,7 +209,7 @@ def glass_transition(run_dir: Path, man: manifest.Manifest, rows: list[dict] | N
     from lammpskit.analysis.errors import InputError
     from lammpskit.figures import plots
 
-    rows = thermo.read_log(Path(run_dir) / "log.lammps") if rows is None else rows
+    rows = thermo.read_log(Path(run_dir) / layout.LOG) if rows is None else rows
     st = man.stage("quench")
     p = man.params
     settle = st.begin + round(3 * p.Pdamp / man.dt_ps)

@@ -46,8 +46,8 @@ def analyse(run_dir: Path, rmax: float = 6.0, qmax: float = 20.0, progress=None)
     manifest.write_json(folder / layout.UNITS, unit_stats)
     rmax = min(rmax, 0.99 * scattering.half_width(np.asarray(pipeline.compute(frames[-1]).cell[:3, :3])))
     rdf = scattering.partial_rdf(pipeline, frames, rmax, 300)
-    plots.write_csv(folder / "rdf.csv", scattering.rdf_table(rdf))
-    plots.write_csv(folder / "sq.csv", scattering.sq_table(rdf, np.linspace(0.3, qmax, 300)))
+    plots.write_csv(folder / layout.RDF, scattering.rdf_table(rdf))
+    plots.write_csv(folder / layout.SQ, scattering.sq_table(rdf, np.linspace(0.3, qmax, 300)))
     diffusion = transport_of(Path(run_dir), man, folder)
     quench = QuenchResult.from_directory(run_dir)
     out = {
@@ -56,7 +56,7 @@ def analyse(run_dir: Path, rmax: float = 6.0, qmax: float = 20.0, progress=None)
         "composition": (man.composition or {}).get("label"),
         "frames": len(frames),
         "density_g_cm3": quench.density_stats or anneal_density(run_dir, man=man),
-        "units": "units.json", "rdf": "rdf.csv", "sq": "sq.csv", "transport": diffusion,
+        "units": layout.UNITS, "rdf": layout.RDF, "sq": layout.SQ, "transport": diffusion,
         "cutoffs_proposed": scattering.propose_cutoffs(rdf),
     }
     return results.save(folder / manifest.RESULT, out)
@@ -70,12 +70,12 @@ def transport_of(run_dir: Path, man: manifest.Manifest, folder: Path) -> dict:
     from lammpskit.analysis import transport
     from lammpskit.figures import plots
 
-    dump = run_dir / "dump.unwrapped.lammpstrj"
+    dump = run_dir / layout.UNWRAPPED_DUMP
     if not dump.exists():
         return {"error": f"no {dump.name}"}
     try:
         res = transport.from_dump(dump, man.dt_ps, man.temperature_K())
     except InputError as e:
         return {"error": str(e)}
-    plots.write_csv(folder / "msd.csv", transport.msd_table(res))
-    return {**transport.summary(res), "msd": "msd.csv"}
+    plots.write_csv(folder / layout.MSD, transport.msd_table(res))
+    return {**transport.summary(res), "msd": layout.MSD}

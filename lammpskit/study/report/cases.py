@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lammpskit._util import layout
 from lammpskit.errors import RunError, UserError
 from lammpskit.study import campaign as campaigns
 from lammpskit.study import sweep
@@ -65,7 +66,7 @@ def analysed(c: campaigns.Campaign) -> dict[tuple[str, float], Path]:
     sweep point that has one (the most converged)."""
     first: dict[tuple[str, float], Path] = {}
     for case in sorted(c.cases, key=lambda k: -k.point):
-        if (case.dir / "analysis" / "sq.csv").exists():
+        if (case.dir / layout.ANALYSIS_DIR / layout.SQ).exists():
             first.setdefault((case.pot, case.x), case.dir)
     return first
 
