@@ -68,10 +68,10 @@ def analyze_run(
 
     result = run_analysis.analyse(validate.path(run_dir, "run directory"))
     if as_json:
-        return _echo_json(result)
-    msd = "msd.csv, " if "msd" in result["transport"] else ""
+        return _echo_json(result.to_dict())
+    msd = "msd.csv, " if "msd" in (result.transport or {}) else ""
     typer.echo(f"wrote {Path(run_dir) / 'analysis'}: units.json, rdf.csv, sq.csv, {msd}result.json "
-               f"({result['frames']} frames)")
+               f"({result.frames} frames)")
 
 
 @analyze_app.command("rdf")

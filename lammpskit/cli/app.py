@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sys
 from pathlib import Path
@@ -108,7 +107,9 @@ def render(
     """
     run_dir = _render(**locals())
     if as_json:
-        return _echo_json({"run_dir": str(run_dir), **json.loads((run_dir / "run.json").read_text())})
+        from lammpskit.run import manifest
+
+        return _echo_json({"run_dir": str(run_dir), **manifest.load(run_dir).to_dict()})
     typer.echo(f"rendered {run_dir}; run it with: lammpskit run {run_dir}")
 
 

@@ -16,11 +16,12 @@ from lammpskit._util import layout
 from lammpskit.errors import InputError, UserError
 from lammpskit.run import manifest
 from lammpskit.run import result as results
-from lammpskit.run.result_types import QuenchResult
+from lammpskit.run.result_types import AnalysisResult, QuenchResult
 
 
-def analyse(run_dir: Path, rmax: float = 6.0, qmax: float = 20.0, progress=None) -> dict:
-    """Run the analyses of ``run_dir`` (a finished quench); returns the summary written to result.json.
+def analyse(run_dir: Path, rmax: float = 6.0, qmax: float = 20.0, progress=None) -> AnalysisResult:
+    """Run the analyses of ``run_dir`` (a finished quench); returns the summary written to
+    ``analysis/result.json``.
 
     ``rmax`` (Å) is cut to just under half the box width for small cells; ``qmax`` in 1/Å.
     """
@@ -59,7 +60,7 @@ def analyse(run_dir: Path, rmax: float = 6.0, qmax: float = 20.0, progress=None)
         "units": layout.UNITS, "rdf": layout.RDF, "sq": layout.SQ, "transport": diffusion,
         "cutoffs_proposed": scattering.propose_cutoffs(rdf),
     }
-    return results.save(folder / manifest.RESULT, out)
+    return AnalysisResult.from_dict(results.save(folder / layout.RESULT, out), folder)
 
 
 def transport_of(run_dir: Path, man: manifest.Manifest, folder: Path) -> dict:
