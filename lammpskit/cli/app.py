@@ -239,7 +239,7 @@ def elastic_cmd(
     from lammpskit.workflows import elastic
 
     result = elastic.elastic(targets, pot=pot, method=method, strain=strain, temperature=temperature, steps=steps,
-                             equil=equil, dt=dt, ftol=ftol, maxiter=maxiter, mode=mode, out=out,
+                             equil_steps=equil, dt=dt, ftol=ftol, maxiter=maxiter, mode=mode, out=out,
                              progress=None if as_json else RunProgress())
     if as_json:
         return _echo_json(result.to_dict())
@@ -264,7 +264,7 @@ def arrhenius_cmd(
     from lammpskit.cli import types
     from lammpskit.workflows import diffusion
 
-    out = diffusion.arrhenius(target, types.temperatures(temps), ps=ps, equil=equil, every=every, element=element)
+    out = diffusion.arrhenius(target, types.temperatures(temps), ps=ps, equil_ps=equil, every=every, element=element)
     if as_json:
         return _echo_json(out.to_dict())
     for T, d in zip(out.temperatures_K, out.D_cm2_s):

@@ -25,6 +25,8 @@ OPTIONS = {
     "models": "--model",
     "sha": "--sha256",
     "keys": "--file",
+    "equil_ps": "--equil",      # arrhenius: ps
+    "equil_steps": "--equil",   # elastic: MD steps
 }
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lammpskit._util import layout, validate
+from lammpskit._util.deprecated import renamed
 from lammpskit.errors import param
 from lammpskit.potentials import registry as potentials
 from lammpskit.run import manifest
@@ -52,7 +53,7 @@ class DiffusionParams(RunParams):
         validate.number(self.T, "temperature (K)", 0, 1e5, lo_open=True)
         validate.number(self.dt, "dt (fs)", 0, 10, lo_open=True)
         validate.number(self.ps, param("ps"), 0, 1e6, lo_open=True)
-        validate.number(self.equil_ps, param("equil"), 0, 1e6)
+        validate.number(self.equil_ps, param("equil_ps"), 0, 1e6)
         validate.integer(self.every, param("every"), 1, 10**9)
         if self.n_run < 3 * self.every:
             raise UserError(f"{param('ps')} {self.ps:g} gives fewer than 3 dump frames at {param('every')} {self.every}: "
@@ -113,7 +114,8 @@ def temperatures_of(temperatures) -> list[float]:
 
 
 def arrhenius(target: str | Path, temperatures: list[float] | tuple[float, ...] = (600.0, 700.0, 800.0), ps: float = 100.0,
-              equil: float = 10.0, every: int = 100, element: str = "Na", progress=None) -> ArrheniusResult:
+              equil_ps: float = 10.0, every: int = 100, element: str = "Na", progress=None,
+              **deprecated) -> ArrheniusResult:
     """NVT diffusion runs of a quenched glass at each temperature, then D = D0 exp(-Ea/kB T) (``lk.arrhenius``).
 
     Each run goes to ``<target>/diffusion-<T>K`` (rendered once, resumed when run again).
@@ -122,7 +124,8 @@ def arrhenius(target: str | Path, temperatures: list[float] | tuple[float, ...] 
         target (str | Path): a finished quench run directory with an NPT anneal (its glass is reheated).
         temperatures (list[float]): temperatures in K, at least two, e.g. ``[600, 700, 800]``.
         ps (float): sampled time per temperature (ps).
-        equil (float): NVT equilibration per temperature before sampling (ps).
+        equil_ps (float): NVT equilibration per temperature before sampling (ps; ``equil`` before, still
+            accepted with a DeprecationWarning).
         every (int): MD steps between unwrapped-coordinate frames.
         element (str): the diffusing element fitted, e.g. ``"Na"``.
         progress (RunProgress | None): a ``lammpskit.run.progress.RunProgress`` or None.
@@ -137,12 +140,13 @@ def arrhenius(target: str | Path, temperatures: list[float] | tuple[float, ...] 
     from lammpskit.errors import RunError, UserError
     from lammpskit.workflows.elastic import source_of
 
+    equil_ps = renamed(deprecated, "equil", "equil_ps", equil_ps, "lk.arrhenius")
     temps = temperatures_of(temperatures)  # the arguments first, then the run directory
     validate.element(element)
     data, man = source_of(validate.path(target, "run directory"))
     if man is None:
         raise UserError(f"{target} is a data file: give a quenched run directory")
-    runs = [DiffusionParams(T=T, dt=man.params.dt, ps=ps, equil_ps=equil, every=every, seed=man.seed or 1).check()
+    runs = [DiffusionParams(T=T, dt=man.params.dt, ps=ps, equil_ps=equil_ps, every=every, seed=man.seed or 1).check()
             for T in temps]
     rows = []
     for params in runs:

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from lammpskit._util import layout, validate
+from lammpskit._util.deprecated import renamed
 from lammpskit.analysis.elasticity import BAR_TO_GPA, checked_moduli, isotropy, moduli_errors
 from lammpskit.errors import UserError, param
 from lammpskit.potentials import registry as potentials
@@ -226,9 +227,9 @@ def run_one(target: str | Path, params: ElasticParams, pot: str | None = None, t
 
 
 def elastic(targets, pot: str | None = None, method: str = "static", strain: float = 0.005,
-            temperature: float | None = None, steps: int = 10000, equil: int = 2000, dt: float | None = None,
+            temperature: float | None = None, steps: int = 10000, equil_steps: int = 2000, dt: float | None = None,
             ftol: float = 1e-8, maxiter: int = 5000, mode: str = "auto", out: str | Path | None = None,
-            progress=None) -> ElasticResult:
+            progress=None, **deprecated) -> ElasticResult:
     """Elastic constants C_ij and Voigt/Reuss/Hill B, G, E (GPa), nu of one glass or the mean of replicas
     (``lk.elastic``).
 
@@ -242,7 +243,8 @@ def elastic(targets, pot: str | None = None, method: str = "static", strain: flo
         strain (float): magnitude of the +/- strains, 0 < strain <= 0.05 (dimensionless).
         temperature (float | None): dynamic: T in K (default: the run's T_final, else 300 K).
         steps (int): dynamic: sampled MD steps per strained state.
-        equil (int): dynamic: NVT equilibration steps per strained state.
+        equil_steps (int): dynamic: NVT equilibration MD steps per strained state (``equil`` before, still
+            accepted with a DeprecationWarning).
         dt (float | None): dynamic: timestep in fs (default: the run's, else 1 fs).
         ftol (float): static: force tolerance of each relaxation (eV/Å).
         maxiter (int): static: iteration cap of each relaxation.
@@ -256,7 +258,9 @@ def elastic(targets, pot: str | None = None, method: str = "static", strain: flo
         errors where known), ``mechanically_stable`` and ``isotropy``; ``to_dict()`` is ``elastic --json``.
     """
     targets = [targets] if isinstance(targets, str | Path) else list(targets)
-    params = ElasticParams(method=method, strain=strain, n_avg=steps, n_eq=equil, ftol=ftol, maxiter=maxiter).check()
+    equil_steps = renamed(deprecated, "equil", "equil_steps", equil_steps, "lk.elastic")
+    params = ElasticParams(method=method, strain=strain, n_avg=steps, n_eq=equil_steps, ftol=ftol,
+                           maxiter=maxiter).check(lambda key: param({"equil": "equil_steps"}.get(key, key)))
     if out is not None and len(targets) > 1:
         raise UserError(f"{param('out')} works with one target; replicas keep their results inside their own run "
                         "directories")

@@ -48,3 +48,18 @@ def test_lk_run_of_a_quench_is_a_quench_result_equal_to_the_cli_json(tmp_path, r
     assert isinstance(res, lk.QuenchResult) and res.to_dict() == printed
     assert res.atoms == printed["atoms"] and res.density_g_cm3 == printed["density_g_cm3"]["mean"]
     assert res.glass_data == run / "glass.data" and res.glass_data.is_file()
+
+
+def test_an_equilibration_names_its_unit_and_the_old_name_still_works(tmp_path):
+    """lk.elastic's equilibration is equil_steps (MD steps), lk.arrhenius's equil_ps (ps); the CLI keeps --equil."""
+    with pytest.raises(lk.UserError, match=r"^equil_steps must be >= 0") as err:
+        lk.elastic(tmp_path / "glass", method="dynamic", equil_steps=-1)
+    assert "--" not in str(err.value)
+    r = cli("elastic", tmp_path / "glass", "--method", "dynamic", "--equil", "-1")
+    assert r.returncode == 2 and "--equil must be >= 0" in r.stderr, r.stderr
+    with pytest.warns(DeprecationWarning, match="equil_steps"), pytest.raises(lk.UserError, match="equil_steps"):
+        lk.elastic(tmp_path / "glass", equil=-1)
+    with pytest.warns(DeprecationWarning, match="equil_ps"), pytest.raises(lk.UserError):
+        lk.arrhenius(tmp_path / "glass", [600, 700], equil=5.0)
+    with pytest.raises(TypeError, match="equilibrate"):
+        lk.arrhenius(tmp_path / "glass", [600, 700], equilibrate=5.0)
