@@ -257,6 +257,53 @@ class AnalysisResult(RunResult):
     cutoffs_proposed: dict | None = None
 
 
+@dataclass
+class UnitsResult(RunResult):
+    """Structural units of a dump's frames, means over frames (``lk.analyze_units``, ``analyze units --json``,
+    ``analysis/units.json``).
+
+    Attributes:
+        frames (int | None): frames analysed.
+        P_atoms (float | None): P atoms per frame.
+        Pn (dict | None): P atoms per P^n class ("0".."4", n = bridging anions); ``Pn_fraction`` of all P.
+        units (dict | None): P atoms per PS(4-m)Om unit; ``units_by_n`` split by n.
+        anions (dict | None): per anion element (S, O): ``bridging``, ``nonbridging``, ``free`` atoms.
+        edge_sharing_pairs, pp_bonds, ss_bonds (float | None): artefacts per frame (pairs, bonds).
+        longest_pp_chain (float | None): P atoms in the largest P-P bonded cluster.
+        bridges (dict | None): P-S-P and P-O-P bridges per frame.
+        coordination (dict | None): mean neighbours of each pair within its cutoff.
+        cutoffs (dict | None): the bond cutoffs used (Å).
+        std (dict | None): the spread over frames of the same quantities.
+    """
+
+    frames: int | None = None
+    Pn: dict | None = None
+    Pn_fraction: dict | None = None
+    anions: dict | None = None
+    edge_sharing_pairs: float | None = None
+    pp_bonds: float | None = None
+    ss_bonds: float | None = None
+    units: dict | None = None
+    units_by_n: dict | None = None
+    bridges: dict | None = None
+    longest_pp_chain: float | None = None
+    P_atoms: float | None = None
+    coordination: dict | None = None
+    cutoffs: dict | None = None
+    std: dict | None = None
+
+    def anion_fraction(self, element: str, kind: str) -> float | None:
+        """The fraction of ``element`` atoms that are ``kind`` (``bridging``, ``nonbridging``, ``free``); None
+        without any."""
+        a = (self.anions or {}).get(element, {})
+        total = sum(a.get(k, 0.0) for k in ("bridging", "nonbridging", "free"))
+        return a.get(kind, 0.0) / total if total else None
+
+    def per_100_P(self, count: float | None) -> float | None:
+        """A per-frame count per 100 P atoms; None without P."""
+        return 100 * count / self.P_atoms if self.P_atoms and count is not None else None
+
+
 BY_PROTOCOL = {"quench": QuenchResult, "elastic": ElasticResult, "diffusion": DiffusionResult}
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from lammpskit import errors as lk_errors
 from lammpskit.errors import UserError
-from lammpskit.run.result_types import AnalysisResult, ElasticResult, QuenchResult
+from lammpskit.run.result_types import AnalysisResult, ElasticResult, QuenchResult, UnitsResult
 from lammpskit.study.report import (
     QUANTITIES,
     REF_COLUMNS,
@@ -47,9 +47,10 @@ def row(pot: str, x: float, **vals) -> dict:
 def test_values_from_stage_files():
     data = {"quench": QuenchResult.from_dict({"density_g_cm3": {"mean": 2.5}, "Tg_K": 612.5}),
             "elastic": None,  # the elastic stage has no result
-            "units": {"Pn_fraction": {"0": 0.25, "1": 0.5}, "P_atoms": 12, "edge_sharing_pairs": 3, "pp_bonds": 0,
-                      "anions": {"S": {"bridging": 2, "nonbridging": 6, "free": 2}},
-                      "units": {"PS4": 9, "PS3O": 3}},
+            "units": UnitsResult.from_dict({"Pn_fraction": {"0": 0.25, "1": 0.5}, "P_atoms": 12,
+                                            "edge_sharing_pairs": 3, "pp_bonds": 0,
+                                            "anions": {"S": {"bridging": 2, "nonbridging": 6, "free": 2}},
+                                            "units": {"PS4": 9, "PS3O": 3}}),
             "analysis": AnalysisResult.from_dict({"transport": {}})}  # no Na entry: unreadable, not an error
     v = quantities.values(data)
     assert v["density"] == 2.5 and v["Tg"] == 612.5

@@ -5,23 +5,12 @@ from __future__ import annotations
 import re
 
 from lammpskit._util import layout
-from lammpskit.run import result as results
-from lammpskit.run.result_types import AnalysisResult, ElasticResult, QuenchResult
+from lammpskit.run.result_types import AnalysisResult, ElasticResult, QuenchResult, UnitsResult
 from lammpskit.study import campaign as campaigns
 
 
-def _pn(u: dict, n: str) -> float | None:
-    return u["Pn_fraction"].get(n, 0.0)
-
-
-def _anion(u: dict, el: str, kind: str) -> float | None:
-    a = u["anions"].get(el, {})
-    total = sum(a.get(k, 0.0) for k in ("bridging", "nonbridging", "free"))
-    return a.get(kind, 0.0) / total if total else None
-
-
-def _per_100p(u: dict, key: str) -> float | None:
-    return 100 * u[key] / u["P_atoms"] if u.get("P_atoms") else None
+def _pn(u: UnitsResult, n: str) -> float | None:
+    return u.Pn_fraction.get(n, 0.0)
 
 
 def _na(r: AnalysisResult, key: str) -> float | None:
@@ -41,12 +30,12 @@ QUANTITIES = [
     ("P0", "P0 fraction", "", "units", lambda u: _pn(u, "0")),
     ("P1", "P1 fraction", "", "units", lambda u: _pn(u, "1")),
     ("P2", "P2 fraction", "", "units", lambda u: _pn(u, "2")),
-    ("BS", "bridging S fraction", "", "units", lambda u: _anion(u, "S", "bridging")),
-    ("NBS", "non-bridging S fraction", "", "units", lambda u: _anion(u, "S", "nonbridging")),
-    ("BO", "fraction of O bridging", "", "units", lambda u: _anion(u, "O", "bridging")),
-    ("NBO", "non-bridging O fraction", "", "units", lambda u: _anion(u, "O", "nonbridging")),
-    ("edge_sharing", "edge-sharing pairs per 100 P", "", "units", lambda u: _per_100p(u, "edge_sharing_pairs")),
-    ("pp_bonds", "P-P bonds per 100 P", "", "units", lambda u: _per_100p(u, "pp_bonds")),
+    ("BS", "bridging S fraction", "", "units", lambda u: u.anion_fraction("S", "bridging")),
+    ("NBS", "non-bridging S fraction", "", "units", lambda u: u.anion_fraction("S", "nonbridging")),
+    ("BO", "fraction of O bridging", "", "units", lambda u: u.anion_fraction("O", "bridging")),
+    ("NBO", "non-bridging O fraction", "", "units", lambda u: u.anion_fraction("O", "nonbridging")),
+    ("edge_sharing", "edge-sharing pairs per 100 P", "", "units", lambda u: u.per_100_P(u.edge_sharing_pairs)),
+    ("pp_bonds", "P-P bonds per 100 P", "", "units", lambda u: u.per_100_P(u.pp_bonds)),
     ("D_Na", "Na diffusion coefficient (production T)", "cm²/s", "analysis", lambda r: _na(r, "D_cm2_s")),
     ("sigma_Na", "Na Nernst-Einstein conductivity (production T)", "S/cm", "analysis",
      lambda r: _na(r, "conductivity_S_cm")),
@@ -62,12 +51,12 @@ def values(data: dict) -> dict:
     for key, _label, _unit, src, get in QUANTITIES:
         try:
             out[key] = None if data[src] is None else get(data[src])
-        except (KeyError, TypeError, ZeroDivisionError):
+        except (AttributeError, KeyError, TypeError, ZeroDivisionError):
             out[key] = None
     el = data["elastic"]
     out["unstable"] = min(el.eigenvalues_GPa) if el and el.mechanically_stable is False else None
     u = data["units"]
-    out["units"] = {k: n / u["P_atoms"] for k, n in u["units"].items()} if u and u.get("P_atoms") else {}
+    out["units"] = {k: n / u.P_atoms for k, n in (u.units or {}).items()} if u and u.P_atoms else {}
     return out
 
 
@@ -76,7 +65,7 @@ def case_values(c: campaigns.Campaign, case: campaigns.Case) -> dict:
     analysis = case.dir / layout.ANALYSIS_DIR
     files = {"quench": (c.result_file(case, "quench"), QuenchResult.from_file),
              "elastic": (case.dir / layout.elastic_dir(c.elastic["method"]) / layout.RESULT, ElasticResult.from_file),
-             "units": (analysis / layout.UNITS, results.read),
+             "units": (analysis / layout.UNITS, UnitsResult.from_file),
              "analysis": (analysis / layout.RESULT, AnalysisResult.from_file)}
     return values({k: read(p) if p.exists() else None for k, (p, read) in files.items()})
 
