@@ -31,13 +31,12 @@ class RunResult:
 
     run_dir: Path | None = field(default=None, repr=False)
     extra: dict = field(default_factory=dict, repr=False)
-    _keys: tuple = field(default=(), repr=False, compare=False)
 
     RENAMED: ClassVar[dict[str, str]] = {}   # old JSON key -> today's key
 
     @classmethod
     def _named(cls) -> set[str]:
-        return {f.name for f in fields(cls)} - {"run_dir", "extra", "_keys"}
+        return {f.name for f in fields(cls)} - {"run_dir", "extra"}
 
     @classmethod
     def from_dict(cls, data: dict, run_dir: str | Path | None = None, where: str = RESULT):
@@ -49,9 +48,11 @@ class RunResult:
             raise UserError(f"{where} must hold a JSON table")
         data = {cls.RENAMED.get(k, k): v for k, v in data.items()}
         named = cls._named()
-        return cls(run_dir=Path(run_dir) if run_dir is not None else None, _keys=tuple(data),
-                   extra={k: v for k, v in data.items() if k not in named},
-                   **{k: v for k, v in data.items() if k in named})
+        obj = cls(run_dir=Path(run_dir) if run_dir is not None else None,
+                  extra={k: v for k, v in data.items() if k not in named},
+                  **{k: v for k, v in data.items() if k in named})
+        obj._keys = tuple(data)  # to_dict gives the keys back in this order
+        return obj
 
     @classmethod
     def from_directory(cls, run_dir: str | Path):
@@ -67,7 +68,8 @@ class RunResult:
     def to_dict(self) -> dict:
         """The JSON contract: the keys as read or built, in their order; new attributes set since go last."""
         named = self._named()
-        keys = list(self._keys) + [k for k in self.extra if k not in self._keys]
+        read = getattr(self, "_keys", ())
+        keys = list(read) + [k for k in self.extra if k not in read]
         keys += [k for k in sorted(named) if k not in keys and getattr(self, k) is not None]
         return {k: getattr(self, k) if k in named else self.extra[k] for k in keys}
 

@@ -155,11 +155,12 @@ def quench(pot: str = "chgnet", x: float | None = 0.0, *, threads: int | None = 
         **options (Any): the other arguments of ``render_quench`` (``fu``, ``atoms``, ``formula``, ``profile``, ``seed``,
             ``density`` g/cm³, ``min_dist`` {pair: Å}, ``settings`` {parameter: value}, ``mode``, ``d3``, ``out``).
 
-    Example::
-
+    Examples:
+        ```python
         import lammpskit as lk
         run = lk.quench(pot="chgnet", x=1.5, profile="smoke", settings={"quench_rate": 100}, out="runs/a")
         print(run.density_g_cm3, run.dump)
+        ```
     """
     from lammpskit import workflows
 
