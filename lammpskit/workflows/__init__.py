@@ -12,6 +12,8 @@ import importlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from lammpskit.progress import Progress
+
 
 @dataclass(frozen=True)
 class Workflow:
@@ -61,7 +63,7 @@ def record(run_dir: str | Path) -> dict:
     return record_run(run_dir, get(manifest.load(Path(run_dir)).protocol))
 
 
-def run(run_dir: str | Path, threads: int | None = None, device: str = "cpu", progress=None,
+def run(run_dir: str | Path, threads: int | None = None, device: str = "cpu", progress: Progress | None = None,
         trust_deck: bool = False) -> dict:
     """Run or resume ``run_dir`` (any workflow) in this process; returns its result (also in result.json)
     (``lk.run``).
@@ -70,7 +72,8 @@ def run(run_dir: str | Path, threads: int | None = None, device: str = "cpu", pr
         run_dir (str | Path): a run directory made by ``render_quench`` (or any workflow).
         threads (int | None): OpenMP/torch threads (default: the cores this process may use).
         device (str): ``cpu`` or ``cuda`` for bridged models.
-        progress (RunProgress | None): a ``lammpskit.run.progress.RunProgress`` or None.
+        progress (Progress | None): told the MD steps (``lk.Progress``: ``stage`` per MD stage, ``advance(step,
+            info)`` with ``temp`` K, ``press`` bar, ``density`` g/cm³).
         trust_deck (bool): run a deck that changed since it was rendered or that runs programs (only decks
             you wrote or trust).
 

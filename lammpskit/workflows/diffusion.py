@@ -14,6 +14,7 @@ from pathlib import Path
 from lammpskit._util import validate
 from lammpskit.errors import param
 from lammpskit.potentials import registry as potentials
+from lammpskit.progress import Progress
 from lammpskit.run import manifest
 
 
@@ -97,7 +98,8 @@ def temperatures_of(temperatures) -> list[float]:
 
 
 def arrhenius(target: str | Path, temperatures: list[float] | tuple[float, ...] = (600.0, 700.0, 800.0), ps: float = 100.0,
-              equil: float = 10.0, every: int = 100, element: str = "Na", progress=None) -> dict:
+              equil: float = 10.0, every: int = 100, element: str = "Na",
+              progress: Progress | None = None) -> dict:
     """NVT diffusion runs of a quenched glass at each temperature, then D = D0 exp(-Ea/kB T) (``lk.arrhenius``).
 
     Each run goes to ``<target>/diffusion-<T>K`` (rendered once, resumed when run again).
@@ -109,7 +111,8 @@ def arrhenius(target: str | Path, temperatures: list[float] | tuple[float, ...] 
         equil (float): NVT equilibration per temperature before sampling (ps).
         every (int): MD steps between unwrapped-coordinate frames.
         element (str): the diffusing element fitted, e.g. ``"Na"``.
-        progress (RunProgress | None): a ``lammpskit.run.progress.RunProgress`` or None.
+        progress (Progress | None): told the MD steps (``lk.Progress``: ``stage`` per MD stage, ``advance(step,
+            info)`` with ``temp`` K, ``press`` bar, ``density`` g/cm³).
 
     Returns:
         dict: ``temperatures_K``, ``D_cm2_s`` (cm²/s) and ``conductivity_S_cm`` (S/cm) per temperature,

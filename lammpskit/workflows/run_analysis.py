@@ -13,14 +13,16 @@ import contextlib
 from pathlib import Path
 
 from lammpskit.errors import InputError, UserError
+from lammpskit.progress import Progress
 from lammpskit.run import manifest
 from lammpskit.run import result as results
 
 
-def analyse(run_dir: Path, rmax: float = 6.0, qmax: float = 20.0, progress=None) -> dict:
+def analyse(run_dir: Path, rmax: float = 6.0, qmax: float = 20.0, progress: Progress | None = None) -> dict:
     """Run the analyses of ``run_dir`` (a finished quench); returns the summary written to result.json.
 
-    ``rmax`` (Å) is cut to just under half the box width for small cells; ``qmax`` in 1/Å.
+    ``rmax`` (Å) is cut to just under half the box width for small cells; ``qmax`` in 1/Å; ``progress`` is told
+    the frames of the structural-unit pass.
     """
     import numpy as np
 
