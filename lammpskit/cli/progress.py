@@ -1,17 +1,29 @@
-"""Live progress for a run: a rich bar with ETA and the latest T (K), P (bar), density (g/cm^3).
+"""The command line's progress displays; each implements ``lammpskit.progress.Progress`` (start, stage,
+advance, finish), which the library calls.
 
-Where stderr is not a terminal (SLURM and CI logs) a live bar would be cut to its width and redrawn into
-the file; there the same facts are plain lines instead, one every ``PLAIN_EVERY_S`` seconds or tenth of
-the run, whichever comes first.
+``RunProgress``: a run's rich bar with ETA and the latest T (K), P (bar), density (g/cm^3). Where stderr is
+not a terminal (SLURM and CI logs) a live bar would be cut to its width and redrawn into the file; there the
+same facts are plain lines instead (``PlainLines``), one every ``PLAIN_EVERY_S`` seconds or tenth of the run,
+whichever comes first. ``FramesBar`` (the analyses, the audit), ``Cp2kBar`` (DFT labels, the cutoff scan),
+``EpochBar`` (fine-tuning) and ``DownloadBar`` (potentials fetch) are transient bars; ``CampaignProgress``
+is the live table of 'campaign run'.
 """
 
 from __future__ import annotations
 
-import contextlib
 import time
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 
 PLAIN_EVERY_S = 30.0
 
@@ -26,13 +38,20 @@ class PlainLines:
     def __init__(self, console: Console, every_s: float = PLAIN_EVERY_S):
         self.console, self.every_s = console, every_s
         self.t0 = self.last_t = time.monotonic()
-        self.total, self.first, self.last_tenth, self.stage = 1, 0, -1, ""
+        self.total, self.first, self.last_tenth, self.current = 1, 0, -1, ""
 
-    def start(self, total: int, step: int) -> None:
-        self.total, self.first = max(total, 1), step
+    def start(self, total: int, done: int = 0, unit: str = "") -> None:
+        """Count from ``done`` of ``total`` steps (the rate leaves out those done before)."""
+        self.total, self.first = max(total, 1), done
         self.t0 = self.last_t = time.monotonic()
 
-    def advance(self, step: int, live: dict | None, force: bool = False) -> None:
+    def stage(self, name: str) -> None:
+        """Name the lines after this stage."""
+        self.current = name
+
+    def advance(self, done: int, info: dict | None = None, force: bool = False) -> None:
+        """A line when ``every_s`` has passed or a new tenth is reached (or ``force``)."""
+        step, live = done, info
         now = time.monotonic()
         tenth = int(10 * step / self.total)
         if not force and now - self.last_t < self.every_s and tenth == self.last_tenth:
@@ -41,12 +60,16 @@ class PlainLines:
         elapsed = now - self.t0
         rate = (step - self.first) / elapsed if elapsed > 0 else 0
         eta = f"ETA {(self.total - step) / rate:.0f} s" if rate > 0 and step < self.total else "ETA -"
-        self.console.print(f"{self.stage or 'run'} step {step}/{self.total} ({100 * step / self.total:.0f} %), "
+        self.console.print(f"{self.current or 'run'} step {step}/{self.total} ({100 * step / self.total:.0f} %), "
                            f"{elapsed:.0f} s, {eta}  {_live_text(live)}".rstrip(), highlight=False, soft_wrap=True)
 
 
+    def finish(self) -> None:
+        """Nothing to close."""
+
+
 class RunProgress:
-    """The engine calls ``start``, ``stage``, ``advance`` and ``done``."""
+    """A run's bar, or plain lines where stderr is a log (``lk.run(..., progress=RunProgress())``)."""
 
     def __init__(self, console: Console | None = None):
         self.console = console or Console(stderr=True)
@@ -57,7 +80,9 @@ class RunProgress:
         self.task = None
         self.current = ""
 
-    def start(self, total: int, step: int) -> None:
+    def start(self, total: int, done: int = 0, unit: str = "") -> None:
+        """Show the bar from step ``done`` of ``total`` (a resumed run says so)."""
+        step = done
         if self.plain:
             self.plain.start(total, step)
             self.task = "plain"
@@ -69,43 +94,160 @@ class RunProgress:
         if step:
             self.console.print(f"resuming from step {step}")
 
-    def stage(self, name: str, begin: int, end: int) -> None:
+    def stage(self, name: str) -> None:
+        """A line for the stage that ended; the bar names the new one."""
         if self.current and self.current != name:
             self.console.print(f"  {self.current} done")
         self.current = name
         if self.plain:
-            self.plain.stage = name
+            self.plain.stage(name)
             return
         self.bar.update(self.task, stage=name)
 
-    def advance(self, step: int, live: dict | None) -> None:
+    def advance(self, done: int, info: dict | None = None) -> None:
+        """Step ``done`` reached; ``info``: the latest ``temp`` (K), ``press`` (bar), ``density`` (g/cm^3)."""
         if self.plain:
-            self.plain.advance(step, live)
+            self.plain.advance(done, info)
             return
-        self.bar.update(self.task, completed=step, live=_live_text(live))
+        self.bar.update(self.task, completed=done, live=_live_text(info))
 
-    def done(self) -> None:
+    def finish(self) -> None:
+        """Stop the bar (it stays on screen)."""
         if self.task is not None and not self.plain:
             self.bar.stop()
             self.console.file.flush()
 
 
-@contextlib.contextmanager
-def frame_progress(total: int, quiet: bool = False):
-    """A bar over analysed frames; yields a ``tick()`` to call once per frame."""
-    console = Console(stderr=True)
-    if quiet or total < 2 or not console.is_terminal:
-        yield lambda: None
-        return
-    with Progress(TextColumn("frames"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=console, transient=True) as bar:
-        task = bar.add_task("frames", total=total)
-        yield lambda: bar.advance(task)
+class FramesBar:
+    """A transient bar over analysed frames on stderr; none with ``quiet`` (--json), for fewer than two frames
+    or where stderr is not a terminal. Each ``start`` opens a new bar (the audit: one per potential)."""
+
+    def __init__(self, quiet: bool = False):
+        self.quiet, self.bar, self.task = quiet, None, None
+
+    def start(self, total: int, done: int = 0, unit: str = "") -> None:
+        """A bar over ``total`` frames."""
+        self.finish()
+        console = Console(stderr=True)
+        if self.quiet or total < 2 or not console.is_terminal:
+            return
+        self.bar = Progress(TextColumn("frames"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                            console=console, transient=True)
+        self.bar.start()
+        self.task = self.bar.add_task("frames", total=total, completed=done)
+
+    def stage(self, name: str) -> None:
+        """Not shown."""
+
+    def advance(self, done: int, info: dict | None = None) -> None:
+        """``done`` frames analysed."""
+        if self.bar is not None:
+            self.bar.update(self.task, completed=done)
+
+    def finish(self) -> None:
+        """Take the bar off the screen."""
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+
+
+class Cp2kBar:
+    """A transient 'CP2K frame k/N' bar with an ETA (stdout); disabled with ``quiet`` (--json)."""
+
+    def __init__(self, quiet: bool = False):
+        self.quiet, self.bar, self.task = quiet, None, None
+
+    def start(self, total: int, done: int = 0, unit: str = "") -> None:
+        """A bar over ``total`` CP2K runs, ``done`` of them finished before (not part of the ETA's rate)."""
+        self.finish()
+        self.bar = Progress(TextColumn("CP2K"), BarColumn(), TextColumn("frame {task.completed}/{task.total}"),
+                            TimeRemainingColumn(), disable=self.quiet, transient=True)
+        self.bar.start()
+        self.task = self.bar.add_task("cp2k", total=total, completed=done)
+
+    def stage(self, name: str) -> None:
+        """Not shown."""
+
+    def advance(self, done: int, info: dict | None = None) -> None:
+        """``done`` runs finished (``info["wall_s"]``: not shown, the bar keeps its own clock)."""
+        if self.bar is not None:
+            self.bar.update(self.task, completed=done)
+
+    def finish(self) -> None:
+        """Take the bar off the screen."""
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+
+
+class EpochBar:
+    """A transient 'fine-tuning epoch k/N' bar (stdout); disabled with ``quiet`` (--json)."""
+
+    def __init__(self, quiet: bool = False):
+        self.quiet, self.bar, self.task = quiet, None, None
+
+    def start(self, total: int, done: int = 0, unit: str = "") -> None:
+        """A bar over ``total`` epochs."""
+        self.finish()
+        self.bar = Progress(TextColumn("fine-tuning"), BarColumn(), TextColumn("epoch {task.completed}/{task.total}"),
+                            disable=self.quiet, transient=True)
+        self.bar.start()
+        self.task = self.bar.add_task("epochs", total=total, completed=done)
+
+    def stage(self, name: str) -> None:
+        """Not shown."""
+
+    def advance(self, done: int, info: dict | None = None) -> None:
+        """``done`` epochs finished."""
+        if self.bar is not None:
+            self.bar.update(self.task, completed=done)
+
+    def finish(self) -> None:
+        """Take the bar off the screen."""
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+
+
+class DownloadBar:
+    """Transient download bars (stdout), one line per file (``stage`` names it), bytes and speed; disabled with
+    ``quiet`` (--json). A context manager: the bars stay up until the command leaves it."""
+
+    def __init__(self, quiet: bool = False):
+        self.bar = Progress("{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+                            disable=quiet, transient=True)
+        self.task = None
+
+    def __enter__(self) -> DownloadBar:
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.bar.__exit__(*exc)
+
+    def stage(self, name: str) -> None:
+        """A new line for the file ``name``."""
+        self.task = self.bar.add_task(name, total=None)
+
+    def start(self, total: int, done: int = 0, unit: str = "") -> None:
+        """The file's size in bytes (0: unknown), ``done`` of them fetched before."""
+        if self.task is None:
+            self.stage("")
+        self.bar.update(self.task, total=total or None)
+
+    def advance(self, done: int, info: dict | None = None) -> None:
+        """``done`` bytes so far."""
+        if self.task is not None:
+            self.bar.update(self.task, completed=done)
+
+    def finish(self) -> None:
+        """The file's line stays until the command ends."""
 
 
 class CampaignProgress:
     """A live table for 'campaign run': cases done / running / failed / to do with an ETA, and each
-    running case's stage with its latest T (K), P (bar) and density (g/cm^3)."""
+    running case's stage with its latest T (K), P (bar) and density (g/cm^3); where stderr is a log, a
+    counts line when they change."""
 
     def __init__(self, console: Console | None = None):
         from rich.live import Live
@@ -116,8 +258,19 @@ class CampaignProgress:
         self.plain = not self.console.is_terminal
         self.last_t, self.last_title = 0.0, ""
 
-    def update(self, snap: dict) -> None:
+    def start(self, total: int, done: int = 0, unit: str = "") -> None:
+        """Nothing yet: the first snapshot starts the table."""
+
+    def stage(self, name: str) -> None:
+        """Not shown (each running case's stage is in the snapshot)."""
+
+    def advance(self, done: int, info: dict | None = None) -> None:
+        """Show the runner's snapshot ``info`` (``counts``, ``running``, ``eta_s`` in s)."""
         from rich.table import Table
+
+        if info is None:
+            return
+        snap = info
 
         if self.plain:  # a log: the counts line when it changes, at most every PLAIN_EVERY_S seconds
             c = snap["counts"]
@@ -144,7 +297,7 @@ class CampaignProgress:
             t.add_row(r["label"], r["stage"], *cells, f"{r['elapsed_s']:.0f} s")
         self.live.update(t)
 
-    def done(self) -> None:
+    def finish(self) -> None:
         """Stop the table; what is printed next (an ``error:`` line after a signal) starts on a line of its own."""
         if self.started:
             self.live.stop()
