@@ -63,7 +63,6 @@ class PlainLines:
         self.console.print(f"{self.current or 'run'} step {step}/{self.total} ({100 * step / self.total:.0f} %), "
                            f"{elapsed:.0f} s, {eta}  {_live_text(live)}".rstrip(), highlight=False, soft_wrap=True)
 
-
     def finish(self) -> None:
         """Nothing to close."""
 
