@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:  # the protocol's name only (analysis imports nothing from lammpskit when it runs)
+    from lammpskit.progress import Progress
 
 DEFAULT_TRIPLETS = ("S-P-S", "O-P-O", "S-P-O", "P-S-P", "P-O-P")
 
@@ -46,20 +51,21 @@ def frame_angles(data, bonds: np.ndarray, names: dict[int, str], triplets=DEFAUL
     return {t: np.concatenate(v) if v else np.zeros(0) for t, v in out.items()}
 
 
-def distributions(pipeline, frames, cut, triplets=DEFAULT_TRIPLETS, bins: int = 180, progress=None) -> dict:
+def distributions(pipeline, frames, cut, triplets=DEFAULT_TRIPLETS, bins: int = 180,
+                  progress: Progress | None = None) -> dict:
     """Normalised angle histograms over frames: ``{"angle": centres, "A-B-C": density, "counts": {...}, "mean": {...}}``."""
-    from .reader import type_names
+    from .reader import frame_counter, type_names
     from .units import frame_bonds
 
     cache: dict = {}
     all_angles = {t: [] for t in triplets}
-    for f in frames:
-        data = pipeline.compute(f)
-        names = type_names(data)
-        for t, v in frame_angles(data, frame_bonds(data, cut, cache), names, triplets).items():
-            all_angles[t].append(v)
-        if progress:
-            progress()
+    with frame_counter(progress, len(frames)) as advance:
+        for done, f in enumerate(frames, 1):
+            data = pipeline.compute(f)
+            names = type_names(data)
+            for t, v in frame_angles(data, frame_bonds(data, cut, cache), names, triplets).items():
+                all_angles[t].append(v)
+            advance(done)
     edges = np.linspace(0, 180, bins + 1)
     out = {"angle": (edges[:-1] + edges[1:]) / 2, "counts": {}, "mean": {}}
     for t, parts in all_angles.items():

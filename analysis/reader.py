@@ -6,11 +6,17 @@ frame on demand), so long trajectories are never loaded whole.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import checks
 from .checks import element
 from .errors import InputError, param
+
+if TYPE_CHECKING:  # the protocol's name only: analysis imports nothing from lammpskit when it runs
+    from lammpskit.progress import Progress
 
 
 def check_types(types) -> list[str] | None:
@@ -102,3 +108,18 @@ def _frame(k: int, n: int) -> int:
     if not -n <= k < n:
         raise InputError(f"{param('frames')}: frame {k} is outside the file's {n} frames (0 to {n - 1})")
     return k % n
+
+
+@contextlib.contextmanager
+def frame_counter(progress: Progress | None, total: int) -> Iterator[Callable[[int], None]]:
+    """Around a loop over ``total`` frames: ``progress.start(total, unit="frame")`` on entry, ``finish()`` on
+    leaving (also on an error); yields ``advance(done)`` to call with the frames done so far (a no-op for None).
+    ``progress`` is a ``lammpskit.progress.Progress``."""
+    if progress is None:
+        yield lambda done: None
+        return
+    progress.start(total, 0, "frame")
+    try:
+        yield progress.advance
+    finally:
+        progress.finish()

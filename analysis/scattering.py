@@ -11,10 +11,14 @@ g(r) likewise (X-ray with f(0) = Z weights), and G(r) = 4 pi rho r (g(r) - 1)
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .errors import InputError, param
+
+if TYPE_CHECKING:  # the protocol's name only (analysis imports nothing from lammpskit when it runs)
+    from lammpskit.progress import Progress
 
 # Coherent neutron scattering lengths (fm): V. F. Sears, Neutron News 3, 26 (1992) (NIST table).
 NEUTRON_B = {"H": -3.739, "Li": -1.90, "B": 5.30, "O": 5.803, "F": 5.654, "Na": 3.63, "Si": 4.1491,
@@ -45,11 +49,12 @@ def half_width(cell: np.ndarray) -> float:
     return 0.5 * min(vol / np.linalg.norm(np.cross(cell[:, (i + 1) % 3], cell[:, (i + 2) % 3])) for i in range(3))
 
 
-def partial_rdf(pipeline, frames: list[int], cutoff: float = 8.0, bins: int = 400, progress=None) -> dict:
+def partial_rdf(pipeline, frames: list[int], cutoff: float = 8.0, bins: int = 400,
+                progress: Progress | None = None) -> dict:
     """Frame-averaged partial g_ab(r): ``{"r": array, "partials": {"A-B": array}, "conc": {el: c}, "rho": n/Å^3}``."""
     from ovito.modifiers import CoordinationAnalysisModifier
 
-    from .reader import type_names
+    from .reader import frame_counter, type_names
 
     mod = CoordinationAnalysisModifier(cutoff=cutoff, number_of_bins=bins, partial=True)
     sums: dict[str, np.ndarray] = {}
@@ -57,27 +62,27 @@ def partial_rdf(pipeline, frames: list[int], cutoff: float = 8.0, bins: int = 40
     rho = 0.0
     r = None
     half = math.inf
-    for f in frames:
-        data = pipeline.compute(f)
-        names = type_names(data)
-        cell = np.asarray(data.cell[:3, :3])
-        vol = abs(np.linalg.det(cell))
-        half = min(half, half_width(cell))
-        if cutoff > half_width(cell):
-            raise InputError(f"{param('rmax')} {cutoff} Å is more than half the box width: use a smaller {param('rmax')}")
-        data.apply(mod)
-        table = data.tables["coordination-rdf"]
-        xy = np.asarray(table.xy())
-        r = xy[:, 0]
-        ids = np.asarray(data.particles.particle_types)
-        n = len(ids)
-        for tid, el in names.items():
-            conc[el] = conc.get(el, 0.0) + np.count_nonzero(ids == tid) / n / len(frames)
-        rho += n / vol / len(frames)
-        for k, comp in enumerate(table.y.component_names):
-            sums[comp] = sums.get(comp, 0.0) + xy[:, k + 1] / len(frames)
-        if progress:
-            progress()
+    with frame_counter(progress, len(frames)) as advance:
+        for done, f in enumerate(frames, 1):
+            data = pipeline.compute(f)
+            names = type_names(data)
+            cell = np.asarray(data.cell[:3, :3])
+            vol = abs(np.linalg.det(cell))
+            half = min(half, half_width(cell))
+            if cutoff > half_width(cell):
+                raise InputError(f"{param('rmax')} {cutoff} Å is more than half the box width: use a smaller {param('rmax')}")
+            data.apply(mod)
+            table = data.tables["coordination-rdf"]
+            xy = np.asarray(table.xy())
+            r = xy[:, 0]
+            ids = np.asarray(data.particles.particle_types)
+            n = len(ids)
+            for tid, el in names.items():
+                conc[el] = conc.get(el, 0.0) + np.count_nonzero(ids == tid) / n / len(frames)
+            rho += n / vol / len(frames)
+            for k, comp in enumerate(table.y.component_names):
+                sums[comp] = sums.get(comp, 0.0) + xy[:, k + 1] / len(frames)
+            advance(done)
     conc = {el: c for el, c in conc.items() if c > 0}
     partials = {k: v for k, v in sums.items() if all(e in conc for e in k.split("-"))}
     return {"r": r, "partials": partials, "conc": conc, "rho": rho, "half_box_A": half}

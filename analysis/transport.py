@@ -11,33 +11,37 @@ conductivity sigma = n q^2 D / (kB T) (S/cm), Haven ratio 1.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .errors import InputError
+
+if TYPE_CHECKING:  # the protocol's name only (analysis imports nothing from lammpskit when it runs)
+    from lammpskit.progress import Progress
 
 E_CHARGE = 1.602176634e-19  # C
 KB = 1.380649e-23  # J/K
 CHARGES = {"Li": 1, "Na": 1, "K": 1, "Ag": 1, "Cu": 1, "Mg": 2, "Ca": 2}
 
 
-def read_unwrapped(pipeline, frames: list[int], timestep_ps: float, progress=None):
+def read_unwrapped(pipeline, frames: list[int], timestep_ps: float, progress: Progress | None = None):
     """Positions (frames, atoms, 3) sorted by id, times (ps), element per atom, mean volume (Å^3)."""
-    from .reader import type_names
+    from .reader import frame_counter, type_names
 
     pos, times, vols, els = [], [], [], None
-    for f in frames:
-        data = pipeline.compute(f)
-        ids = np.asarray(data.particles.identifiers)
-        order = np.argsort(ids)
-        pos.append(np.asarray(data.particles.positions)[order])
-        times.append(data.attributes["Timestep"] * timestep_ps)
-        vols.append(abs(np.linalg.det(np.asarray(data.cell[:3, :3]))))
-        if els is None:
-            names = type_names(data)
-            els = np.array([names[t] for t in np.asarray(data.particles.particle_types)[order]])
-        if progress:
-            progress()
+    with frame_counter(progress, len(frames)) as advance:
+        for done, f in enumerate(frames, 1):
+            data = pipeline.compute(f)
+            ids = np.asarray(data.particles.identifiers)
+            order = np.argsort(ids)
+            pos.append(np.asarray(data.particles.positions)[order])
+            times.append(data.attributes["Timestep"] * timestep_ps)
+            vols.append(abs(np.linalg.det(np.asarray(data.cell[:3, :3]))))
+            if els is None:
+                names = type_names(data)
+                els = np.array([names[t] for t in np.asarray(data.particles.particle_types)[order]])
+            advance(done)
     return np.array(pos), np.array(times) - times[0], els, float(np.mean(vols))
 
 
@@ -123,7 +127,8 @@ def arrhenius(temperatures, diffusivities) -> dict:
     return {"Ea_eV": -slope * 8.617333262e-5, "D0_cm2_s": math.exp(icpt)}
 
 
-def analyse(pipeline, frames, timestep_ps: float, temperature: float, window=(0.2, 0.8), progress=None) -> dict:
+def analyse(pipeline, frames, timestep_ps: float, temperature: float, window=(0.2, 0.8),
+            progress: Progress | None = None) -> dict:
     """MSD per element (Å^2) vs lag (ps), D per element, Nernst-Einstein conductivity at ``temperature`` (K)."""
     if len(frames) < 3:
         raise InputError(f"MSD needs at least 3 frames, got {len(frames)}")

@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import cutoffs as _cutoffs
 from .errors import ReadError
+
+if TYPE_CHECKING:  # the protocol's name only (analysis imports nothing from lammpskit when it runs)
+    from lammpskit.progress import Progress
 
 KINDS = {"Na": 1, "P": 2, "S": 3, "O": 4}
 NA, P, S, O = 1, 2, 3, 4  # noqa: E741  (element symbols)
@@ -209,23 +213,23 @@ def frame_bonds(data, cut: dict, cache: dict) -> np.ndarray:
     return np.asarray(data.particles.bonds.topology)
 
 
-def analyse(pipeline, frames: list[int], cut: dict | None = None, progress=None) -> dict:
+def analyse(pipeline, frames: list[int], cut: dict | None = None, progress: Progress | None = None) -> dict:
     """Counts for each selected frame of an OVITO pipeline, summarised (mean, std)."""
 
-    from .reader import type_names
+    from .reader import frame_counter, type_names
 
     cut = cut or dict(_cutoffs.DEFAULTS)
     per_frame, cache = [], {}
-    for f in frames:
-        try:
-            data = pipeline.compute(f)
-        except RuntimeError as exc:
-            raise ReadError(f"OVITO could not read frame {f}: {str(exc).splitlines()[0]}") from None
-        bonds = frame_bonds(data, cut, cache)
-        kind = kinds_of(type_names(data), np.asarray(data.particles.particle_types))
-        per_frame.append(frame_counts(kind, bonds))
-        if progress:
-            progress()
+    with frame_counter(progress, len(frames)) as advance:
+        for done, f in enumerate(frames, 1):
+            try:
+                data = pipeline.compute(f)
+            except RuntimeError as exc:
+                raise ReadError(f"OVITO could not read frame {f}: {str(exc).splitlines()[0]}") from None
+            bonds = frame_bonds(data, cut, cache)
+            kind = kinds_of(type_names(data), np.asarray(data.particles.particle_types))
+            per_frame.append(frame_counts(kind, bonds))
+            advance(done)
     return summarise(per_frame, cut)
 
 
@@ -283,7 +287,7 @@ def summarise(per_frame: list[dict], cut: dict) -> dict:
 
 
 def analyze_file(path, frames: str | int | slice | list[int] = "last", types: list[str] | None = None,
-                 cutoffs: dict | None = None, progress=None) -> dict:
+                 cutoffs: dict | None = None, progress: Progress | None = None) -> dict:
     """Structural units of a LAMMPS dump or data file: P^n, anion classes, artefacts (``lk.analyze_units``).
 
     Args:
@@ -294,7 +298,8 @@ def analyze_file(path, frames: str | int | slice | list[int] = "last", types: li
             the file names none.
         cutoffs (dict[str, float] | None): bond cutoffs in Å by element pair over the defaults
             (``{"P-S": 2.6, "P-O": 2.0}``; ``analysis.cutoffs.DEFAULTS``).
-        progress (callable | None): called with no argument after each frame.
+        progress (Progress | None): told ``start(frames, unit="frame")``, ``advance(done)`` after each frame
+            and ``finish()`` (``lk.Progress``).
 
     Returns:
         dict: averages over the frames with their spread (``std``), the same dict as

@@ -19,7 +19,8 @@ The Python API (every CLI command calls one of these)::
 Arguments are Python values (numbers in the units the docstrings give, lists, dicts, slices), not the
 command line's text forms; errors name the argument (``lk.UserError: select_n must be >= 1, got 0``), and
 ``lk.UserError``, ``lk.RunError``, ``lk.ModelError``, ``lk.RunFailed`` and ``lk.Interrupted`` can be caught
-apart (``lammpskit.errors``).
+apart (``lammpskit.errors``). A long call takes ``progress=``, any ``lk.Progress`` (an object with ``start``,
+``stage``, ``advance``, ``finish``); the command line passes its bars.
 
 Light on import: names load on first use, and heavy packages (torch, lammps,
 ovito) only inside the functions that need them, so ``lammpskit --help``
@@ -54,6 +55,8 @@ _API = {
     "audit": ("lammpskit.finetune.audit", "audit"),
     "label_dft": ("lammpskit.study.dft", "label_dft"),
     "converge_dft": ("lammpskit.finetune.cp2k_converge", "converge"),
+    # what a long call reports to (progress=...): any object with start/stage/advance/finish
+    "Progress": ("lammpskit.progress", "Progress"),
     # errors a caller can branch on (lammpskit.errors): lk.UserError and lk.RunError are the bases every layer
     # raises (the analysis has its own pair, which lammpskit.errors extends): 'except lk.UserError' catches bad
     # input from any function above, as the CLI's exit 2 does; 'except lk.RunError' what failed while working

@@ -22,10 +22,10 @@ OutDir = Annotated[Optional[str], typer.Option("--out", help="Folder for CSV and
 
 
 def _bar(as_json: bool):
-    """A per-frame progress bar factory (none with --json)."""
-    from lammpskit.run.progress import frame_progress
+    """A per-frame progress bar (none with --json)."""
+    from lammpskit.cli.progress import FramesBar
 
-    return lambda total: frame_progress(total, quiet=as_json)
+    return FramesBar(quiet=as_json)
 
 
 @analyze_app.command("units")
@@ -47,7 +47,7 @@ def analyze_units(
         result = dump_analysis.units(path, cli_types.frames(frames), elements, cut, annotate, _bar(as_json))
     if as_json:
         return _echo_json(result)
-    from lammpskit.run.summary import show_units
+    from lammpskit.cli.summary import show_units
 
     show_units(path, result)
     if annotate is not None:

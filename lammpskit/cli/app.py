@@ -133,8 +133,8 @@ app.command("render")(render)
 
 def _run_dir(run_dir: Path, threads: int | None, device: str, as_json: bool, trust_deck: bool = False) -> dict:
     from lammpskit import workflows
-    from lammpskit.run import summary
-    from lammpskit.run.progress import RunProgress
+    from lammpskit.cli import summary
+    from lammpskit.cli.progress import RunProgress
     from lammpskit.run.result_types import ElasticResult, QuenchResult
 
     result = workflows.run(run_dir, threads=threads, device=device, trust_deck=trust_deck,
@@ -234,8 +234,8 @@ def elastic_cmd(
 
     Example: lammpskit elastic runs/chgnet-x0-smoke-s1 --method static --strain 0.005 --json
     """
-    from lammpskit.run.progress import RunProgress
-    from lammpskit.run.summary import show_elastic
+    from lammpskit.cli.progress import RunProgress
+    from lammpskit.cli.summary import show_elastic
     from lammpskit.workflows import elastic
 
     result = elastic.elastic(targets, pot=pot, method=method, strain=strain, temperature=temperature, steps=steps,

@@ -38,14 +38,14 @@ def audit_cmd(
 
     Example: lammpskit audit runs/glass1 --pot mp0 --pot ft-mp0 --select 20 --out next.xyz --dump audit.dump
     """
+    from lammpskit.cli.progress import FramesBar
     from lammpskit.finetune import audit
-    from lammpskit.run.progress import frame_progress
 
     elements = cli_types.element_list(types)
     cut = cli_types.pairs(cutoff, "--cutoff", "P-S=2.6")
     with options(**cli_types.frames_names(frames)):
         res = audit.audit(paths, pots, reference, cli_types.frames(frames), elements, cut, select, out, dump, batch,
-                          device, progress=lambda total: frame_progress(total, quiet=as_json))
+                          device, progress=FramesBar(quiet=as_json))
     if as_json:
         return _echo_json(res)
     _show(res)

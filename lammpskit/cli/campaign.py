@@ -57,7 +57,7 @@ def run_cmd(
 
     Example: lammpskit campaign run study.toml --workers 2
     """
-    from lammpskit.run.progress import CampaignProgress
+    from lammpskit.cli.progress import CampaignProgress
     from lammpskit.study import campaign, local
 
     info = local.run(campaign.load(campaign_file), workers, gpus, threads,

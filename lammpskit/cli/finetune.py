@@ -174,6 +174,7 @@ def dft_cmd(
 
     Example: lammpskit finetune dft frames.xyz --code cp2k --workers 2 --out labelled.xyz
     """
+    from lammpskit.cli.progress import Cp2kBar
     from lammpskit.study import dft
 
     _only_cp2k(code)
@@ -188,9 +189,8 @@ def dft_cmd(
             typer.echo(f"submitted array job {info['job']} ({info['tasks']} frames): {info['script']}; "
                        "when it has run, repeat the command without --slurm to collect the labels")
         return None
-    with _FrameProgress(as_json) as progress:
-        info = dft.label_dft(frames, _out(out), code, workers=workers, threads=threads, folder=folder,
-                             settings=settings, progress=progress)
+    info = dft.label_dft(frames, _out(out), code, workers=workers, threads=threads, folder=folder,
+                         settings=settings, progress=Cp2kBar(quiet=as_json))
     if as_json:
         return _echo_json(info)
     for fail in info["failed"]:
@@ -201,29 +201,6 @@ def dft_cmd(
     if not info["labelled"]:
         raise UserError("no frame was labelled: see the warnings above") from None
     return None
-
-
-class _FrameProgress:
-    """A rich bar over frames with an ETA (``progress(done, total, wall_s)``); silent with --json."""
-
-    def __init__(self, quiet: bool):
-        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-        self.bar = Progress(TextColumn("CP2K"), BarColumn(), TextColumn("frame {task.completed}/{task.total}"),
-                            TimeRemainingColumn(), disable=quiet, transient=True)
-        self.task = None
-
-    def __enter__(self):
-        self.bar.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        return self.bar.__exit__(*exc)
-
-    def __call__(self, done: int, total: int, wall_s: float) -> None:
-        if self.task is None:  # frames done before this run are not part of the ETA's rate
-            self.task = self.bar.add_task("cp2k", total=total, completed=done)
-        self.bar.update(self.task, completed=done)
 
 
 @finetune_app.command("converge")
@@ -243,13 +220,14 @@ def converge_cmd(
     Example: lammpskit finetune converge frame.xyz --code cp2k --cutoffs 300,400,600,800 --rel-cutoffs 40,60,80
     """
     from lammpskit.cli import types
+    from lammpskit.cli.progress import Cp2kBar
     from lammpskit.finetune import cp2k_converge
 
     _only_cp2k(code)
     values = types.numbers(cutoffs, "--cutoffs"), types.numbers(rel_cutoffs, "--rel-cutoffs")
-    with _FrameProgress(as_json) as progress, cli_options(cutoffs="--cutoffs", folder="--out"):
+    with cli_options(cutoffs="--cutoffs", folder="--out"):
         res = cp2k_converge.converge(frame, *values, _out(out), threads, functional=functional, d3=d3,
-                                     progress=progress, valence=_valence(valence),
+                                     progress=Cp2kBar(quiet=as_json), valence=_valence(valence),
                                      **({} if xc_smooth is None else {"xc_smooth": xc_smooth}))
     if as_json:
         return _echo_json(res)
@@ -380,6 +358,7 @@ def mace_cmd(
 
     Example: lammpskit finetune mace --foundation mp0 --train train.xyz --valid valid.xyz --epochs 100
     """
+    from lammpskit.cli.progress import EpochBar
     from lammpskit.finetune import mace
 
     options = dict(foundation=foundation, valid=valid, epochs=epochs, lr=lr, batch=batch, e0s=e0s, replay=replay,
@@ -387,8 +366,7 @@ def mace_cmd(
     if slurm_site is not None:  # check everything here, then run this same command on a node
         options["e0s"] = mace.check_options(train, **options)["e0s"]
         return _submit_self(slurm_site, "mace", out, as_json, train=train, **options)
-    info = _with_epoch_bar(epochs, as_json, lambda progress: mace.finetune_mace(train, out=out, progress=progress,
-                                                                                 **options))
+    info = mace.finetune_mace(train, out=out, progress=EpochBar(quiet=as_json), **options)
     if as_json:
         return _echo_json(info)
     if info["validation_first_last"]:
@@ -420,6 +398,7 @@ def sevenn_cmd(
 
     Example: lammpskit finetune sevenn train.xyz --foundation 7net-0 --valid valid.xyz --epochs 50 --name ft-7net
     """
+    from lammpskit.cli.progress import EpochBar
     from lammpskit.finetune import sevennet
 
     options = dict(foundation=foundation, valid=valid, epochs=epochs, lr=lr, batch=batch, device=device,
@@ -432,24 +411,13 @@ def sevenn_cmd(
         return _submit_self(slurm_site, "sevenn", out, as_json,
                             args=[str(validate.path(Path(train).resolve(), "TRAIN"))], **options)
     with cli_options(train="TRAIN"):
-        info = _with_epoch_bar(epochs, as_json, lambda progress: sevennet.finetune_sevenn(train, out=out,
-                                                                                           progress=progress, **options))
+        info = sevennet.finetune_sevenn(train, out=out, progress=EpochBar(quiet=as_json), **options)
     if as_json:
         return _echo_json(info)
     offsets = ", ".join(f"{el} {v:+.2f}" for el, v in info["offsets_eV"].items())
     typer.echo(f"reference offsets absorbed (eV per atom): {offsets}")
     _echo_validation(*info["validation_first_last"])
     _echo_registered(name, info)
-
-
-def _with_epoch_bar(epochs: int, quiet: bool, train):
-    """``train(progress)`` under a transient 'epoch k/N' bar (none when ``quiet``); returns what it returns."""
-    from rich.progress import BarColumn, Progress, TextColumn
-
-    with Progress(TextColumn("fine-tuning"), BarColumn(), TextColumn("epoch {task.completed}/{task.total}"),
-                  disable=quiet, transient=True) as bar:
-        task = bar.add_task("epochs", total=epochs)
-        return train(lambda done, total: bar.update(task, completed=done))
 
 
 def _echo_validation(first: dict, last: dict) -> None:

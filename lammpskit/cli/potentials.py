@@ -88,17 +88,11 @@ def potentials_fetch(
 
     Example: lammpskit potentials fetch mp0; lammpskit potentials fetch grace-gse --accept
     """
-    from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
-
+    from lammpskit.cli.progress import DownloadBar
     from lammpskit.potentials import fetch
 
     pot = fetch.downloadable(name, sha, url, accept, mirror)[0]
-    with Progress("{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-                  disable=as_json, transient=True) as bar:
-        def progress(label):
-            task = bar.add_task(label, total=None)
-            return lambda n, tot: bar.update(task, completed=n, total=tot)
-
+    with DownloadBar(quiet=as_json) as progress:
         done = fetch.fetch_entry(name, sha, url, progress, accept, mirror)
     _licence_warning(pot)  # after the files are in place: a failed fetch prints only its error line
     if as_json:

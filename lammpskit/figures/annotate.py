@@ -16,19 +16,21 @@ from lammpskit._util import files
 from lammpskit.analysis import cutoffs as _cutoffs
 from lammpskit.analysis import reader, units
 from lammpskit.lammps import dumps
+from lammpskit.progress import Progress
 
 COLUMNS = ("pn", "anion", "edge", "pp", "unit_o")
 
 
 def annotate(path: str | Path, out: str | Path, frames="all", types: list[str] | None = None,
-             cutoffs: dict | None = None, progress=None) -> dict:
-    """Write the selected frames of ``path`` to the dump ``out`` with the per-atom class columns."""
+             cutoffs: dict | None = None, progress: Progress | None = None) -> dict:
+    """Write the selected frames of ``path`` to the dump ``out`` with the per-atom class columns; ``progress``
+    is told the frames written."""
     cut = _cutoffs.with_defaults(cutoffs)
     pipeline = reader.open_pipeline(path, types)
     selected = reader.select_frames(frames, pipeline.source.num_frames)
     out, cache = Path(out), {}
-    with files.atomic_path(out) as tmp:
-        for f in selected:
+    with files.atomic_path(out) as tmp, reader.frame_counter(progress, len(selected)) as advance:
+        for done, f in enumerate(selected, 1):
             data = pipeline.compute(f)
             names = reader.type_names(data)
             type_ids = np.asarray(data.particles.particle_types)
@@ -40,6 +42,5 @@ def annotate(path: str | Path, out: str | Path, frames="all", types: list[str] |
             step = int(data.attributes.get("Timestep", f))
             dumps.write(tmp, [(step, ids, [names[t] for t in type_ids], np.asarray(data.particles.positions),
                                cell[:, :3].T, cell[:, 3], classes)], append=True)
-            if progress:
-                progress()
+            advance(done)
     return {"dump": str(out), "frames": len(selected), "columns": list(COLUMNS)}

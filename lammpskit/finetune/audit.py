@@ -28,6 +28,7 @@ from lammpskit._util import files, validate
 from lammpskit.errors import UserError, param
 from lammpskit.finetune.audit_frames import Frame, attach_reference, read_frames
 from lammpskit.finetune.audit_metrics import CODES, all_masks, class_codes, committee, compare
+from lammpskit.progress import Progress, counting
 
 BATCH = {"cpu": 1, "cuda": 16}  # default frames per model call (bench/bench_audit.py: no gain on 2 CPU cores)
 
@@ -74,7 +75,7 @@ def write_dump(path: Path, frames: list[Frame], columns: dict[str, np.ndarray]) 
 def audit(paths: list, pots: list[str], reference: str | Path | None = None,
           frames: str | int | slice | list[int] = "all", types: list[str] | None = None, cutoffs: dict | None = None,
           select_n: int | None = None, out: str | Path | None = None, dump: str | Path | None = None,
-          batch: int | None = None, device: str = "cpu", progress=None) -> dict:
+          batch: int | None = None, device: str = "cpu", progress: Progress | None = None) -> dict:
     """Evaluate every potential in ``pots`` on the frames of ``paths`` and compare them with ``reference`` or
     with each other (``lk.audit``).
 
@@ -97,7 +98,8 @@ def audit(paths: list, pots: list[str], reference: str | Path | None = None,
         batch (int | None): frames per model call where the family batches (default: 1 on cpu, where
             batching measured no faster on 2 cores (bench/bench_audit.py), 16 on cuda).
         device (str): ``cpu`` or ``cuda``.
-        progress (Callable | None): ``progress(total)``, a context manager yielding a per-frame ``tick()``, or None.
+        progress (Progress | None): told the frames each potential has evaluated (``lk.Progress``, unit
+            ``frame``; one ``start`` ... ``finish`` per potential).
 
     Returns:
         dict: the ``audit --json`` dict: errors (energy eV/atom, forces eV/Å, stress GPa) per potential or
@@ -144,11 +146,16 @@ def audit(paths: list, pots: list[str], reference: str | Path | None = None,
     atoms = [f.atoms for f in fr]
 
     labels, info = {}, {}
-    bar = progress or (lambda total: _null())
     for pot in entries:
         t0 = time.perf_counter()
-        with bar(len(fr)) as tick:
-            labels[pot.name] = evaluate.evaluate(pot, atoms, batch, device, lambda k: [tick() for _ in range(k)])
+        with counting(progress, len(fr), unit="frame") as report:
+            done = [0]  # frames evaluated: evaluate's tick(k) says k more
+
+            def tick(k: int, report=report, done=done) -> None:
+                done[0] += k
+                report.advance(done[0])
+
+            labels[pot.name] = evaluate.evaluate(pot, atoms, batch, device, tick)
         secs = time.perf_counter() - t0
         info[pot.name] = {"batched": batch > 1 and evaluate.batchable(pot), "seconds": round(secs, 3),
                           "frame_atoms_per_s": round(float(n_atoms.sum()) / secs, 1) if secs > 0 else None}
@@ -211,9 +218,3 @@ def _write_selection(fr: list[Frame], score: np.ndarray, n: int, out: Path, spre
     finetune.write(out, picked)
     return {"out": str(out), "frames": [{"source": fr[k].source, "frame": fr[k].index, "audit_index": k,
                                         key: round(float(score[k]), 6)} for k in chosen]}
-
-
-def _null():
-    import contextlib
-
-    return contextlib.nullcontext(lambda: None)

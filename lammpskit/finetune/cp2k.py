@@ -49,6 +49,7 @@ from lammpskit._util import files, outputs, reading, templates, validate
 from lammpskit.errors import RunError, UserError, param
 from lammpskit.finetune import cp2k_output
 from lammpskit.finetune import frames as ftframes
+from lammpskit.progress import Progress, counting
 
 INPUT, OUTPUT, FRAME = "cp2k.inp", "cp2k.out", "frame.xyz"
 EXECUTABLES = ("cp2k.psmp", "cp2k.ssmp", "cp2k.popt", "cp2k.sopt", "cp2k")
@@ -248,10 +249,11 @@ def result(sub: Path) -> tuple[object | None, str | None]:
 # -- many frames -------------------------------------------------------------------------------
 
 def run_all(subs: list[Path], workers: int = 1, threads: int = 1, cp2k: str | None = None,
-            timeout: float | None = None, progress=None) -> dict:
+            timeout: float | None = None, progress: Progress | None = None, unit: str = "frame") -> dict:
     """Run CP2K in every folder of ``subs`` that has not finished, ``workers`` at a time.
 
-    ``progress(done, total, wall_s)`` after each frame (done counts the skipped ones). Returns
+    ``progress`` is told ``start(len(subs), done, unit)`` (done: the folders finished before), then
+    ``advance(done, {"wall_s": s since the first run began})`` after each run, and ``finish()``. Returns
     ``{"ran": [wall_s, ...], "skipped": n, "errors": {folder: message}}``.
     """
     todo = [s for s in subs if not done(s)]
@@ -259,19 +261,17 @@ def run_all(subs: list[Path], workers: int = 1, threads: int = 1, cp2k: str | No
     t0 = time.perf_counter()
     walls: list[float] = []
     errors: dict[Path, str] = {}
-    if progress:
-        progress(len(subs) - len(todo), len(subs), 0.0)
 
-    def job(sub: Path) -> None:
-        try:
-            walls.append(run_one(sub, exe, threads, timeout))
-        except RunError as exc:
-            errors[sub] = str(exc)
-        if progress:
-            progress(len(subs) - len(todo) + len(walls) + len(errors), len(subs), time.perf_counter() - t0)
+    with counting(progress, len(subs), len(subs) - len(todo), unit) as report:
+        def job(sub: Path) -> None:
+            try:
+                walls.append(run_one(sub, exe, threads, timeout))
+            except RunError as exc:
+                errors[sub] = str(exc)
+            report.advance(len(subs) - len(todo) + len(walls) + len(errors), {"wall_s": time.perf_counter() - t0})
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(job, todo))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(job, todo))
     return {"ran": walls, "skipped": len(subs) - len(todo), "errors": errors}
 
 
@@ -295,14 +295,14 @@ def work_folder(out: Path, folder: Path | None) -> Path:
 
 def label_dft(frames, out: Path = Path("labelled.xyz"), code: str = "cp2k", workers: int = 1, threads: int = 1,
               folder: Path | None = None, settings: Settings | None = None, cp2k: str | None = None,
-              timeout: float | None = None, progress=None, **options) -> dict:
+              timeout: float | None = None, progress: Progress | None = None, **options) -> dict:
     """Label frames (an extxyz path or a list of ASE Atoms) with CP2K on this machine and write ``out``
     (extxyz: REF_energy eV, REF_forces eV/Å, REF_stress eV/Å³ ASE sign, ``frame_index``).
 
     ``workers`` CP2K runs at once, each one MPI rank with ``threads`` OpenMP threads; frame folders under
     ``folder`` (default ``<out without suffix>-cp2k/``); ``settings`` or keyword ``options`` (see
-    ``Settings``: cutoff, rel_cutoff in Ry, functional, d3, ...). ``progress(done, total, wall_s)`` after each
-    frame. Finished frames are not run again. Frames whose SCF did not converge or whose run failed are
+    ``Settings``: cutoff, rel_cutoff in Ry, functional, d3, ...). ``progress`` is told the frames (``run_all``).
+    Finished frames are not run again. Frames whose SCF did not converge or whose run failed are
     listed under ``failed`` and left out. Returns a summary dict.
     """
     if code != "cp2k":

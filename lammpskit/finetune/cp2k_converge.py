@@ -21,6 +21,7 @@ from lammpskit._util import validate
 from lammpskit.errors import UserError, param
 from lammpskit.finetune import cp2k
 from lammpskit.finetune import frames as ftframes
+from lammpskit.progress import Progress
 
 TOLERANCES = {"energy_meV_atom": 1.0, "force_meV_A": 10.0, "stress_GPa": 0.05}
 GPA = 1 / 160.21766208  # eV/Å³ per GPa
@@ -44,8 +45,8 @@ def _frame(frame):
 
 
 def converge(frame, cutoffs=(300, 400, 600, 800), rel_cutoffs=(40, 60, 80), folder: Path = Path("cp2k-converge"),
-             threads: int = 1, cp2k_exe: str | None = None, tolerances: dict | None = None, progress=None,
-             **options) -> dict:
+             threads: int = 1, cp2k_exe: str | None = None, tolerances: dict | None = None,
+             progress: Progress | None = None, **options) -> dict:
     """Scan CP2K's CUTOFF and REL_CUTOFF on one frame (``lk.converge_dft``): each setting against the tightest,
     and the smallest setting within the tolerances. Finished runs in ``folder`` are reused.
 
@@ -58,7 +59,8 @@ def converge(frame, cutoffs=(300, 400, 600, 800), rel_cutoffs=(40, 60, 80), fold
         cp2k_exe (str | None): the CP2K executable (default: ``cp2k.psmp`` on PATH).
         tolerances (dict | None): over ``TOLERANCES``: ``energy_meV_atom`` (meV/atom), ``force_meV_A`` (meV/Å),
             ``stress_GPa`` (GPa).
-        progress (callable | None): ``progress(done, total, wall_s)`` after each run.
+        progress (Progress | None): told the CP2K runs (``lk.Progress``, unit ``run``): ``advance(done,
+            {"wall_s": s})`` after each.
         **options (Any): other ``cp2k.Settings`` fields (``functional``, ``d3``, ``eps_scf``, ``xc_smooth``, ...).
 
     Returns:
@@ -77,7 +79,7 @@ def converge(frame, cutoffs=(300, 400, 600, 800), rel_cutoffs=(40, 60, 80), fold
     for c, r in points:
         settings = cp2k.Settings(**{**options, "cutoff": c, "rel_cutoff": r}).check()
         subs[(c, r)] = cp2k.prepare(at, folder / f"cutoff{c:g}-rel{r:g}", settings, 0)
-    runs = cp2k.run_all(list(subs.values()), 1, threads, cp2k_exe, progress=progress)
+    runs = cp2k.run_all(list(subs.values()), 1, threads, cp2k_exe, progress=progress, unit="run")
     results = {}
     for key, sub in subs.items():
         frame_, why = (None, runs["errors"][sub]) if sub in runs["errors"] else cp2k.result(sub)

@@ -16,6 +16,7 @@ import numpy as np
 
 from lammpskit._util import files
 from lammpskit.errors import UserError, param
+from lammpskit.progress import Progress, counting
 from lammpskit.run import manifest
 
 SHELLS = np.arange(1.5, 5.01, 0.5)  # Å, shell edges of the descriptor
@@ -123,8 +124,9 @@ def sample(run_dirs: list[Path], n: int, max_atoms: int | None = None, every: in
 
 # -- labels --------------------------------------------------------------------------------------
 
-def label(frames: list, pot_name: str, device: str = "cpu", progress=None) -> list:
-    """Energy, forces, stress of each frame from a registered potential's Python calculator (REF_* keys)."""
+def label(frames: list, pot_name: str, device: str = "cpu", progress: Progress | None = None) -> list:
+    """Energy, forces, stress of each frame from a registered potential's Python calculator (REF_* keys);
+    ``progress`` is told the frames labelled."""
     import warnings
 
     from lammpskit.potentials import calculators
@@ -133,16 +135,16 @@ def label(frames: list, pot_name: str, device: str = "cpu", progress=None) -> li
     warnings.filterwarnings("ignore", category=UserWarning, module=r"(e3nn|mace|chgnet|torch)\b")
     calc = calculators.build(potentials.get(pot_name), device)
     out = []
-    for at in frames:
-        at = at.copy()
-        at.calc = calc
-        e, f, s = at.get_potential_energy(), at.get_forces(), at.get_stress(voigt=False)
-        at.calc = None
-        store(at, e, f, s)
-        at.info["label_source"] = pot_name
-        out.append(at)
-        if progress:
-            progress()
+    with counting(progress, len(frames), unit="frame") as report:
+        for at in frames:
+            at = at.copy()
+            at.calc = calc
+            e, f, s = at.get_potential_energy(), at.get_forces(), at.get_stress(voigt=False)
+            at.calc = None
+            store(at, e, f, s)
+            at.info["label_source"] = pot_name
+            out.append(at)
+            report.advance(len(out))
     return out
 
 

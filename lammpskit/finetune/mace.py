@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from lammpskit.errors import RunError, param
+from lammpskit.progress import Progress, counting
 
 HEAD, PT_HEAD = "Default", "pt_head"  # the heads mace_run_train gives the user's data and the replay
 NAIVE_LR, REPLAY_LR = 0.01, 1e-4  # MACE's defaults for naive and multihead fine-tuning
@@ -68,17 +69,18 @@ def epoch_errors(work: Path, head: str = HEAD) -> list[dict]:
     return rows
 
 
-def run_training(cmd: list[str], work: Path, n_epochs: int, threads: int = 1, progress=None, timeout: float = 86400) -> Path:
-    """Run ``cmd`` (from ``command``) in ``work``; ``progress(done_epochs, n_epochs)``; returns the model file."""
+def run_training(cmd: list[str], work: Path, n_epochs: int, threads: int = 1, progress: Progress | None = None,
+                 timeout: float = 86400) -> Path:
+    """Run ``cmd`` (from ``command``) in ``work``; ``progress`` is told the epochs done; returns the model file."""
     work.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
-    with open(work / "mace_run_train.log", "w") as log:
+    with open(work / "mace_run_train.log", "w") as log, counting(progress, n_epochs, unit="epoch") as report:
         proc = subprocess.Popen(cmd, cwd=work, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                 env=env)
         start = time.monotonic()
         while proc.poll() is None:
-            if progress:
-                progress(max(0, len(epoch_errors(work)) - 1), n_epochs)
+            if progress is not None:
+                report.advance(max(0, len(epoch_errors(work)) - 1))
             if time.monotonic() - start > timeout:
                 proc.kill()
                 raise RunError(f"mace_run_train ran longer than {timeout:.0f} s")
@@ -131,7 +133,7 @@ def check_options(train: Path, foundation: str = "mp0", valid: Path | None = Non
 def finetune_mace(train: Path, foundation: str = "mp0", valid: Path | None = None, epochs: int = 50,
                   lr: float | None = None, batch: int = 4, e0s: str | None = None, replay: Path | None = None,
                   device: str = "cpu", threads: int = 1, name: str = "ft-mp0", out: Path = Path("mace-finetune"),
-                  progress=None) -> dict:
+                  progress: Progress | None = None) -> dict:
     """Fine-tune a MACE foundation model (mace_run_train), convert it for LAMMPS and register it as ``name``
     with provenance (``lk.finetune_mace``).
 
@@ -150,7 +152,7 @@ def finetune_mace(train: Path, foundation: str = "mp0", valid: Path | None = Non
         threads (int): CPU threads for training.
         name (str): the registry name of the result.
         out (str | Path): the training folder.
-        progress (callable | None): ``progress(epochs_done, epochs)``.
+        progress (Progress | None): told the epochs (``lk.Progress``, unit ``epoch``).
 
     Returns:
         dict: ``model``, ``registered``, the registry entry, ``converted`` (LAMMPS files) and

@@ -47,6 +47,7 @@ import time
 from pathlib import Path
 
 from lammpskit.errors import RunError, UserError, param
+from lammpskit.progress import Progress, counting
 
 PRESET = {  # the train section of sevenn's fine_tune preset (sevenn/presets/fine_tune.yaml, 0.13.0)
     "random_seed": 1, "is_train_stress": True, "loss": "Huber", "loss_param": {"delta": 0.01},
@@ -191,8 +192,9 @@ def epoch_errors(work: Path) -> list[dict]:
     return rows
 
 
-def run_training(work: Path, n_epochs: int, threads: int = 1, progress=None, timeout: float = 86400) -> dict:
-    """Run the child (``child``) on ``work/job.json``; ``progress(done_epochs, n_epochs)``; returns its
+def run_training(work: Path, n_epochs: int, threads: int = 1, progress: Progress | None = None,
+                 timeout: float = 86400) -> dict:
+    """Run the child (``child``) on ``work/job.json``; ``progress`` is told the epochs done; returns its
     ``result.json``. A user error in the child (e.g. a multi-fidelity checkpoint file) is a UserError here."""
     import lammpskit
 
@@ -201,13 +203,13 @@ def run_training(work: Path, n_epochs: int, threads: int = 1, progress=None, tim
            "TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "0", "PYTHONIOENCODING": "utf-8",  # marked parameters in error lines
            "PYTHONPATH": os.pathsep.join([root, *filter(None, [os.environ.get("PYTHONPATH")])])}
     log_path = work / "finetune-sevenn.log"
-    with open(log_path, "w") as log:
+    with open(log_path, "w") as log, counting(progress, n_epochs, unit="epoch") as report:
         proc = subprocess.Popen([sys.executable, "-c", CHILD, str(work / "job.json")], cwd=work,
                                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env)
         start = time.monotonic()
         while proc.poll() is None:
-            if progress:
-                progress(len(epoch_errors(work)), n_epochs)
+            if progress is not None:
+                report.advance(len(epoch_errors(work)))
             if time.monotonic() - start > timeout:
                 proc.kill()
                 raise RunError(f"sevenn train ran longer than {timeout:.0f} s")
@@ -242,7 +244,8 @@ def _sha256_frames(labelled: list) -> str:
 
 def finetune_sevenn(train: Path, foundation: str = "7net-0", valid: Path | None = None, epochs: int = 50,
                     lr: float | None = None, batch: int = 4, device: str = "cpu", threads: int = 1,
-                    name: str = "ft-7net", out: Path = Path("sevenn-finetune"), progress=None) -> dict:
+                    name: str = "ft-7net", out: Path = Path("sevenn-finetune"),
+                    progress: Progress | None = None) -> dict:
     """Fine-tune a SevenNet foundation model with sevenn's trainer and register it as ``name`` with provenance
     (``lk.finetune_sevenn``). The labels' energy reference is absorbed into the per-element shift first (see the
     module's docstring).
@@ -259,7 +262,7 @@ def finetune_sevenn(train: Path, foundation: str = "7net-0", valid: Path | None 
         threads (int): CPU threads for training.
         name (str): the registry name of the result.
         out (str | Path): the training folder.
-        progress (callable | None): ``progress(epochs_done, epochs)``.
+        progress (Progress | None): told the epochs (``lk.Progress``, unit ``epoch``).
 
     Returns:
         dict: ``model``, ``registered``, the registry entry, ``offsets_eV`` (per element, eV) and

@@ -16,20 +16,22 @@ import urllib.request
 from pathlib import Path
 
 from lammpskit.errors import RunError, UserError, param
+from lammpskit.progress import Progress, or_null
 
 CHUNK = 1 << 20
 NO_LICENCE = "no licence published"  # a [[files]] licence starting so: fetched only with the user's --accept
 SCHEMES = ("https://", "http://", "file://")
 
 
-def download(url: str, dest: Path, expected: str | None = None, progress=None, timeout: float = 60,
-             check=None) -> str:
+def download(url: str, dest: Path, expected: str | None = None, progress: Progress | None = None,
+             timeout: float = 60, check=None) -> str:
     """Fetch ``url`` into ``dest`` and return its sha256.
 
     ``check(part)`` (e.g. the file's family, read without loading it) runs on the finished download
     before it is put in place; if it raises, the download is deleted and nothing is pinned.
     An interrupted download resumes from ``dest.part``. With ``expected`` a mismatch deletes the
-    file and is an error. ``progress(done_bytes, total_bytes | None)`` is called as bytes arrive.
+    file and is an error. ``progress`` is told the bytes as they arrive (``start(total, resumed, "byte")``,
+    total 0 when the server does not say; ``finish()`` also on an error).
     """
     from lammpskit.potentials.registry import sha256
 
@@ -41,6 +43,7 @@ def download(url: str, dest: Path, expected: str | None = None, progress=None, t
     start = part.stat().st_size if part.exists() else 0
     req = urllib.request.Request(url, headers={"Range": f"bytes={start}-", "User-Agent": "lammpskit"}
                                  if start else {"User-Agent": "lammpskit"})
+    progress = or_null(progress)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             status = getattr(resp, "status", None)
@@ -48,13 +51,13 @@ def download(url: str, dest: Path, expected: str | None = None, progress=None, t
                 start = 0
             length = resp.headers.get("Content-Length")
             total = start + int(length) if length and length.isdigit() else None
+            progress.start(total or 0, start, "byte")
             with open(part, "ab" if start else "wb") as fh:
                 done = start
                 while block := resp.read(CHUNK):
                     fh.write(block)
                     done += len(block)
-                    if progress:
-                        progress(done, total)
+                    progress.advance(done)
     except urllib.error.HTTPError as exc:
         if exc.code == 416 and start:  # range beyond the end: the .part is complete
             pass
@@ -64,6 +67,8 @@ def download(url: str, dest: Path, expected: str | None = None, progress=None, t
         why = exc.reason if isinstance(exc, urllib.error.URLError) else exc
         raise RunError(f"download of {url} stopped: {why or type(exc).__name__} (run the same command again "
                        "to resume)") from None
+    finally:
+        progress.finish()
     if total is not None and done < total:
         raise RunError(f"download of {url} stopped after {done} of {total} bytes (run the same command again "
                        "to resume)")
@@ -130,13 +135,13 @@ def downloadable(name: str, sha: str | None = None, url: str | None = None, acce
     return pot, specs
 
 
-def fetch_entry(name: str, sha: str | None = None, url: str | None = None, progress=None, accept: bool = False,
-                mirror: str | None = None) -> list[dict]:
+def fetch_entry(name: str, sha: str | None = None, url: str | None = None, progress: Progress | None = None,
+                accept: bool = False, mirror: str | None = None) -> list[dict]:
     """Download every file of registry entry ``name`` that has a URL and is not present, check it is a
     model of the entry's family, verify its sha256 (the registry's, else ``sha``) and pin it where the
     registry has none. ``url`` replaces the URL (a mirror, file://) of an entry with one such file;
     ``mirror`` puts every URL's path on another server; ``accept``: the user accepts files that come with
-    no licence; ``progress(label)`` returns a callback ``(bytes done, bytes total)`` for each download.
+    no licence; ``progress`` is told ``stage("<name>: <file>")`` before each download, then its bytes.
     Returns one record per file: key, path, sha256, fetched, pinned."""
     from lammpskit.potentials import modelfiles
     from lammpskit.potentials import registry as potentials
@@ -151,8 +156,9 @@ def fetch_entry(name: str, sha: str | None = None, url: str | None = None, progr
         if spec.parts:
             digest = fetch_folder(pot, spec, path, mirror, progress)
         else:
-            digest = download(url or mirrored(spec.url, mirror), path, spec.sha256 or sha,
-                              progress(f"{name}: {path.name}") if progress else None,
+            if progress is not None:
+                progress.stage(f"{name}: {path.name}")
+            digest = download(url or mirrored(spec.url, mirror), path, spec.sha256 or sha, progress,
                               check=modelfiles.fetch_check(pot, spec))
         if not spec.sha256:
             potentials.pin(pot.name, spec.key, digest)
@@ -161,9 +167,10 @@ def fetch_entry(name: str, sha: str | None = None, url: str | None = None, progr
     return done
 
 
-def fetch_folder(pot, spec, dest: Path, mirror: str | None = None, progress=None) -> str:
+def fetch_folder(pot, spec, dest: Path, mirror: str | None = None, progress: Progress | None = None) -> str:
     """Fetch the ``parts`` of folder ``spec`` into ``dest.part/`` (resumable), each verified by its sha256,
-    then the folder by the entry's sha256 and its family; rename it to ``dest``. Returns the folder's sha256."""
+    then the folder by the entry's sha256 and its family; rename it to ``dest``. Returns the folder's sha256.
+    ``progress`` is told ``stage("<name>: <folder>/<part>")`` before each download, then its bytes."""
     from lammpskit.potentials import modelfiles
     from lammpskit.potentials.registry import sha256
 
@@ -175,8 +182,9 @@ def fetch_folder(pot, spec, dest: Path, mirror: str | None = None, progress=None
         target = staging / part["path"]
         if target.is_file() and sha256(target) == part["sha256"]:
             continue  # fetched by an earlier, interrupted run
-        download(mirrored(spec.url + part["path"], mirror), target, part["sha256"],
-                 progress(f"{pot.name}: {dest.name}/{part['path']}") if progress else None)
+        if progress is not None:
+            progress.stage(f"{pot.name}: {dest.name}/{part['path']}")
+        download(mirrored(spec.url + part["path"], mirror), target, part["sha256"], progress)
     extra = sorted(str(p.relative_to(staging)) for p in staging.rglob("*")
                    if p.is_file() and str(p.relative_to(staging)) not in {q["path"] for q in spec.parts})
     for name in extra:  # .part leftovers of a file that has since been fetched whole

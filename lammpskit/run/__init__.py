@@ -1,26 +1,31 @@
-"""One run directory: manifest, rendering, the engine that runs or resumes it, the bridge, progress.
+"""One run directory: manifest, rendering, the engine that runs or resumes it, the bridge.
 
 ``lk.run(run_dir)`` is this package called: the import system sets ``lammpskit.run`` to this package
 whenever one of its modules is imported, so the package itself runs a run directory
 (``lammpskit.workflows.run``, which picks the workflow its run.json names).
 """
 
+from __future__ import annotations
+
 import importlib
 import sys
 import types
+
+from lammpskit.progress import Progress
 
 
 class _Package(types.ModuleType):
     """This package, callable as ``lammpskit.workflows.run``."""
 
-    def __call__(self, run_dir, threads=None, device="cpu", progress=None, trust_deck=False) -> dict:
+    def __call__(self, run_dir, threads=None, device="cpu", progress: Progress | None = None,
+                 trust_deck=False) -> dict:
         """Run or resume ``run_dir`` (any workflow); returns its result, also in result.json.
 
         Args:
             run_dir (str | Path): a run directory (``lk.render_quench``, or any workflow's).
             threads (int | None): OpenMP/torch threads (default: the cores this process may use).
             device (str): ``cpu`` or ``cuda`` for bridged models.
-            progress: a ``lammpskit.run.progress`` display or None.
+            progress (Progress | None): told the MD steps (``lk.Progress``, as for ``lammpskit.workflows.run``).
             trust_deck (bool): run a deck that changed since it was rendered or that runs programs.
         """
         # looked up by name: the workflows sit above this layer and are imported only when a run starts

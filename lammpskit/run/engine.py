@@ -36,6 +36,7 @@ from lammpskit._util import layout
 from lammpskit.errors import Interrupted, RunError, RunFailed, UserError
 from lammpskit.lammps import deck
 from lammpskit.lammps import dumps as dumpfile
+from lammpskit.progress import Progress
 from lammpskit.run import complete, integrity, manifest
 from lammpskit.run import result as results
 
@@ -139,10 +140,10 @@ def _cwd(path: Path):
 
 
 class Engine:
-    """Runs one run directory; ``progress`` is an object with ``stage``/``advance``/``done`` or None."""
+    """Runs one run directory; ``progress`` (a ``lammpskit.progress.Progress`` or None) is told the MD steps."""
 
     def __init__(self, run_dir: Path, workflow: Workflow, threads: int | None = None, device: str = "cpu",
-                 progress=None, chunk: int | None = None, trust_deck: bool = False):
+                 progress: Progress | None = None, chunk: int | None = None, trust_deck: bool = False):
         self.run_dir = Path(run_dir).resolve()
         self.workflow = workflow
         self.threads = threads
@@ -220,8 +221,8 @@ class Engine:
                 if st is not None:
                     if resume_step is not None and st.end <= resume_step:
                         continue  # stage already done
-                    if self.progress:
-                        self.progress.stage(st.name, st.begin, st.end)
+                    if self.progress is not None:
+                        self.progress.stage(st.name)
                 self._execute(target, resume_step, pot)
                 if target == layout.POTENTIAL and self.man.potential.mode == "bridge":
                     self._attach_bridge(pot)
@@ -235,8 +236,8 @@ class Engine:
                 if self.by_command and words[0] in ("minimize", "run"):
                     self.commands_done += 1
                     self._check()  # a stop cut this command short: stop before reading thermo from it
-                    if self.progress:
-                        self.progress.stage(f"{words[0]} {self.commands_done}/{self.by_command}", 0, 0)
+                    if self.progress is not None:
+                        self.progress.stage(f"{words[0]} {self.commands_done}/{self.by_command}")
                         self.progress.advance(self.commands_done, self._live())
             self._check()
 
@@ -259,7 +260,7 @@ class Engine:
             pre = "no"
             prune_restarts(self.run_dir)
             self._check()
-            if self.progress:
+            if self.progress is not None:
                 self.progress.advance(self._step(), self._live())
 
     def _live(self) -> dict | None:
@@ -360,8 +361,9 @@ class Engine:
                 # decks without 'run N upto' step markers count their plain runs and minimisations
                 self.by_command = 0 if self.man.total_steps and self.resumable else \
                     self._work_commands(self.man.deck)
-                if self.progress:
-                    self.progress.start(self.by_command or self.man.total_steps, resume_step or 0)
+                if self.progress is not None:  # MD steps, or the plain run/minimize commands
+                    self.progress.start(self.by_command or self.man.total_steps, resume_step or 0,
+                                        "command" if self.by_command else "step")
                 self._execute(self.man.deck, resume_step, pot)
                 result = self._result(time.perf_counter() - wall0, threads)
             except Interrupted as exc:
@@ -380,8 +382,8 @@ class Engine:
             finally:
                 with self._cut_lock:
                     self.cuttable = False
-                if self.progress:
-                    self.progress.done()
+                if self.progress is not None:
+                    self.progress.finish()
                 if self.lmp is not None:
                     self.lmp.close()
         try:

@@ -13,12 +13,14 @@ from lammpskit._util import validate
 from lammpskit.errors import UserError, param
 from lammpskit.finetune import cp2k
 from lammpskit.finetune import frames as ftframes
+from lammpskit.progress import Progress
 from lammpskit.study import slurm as slurm_machinery
 
 
 def label_dft(frames, out: Path = Path("labelled.xyz"), code: str = "cp2k", slurm: Path | None = None,
               workers: int = 1, threads: int = 1, folder: Path | None = None, settings: cp2k.Settings | None = None,
-              cp2k_exe: str | None = None, timeout: float | None = None, progress=None, **options) -> dict:
+              cp2k_exe: str | None = None, timeout: float | None = None, progress: Progress | None = None,
+              **options) -> dict:
     """Label frames with DFT (CP2K) here or as one SLURM array (``lk.label_dft``).
 
     Finished frames are never run twice: with ``slurm``, call again when the array has run to read the labels.
@@ -39,7 +41,8 @@ def label_dft(frames, out: Path = Path("labelled.xyz"), code: str = "cp2k", slur
             (hartree), ``max_scf``, ``smear_K`` (K), ``xc_smooth`` (bool).
         cp2k_exe (str | None): the CP2K executable (default: ``cp2k.psmp``, found on PATH).
         timeout (float | None): seconds one CP2K run may take here (None: no limit).
-        progress (callable | None): ``progress(done, total, wall_s)`` after each frame here.
+        progress (Progress | None): told the frames here (``lk.Progress``, unit ``frame``): ``start`` with those
+            finished before as done, ``advance(done, {"wall_s": s})`` after each.
 
     Returns:
         dict: here: ``out``, ``folder``, ``frames``, ``labelled``, ``skipped``, ``ran``, ``failed``, ``wall_s``,

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from lammpskit._util import files, reading, validate
 from lammpskit.errors import RunError, UserError, param
+from lammpskit.progress import Progress
 from lammpskit.study import stages
 from lammpskit.study.campaign import LOCAL_LOCK, LOCAL_STATE, Campaign, Case, locked, plan
 
@@ -93,7 +94,7 @@ class Runner:
     """Runs the missing stages of a campaign's cases on this machine (``run`` is the entry point)."""
 
     def __init__(self, c: Campaign, workers: int | None = None, gpus: list[str] | None = None,
-                 threads: int | None = None, display=None):
+                 threads: int | None = None, progress: Progress | None = None):
         self.c = c
         self.gpus = gpus or []
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -103,7 +104,7 @@ class Runner:
                                         param("threads"), 1, 1024)
         self.slots = [Slot(i, self.threads, self.gpus[i % len(self.gpus)] if self.gpus else None)
                       for i in range(self.workers)]
-        self.display = display
+        self.progress = progress
         self.stop = False
         self.state = load_state(c)
         self.first_event = len(self.state["events"])  # events of this run start here
@@ -175,12 +176,14 @@ class Runner:
                         self._record(case, stage, "stopped", reason="the runner was killed")
             old = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
             try:
+                if self.progress is not None:
+                    self.progress.start(len(self.c.cases), len(self.c.cases) - len(queue), "case")
                 self._loop(queue)
             finally:
                 for s, h in old.items():
                     signal.signal(s, h)
-                if self.display:
-                    self.display.done()
+                if self.progress is not None:
+                    self.progress.finish()
         counts = self.counts()
         if self.stop:
             raise RunError(f"campaign run stopped: {counts['done']} of {counts['cases']} cases done; "
@@ -201,8 +204,9 @@ class Runner:
                     slot.todo = self._todo(slot.case)
                 if slot.proc is None and slot.case is not None and slot.todo:
                     self._launch(slot)
-            if self.display:
-                self.display.update(self.snapshot(queue))
+            if self.progress is not None:
+                snap = self.snapshot(queue)
+                self.progress.advance(snap["counts"]["done"], snap)
             if not queue and all(s.proc is None for s in self.slots):
                 return
             time.sleep(0.2)
@@ -262,11 +266,13 @@ class Runner:
 
 
 def run(c: Campaign, workers: int | None = None, gpus: str | list | None = None, threads: int | None = None,
-        display=None) -> dict:
+        progress: Progress | None = None) -> dict:
     """Run the campaign's missing stages here, ``workers`` cases at a time (default: one per listed GPU id,
     else 1); ``gpus``: ``"0,1"`` or a list, one id per worker, round robin; an id may repeat (``"0,0,0,0"``:
-    four cases share GPU 0); ``threads``: CPU threads per worker (default: cores / workers)."""
+    four cases share GPU 0); ``threads``: CPU threads per worker (default: cores / workers); ``progress`` is told
+    the cases done (unit ``case``) with the runner's snapshot as info: ``counts``, ``running`` (each running
+    case's label, stage, latest thermo row and ``elapsed_s``) and ``eta_s`` (s, None before a stage is done)."""
     if isinstance(gpus, str):
         gpus = [g.strip() for g in gpus.split(",") if g.strip()]
     gpus = [str(validate.integer(g, param("gpus"), 0, 1024)) for g in (gpus or [])]
-    return Runner(c, workers, gpus, threads, display).run()
+    return Runner(c, workers, gpus, threads, progress).run()

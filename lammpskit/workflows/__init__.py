@@ -18,6 +18,8 @@ from lammpskit._util import layout
 if TYPE_CHECKING:
     from lammpskit.run.result_types import RunResult
 
+from lammpskit.progress import Progress
+
 
 @dataclass(frozen=True)
 class Workflow:
@@ -68,7 +70,7 @@ def record(run_dir: str | Path) -> RunResult:
     return result_types.for_protocol(protocol).from_dict(record_run(run_dir, get(protocol)), run_dir)
 
 
-def run(run_dir: str | Path, threads: int | None = None, device: str = "cpu", progress=None,
+def run(run_dir: str | Path, threads: int | None = None, device: str = "cpu", progress: Progress | None = None,
         trust_deck: bool = False) -> RunResult:
     """Run or resume ``run_dir`` (any workflow) in this process; returns its result (also in result.json)
     (``lk.run``).
@@ -77,7 +79,8 @@ def run(run_dir: str | Path, threads: int | None = None, device: str = "cpu", pr
         run_dir (str | Path): a run directory made by ``render_quench`` (or any workflow).
         threads (int | None): OpenMP/torch threads (default: the cores this process may use).
         device (str): ``cpu`` or ``cuda`` for bridged models.
-        progress (RunProgress | None): a ``lammpskit.run.progress.RunProgress`` or None.
+        progress (Progress | None): told the MD steps (``lk.Progress``: ``stage`` per MD stage, ``advance(step,
+            info)`` with ``temp`` K, ``press`` bar, ``density`` g/cm³).
         trust_deck (bool): run a deck that changed since it was rendered or that runs programs (only decks
             you wrote or trust).
 

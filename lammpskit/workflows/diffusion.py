@@ -15,6 +15,7 @@ from lammpskit._util import layout, validate
 from lammpskit._util.deprecated import renamed
 from lammpskit.errors import param
 from lammpskit.potentials import registry as potentials
+from lammpskit.progress import Progress
 from lammpskit.run import manifest
 from lammpskit.run.params import RunParams
 from lammpskit.run.result_types import ArrheniusResult
@@ -114,8 +115,8 @@ def temperatures_of(temperatures) -> list[float]:
 
 
 def arrhenius(target: str | Path, temperatures: list[float] | tuple[float, ...] = (600.0, 700.0, 800.0), ps: float = 100.0,
-              equil_ps: float = 10.0, every: int = 100, element: str = "Na", progress=None,
-              **deprecated) -> ArrheniusResult:
+              equil_ps: float = 10.0, every: int = 100, element: str = "Na",
+              progress: Progress | None = None, **deprecated) -> ArrheniusResult:
     """NVT diffusion runs of a quenched glass at each temperature, then D = D0 exp(-Ea/kB T) (``lk.arrhenius``).
 
     Each run goes to ``<target>/diffusion-<T>K`` (rendered once, resumed when run again).
@@ -128,7 +129,8 @@ def arrhenius(target: str | Path, temperatures: list[float] | tuple[float, ...] 
             accepted with a DeprecationWarning).
         every (int): MD steps between unwrapped-coordinate frames.
         element (str): the diffusing element fitted, e.g. ``"Na"``.
-        progress (RunProgress | None): a ``lammpskit.run.progress.RunProgress`` or None.
+        progress (Progress | None): told the MD steps (``lk.Progress``: ``stage`` per MD stage, ``advance(step,
+            info)`` with ``temp`` K, ``press`` bar, ``density`` g/cm³).
 
     Returns:
         ArrheniusResult: ``temperatures_K``, ``D_cm2_s`` (cm²/s) and ``conductivity_S_cm`` (S/cm) per

@@ -4,22 +4,18 @@ Each function opens ``path`` (LAMMPS dump with an element or type column, or a d
 file; ``types`` names numeric types 1..n), selects ``frames`` ("last" | "all" | an index | a slice | a list),
 computes with ``lammpskit.analysis`` and writes its files to ``out`` (default:
 ``analysis/`` beside ``path``); it returns what the command's ``--json`` prints.
-``progress(total)``, if given, is a context manager yielding a per-frame ``tick()``.
+``progress`` (a ``lammpskit.progress.Progress`` or None) is told the frames as they are computed.
 """
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 from lammpskit._util import layout, validate
 from lammpskit.analysis import reader
 from lammpskit.errors import param
 from lammpskit.figures import plots
-
-
-def _null_progress(total: int):
-    return contextlib.nullcontext(lambda: None)
+from lammpskit.progress import Progress
 
 
 def _source(path) -> Path:
@@ -29,10 +25,9 @@ def _source(path) -> Path:
     return manifest.frames_file(validate.path(path, param("path")))
 
 
-def _open(path, frames, types: list[str] | None, progress, **checks):
+def _open(path, frames, types: list[str] | None, **checks):
     pipeline = reader.open_pipeline(_source(path), types, **checks)
-    selected = reader.select_frames(frames, pipeline.source.num_frames)
-    return pipeline, selected, (progress or _null_progress)(len(selected))
+    return pipeline, reader.select_frames(frames, pipeline.source.num_frames)
 
 
 def _folder(path, out) -> Path:
@@ -43,7 +38,7 @@ def _folder(path, out) -> Path:
 
 
 def units(path, frames="last", types: list[str] | None = None, cutoffs: dict | None = None,
-          annotate: str | Path | None = None, progress=None) -> dict:
+          annotate: str | Path | None = None, progress: Progress | None = None) -> dict:
     """P^n, PS(4-m)Om units, anion classes and artefacts (the ``analyze units --json`` dict); with
     ``annotate`` the frames are also written to that dump with per-atom class columns."""
     from lammpskit._util import outputs
@@ -53,9 +48,8 @@ def units(path, frames="last", types: list[str] | None = None, cutoffs: dict | N
     cut = _cutoffs.with_defaults(cutoffs)
     path = _source(path)
     target = outputs.out_file(validate.path(annotate, param("annotate")), param("annotate")) if annotate is not None else None
-    pipeline, selected, bar = _open(path, frames, types, progress)
-    with bar as tick:
-        result = _units.analyse(pipeline, selected, cut, tick)
+    pipeline, selected = _open(path, frames, types)
+    result = _units.analyse(pipeline, selected, cut, progress)
     if target is not None:
         from lammpskit.figures.annotate import annotate as write_annotated
 
@@ -64,17 +58,16 @@ def units(path, frames="last", types: list[str] | None = None, cutoffs: dict | N
 
 
 def rdf(path, frames="all", types: list[str] | None = None, out=None, rmax: float = 6.0, bins: int = 300,
-        progress=None) -> dict:
+        progress: Progress | None = None) -> dict:
     """Partial and total g(r) up to ``rmax`` Å (``rdf.csv``, ``rdf.png``) and cutoffs proposed from first minima."""
     from lammpskit.analysis import scattering
 
     validate.number(rmax, param("rmax"), 1, 50)
     validate.integer(bins, param("bins"), 10, 100000)
     folder = _folder(path, out)
-    pipeline, selected, bar = _open(path, frames, types, progress)
+    pipeline, selected = _open(path, frames, types)
     folder.mkdir(parents=True, exist_ok=True)
-    with bar as tick:
-        g = scattering.partial_rdf(pipeline, selected, rmax, bins, tick)
+    g = scattering.partial_rdf(pipeline, selected, rmax, bins, progress)
     csv_path = plots.write_csv(folder / layout.RDF, scattering.rdf_table(g))
     png = plots.line_plot(folder / "rdf.png", g["r"], dict(g["partials"]), "r (Å)", "g(r)",
                           f"partial g(r), {len(selected)} frame(s)")
@@ -84,7 +77,7 @@ def rdf(path, frames="all", types: list[str] | None = None, out=None, rmax: floa
 
 
 def sq(path, frames="all", types: list[str] | None = None, out=None, rmax: float = 6.0, qmax: float = 20.0,
-       progress=None) -> dict:
+       progress: Progress | None = None) -> dict:
     """Neutron and X-ray S(Q) up to ``qmax`` 1/Å and G(r) (``sq.csv``, ``Gr.csv`` and their PNGs)."""
     import numpy as np
 
@@ -93,10 +86,9 @@ def sq(path, frames="all", types: list[str] | None = None, out=None, rmax: float
     validate.number(rmax, param("rmax"), 1, 50)
     validate.number(qmax, param("qmax"), 1, 100)
     folder = _folder(path, out)
-    pipeline, selected, bar = _open(path, frames, types, progress)
+    pipeline, selected = _open(path, frames, types)
     folder.mkdir(parents=True, exist_ok=True)
-    with bar as tick:
-        g = scattering.partial_rdf(pipeline, selected, rmax, 400, tick)
+    g = scattering.partial_rdf(pipeline, selected, rmax, 400, progress)
     q = np.linspace(0.3, qmax, 400)
     s = scattering.sq_table(g, q)
     gr = scattering.total_gr(g)
@@ -111,17 +103,16 @@ def sq(path, frames="all", types: list[str] | None = None, out=None, rmax: float
 
 
 def angles(path, frames="all", types: list[str] | None = None, out=None, cutoffs: dict | None = None,
-           progress=None) -> dict:
+           progress: Progress | None = None) -> dict:
     """Bond-angle distributions S-P-S, O-P-O, S-P-O, P-S-P, P-O-P in degrees (``angles.csv``, ``angles.png``)."""
     from lammpskit.analysis import angles as _angles
     from lammpskit.analysis import cutoffs as _cutoffs
 
     cut = _cutoffs.with_defaults(cutoffs)
     folder = _folder(path, out)
-    pipeline, selected, bar = _open(path, frames, types, progress)
+    pipeline, selected = _open(path, frames, types)
     folder.mkdir(parents=True, exist_ok=True)
-    with bar as tick:
-        dist = _angles.distributions(pipeline, selected, cut, progress=tick)
+    dist = _angles.distributions(pipeline, selected, cut, progress=progress)
     series = {t: dist[t] for t in _angles.DEFAULT_TRIPLETS}
     csv_path = plots.write_csv(folder / "angles.csv", {"angle_deg": dist["angle"], **series})
     png = plots.line_plot(folder / "angles.png", dist["angle"], {t: v for t, v in series.items() if dist["counts"][t]},
@@ -131,7 +122,7 @@ def angles(path, frames="all", types: list[str] | None = None, out=None, cutoffs
 
 
 def msd(path, frames="all", types: list[str] | None = None, out=None, dt: float | None = None,
-        temperature: float | None = None, fit: tuple[float, float] = (0.2, 0.8), progress=None) -> dict:
+        temperature: float | None = None, fit: tuple[float, float] = (0.2, 0.8), progress: Progress | None = None) -> dict:
     """MSD per element, D (cm^2/s) and Nernst-Einstein conductivity (S/cm) (``msd.csv``, ``msd.png``).
 
     ``path``: a run directory (its ``dump.unwrapped.lammpstrj``, timestep and temperature) or a dump
@@ -155,10 +146,9 @@ def msd(path, frames="all", types: list[str] | None = None, out=None, dt: float 
     lo, hi = fit_window(fit)
     folder = _folder(path, out)
     # MSD follows each atom on its own: no overlap check (random-walk test data have overlapping points)
-    pipeline, selected, bar = _open(path, frames, types, progress, overlap=None)
+    pipeline, selected = _open(path, frames, types, overlap=None)
     folder.mkdir(parents=True, exist_ok=True)
-    with bar as tick:
-        res = transport.analyse(pipeline, selected, manifest.fs_to_ps(dt), temperature, (lo, hi), tick)
+    res = transport.analyse(pipeline, selected, manifest.fs_to_ps(dt), temperature, (lo, hi), progress)
     csv_path = plots.write_csv(folder / layout.MSD, transport.msd_table(res))
     png = plots.line_plot(folder / "msd.png", res["time_ps"], res["msd_A2"], "t (ps)", "MSD (Å²)",
                           "mean-square displacement")

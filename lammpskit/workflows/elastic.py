@@ -22,6 +22,7 @@ from lammpskit._util.deprecated import renamed
 from lammpskit.analysis.elasticity import BAR_TO_GPA, checked_moduli, isotropy, moduli_errors
 from lammpskit.errors import UserError, param
 from lammpskit.potentials import registry as potentials
+from lammpskit.progress import Progress
 from lammpskit.run import manifest
 from lammpskit.run.params import RunParams
 from lammpskit.run.result_types import ELASTIC_OLD_NAMES, ElasticResult
@@ -203,8 +204,8 @@ def default_dir(target: str | Path, method: str) -> Path:
 
 
 def run_one(target: str | Path, params: ElasticParams, pot: str | None = None, temperature: float | None = None,
-            dt: float | None = None, mode: str = "auto", out: str | Path | None = None, progress=None
-            ) -> tuple[Path, ElasticResult]:
+            dt: float | None = None, mode: str = "auto", out: str | Path | None = None,
+            progress: Progress | None = None) -> tuple[Path, ElasticResult]:
     """Render (once) and run the elastic run directory of one quench run or data file: (run_dir, result).
 
     ``temperature`` (K) and ``dt`` (fs) default to the quench run's, else 300 K and 1 fs.
@@ -229,7 +230,7 @@ def run_one(target: str | Path, params: ElasticParams, pot: str | None = None, t
 def elastic(targets, pot: str | None = None, method: str = "static", strain: float = 0.005,
             temperature: float | None = None, steps: int = 10000, equil_steps: int = 2000, dt: float | None = None,
             ftol: float = 1e-8, maxiter: int = 5000, mode: str = "auto", out: str | Path | None = None,
-            progress=None, **deprecated) -> ElasticResult:
+            progress: Progress | None = None, **deprecated) -> ElasticResult:
     """Elastic constants C_ij and Voigt/Reuss/Hill B, G, E (GPa), nu of one glass or the mean of replicas
     (``lk.elastic``).
 
@@ -250,7 +251,8 @@ def elastic(targets, pot: str | None = None, method: str = "static", strain: flo
         maxiter (int): static: iteration cap of each relaxation.
         mode (str): ``auto`` | ``native`` | ``bridge``.
         out (str | Path | None): the run directory of the strained runs (one target only).
-        progress (RunProgress | None): a ``lammpskit.run.progress.RunProgress`` or None.
+        progress (Progress | None): told the MD steps (``lk.Progress``: ``stage`` per MD stage, ``advance(step,
+            info)`` with ``temp`` K, ``press`` bar, ``density`` g/cm³).
 
     Returns:
         ElasticResult: ``C_GPa`` (6x6 Voigt, GPa; ``C_err_GPa`` where there is an error: dynamic runs,

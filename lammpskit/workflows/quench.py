@@ -15,6 +15,7 @@ from lammpskit._util.templates import env
 from lammpskit.errors import UserError, param
 from lammpskit.lammps import thermo
 from lammpskit.potentials import registry as potentials
+from lammpskit.progress import Progress
 from lammpskit.run import integrity, manifest
 from lammpskit.run.engine import RunStats
 from lammpskit.run.render import choose_mode, new_manifest, potential_ctx, potential_text, staging
@@ -143,7 +144,7 @@ def render_run(pot: str = "chgnet", x: float | None = 0.0, fu: int | None = None
 
 
 def quench(pot: str = "chgnet", x: float | None = 0.0, *, threads: int | None = None, device: str = "cpu",
-           progress=None, **options) -> QuenchResult:
+           progress: Progress | None = None, **options) -> QuenchResult:
     """Render a melt-quench run directory and run it; returns its result (``lk.quench``).
 
     Args:
@@ -151,7 +152,8 @@ def quench(pot: str = "chgnet", x: float | None = 0.0, *, threads: int | None = 
         x (float | None): O per formula unit of Na4P2S7-xOx, 0 <= x <= 7.
         threads (int | None): OpenMP/torch threads (default: the cores this process may use).
         device (str): ``cpu`` | ``cuda`` for bridged models.
-        progress (RunProgress | None): a ``lammpskit.run.progress.RunProgress`` or None.
+        progress (Progress | None): told the MD steps (``lk.Progress``: ``stage`` per MD stage, ``advance(step,
+            info)`` with ``temp`` K, ``press`` bar, ``density`` g/cm³).
         **options (Any): the other arguments of ``render_quench`` (``fu``, ``atoms``, ``formula``, ``profile``, ``seed``,
             ``density`` g/cm³, ``min_dist`` {pair: Å}, ``settings`` {parameter: value}, ``mode``, ``d3``, ``out``).
 

@@ -14,16 +14,18 @@ from pathlib import Path
 
 from lammpskit._util import layout
 from lammpskit.errors import InputError, UserError
+from lammpskit.progress import Progress
 from lammpskit.run import manifest
 from lammpskit.run import result as results
 from lammpskit.run.result_types import AnalysisResult, QuenchResult
 
 
-def analyse(run_dir: Path, rmax: float = 6.0, qmax: float = 20.0, progress=None) -> AnalysisResult:
+def analyse(run_dir: Path, rmax: float = 6.0, qmax: float = 20.0, progress: Progress | None = None) -> AnalysisResult:
     """Run the analyses of ``run_dir`` (a finished quench); returns the summary written to
     ``analysis/result.json``.
 
-    ``rmax`` (Å) is cut to just under half the box width for small cells; ``qmax`` in 1/Å.
+    ``rmax`` (Å) is cut to just under half the box width for small cells; ``qmax`` in 1/Å; ``progress`` is told
+    the frames of the structural-unit pass.
     """
     import numpy as np
 

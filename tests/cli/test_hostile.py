@@ -678,8 +678,8 @@ def test_kind6_born_unstable_c_is_reported_with_eigenvalues_not_moduli(lam, mu):
     from rich.console import Console
 
     from lammpskit.analysis import elasticity as elastic
+    from lammpskit.cli.summary import show_elastic
     from lammpskit.run.result_types import ElasticResult
-    from lammpskit.run.summary import show_elastic
 
     out = elastic.checked_moduli(_iso(lam, mu))
     assert out["mechanically_stable"] is False and out["B"] is None and out["G"] is None

@@ -633,13 +633,14 @@ def test_class8_campaign_table_ends_its_line_before_an_error():
 
     from rich.console import Console
 
-    from lammpskit.run.progress import CampaignProgress
+    from lammpskit.cli.progress import CampaignProgress
 
     out = io.StringIO()
     p = CampaignProgress(Console(file=out, force_terminal=True, width=100))
-    p.update({"counts": {"cases": 2, "done": 0, "running": 1, "failed": 0, "stopped": 0, "todo": 1},
-              "running": [{"label": "case 1", "stage": "quench", "elapsed_s": 3, "live": {}}]})
-    p.done()
+    p.start(2, 0, "case")
+    p.advance(0, {"counts": {"cases": 2, "done": 0, "running": 1, "failed": 0, "stopped": 0, "todo": 1},
+                  "running": [{"label": "case 1", "stage": "quench", "elapsed_s": 3, "live": {}}]})
+    p.finish()
     assert out.getvalue().endswith("\n")
 
 
