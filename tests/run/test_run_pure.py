@@ -86,7 +86,7 @@ def test_run_summary_prints_a_result_without_error_estimates():
 
     from rich.console import Console
 
-    from lammpskit.run import summary
+    from lammpskit.cli import summary
     from lammpskit.run.result_types import QuenchResult
 
     res = {"final": {"density_g_cm3": 1.47, "temp_K": 320.4, "press_bar": 1990.0, "pe_eV": -1.52},
