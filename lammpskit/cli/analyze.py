@@ -46,7 +46,7 @@ def analyze_units(
     with options(**cli_types.frames_names(frames)):
         result = dump_analysis.units(path, cli_types.frames(frames), elements, cut, annotate, _bar(as_json))
     if as_json:
-        return _echo_json(result)
+        return _echo_json(result.to_dict())
     from lammpskit.cli.summary import show_units
 
     show_units(path, result)

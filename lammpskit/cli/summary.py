@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lammpskit._util.layout import GLASS_DATA
-from lammpskit.run.result_types import ElasticResult, QuenchResult
+from lammpskit.run.result_types import ElasticResult, QuenchResult, UnitsResult
 
 
 def pm(value: float, err: float | None, digits: int) -> str:
@@ -48,22 +48,22 @@ def show(run_dir: Path, r: QuenchResult, console: Console | None = None) -> None
         console.print("[yellow]profile smoke: not for science[/yellow]")
 
 
-def show_units(path, r: dict, console: Console | None = None) -> None:
+def show_units(path, r: UnitsResult, console: Console | None = None) -> None:
     """Print a units analysis (means over frames ± standard deviation)."""
     console = console or Console()
-    sd = r["std"]
-    t = Table(title=f"{path} · {r['frames']} frame(s) · {r['P_atoms']:.0f} P", show_header=False)
+    sd = r.std
+    t = Table(title=f"{path} · {r.frames} frame(s) · {r.P_atoms:.0f} P", show_header=False)
     t.add_column(style="bold")
     t.add_column()
-    t.add_row("P^n", "  ".join(f"P{n} {r['Pn_fraction'][n]:.3f}±{sd['Pn_fraction'][n]:.3f}" for n in r["Pn"]))
-    t.add_row("units", "  ".join(f"{u} {c:.2f}" for u, c in r["units"].items()))
+    t.add_row("P^n", "  ".join(f"P{n} {r.Pn_fraction[n]:.3f}±{sd['Pn_fraction'][n]:.3f}" for n in r.Pn))
+    t.add_row("units", "  ".join(f"{u} {c:.2f}" for u, c in r.units.items()))
     for el in ("S", "O"):
-        a = r["anions"][el]
+        a = r.anions[el]
         t.add_row(f"{el} anions", f"bridging {a['bridging']:.2f}  non-bridging {a['nonbridging']:.2f}  free {a['free']:.2f}")
-    t.add_row("artefacts", f"edge-sharing pairs {r['edge_sharing_pairs']:.2f}  P-P bonds {r['pp_bonds']:.2f}  "
-                           f"S-S bonds {r['ss_bonds']:.2f}  largest P-P cluster {r['longest_pp_chain']:.2f}")
-    t.add_row("coordination", "  ".join(f"{k} {v:.2f}" for k, v in r["coordination"].items()))
-    t.add_row("cutoffs (Å)", "  ".join(f"{k} {v}" for k, v in r["cutoffs"].items()))
+    t.add_row("artefacts", f"edge-sharing pairs {r.edge_sharing_pairs:.2f}  P-P bonds {r.pp_bonds:.2f}  "
+                           f"S-S bonds {r.ss_bonds:.2f}  largest P-P cluster {r.longest_pp_chain:.2f}")
+    t.add_row("coordination", "  ".join(f"{k} {v:.2f}" for k, v in r.coordination.items()))
+    t.add_row("cutoffs (Å)", "  ".join(f"{k} {v}" for k, v in r.cutoffs.items()))
     console.print(t)
 
 

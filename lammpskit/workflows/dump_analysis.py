@@ -16,6 +16,7 @@ from lammpskit.analysis import reader
 from lammpskit.errors import param
 from lammpskit.figures import plots
 from lammpskit.progress import Progress
+from lammpskit.run.result_types import UnitsResult
 
 
 def _source(path) -> Path:
@@ -37,10 +38,29 @@ def _folder(path, out) -> Path:
     return outputs.out_dir(validate.path(out or _source(path).parent / layout.ANALYSIS_DIR, param("out")), param("out"))
 
 
-def units(path, frames="last", types: list[str] | None = None, cutoffs: dict | None = None,
-          annotate: str | Path | None = None, progress: Progress | None = None) -> dict:
-    """P^n, PS(4-m)Om units, anion classes and artefacts (the ``analyze units --json`` dict); with
-    ``annotate`` the frames are also written to that dump with per-atom class columns."""
+def units(path: str | Path, frames: str | int | slice | list[int] = "last", types: list[str] | None = None,
+          cutoffs: dict[str, float] | None = None, annotate: str | Path | None = None,
+          progress: Progress | None = None) -> UnitsResult:
+    """Structural units of a LAMMPS dump or data file: P^n, PS(4-m)Om units, anion classes, artefacts
+    (``lk.analyze_units``).
+
+    Args:
+        path (str | Path): a LAMMPS dump (``element`` or ``type`` column) or data file, or a run directory
+            (its production dump).
+        frames (str | int | slice | list[int]): ``"last"`` (default), ``"all"``, one frame index (negative:
+            from the end), a slice (``slice(-10, None)``: the last ten) or a list of indices.
+        types (list[str] | None): element symbols of atom types 1, 2, ... (``["Na", "P", "S", "O"]``) when
+            the file names none.
+        cutoffs (dict[str, float] | None): bond cutoffs in Å by element pair over the defaults
+            (``{"P-S": 2.6, "P-O": 2.0}``; ``analysis.cutoffs.DEFAULTS``).
+        annotate (str | Path | None): also write the frames to this dump with per-atom class columns
+            (``pn``, ``anion``, ``edge``, ``pp``, ``unit_o``) for OVITO's Color coding.
+        progress (Progress | None): told the frames analysed.
+
+    Returns:
+        UnitsResult: means over the frames with their spread (``std``); ``to_dict()`` is
+        ``lammpskit analyze units --json``.
+    """
     from lammpskit._util import outputs
     from lammpskit.analysis import cutoffs as _cutoffs
     from lammpskit.analysis import units as _units
@@ -54,7 +74,7 @@ def units(path, frames="last", types: list[str] | None = None, cutoffs: dict | N
         from lammpskit.figures.annotate import annotate as write_annotated
 
         result["annotated"] = write_annotated(path, target, frames, types, cutoffs)["dump"]
-    return result
+    return UnitsResult.from_dict(result, where="units analysis")
 
 
 def rdf(path, frames="all", types: list[str] | None = None, out=None, rmax: float = 6.0, bins: int = 300,

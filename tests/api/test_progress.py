@@ -149,7 +149,7 @@ def test_analyze_units_reports_each_frame(tmp_path):
     dumps.write(tmp_path / "units.dump", frames)
     rec = Recorder()
     res = lk.analyze_units(tmp_path / "units.dump", frames="all", progress=rec)
-    assert res["frames"] == 3
+    assert res.frames == 3
     assert rec.calls == [("start", 3, 0, "frame"), ("advance", 1, None), ("advance", 2, None), ("advance", 3, None),
                          ("finish",)]
 

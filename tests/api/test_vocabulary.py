@@ -75,15 +75,16 @@ def kit(tmp_path, monkeypatch, capsys):
 
 def test_analyze_units_takes_a_cutoff_dict_and_a_slice(dump):
     res = lk.analyze_units(dump, cutoffs=STUDY_CUTOFFS)
-    assert res["frames"] == 1 and res["edge_sharing_pairs"] == 1          # the last frame: edge-sharing P2S6
-    assert res["cutoffs"]["P-S"] == 2.6 and res["cutoffs"]["Na-S"] == 3.6  # the rest stay the defaults
+    assert isinstance(res, lk.UnitsResult)
+    assert res.frames == 1 and res.edge_sharing_pairs == 1          # the last frame: edge-sharing P2S6
+    assert res.cutoffs["P-S"] == 2.6 and res.cutoffs["Na-S"] == 3.6  # the rest stay the defaults
     every = lk.analyze_units(dump, frames="all", cutoffs=STUDY_CUTOFFS)
-    assert every["frames"] == 3 and every["Pn"] == pytest.approx({"0": 1 / 3, "1": 2 / 3, "2": 2 / 3})
-    assert lk.analyze_units(dump, frames=slice(-2, None))["frames"] == 2
-    assert lk.analyze_units(dump, frames=[0, 2])["frames"] == 2
-    assert lk.analyze_units(dump, frames=0)["Pn"] == {"0": 1.0}                # PS4: one isolated P^0
+    assert every.frames == 3 and every.Pn == pytest.approx({"0": 1 / 3, "1": 2 / 3, "2": 2 / 3})
+    assert lk.analyze_units(dump, frames=slice(-2, None)).frames == 2
+    assert lk.analyze_units(dump, frames=[0, 2]).frames == 2
+    assert lk.analyze_units(dump, frames=0).Pn == {"0": 1.0}                # PS4: one isolated P^0
     # a P-S cutoff below the 2.08 Å bond: no P-S bonds, every P bare
-    assert lk.analyze_units(dump, frames=0, cutoffs={("P", "S"): 2.0})["units"] == {"P": 1}
+    assert lk.analyze_units(dump, frames=0, cutoffs={("P", "S"): 2.0}).units == {"P": 1}
 
 
 def test_settings_and_min_dist_are_dicts(tmp_path, kit):
