@@ -38,7 +38,7 @@ def audit_cmd(
 
     Example: lammpskit audit runs/glass1 --pot mp0 --pot ft-mp0 --select 20 --out next.xyz --dump audit.dump
     """
-    from lammpskit.finetune import audit
+    from lammpskit.audit import core as audit
     from lammpskit.run.progress import frame_progress
 
     elements = cli_types.element_list(types)

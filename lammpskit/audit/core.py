@@ -25,9 +25,9 @@ from pathlib import Path
 import numpy as np
 
 from lammpskit._util import files, validate
+from lammpskit.audit.frames import Frame, attach_reference, read_frames
+from lammpskit.audit.metrics import CODES, all_masks, class_codes, committee, compare
 from lammpskit.errors import UserError, param
-from lammpskit.finetune.audit_frames import Frame, attach_reference, read_frames
-from lammpskit.finetune.audit_metrics import CODES, all_masks, class_codes, committee, compare
 
 BATCH = {"cpu": 1, "cuda": 16}  # default frames per model call (bench/bench_audit.py: no gain on 2 CPU cores)
 

@@ -258,7 +258,7 @@ def test_report_audits_the_campaigns_reference_set(audit_pots, tmp_path):
 @pytest.mark.fast
 def test_committee_spread_and_errors_by_hand():
     """Spread sqrt(mean_k |F_k - <F>|^2) and per-component RMSE/MAE on numbers worked out by hand."""
-    from lammpskit.finetune import audit_metrics as audit
+    from lammpskit.audit import metrics as audit
     from lammpskit.potentials.evaluate import Labels
 
     masks = {"Na": np.array([True, False, True]), "P0": np.array([False, True, False])}
@@ -268,7 +268,7 @@ def test_committee_spread_and_errors_by_hand():
     assert spread.tolist() == [1.0, 0.0, 1.0] and frame_max.tolist() == [1.0, 1.0]
     assert summary["by_class"]["P0"] == {"atoms": 1, "force_spread_mean_eV_A": 0.0, "force_spread_max_eV_A": 0.0}
 
-    class F:  # the fields of audit_frames.Frame that compare() reads
+    class F:  # the fields of audit.frames.Frame that compare() reads
         def __init__(self, symbols):
             self.symbols = np.array(symbols)
     frames = [F(["Na", "P"]), F(["Na"])]
@@ -286,7 +286,7 @@ def test_committee_spread_and_errors_by_hand():
 
 @pytest.mark.fast
 def test_class_codes_follow_the_unit_classes():
-    from lammpskit.finetune import audit_metrics as audit
+    from lammpskit.audit import metrics as audit
 
     symbols = np.array(["Na", "P", "S", "O", "Li", "P"])
     classes = {"pn": np.array([-1, 2, -1, -1, -1, 0]), "anion": np.array([-1, -1, 2, 1, -1, -1]),
@@ -306,8 +306,9 @@ def test_reference_labels_are_checked_when_read(tmp_path):
     from ase.calculators.singlepoint import SinglePointCalculator
     from ase.io import write
 
+    from lammpskit.audit import frames as audit_frames
     from lammpskit.errors import UserError
-    from lammpskit.finetune import audit_frames, frames
+    from lammpskit.finetune import frames
 
     def labelled(forces, stress, ref_energy=None):
         at = Atoms("NaS", positions=[(0, 0, 0), (2.5, 0, 0)], cell=[6, 6, 6], pbc=True)
