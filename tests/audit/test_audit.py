@@ -65,9 +65,10 @@ def test_self_audit_is_zero_and_other_potential_counts_match_analyze_units(audit
     class's atom count equals analyze units (and its --annotate dump) on the same dump; the per-atom
     audit dump opens in OVITO with class and dF columns whose class counts agree too."""
     from lammpskit.finetune import frames as finetune
+    from lammpskit.structure import frames as xyz
 
     dump = write_dump(tmp_path / "frames.lammpstrj", testing.motif_frames(3, seed=3))
-    finetune.write(tmp_path / "frames.xyz", finetune.dump_frames(dump))
+    xyz.write(tmp_path / "frames.xyz", finetune.dump_frames(dump))
     r = cli("finetune", "label", tmp_path / "frames.xyz", "--pot", "tiny-mace", "--out", tmp_path / "ref.xyz")
     assert r.returncode == 0, r.stderr
 
@@ -235,8 +236,9 @@ def test_report_audits_the_campaigns_reference_set(audit_pots, tmp_path):
     """A campaign naming a reference_set: the report carries the per-class force error table (next to the
     artefact counts) and its figure; labels made by tiny-mace give tiny-mace zero error."""
     from lammpskit.finetune import frames as finetune
+    from lammpskit.structure import frames as xyz
 
-    finetune.write(tmp_path / "held-out.xyz", finetune.label(testing.motif_frames(2, seed=7), "tiny-mace"))
+    xyz.write(tmp_path / "held-out.xyz", finetune.label(testing.motif_frames(2, seed=7), "tiny-mace"))
     (tmp_path / "c.toml").write_text('name = "aud"\nx = [0]\npotentials = ["tiny-mace", "tiny-mace-b"]\n'
                                      'seeds = [1]\nreference_set = "held-out.xyz"\n')
     info = run_json("report", tmp_path / "c.toml")
