@@ -310,7 +310,7 @@ def test_reference_labels_are_checked_when_read(tmp_path):
 
     from lammpskit.audit import frames as audit_frames
     from lammpskit.errors import UserError
-    from lammpskit.finetune import frames
+    from lammpskit.structure import frames
 
     def labelled(forces, stress, ref_energy=None):
         at = Atoms("NaS", positions=[(0, 0, 0), (2.5, 0, 0)], cell=[6, 6, 6], pbc=True)
