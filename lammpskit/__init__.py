@@ -53,7 +53,7 @@ _API = {
     "finetune_mace": ("lammpskit.finetune.mace", "finetune_mace"),
     "finetune_sevenn": ("lammpskit.finetune.sevennet", "finetune_sevenn"),
     "train_deepmd": ("lammpskit.finetune.deepmd", "train_deepmd"),
-    "audit": ("lammpskit.finetune.audit", "audit"),
+    "audit": ("lammpskit.audit.core", "audit"),
     "label_dft": ("lammpskit.study.dft", "label_dft"),
     "converge_dft": ("lammpskit.finetune.cp2k_converge", "converge"),
     # what a long call reports to (progress=...): any object with start/stage/advance/finish

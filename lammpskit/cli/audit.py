@@ -38,8 +38,8 @@ def audit_cmd(
 
     Example: lammpskit audit runs/glass1 --pot mp0 --pot ft-mp0 --select 20 --out next.xyz --dump audit.dump
     """
+    from lammpskit.audit import core as audit
     from lammpskit.cli.progress import FramesBar
-    from lammpskit.finetune import audit
 
     elements = cli_types.element_list(types)
     cut = cli_types.pairs(cutoff, "--cutoff", "P-S=2.6")

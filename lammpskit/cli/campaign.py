@@ -25,11 +25,11 @@ def plan_cmd(campaign_file: File, as_json: Json = False):
 
     Example: lammpskit campaign plan mos.toml
     """
-    from lammpskit.study import campaign
+    from lammpskit.study import campaign, plan
 
     c = campaign.load(campaign_file)
-    with campaign.locked(c):
-        new = campaign.plan(c)
+    with plan.locked(c):
+        new = plan.plan(c)
     info = {"root": str(c.root), "cases": len(c.cases), "new": [k.index for k in new], "stages": c.stages,
             "sweep": c.axes}
     if as_json:
@@ -96,10 +96,10 @@ def resume_cmd(campaign_file: File, watch: Watch = False, as_json: Json = False)
 
 
 def _submit(campaign_file, watch, as_json):
-    from lammpskit.study import campaign
+    from lammpskit.study import campaign, submit
 
     c = campaign.load(campaign_file)
-    subs = campaign.submit(c)
+    subs = submit.submit(c)
     if as_json and not watch:
         return _echo_json({"submitted": subs})
     for s in subs:
@@ -117,12 +117,12 @@ def status_cmd(campaign_file: File, watch: Watch = False, as_json: Json = False)
 
     Example: lammpskit campaign status mos.toml --json
     """
-    from lammpskit.study import campaign
+    from lammpskit.study import campaign, status
 
     c = campaign.load(campaign_file)
     if watch:
         return _watch(c, as_json)
-    rows = campaign.status(c)
+    rows = status.status(c)
     if as_json:
         return _echo_json(rows)
     _table(c, rows)
@@ -134,19 +134,19 @@ def cancel_cmd(campaign_file: File, as_json: Json = False):
 
     Example: lammpskit campaign cancel mos.toml
     """
-    from lammpskit.study import campaign
+    from lammpskit.study import campaign, submit
 
-    ids = campaign.cancel(campaign.load(campaign_file))
+    ids = submit.cancel(campaign.load(campaign_file))
     if as_json:
         return _echo_json({"cancelled": ids})
     typer.echo(f"cancelled {len(ids)} job(s)" + (f": {' '.join(ids)}" if ids else ""))
 
 
 def _watch(c, as_json: bool, every: float = 5.0):
-    from lammpskit.study import campaign
+    from lammpskit.study import status
 
     while True:
-        rows = campaign.status(c)
+        rows = status.status(c)
         if not as_json:
             _table(c, rows)
         if not any(r["state"] in ("pending", "running") for r in rows):

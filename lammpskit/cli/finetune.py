@@ -38,13 +38,14 @@ def sample_cmd(
     """
     from lammpskit._util import validate
     from lammpskit.finetune import frames as finetune
+    from lammpskit.structure import frames as xyz
 
     validate.integer(n, "--n", 1, 10**6)
     validate.integer(every, "--every", 1, 10**6)
     if max_atoms is not None:
         validate.integer(max_atoms, "--max-atoms", 1, 10**7)
     frames = finetune.sample([validate.path(r, "run directory") for r in run_dirs], n, max_atoms, every, seed)
-    finetune.write(_out(out), frames)
+    xyz.write(_out(out), frames)
     info = {"frames": len(frames), "out": str(out), "atoms": sorted({len(f) for f in frames})}
     if as_json:
         return _echo_json(info)
@@ -64,10 +65,11 @@ def label_cmd(
     """
     from lammpskit._util import validate
     from lammpskit.finetune import frames as finetune
+    from lammpskit.structure import frames as xyz
 
     validate.choice(device, ("cpu", "cuda"), "--device")
-    labelled = finetune.label(finetune.read(frames), pot, device)
-    finetune.write(_out(out), labelled)
+    labelled = finetune.label(xyz.read(frames), pot, device)
+    xyz.write(_out(out), labelled)
     if as_json:
         return _echo_json({"frames": len(labelled), "out": str(out), "label_source": pot})
     typer.echo(f"labelled {len(labelled)} frames with {pot}: {out}")
@@ -131,13 +133,14 @@ def export_dft_cmd(
     """
     from lammpskit._util import validate
     from lammpskit.finetune import frames as finetune
+    from lammpskit.structure import frames as xyz
 
     validate.choice(code, ("qe", "cp2k"), "--code")
     if code == "cp2k":
         from lammpskit.finetune import cp2k
 
         settings = _cp2k_settings(functional, d3, cutoff, rel_cutoff, xc_smooth, valence)
-        dirs = cp2k.prepare_all(finetune.read(frames), _out(out), settings)
+        dirs = cp2k.prepare_all(xyz.read(frames), _out(out), settings)
         if as_json:
             return _echo_json({"inputs": [str(d / cp2k.INPUT) for d in dirs], "settings": settings.__dict__})
         typer.echo(f"wrote {len(dirs)} CP2K inputs under {out} (run in each folder: cp2k.psmp -i {cp2k.INPUT} "
@@ -147,7 +150,7 @@ def export_dft_cmd(
         raise UserError("--cutoff, --rel-cutoff, --no-d3, --xc-smooth and --valence are CP2K options: add --code cp2k")
     validate.number(kspacing, "--kspacing", 0.01, 2)
     validate.path(pseudo_dir, "--pseudo-dir")
-    dirs = finetune.export_qe(finetune.read(frames), _out(out), functional, pseudo_dir, kspacing)
+    dirs = finetune.export_qe(xyz.read(frames), _out(out), functional, pseudo_dir, kspacing)
     if as_json:
         return _echo_json({"inputs": [str(d / "pw.in") for d in dirs]})
     typer.echo(f"wrote {len(dirs)} pw.x inputs under {out} (run: pw.x -in pw.in > pw.out in each folder)")
@@ -268,14 +271,15 @@ def collect_cmd(
     """
     from lammpskit._util import validate
     from lammpskit.finetune import frames as finetune
+    from lammpskit.structure import frames as xyz
 
     validate.number(valid_fraction, "--valid-fraction", 0, 0.9, lo_open=True)
     left_out: list[str] = []
     tr, va = finetune.collect(paths, valid_fraction, left_out=left_out)
     for why in left_out:
         typer.echo(f"warning: {why}", err=True)
-    finetune.write(_out(train), tr)
-    finetune.write(_out(valid), va)
+    xyz.write(_out(train), tr)
+    xyz.write(_out(valid), va)
     if as_json:
         return _echo_json({"train": len(tr), "valid": len(va), **({"left_out": left_out} if left_out else {})})
     typer.echo(f"{len(tr)} training and {len(va)} validation frames: {train}, {valid}")

@@ -48,8 +48,8 @@ import numpy as np
 from lammpskit._util import files, outputs, reading, templates, validate
 from lammpskit.errors import RunError, UserError, param
 from lammpskit.finetune import cp2k_output
-from lammpskit.finetune import frames as ftframes
 from lammpskit.progress import Progress, counting
+from lammpskit.structure import frames as xyz
 
 INPUT, OUTPUT, FRAME = "cp2k.inp", "cp2k.out", "frame.xyz"
 EXECUTABLES = ("cp2k.psmp", "cp2k.ssmp", "cp2k.popt", "cp2k.sopt", "cp2k")
@@ -188,7 +188,7 @@ def prepare(at, sub: Path, settings: Settings, index: int) -> Path:
     frame = at.copy()
     frame.calc = None
     frame.info["frame_index"] = index
-    ftframes.write(sub / FRAME, [frame])
+    xyz.write(sub / FRAME, [frame])
     return sub
 
 
@@ -231,7 +231,7 @@ def result(sub: Path) -> tuple[object | None, str | None]:
     sub = Path(sub)
     try:
         reading.read_bytes(sub / FRAME, "frame file")  # a regular file of bounded size
-        frame = ftframes.read(sub / FRAME)[0]
+        frame = xyz.read(sub / FRAME)[0]
         res = cp2k_output.read(sub / OUTPUT, len(frame))
     except cp2k_output.NotConverged as exc:
         return None, f"{exc} (left out)"
@@ -241,7 +241,7 @@ def result(sub: Path) -> tuple[object | None, str | None]:
         return None, f"{sub / OUTPUT}: {cp2k_output.NOT_CONVERGED} (left out)"
     if res.stress is None:
         return None, f"{sub / OUTPUT}: no analytical stress tensor"
-    ftframes.store(frame, res.energy, res.forces, res.stress)
+    xyz.store(frame, res.energy, res.forces, res.stress)
     frame.info["label_source"] = f"cp2k:{sub}"
     return frame, None
 
@@ -311,7 +311,7 @@ def label_dft(frames, out: Path = Path("labelled.xyz"), code: str = "cp2k", work
     validate.integer(threads, param("threads"), 1, 1024)
     settings = (settings or Settings(**options)).check()
     if isinstance(frames, (str, Path)):
-        frames = ftframes.read(Path(frames))
+        frames = xyz.read(Path(frames))
     out = outputs.out_file(validate.path(Path(out), param("out")))
     folder = outputs.out_dir(work_folder(out, folder), "work folder")
     subs = prepare_all(frames, folder, settings)
@@ -319,7 +319,7 @@ def label_dft(frames, out: Path = Path("labelled.xyz"), code: str = "cp2k", work
     runs = run_all(subs, workers, threads, cp2k, timeout, progress)
     labelled, failed = collect_labels(subs, runs["errors"])
     if labelled:
-        ftframes.write(out, labelled)
+        xyz.write(out, labelled)
     walls = runs["ran"]
     return {"out": str(out) if labelled else None, "folder": str(folder), "frames": len(subs),
             "labelled": len(labelled), "skipped": runs["skipped"], "ran": len(walls), "failed": failed,

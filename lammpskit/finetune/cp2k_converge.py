@@ -20,8 +20,8 @@ import numpy as np
 from lammpskit._util import validate
 from lammpskit.errors import UserError, param
 from lammpskit.finetune import cp2k
-from lammpskit.finetune import frames as ftframes
 from lammpskit.progress import Progress
+from lammpskit.structure import frames as xyz
 
 TOLERANCES = {"energy_meV_atom": 1.0, "force_meV_A": 10.0, "stress_GPa": 0.05}
 GPA = 1 / 160.21766208  # eV/Å³ per GPa
@@ -36,7 +36,7 @@ def _values(values, what: str, lo: float, hi: float) -> list[float]:
 
 def _frame(frame):
     if isinstance(frame, (str, Path)):
-        frames = ftframes.read(Path(frame))
+        frames = xyz.read(Path(frame))
         if len(frames) != 1:
             raise UserError(f"{frame} holds {len(frames)} frames: the scan takes one (write it with ase or "
                             "'finetune sample --n 1')")

@@ -47,10 +47,10 @@ def write_systems(folder: Path, frames: list, type_map: list[str]) -> list[Path]
 
 
 def labels(at):
-    """(energy eV, forces eV/Å, stress 3x3 eV/Å³) from REF_* keys (lammpskit.finetune.frames) or the attached calculator."""
+    """(energy eV, forces eV/Å, stress 3x3 eV/Å³) from REF_* keys (lammpskit.structure.frames) or the attached calculator."""
     import numpy as np
 
-    from lammpskit.finetune.frames import KEYS
+    from lammpskit.structure.frames import KEYS
 
     if KEYS["energy"] in at.info:
         return (float(at.info[KEYS["energy"]]), np.asarray(at.arrays[KEYS["forces"]], float),
@@ -138,15 +138,15 @@ def train_deepmd(train: Path, valid: Path, steps: int = 100000, ensemble: int = 
         ``validation_first_last`` (energy eV, force eV/Å RMSE at the first and last step).
     """
     from lammpskit._util import validate
-    from lammpskit.finetune import frames as finetune
     from lammpskit.potentials import registration
+    from lammpskit.structure import frames as xyz
 
     validate.integer(steps, param("steps"), 1, 10**9)
     validate.integer(ensemble, param("ensemble"), 1, 16)
     validate.number(rcut, param("rcut"), 2, 12)
     validate.name(name, param("name"))
     folder = validate.path(out, param("out")).resolve()
-    tr, va = finetune.read(train), finetune.read(valid)
+    tr, va = xyz.read(train), xyz.read(valid)
     type_map = sorted({s for f in tr + va for s in f.get_chemical_symbols()})
     systems = write_systems(folder / "data" / "train", tr, type_map)
     vsystems = write_systems(folder / "data" / "valid", va, type_map)

@@ -60,10 +60,10 @@ def check_models(models: list[Path]) -> None:
 
 
 def _run(dump, models, threshold, out, frames, elements, data, devi) -> dict:
-    from lammpskit.finetune import frames as finetune
     from lammpskit.lammps import env as lammps_env
     from lammpskit.potentials import builds
     from lammpskit.structure import builder
+    from lammpskit.structure import frames as xyz
 
     builder.write_data(data, builder.from_atoms(frames[0], elements), "first frame of the replayed dump")
     plugin = builds.plugin_path(builds.DEEPMD_PLUGIN)
@@ -92,7 +92,7 @@ def _run(dump, models, threshold, out, frames, elements, data, devi) -> dict:
     flagged = [frames[k] for k in range(min(len(frames), len(f_dev))) if f_dev[k] > threshold]
     for at, d in zip(flagged, f_dev[f_dev > threshold]):
         at.info["max_devi_f"] = float(d)
-    finetune.write(out, flagged)
+    xyz.write(out, flagged)
     return {"frames": len(f_dev), "flagged": len(flagged), "threshold": threshold, "model_devi": str(devi),
             "max_devi_f": [round(float(x), 5) for x in f_dev], "out": str(out)}
 

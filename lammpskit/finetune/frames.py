@@ -1,10 +1,8 @@
-"""The fine-tuning loop's data steps: sample frames, label them, DFT input sets, collect labels.
+"""The fine-tuning loop's data steps: sample frames from runs, label them, DFT input sets, collect labels.
 
-Frames are ASE Atoms written as extended XYZ. Labels use MACE's keys: ``REF_energy`` (eV),
-``REF_forces`` (eV/Å), ``REF_stress`` (eV/Å³, 3x3, positive = tensile, ASE's sign).
-Sampling picks diverse frames by farthest-point sampling on a structural descriptor:
-per element pair, the number of neighbours in 0.5 Å shells out to 5 Å (a coarse partial
-g(r) per atom), plus the temperature (K / 1000) and the composition fractions.
+Frames are ASE Atoms read, written and checked as extended XYZ by ``lammpskit.structure.frames``
+(labels under MACE's ``REF_*`` keys); sampling picks diverse frames by farthest-point sampling on
+the structural descriptor of ``lammpskit.structure.sampling``.
 """
 
 from __future__ import annotations
@@ -14,14 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
-from lammpskit._util import files
 from lammpskit.errors import UserError, param
 from lammpskit.progress import Progress, counting
 from lammpskit.run import manifest
-
-SHELLS = np.arange(1.5, 5.01, 0.5)  # Å, shell edges of the descriptor
-KEYS = {"energy": "REF_energy", "forces": "REF_forces", "stress": "REF_stress"}
-
+from lammpskit.structure.frames import KEYS, check_frame, store
+from lammpskit.structure.sampling import descriptor, farthest_points
 
 # -- sampling ---------------------------------------------------------------------------------------
 
@@ -79,37 +74,6 @@ def trajectory_frames(run_dirs: list[Path], every: int = 1) -> list:
     return frames
 
 
-def descriptor(at, elements: list[str]) -> np.ndarray:
-    """Shell neighbour counts per ordered element pair (per atom of the first element), T, composition."""
-    from ase.neighborlist import neighbor_list
-
-    i, j, d = neighbor_list("ijd", at, SHELLS[-1])
-    sym = np.array(at.get_chemical_symbols())
-    parts = []
-    for a in elements:
-        na = max((sym == a).sum(), 1)
-        for b in elements:
-            m = (sym[i] == a) & (sym[j] == b)
-            parts.append(np.histogram(d[m], SHELLS)[0] / na)
-    frac = [(sym == e).mean() for e in elements]
-    return np.concatenate([*parts, [at.info.get("temperature_K", 300.0) / 1000.0], frac])
-
-
-def farthest_points(x: np.ndarray, n: int, seed: int = 0, start: int | None = None) -> list[int]:
-    """Indices of ``n`` rows of ``x`` chosen by farthest-point sampling on standardised columns, from row
-    ``start`` (default: a random row drawn with ``seed``)."""
-    if n >= len(x):
-        return list(range(len(x)))
-    z = (x - x.mean(0)) / np.where(x.std(0) > 0, x.std(0), 1)
-    picked = [int(np.random.default_rng(seed).integers(len(z))) if start is None else int(start)]
-    dist = np.linalg.norm(z - z[picked[0]], axis=1)
-    while len(picked) < n:
-        k = int(np.argmax(dist))
-        picked.append(k)
-        dist = np.minimum(dist, np.linalg.norm(z - z[k], axis=1))
-    return picked
-
-
 def sample(run_dirs: list[Path], n: int, max_atoms: int | None = None, every: int = 1, seed: int = 0) -> list:
     """``n`` diverse frames (cells of at most ``max_atoms`` atoms, for DFT) from the runs' trajectories."""
     frames = trajectory_frames(run_dirs, every)
@@ -146,75 +110,6 @@ def label(frames: list, pot_name: str, device: str = "cpu", progress: Progress |
             out.append(at)
             report.advance(len(out))
     return out
-
-
-def store(at, energy: float, forces, stress) -> None:
-    at.info[KEYS["energy"]] = float(energy)
-    at.arrays[KEYS["forces"]] = np.asarray(forces, float)
-    at.info[KEYS["stress"]] = np.asarray(stress, float).reshape(3, 3)
-
-
-def write(path: Path, frames: list) -> Path:
-    from ase.io import write as ase_write
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with files.atomic_path(path) as tmp:
-        ase_write(tmp, frames, format="extxyz")
-    return path
-
-
-def read(path: Path) -> list:
-    from ase.io import read as ase_read
-
-    if not Path(path).is_file():
-        raise UserError(f"{path}: no such file")
-    try:
-        frames = ase_read(path, index=":", format="extxyz")
-    except Exception as exc:  # noqa: BLE001
-        raise UserError(f"cannot read {path} as extended XYZ: {exc}") from None
-    if not frames:
-        raise UserError(f"{path} holds no frames")
-    for i, at in enumerate(frames):
-        check_frame(at, f"{path} frame {i}")
-    return frames
-
-
-def check_frame(at, where: str) -> None:
-    """Refuse a frame with no atoms, non-finite or overlapping positions (closer than the analysis's
-    floor, 0.5 Å), a degenerate periodic cell, or labels (REF_* keys, or the energy/forces/stress an
-    extxyz stores as calculator results) of the wrong shape or not finite."""
-    import numpy as np
-    from ase.neighborlist import neighbor_list
-
-    from lammpskit.analysis.checks import OVERLAP_FLOOR, element, finite_positions, overlap_message
-
-    n = len(at)
-    if n == 0:
-        raise UserError(f"{where} has no atoms")
-    for symbol in set(at.get_chemical_symbols()):
-        element(symbol)
-    finite_positions(at.get_positions(), where)
-    cell = np.asarray(at.cell)
-    if at.pbc.any() and (not np.isfinite(cell).all() or abs(np.linalg.det(cell)) < 1e-6):
-        raise UserError(f"{where}: a periodic frame needs a finite, non-degenerate cell")
-    i, j = neighbor_list("ij", at, OVERLAP_FLOOR)  # cell lists: linear in the number of atoms
-    if len(i):
-        raise UserError(overlap_message(where, int(i[0]), int(j[0]), OVERLAP_FLOOR))
-    shapes = {"energy": (), "forces": (n, 3), "stress": (3, 3)}
-    results = at.calc.results if at.calc is not None else {}
-    labels = [(KEYS[k], at.arrays.get(KEYS[k], at.info.get(KEYS[k])), shape) for k, shape in shapes.items()]
-    labels += [(k, results.get(k), shape) for k, shape in shapes.items()]
-    for key, value, shape in labels:
-        if value is None:
-            continue
-        arr = np.asarray(value, dtype=float) if not isinstance(value, str) else None
-        if arr is None or not np.isfinite(arr).all():
-            raise UserError(f"{where}: {key} is not a finite number or array")
-        if shape == (3, 3) and arr.shape in ((6,), (9,)):
-            continue
-        if arr.shape != shape:
-            raise UserError(f"{where}: {key} has shape {arr.shape}, expected {shape or 'a number'}")
 
 
 # -- DFT ---------------------------------------------------------------------------------------

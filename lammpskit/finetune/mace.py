@@ -101,10 +101,10 @@ def check_options(train: Path, foundation: str = "mp0", valid: Path | None = Non
     (``base``: the foundation model file, ``e0s``, ``frames``: the training frames)."""
     from lammpskit._util import validate
     from lammpskit.errors import UserError
-    from lammpskit.finetune import frames as finetune
     from lammpskit.finetune import options
     from lammpskit.potentials import modelfiles
     from lammpskit.potentials import registry as potentials
+    from lammpskit.structure import frames as xyz
 
     options.check_training(epochs, lr, batch, threads, name)
     e0s = e0s or ("foundation" if replay else "average")
@@ -122,11 +122,11 @@ def check_options(train: Path, foundation: str = "mp0", valid: Path | None = Non
             raise UserError(f"{param('foundation')} {foundation} is a {pot.family} potential, not MACE")
         base = pot.resolve_files(["model"])["model"]
     modelfiles.check(base, "mace", param("foundation"))
-    frames = finetune.read(validate.path(train, param("train")))
+    frames = xyz.read(validate.path(train, param("train")))
     if valid is not None:
-        finetune.read(validate.path(valid, param("valid")))
+        xyz.read(validate.path(valid, param("valid")))
     if replay is not None:
-        finetune.read(validate.path(replay, param("replay")))
+        xyz.read(validate.path(replay, param("replay")))
     return {"base": base, "e0s": e0s, "frames": frames}
 
 

@@ -68,10 +68,10 @@ def check_options(train: Path, foundation: str = "7net-0", valid: Path | None = 
     """Check every option of ``finetune_sevenn`` and read the frames; returns the foundation checkpoint
     (``base``), its name, and the training and validation frames."""
     from lammpskit._util import validate
-    from lammpskit.finetune import frames as finetune
     from lammpskit.finetune import options
     from lammpskit.potentials import modelfiles
     from lammpskit.potentials import registry as potentials
+    from lammpskit.structure import frames as xyz
 
     options.check_training(epochs, lr, batch, threads, name)
     validate.choice(device, ("cpu", "cuda"), param("device"))
@@ -92,8 +92,8 @@ def check_options(train: Path, foundation: str = "7net-0", valid: Path | None = 
                             "7net-0-mpf or 7net-l3i5")
         base = pot.resolve_files(["model"])["model"]  # sha256-checked
     _check_checkpoint(base, foundation)  # a file: before anything runs; an entry: its facts, as the file says
-    frames = _labelled(finetune.read(validate.path(train, param("train"))), str(train))
-    valid_frames = _labelled(finetune.read(validate.path(valid, param("valid"))), str(valid)) if valid else None
+    frames = _labelled(xyz.read(validate.path(train, param("train"))), str(train))
+    valid_frames = _labelled(xyz.read(validate.path(valid, param("valid"))), str(valid)) if valid else None
     if valid_frames is None:
         if len(frames) < 2:
             raise UserError(f"{train} holds {len(frames)} frame: give {param('valid')} or at least 2 frames (10 % are kept "
@@ -129,7 +129,7 @@ def _labelled(frames: list, where: str) -> list:
     import numpy as np
     from ase.stress import voigt_6_to_full_3x3_stress
 
-    from lammpskit.finetune.frames import KEYS
+    from lammpskit.structure.frames import KEYS
 
     out = []
     for k, at in enumerate(frames):

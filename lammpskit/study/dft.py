@@ -12,8 +12,8 @@ from pathlib import Path
 from lammpskit._util import validate
 from lammpskit.errors import UserError, param
 from lammpskit.finetune import cp2k
-from lammpskit.finetune import frames as ftframes
 from lammpskit.progress import Progress
+from lammpskit.structure import frames as xyz
 from lammpskit.study import slurm as slurm_machinery
 
 
@@ -65,7 +65,7 @@ def submit(frames, site_file: Path, out: Path = Path("labelled.xyz"), code: str 
     settings = (settings or cp2k.Settings(**options)).check()
     site = slurm_machinery.load_site_file(site_file)
     if isinstance(frames, (str, Path)):
-        frames = ftframes.read(Path(frames))
+        frames = xyz.read(Path(frames))
     out = validate.path(Path(out), param("out"))
     folder = cp2k.work_folder(out, folder).resolve()
     subs = cp2k.prepare_all(frames, folder, settings)

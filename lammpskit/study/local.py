@@ -30,9 +30,10 @@ from lammpskit._util import files, reading, validate
 from lammpskit.errors import RunError, UserError, param
 from lammpskit.progress import Progress
 from lammpskit.study import stages
-from lammpskit.study.campaign import LOCAL_LOCK, LOCAL_STATE, Campaign, Case, locked, plan
+from lammpskit.study.campaign import Campaign, Case
+from lammpskit.study.plan import locked, plan
 
-STATE, LOCK = LOCAL_STATE, LOCAL_LOCK
+STATE, LOCK = "local.json", ".campaign-run.lock"  # this machine's record (study.status reads it too)
 STOP_WAIT_S = 120  # after SIGTERM, how long a child may take to write its restart and exit
 
 

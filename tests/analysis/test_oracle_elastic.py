@@ -16,6 +16,7 @@ import pytest
 from ..conftest import cli, sw_si_registry
 
 
+@pytest.mark.fast
 def test_isotropic_c_from_e_and_nu_gives_them_back():
     """E = 70 GPa, nu = 0.25: lambda = E nu/((1+nu)(1-2nu)) = 28, mu = E/(2(1+nu)) = 28,
     C11 = lambda + 2 mu = 84, C12 = 28, C44 = 28; B = lambda + 2mu/3 = 46.667, G = 28."""
@@ -31,6 +32,7 @@ def test_isotropic_c_from_e_and_nu_gives_them_back():
         assert m[key] == pytest.approx(want, abs=1e-5), (key, m[key])
 
 
+@pytest.mark.fast
 def test_cubic_silicon_constants_give_the_hand_computed_hill_moduli():
     """Stillinger-Weber Si, C11 151.4, C12 76.4, C44 56.4 GPa. By hand (cubic closed forms):
     B = (C11 + 2 C12)/3 = 101.4 (Voigt = Reuss); G_V = (C11 - C12 + 3 C44)/5 = 48.84;
@@ -49,6 +51,7 @@ def test_cubic_silicon_constants_give_the_hand_computed_hill_moduli():
         assert m[key] == pytest.approx(want, abs=1e-4), (key, m[key])
 
 
+@pytest.mark.fast
 def test_orthotropic_compliance_gives_the_hand_computed_reuss_bounds():
     """An orthotropic solid from engineering constants (GPa): E1 50, E2 80, E3 120, nu12 0.2, nu13 0.3,
     nu23 0.25, G23 30, G13 25, G12 20. Compliance S11 = 1/E1 = 0.02, S22 = 0.0125, S33 = 1/120,

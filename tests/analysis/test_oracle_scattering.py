@@ -18,6 +18,8 @@ import math
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.fast  # in-process numbers against hand oracles: part of make test-fast
+
 # Sears (1992), coherent scattering lengths, fm
 SEARS_B = {"Na": 3.63, "P": 5.13, "S": 2.847, "O": 5.803}
 # Cromer-Mann a1 b1 a2 b2 a3 b3 a4 b4 c (International Tables C, 6.1.1.4)

@@ -27,12 +27,14 @@ def cubic_lattice(a=3.0, n=8, el="Na"):
     return [el] * len(pos), pos, np.diag([a * n] * 3)
 
 
+@pytest.mark.fast
 def test_form_factors_start_at_the_atomic_number():
     for el, z in (("Li", 3), ("O", 8), ("Na", 11), ("P", 15), ("S", 16)):
         assert scattering.form_factor(el, np.zeros(1))[0] == pytest.approx(z, abs=0.01)
         assert scattering.form_factor(el, np.array([10.0]))[0] < z / 2
 
 
+@pytest.mark.fast
 def test_rdf_of_a_simple_cubic_lattice(tmp_path):
     els, pos, cell = cubic_lattice()
     p = reader.open_pipeline(dump(tmp_path, els, pos, cell))
@@ -51,6 +53,7 @@ def test_rdf_of_a_simple_cubic_lattice(tmp_path):
     assert np.allclose(sq["neutron"], sq["xray"])
 
 
+@pytest.mark.fast
 def test_sq_of_an_ideal_gas_is_one(tmp_path):
     rng = np.random.default_rng(0)
     L = 30.0
@@ -65,6 +68,7 @@ def test_sq_of_an_ideal_gas_is_one(tmp_path):
     assert np.abs(gr["g_neutron"][rdf["r"] > 2] - 1).mean() < 0.05
 
 
+@pytest.mark.fast
 def test_angles_of_known_units(tmp_path):
     els, pos, cell = known_units.assemble([known_units.ps4(), known_units.dimer("S"), known_units.dimer("O")])
     p = reader.open_pipeline(dump(tmp_path, els, pos, cell))

@@ -346,3 +346,14 @@ def test_lk_run_is_callable_however_lammpskit_run_was_imported():
     assert callable(lk.run) and "trust_deck" in inspect.signature(lk.run).parameters
     with pytest.raises(lk.UserError, match="not a run directory"):
         lk.run(ROOT / "no-such-run")
+
+
+def test_lk_audit_is_callable_however_lammpskit_audit_was_imported():
+    import importlib
+    import inspect
+
+    package = importlib.import_module("lammpskit.audit.frames") and importlib.import_module("lammpskit.audit")
+    for audit in (package, lk.audit):
+        assert callable(audit) and "select_n" in inspect.signature(audit).parameters
+        with pytest.raises(lk.UserError, match="without reference the audit compares potentials"):
+            audit(["x.xyz"], ["lj-a"])

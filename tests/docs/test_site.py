@@ -47,9 +47,9 @@ def test_docstring_check_names_what_is_missing():
     hook = docstring_hook()
     page = (DOCS / "api.md").read_text()
     assert hook.check(page, ROOT) == []
-    cut = page.replace("::: lammpskit.finetune.audit.audit\n", "")
-    assert hook.check(cut, ROOT) == ["lk.audit (lammpskit.finetune.audit.audit) is public but not on api.md: "
-                                     "add '::: lammpskit.finetune.audit.audit'"]
+    cut = page.replace("::: lammpskit.audit.core.audit\n", "")
+    assert hook.check(cut, ROOT) == ["lk.audit (lammpskit.audit.core.audit) is public but not on api.md: "
+                                     "add '::: lammpskit.audit.core.audit'"]
     code = ('def documented():\n    """Yes."""\n\ndef bare():\n    pass\n\nclass Thing:\n    """A thing."""\n\n'
             '    def method(self):\n        pass\n\n    def _private(self):\n        pass\n\n'
             '    @property\n    def prop(self):\n        return 1\n')

@@ -28,14 +28,14 @@ def ensemble(tmp_path_factory):
     from ase import Atoms
 
     from lammpskit.finetune import deepmd as dp
-    from lammpskit.finetune import frames as finetune
+    from lammpskit.structure import frames as xyz
 
     wd = tmp_path_factory.mktemp("dpens")
     rng = np.random.default_rng(0)
     frames = []
     for _ in range(4):
         at = Atoms(ELS, positions=rng.random((8, 3)) * 6.0, cell=np.eye(3) * 6.0, pbc=True)
-        finetune.store(at, float(rng.normal(-30, 1)), rng.normal(0, 1, (8, 3)), np.zeros((3, 3)))
+        xyz.store(at, float(rng.normal(-30, 1)), rng.normal(0, 1, (8, 3)), np.zeros((3, 3)))
         frames.append(at)
     systems = dp.write_systems(wd / "data", frames, TYPE_MAP)
     dirs = [dp.write_input(wd / f"model{k}", dp.input_json(TYPE_MAP, systems, systems, steps=3, seed=k + 1,

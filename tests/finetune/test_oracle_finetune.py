@@ -51,6 +51,7 @@ def random_cell(rng, els, box, dmin=1.9):
 
 def test_farthest_point_sampling_picks_the_distinct_frames_and_beats_random(tmp_path):
     from lammpskit.finetune import frames as finetune
+    from lammpskit.structure import sampling
 
     rng = np.random.default_rng(4)
     els = ["Na"] * 12 + ["P"] * 4 + ["S"] * 12 + ["O"] * 4
@@ -74,7 +75,7 @@ def test_farthest_point_sampling_picks_the_distinct_frames_and_beats_random(tmp_
 
     # spread on the standardised descriptor (sum of pairwise distances): FPS against 200 random 5-subsets
     atoms = finetune.trajectory_frames([run])
-    x = np.array([finetune.descriptor(a, sorted(set(els))) for a in atoms])
+    x = np.array([sampling.descriptor(a, sorted(set(els))) for a in atoms])
     z = (x - x.mean(0)) / np.where(x.std(0) > 0, x.std(0), 1)
 
     def spread(idx):

@@ -19,7 +19,7 @@ NAME = "ft-7net-test"
 
 def _frames(n: int, x: float, seed: int) -> list:
     """``n`` random Na4P2S7-xOx cells of one formula unit (13 atoms), labelled by CHGNet, reference moved."""
-    from lammpskit.finetune import frames as finetune
+    from lammpskit.structure import frames as xyz
     from tests import models as testing
 
     out = []
@@ -27,7 +27,7 @@ def _frames(n: int, x: float, seed: int) -> list:
         e, f, s = at.get_potential_energy(), at.get_forces(), at.get_stress(voigt=False)
         at = at.copy()
         at.calc = None
-        finetune.store(at, e + sum(OFFSETS[el] for el in at.get_chemical_symbols()), f, s)
+        xyz.store(at, e + sum(OFFSETS[el] for el in at.get_chemical_symbols()), f, s)
         out.append(at)
     return out
 
@@ -38,14 +38,14 @@ def finetuned(home, tmp_path_factory):
     composition the training never saw. 'finetune sevenn' from 7net-0, 3 epochs."""
     import torch
 
-    from lammpskit.finetune import frames as finetune
+    from lammpskit.structure import frames as xyz
 
     torch.set_num_threads(1)
     wd = tmp_path_factory.mktemp("ft7")
     train = _frames(3, 0.0, 0) + _frames(3, 1.0, 10) + _frames(3, 2.0, 20)
-    finetune.write(wd / "train.xyz", train[:4] + train[5:])
-    finetune.write(wd / "valid.xyz", [train[4]])
-    finetune.write(wd / "held.xyz", _frames(3, 3.0, 30))
+    xyz.write(wd / "train.xyz", train[:4] + train[5:])
+    xyz.write(wd / "valid.xyz", [train[4]])
+    xyz.write(wd / "held.xyz", _frames(3, 3.0, 30))
     r = cli("finetune", "sevenn", wd / "train.xyz", "--foundation", "7net-0", "--valid", wd / "valid.xyz",
             "--epochs", "3", "--batch", "2", "--name", NAME, "--out", wd / "run", "--json",
             env={"OMP_NUM_THREADS": "1"})

@@ -260,8 +260,8 @@ def test_deepmd_bridge_against_deeppot_and_the_native_pair_style(tmp_path, home,
     import torch
     from deepmd.infer import DeepPot
 
-    from lammpskit.finetune import frames as finetune
     from lammpskit.potentials import registration
+    from lammpskit.structure import frames as xyz
 
     model = deepmd_models[0]
     registration.add("deepmd", model=model)
@@ -291,10 +291,10 @@ def test_deepmd_bridge_against_deeppot_and_the_native_pair_style(tmp_path, home,
     write(tmp_path / "cell.xyz", oracle_atoms(positions, None), format="extxyz")
     r = cli("finetune", "label", tmp_path / "cell.xyz", "--pot", "deepmd", "--out", tmp_path / "labelled.xyz")
     assert r.returncode == 0, r.stderr
-    (at,) = finetune.read(tmp_path / "labelled.xyz")
-    assert abs(at.info[finetune.KEYS["energy"]] - e) < 1e-8
-    assert np.abs(at.arrays[finetune.KEYS["forces"]] - f.reshape(-1, 3)).max() < 1e-8
-    assert np.abs(np.asarray(at.info[finetune.KEYS["stress"]]).reshape(3, 3) - sigma).max() < 1e-10
+    (at,) = xyz.read(tmp_path / "labelled.xyz")
+    assert abs(at.info[xyz.KEYS["energy"]] - e) < 1e-8
+    assert np.abs(at.arrays[xyz.KEYS["forces"]] - f.reshape(-1, 3)).max() < 1e-8
+    assert np.abs(np.asarray(at.info[xyz.KEYS["stress"]]).reshape(3, 3) - sigma).max() < 1e-10
 
 
 @pytest.mark.slow  # TensorFlow import and a GRACE-FS model build: ~55 s on 2 cores

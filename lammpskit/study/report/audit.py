@@ -14,7 +14,7 @@ def run(c, folder: Path) -> dict | None:
     also written to ``folder/audit.json``."""
     if c.reference_set is None:
         return None
-    from lammpskit.finetune import audit
+    from lammpskit.audit import core as audit
 
     pots = list(dict.fromkeys(case.pot for case in c.cases))
     res = audit.audit([c.reference_set], pots, reference=c.reference_set)

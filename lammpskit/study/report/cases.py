@@ -10,6 +10,7 @@ import numpy as np
 from lammpskit._util import layout
 from lammpskit.errors import RunError, UserError
 from lammpskit.study import campaign as campaigns
+from lammpskit.study import status as case_status
 from lammpskit.study import sweep
 from lammpskit.study.report.quantities import KEYS, case_values, unit_order
 
@@ -35,7 +36,7 @@ def collect(c: campaigns.Campaign) -> tuple[list[dict], list[dict]]:
     """(rows per potential, x and sweep point with mean/spread/n per quantity, ``sweep`` (key -> value),
     ``series`` (potential and sweep point, the figures' legend), problems: cases missing or failed and why)."""
     try:  # reasons for missing results come from SLURM when it answers
-        status = {r["case"]: r for r in campaigns.status(c)}
+        status = {r["case"]: r for r in case_status.status(c)}
     except (RunError, UserError):
         status = {}
     groups: dict[tuple, list[dict]] = {}

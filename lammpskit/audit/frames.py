@@ -65,10 +65,10 @@ def _from_xyz(path: Path, spec: str, cut: dict, cache: dict) -> list[Frame]:
     from ovito.io.ase import ase_to_ovito
 
     from lammpskit.analysis import reader, units
-    from lammpskit.finetune import frames as finetune
     from lammpskit.structure import builder
+    from lammpskit.structure import frames as xyz
 
-    atoms = finetune.read(path)
+    atoms = xyz.read(path)
     out = []
     for f in reader.select_frames(spec, len(atoms)):
         at = atoms[f]
@@ -106,11 +106,11 @@ def read_frames(paths: list, spec: str = "all", types: list[str] | None = None,
 def _labels_of(at, where: str):
     """Energy, forces, stress of a labelled frame (REF_* keys as ``finetune collect`` writes, or the
     ``energy``/``forces``/``stress`` of any labelled extxyz); stress None when absent. The frame comes from
-    ``finetune.frames.read``, which has checked the labels' shapes and finiteness."""
+    ``structure.frames.read``, which has checked the labels' shapes and finiteness."""
     from ase.stress import voigt_6_to_full_3x3_stress
 
-    from lammpskit.finetune.frames import KEYS
     from lammpskit.potentials.evaluate import Labels
+    from lammpskit.structure.frames import KEYS
 
     if KEYS["energy"] in at.info:
         e, f, s = at.info[KEYS["energy"]], at.arrays.get(KEYS["forces"]), at.info.get(KEYS["stress"])
@@ -130,9 +130,9 @@ def _labels_of(at, where: str):
 
 def attach_reference(frames: list[Frame], path: Path) -> None:
     """Read labelled frames from ``path`` and attach them; they must be the audited frames, in order."""
-    from lammpskit.finetune import frames as finetune
+    from lammpskit.structure import frames as xyz
 
-    labelled = finetune.read(validate.path(path, param("reference")))
+    labelled = xyz.read(validate.path(path, param("reference")))
     if len(labelled) != len(frames):
         raise UserError(f"{param('reference')} {path} holds {len(labelled)} frames but {param('paths')} select "
                         f"{len(frames)}: "

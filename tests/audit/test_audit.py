@@ -65,9 +65,10 @@ def test_self_audit_is_zero_and_other_potential_counts_match_analyze_units(audit
     class's atom count equals analyze units (and its --annotate dump) on the same dump; the per-atom
     audit dump opens in OVITO with class and dF columns whose class counts agree too."""
     from lammpskit.finetune import frames as finetune
+    from lammpskit.structure import frames as xyz
 
     dump = write_dump(tmp_path / "frames.lammpstrj", testing.motif_frames(3, seed=3))
-    finetune.write(tmp_path / "frames.xyz", finetune.dump_frames(dump))
+    xyz.write(tmp_path / "frames.xyz", finetune.dump_frames(dump))
     r = cli("finetune", "label", tmp_path / "frames.xyz", "--pot", "tiny-mace", "--out", tmp_path / "ref.xyz")
     assert r.returncode == 0, r.stderr
 
@@ -235,8 +236,9 @@ def test_report_audits_the_campaigns_reference_set(audit_pots, tmp_path):
     """A campaign naming a reference_set: the report carries the per-class force error table (next to the
     artefact counts) and its figure; labels made by tiny-mace give tiny-mace zero error."""
     from lammpskit.finetune import frames as finetune
+    from lammpskit.structure import frames as xyz
 
-    finetune.write(tmp_path / "held-out.xyz", finetune.label(testing.motif_frames(2, seed=7), "tiny-mace"))
+    xyz.write(tmp_path / "held-out.xyz", finetune.label(testing.motif_frames(2, seed=7), "tiny-mace"))
     (tmp_path / "c.toml").write_text('name = "aud"\nx = [0]\npotentials = ["tiny-mace", "tiny-mace-b"]\n'
                                      'seeds = [1]\nreference_set = "held-out.xyz"\n')
     info = run_json("report", tmp_path / "c.toml")
@@ -258,7 +260,7 @@ def test_report_audits_the_campaigns_reference_set(audit_pots, tmp_path):
 @pytest.mark.fast
 def test_committee_spread_and_errors_by_hand():
     """Spread sqrt(mean_k |F_k - <F>|^2) and per-component RMSE/MAE on numbers worked out by hand."""
-    from lammpskit.finetune import audit_metrics as audit
+    from lammpskit.audit import metrics as audit
     from lammpskit.potentials.evaluate import Labels
 
     masks = {"Na": np.array([True, False, True]), "P0": np.array([False, True, False])}
@@ -268,7 +270,7 @@ def test_committee_spread_and_errors_by_hand():
     assert spread.tolist() == [1.0, 0.0, 1.0] and frame_max.tolist() == [1.0, 1.0]
     assert summary["by_class"]["P0"] == {"atoms": 1, "force_spread_mean_eV_A": 0.0, "force_spread_max_eV_A": 0.0}
 
-    class F:  # the fields of audit_frames.Frame that compare() reads
+    class F:  # the fields of audit.frames.Frame that compare() reads
         def __init__(self, symbols):
             self.symbols = np.array(symbols)
     frames = [F(["Na", "P"]), F(["Na"])]
@@ -286,7 +288,7 @@ def test_committee_spread_and_errors_by_hand():
 
 @pytest.mark.fast
 def test_class_codes_follow_the_unit_classes():
-    from lammpskit.finetune import audit_metrics as audit
+    from lammpskit.audit import metrics as audit
 
     symbols = np.array(["Na", "P", "S", "O", "Li", "P"])
     classes = {"pn": np.array([-1, 2, -1, -1, -1, 0]), "anion": np.array([-1, -1, 2, 1, -1, -1]),
@@ -306,8 +308,9 @@ def test_reference_labels_are_checked_when_read(tmp_path):
     from ase.calculators.singlepoint import SinglePointCalculator
     from ase.io import write
 
+    from lammpskit.audit import frames as audit_frames
     from lammpskit.errors import UserError
-    from lammpskit.finetune import audit_frames, frames
+    from lammpskit.structure import frames
 
     def labelled(forces, stress, ref_energy=None):
         at = Atoms("NaS", positions=[(0, 0, 0), (2.5, 0, 0)], cell=[6, 6, 6], pbc=True)

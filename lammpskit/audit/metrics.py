@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 
-from lammpskit.finetune.audit_frames import Frame
+from lammpskit.audit.frames import Frame
 
 GPA_PER_EV_A3 = 160.21766208
 VOIGT = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))

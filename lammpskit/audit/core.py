@@ -25,9 +25,9 @@ from pathlib import Path
 import numpy as np
 
 from lammpskit._util import files, validate
+from lammpskit.audit.frames import Frame, attach_reference, read_frames
+from lammpskit.audit.metrics import CODES, all_masks, class_codes, committee, compare
 from lammpskit.errors import UserError, param
-from lammpskit.finetune.audit_frames import Frame, attach_reference, read_frames
-from lammpskit.finetune.audit_metrics import CODES, all_masks, class_codes, committee, compare
 from lammpskit.progress import Progress, counting
 
 BATCH = {"cpu": 1, "cuda": 16}  # default frames per model call (bench/bench_audit.py: no gain on 2 CPU cores)
@@ -38,7 +38,7 @@ BATCH = {"cpu": 1, "cuda": 16}  # default frames per model call (bench/bench_aud
 def select(frames: list[Frame], score: np.ndarray, n: int) -> list[int]:
     """Frame indices to label next: the 2n with the largest ``score``, then n of them by farthest-point
     sampling on the structural descriptor from the worst; ordered by score, largest first."""
-    from lammpskit.finetune.frames import descriptor, farthest_points
+    from lammpskit.structure.sampling import descriptor, farthest_points
 
     pool = [int(k) for k in np.argsort(-score, kind="stable")[:min(len(frames), 2 * n)]]
     elements = sorted({s for fr in frames for s in fr.symbols})
@@ -202,7 +202,7 @@ def audit(paths: list, pots: list[str], reference: str | Path | None = None,
 
 
 def _write_selection(fr: list[Frame], score: np.ndarray, n: int, out: Path, spread: bool) -> dict:
-    from lammpskit.finetune import frames as finetune
+    from lammpskit.structure import frames as xyz
 
     key = "force_spread_max_eV_A" if spread else "force_error_max_eV_A"
     chosen = select(fr, score, n)
@@ -211,10 +211,10 @@ def _write_selection(fr: list[Frame], score: np.ndarray, n: int, out: Path, spre
         at = fr[k].atoms.copy()
         at.calc = None
         for d in (at.info, at.arrays):
-            for lab in finetune.KEYS.values():
+            for lab in xyz.KEYS.values():
                 d.pop(lab, None)
         at.info.update({"source": fr[k].source, "frame": fr[k].index, "timestep": fr[k].step, key: float(score[k])})
         picked.append(at)
-    finetune.write(out, picked)
+    xyz.write(out, picked)
     return {"out": str(out), "frames": [{"source": fr[k].source, "frame": fr[k].index, "audit_index": k,
                                         key: round(float(score[k]), 6)} for k in chosen]}
