@@ -47,6 +47,7 @@ _API = {
     "arrhenius": ("lammpskit.workflows.diffusion", "arrhenius"),
     "analyze_units": ("lammpskit.workflows.dump_analysis", "units"),
     "UnitsResult": ("lammpskit.run.result_types", "UnitsResult"),
+    "AuditResult": ("lammpskit.run.result_types", "AuditResult"),
     "anneal_density": ("lammpskit.workflows.quench", "anneal_density"),
     "composition": ("lammpskit.structure.composition", "select"),
     "Campaign": ("lammpskit.study.campaign", "Campaign"),

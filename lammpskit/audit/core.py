@@ -29,6 +29,7 @@ from lammpskit.audit.frames import Frame, attach_reference, read_frames
 from lammpskit.audit.metrics import CODES, all_masks, class_codes, committee, compare
 from lammpskit.errors import UserError, param
 from lammpskit.progress import Progress, counting
+from lammpskit.run.result_types import AuditResult
 
 BATCH = {"cpu": 1, "cuda": 16}  # default frames per model call (bench/bench_audit.py: no gain on 2 CPU cores)
 
@@ -75,7 +76,7 @@ def write_dump(path: Path, frames: list[Frame], columns: dict[str, np.ndarray]) 
 def audit(paths: list, pots: list[str], reference: str | Path | None = None,
           frames: str | int | slice | list[int] = "all", types: list[str] | None = None, cutoffs: dict | None = None,
           select_n: int | None = None, out: str | Path | None = None, dump: str | Path | None = None,
-          batch: int | None = None, device: str = "cpu", progress: Progress | None = None) -> dict:
+          batch: int | None = None, device: str = "cpu", progress: Progress | None = None) -> AuditResult:
     """Evaluate every potential in ``pots`` on the frames of ``paths`` and compare them with ``reference`` or
     with each other (``lk.audit``).
 
@@ -102,8 +103,8 @@ def audit(paths: list, pots: list[str], reference: str | Path | None = None,
             ``frame``; one ``start`` ... ``finish`` per potential).
 
     Returns:
-        dict: the ``audit --json`` dict: errors (energy eV/atom, forces eV/Å, stress GPa) per potential or
-        per pair, per element and per structural class.
+        AuditResult: errors (energy eV/atom, forces eV/Å, stress GPa) per potential or per pair, per element
+        and per structural class; ``to_dict()`` is the ``audit --json`` table.
     """
     from lammpskit._util import outputs
     from lammpskit.analysis import cutoffs as _cutoffs
@@ -198,7 +199,7 @@ def audit(paths: list, pots: list[str], reference: str | Path | None = None,
         result["dump"] = str(dump)
     if select_n is not None:
         result["selected"] = _write_selection(fr, score, select_n, Path(out), len(pots) >= 2)
-    return result
+    return AuditResult.from_dict(result, where="audit")
 
 
 def _write_selection(fr: list[Frame], score: np.ndarray, n: int, out: Path, spread: bool) -> dict:

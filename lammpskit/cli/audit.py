@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from lammpskit.cli import types as cli_types
 from lammpskit.cli.common import Json, options
 from lammpskit.cli.common import echo_json as _echo_json
+
+if TYPE_CHECKING:
+    from lammpskit.run.result_types import AuditResult
 
 
 def audit_cmd(
@@ -47,7 +50,7 @@ def audit_cmd(
         res = audit.audit(paths, pots, reference, cli_types.frames(frames), elements, cut, select, out, dump, batch,
                           device, progress=FramesBar(quiet=as_json))
     if as_json:
-        return _echo_json(res)
+        return _echo_json(res.to_dict())
     _show(res)
 
 
@@ -55,14 +58,14 @@ def _fmt(v, digits: int = 4) -> str:
     return "-" if v is None else f"{v:.{digits}f}"
 
 
-def _show(res: dict) -> None:
+def _show(res: AuditResult) -> None:
     from rich.console import Console
     from rich.table import Table
 
     console = Console()
-    rows = res["potentials"] if res["reference"] else res["pairs"]
-    title = f"against {res['reference']}" if res["reference"] else "between potentials (pairwise)"
-    t = Table(title=f"audit of {res['frames']} frames ({res['atoms']} atoms) {title}")
+    rows = res.rows
+    title = f"against {res.reference}" if res.reference else "between potentials (pairwise)"
+    t = Table(title=f"audit of {res.frames} frames ({res.atoms} atoms) {title}")
     for col in ("", "E RMSE eV/atom", "F RMSE eV/Å", "F MAE eV/Å", "σ RMSE GPa"):
         t.add_column(col)
     for name, r in rows.items():
@@ -70,21 +73,21 @@ def _show(res: dict) -> None:
                   _fmt(r["stress_rmse_GPa"], 3))
     console.print(t)
     classes = next(iter(rows.values()))["by_class"]
-    c = Table(title="force RMSE (eV/Å) per structural class" + ("; committee spread (mean)" if "committee" in res
+    c = Table(title="force RMSE (eV/Å) per structural class" + ("; committee spread (mean)" if res.committee
                                                                   else ""))
     c.add_column("class")
     c.add_column("atoms")
     for name in rows:
         c.add_column(name)
-    if "committee" in res:
+    if res.committee:
         c.add_column("spread")
     for cls, info in classes.items():
         cells = [_fmt(rows[name]["by_class"][cls]["force_rmse_eV_A"]) for name in rows]
-        if "committee" in res:
-            cells.append(_fmt(res["committee"]["by_class"][cls]["force_spread_mean_eV_A"]))
+        if res.committee:
+            cells.append(_fmt(res.committee["by_class"][cls]["force_spread_mean_eV_A"]))
         c.add_row(cls, str(info["atoms"]), *cells)
     console.print(c)
-    if "dump" in res:
-        console.print(f"per-atom dump: {res['dump']} (columns {' '.join(res['dump_columns'])})")
-    if "selected" in res:
-        console.print(f"{len(res['selected']['frames'])} frames to label next: {res['selected']['out']}")
+    if res.dump:
+        console.print(f"per-atom dump: {res.dump} (columns {' '.join(res.dump_columns)})")
+    if res.selected:
+        console.print(f"{len(res.selected['frames'])} frames to label next: {res.selected['out']}")

@@ -306,6 +306,43 @@ class UnitsResult(RunResult):
         return 100 * count / self.P_atoms if self.P_atoms and count is not None else None
 
 
+@dataclass
+class AuditResult(RunResult):
+    """Potentials' errors on the same frames, against labels or each other (``lk.audit``, ``audit --json``).
+
+    Attributes:
+        frames (int | None): frames audited; ``atoms`` their atoms together.
+        reference (str | None): the labelled extxyz compared against; None for a pairwise audit.
+        sources (list | None): the files the frames came from.
+        potentials (dict | None): per potential: ``energy_rmse_eV_atom`` (eV/atom), ``force_rmse_eV_A`` and
+            ``force_mae_eV_A`` (eV/Å), ``stress_rmse_GPa`` (GPa), per element and ``by_class`` (structural
+            class), and its speed; against a reference, the errors; pairwise, the speed only.
+        pairs (dict | None): pairwise: the same errors per pair ``"a vs b"``.
+        committee (dict | None): two or more potentials: their force spread per class (eV/Å).
+        cutoffs (dict | None): the bond cutoffs (Å) of the structural classes.
+        dump (str | None): the per-atom dump written; ``dump_columns`` its columns, ``class_codes`` their codes.
+        selected (dict | None): the frames written for labelling (``select_n``).
+    """
+
+    frames: int | None = None
+    atoms: int | None = None
+    reference: str | None = None
+    sources: list | None = None
+    potentials: dict | None = None
+    pairs: dict | None = None
+    committee: dict | None = None
+    class_codes: dict | None = None
+    dump_columns: list | None = None
+    cutoffs: dict | None = None
+    dump: str | None = None
+    selected: dict | None = None
+
+    @property
+    def rows(self) -> dict:
+        """The error rows: per potential against a reference, else per pair."""
+        return (self.potentials if self.reference else self.pairs) or {}
+
+
 BY_PROTOCOL = {"quench": QuenchResult, "elastic": ElasticResult, "diffusion": DiffusionResult}
 
 

@@ -84,8 +84,9 @@ def test_self_audit_is_zero_and_other_potential_counts_match_analyze_units(audit
 
     # a labelled extxyz is its own reference (docs/audit.md, the loop's "audit again" on held-out labelled frames)
     again = lk.audit([tmp_path / "ref.xyz"], ["tiny-mace"], reference=tmp_path / "ref.xyz", batch=1)
-    assert again["potentials"]["tiny-mace"]["force_rmse_eV_A"] < 1e-7
-    assert again["potentials"]["tiny-mace"]["by_class"]["P2"]["atoms"] == me["by_class"]["P2"]["atoms"]
+    assert isinstance(again, lk.AuditResult) and again.rows is again.potentials
+    assert again.potentials["tiny-mace"]["force_rmse_eV_A"] < 1e-7
+    assert again.potentials["tiny-mace"]["by_class"]["P2"]["atoms"] == me["by_class"]["P2"]["atoms"]
 
     other = run_json("audit", dump, "--pot", "tiny-mace-b", "--reference", tmp_path / "ref.xyz",
                      "--dump", tmp_path / "audit.dump")
@@ -164,8 +165,8 @@ def test_perturbed_edge_sharing_frames_are_selected_and_carry_the_disagreement(t
     for name, idx in (("perturbed", (1, 3, 4, 6)), ("plain", (0, 2, 5, 7))):
         write(tmp_path / f"{name}.xyz", [frames[k] for k in idx], format="extxyz")
         out = lk.audit([tmp_path / f"{name}.xyz"], ["chgnet", "chgnet-r2scan"], batch=1)
-        assert out["potentials"]["chgnet"]["batched"] is False
-        pair[name] = out["pairs"]["chgnet vs chgnet-r2scan"]["by_class"]
+        assert out.potentials["chgnet"]["batched"] is False and out.rows is out.pairs
+        pair[name] = out.pairs["chgnet vs chgnet-r2scan"]["by_class"]
     rise = {c: pair["perturbed"][c]["force_rmse_eV_A"] / pair["plain"][c]["force_rmse_eV_A"]
             for c in ("P_edge_sharing", "S_bridging", "P1", "P0", "S_nonbridging", "Na")}
     assert rise["P_edge_sharing"] > 2.5 and rise["S_bridging"] > 2, rise

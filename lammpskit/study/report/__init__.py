@@ -58,7 +58,7 @@ def write(c: campaigns.Campaign, folder: Path, ref_path: Path = REFERENCE) -> di
             + figures.units_figure(rows, names, folder) + figures.structure_figures(analysed(c), folder))
     if audited is not None:
         figs += figures.audit_figure({p: {k: r["by_class"][k]["force_rmse_eV_A"] for k in audit.classes(audited)}
-                                      for p, r in audited["potentials"].items()}, Path(str(c.reference_set)).name,
+                                      for p, r in audited.potentials.items()}, Path(str(c.reference_set)).name,
                                      folder)
     conv = convergence.sentences(rows, c.axes, quantities)
     for axis in c.axes:
@@ -74,7 +74,7 @@ def write(c: campaigns.Campaign, folder: Path, ref_path: Path = REFERENCE) -> di
     tables = [("Per potential, x and sweep point" if c.axes else "Per potential and x", *quantity_table(rows)),
               ("PS(4-m)Om units (fraction of P)", *units_table(rows, names))]
     if audited is not None:
-        tables.append((f"Errors on the reference set {c.reference_set} ({audited['frames']} frames): force RMSE "
+        tables.append((f"Errors on the reference set {c.reference_set} ({audited.frames} frames): force RMSE "
                        "per structural class (eV/Å, atoms in brackets) next to the artefacts",
                        *audit.table(audited, score)))
     doc = document(c, tables, problems, score, summary(score), ref, conv)

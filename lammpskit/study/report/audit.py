@@ -7,39 +7,40 @@ from __future__ import annotations
 from pathlib import Path
 
 from lammpskit._util import files
+from lammpskit.run.result_types import AuditResult
 
 
-def run(c, folder: Path) -> dict | None:
-    """The ``audit --json`` dict of the campaign's potentials on its reference set (None without one);
-    also written to ``folder/audit.json``."""
+def run(c, folder: Path) -> AuditResult | None:
+    """The audit of the campaign's potentials on its reference set (None without one); its ``audit --json``
+    table is also written to ``folder/audit.json``."""
     if c.reference_set is None:
         return None
     from lammpskit.audit import core as audit
 
     pots = list(dict.fromkeys(case.pot for case in c.cases))
     res = audit.audit([c.reference_set], pots, reference=c.reference_set)
-    files.write_json(folder / "audit.json", res)
+    files.write_json(folder / "audit.json", res.to_dict())
     return res
 
 
-def classes(res: dict) -> list[str]:
+def classes(res: AuditResult) -> list[str]:
     """The structural classes with atoms in the reference set, in the audit's order."""
-    first = next(iter(res["potentials"].values()))["by_class"]
+    first = next(iter(res.potentials.values()))["by_class"]
     return [k for k, v in first.items() if v["atoms"]]
 
 
-def table(res: dict, score: list[dict]) -> tuple[list[str], list[list[str]]]:
+def table(res: AuditResult, score: list[dict]) -> tuple[list[str], list[list[str]]]:
     """(header, cells): per potential, energy (meV/atom), force (eV/Å) and stress (GPa) RMSE on the reference
     set, the campaign's artefacts per 100 P, and the force RMSE of each structural class (atoms in brackets)."""
     from lammpskit.study.report.writers import fmt
 
     names = classes(res)
-    first = next(iter(res["potentials"].values()))["by_class"]
+    first = next(iter(res.potentials.values()))["by_class"]
     art = {s["potential"]: s["artefacts_per_100P"] for s in score}
     head = ["potential", "E RMSE (meV/atom)", "F RMSE (eV/Å)", "σ RMSE (GPa)", "artefacts per 100 P"] + \
         [f"{k} ({first[k]['atoms']})" for k in names]
     body = []
-    for pot, r in res["potentials"].items():
+    for pot, r in res.potentials.items():
         e = r["energy_rmse_eV_atom"]
         body.append([pot, fmt(None if e is None else 1000 * e), fmt(r["force_rmse_eV_A"]), fmt(r["stress_rmse_GPa"]),
                      fmt(art.get(pot))] + [fmt(r["by_class"][k]["force_rmse_eV_A"]) for k in names])
