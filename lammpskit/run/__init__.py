@@ -10,16 +10,21 @@ from __future__ import annotations
 import importlib
 import sys
 import types
+from typing import TYPE_CHECKING
 
 from lammpskit.progress import Progress
+
+if TYPE_CHECKING:
+    from lammpskit.run.result_types import RunResult
 
 
 class _Package(types.ModuleType):
     """This package, callable as ``lammpskit.workflows.run``."""
 
     def __call__(self, run_dir, threads=None, device="cpu", progress: Progress | None = None,
-                 trust_deck=False) -> dict:
-        """Run or resume ``run_dir`` (any workflow); returns its result, also in result.json.
+                 trust_deck=False) -> RunResult:
+        """Run or resume ``run_dir`` (any workflow); returns its typed result (``lammpskit.run.result_types``),
+        also in result.json.
 
         Args:
             run_dir (str | Path): a run directory (``lk.render_quench``, or any workflow's).
