@@ -49,14 +49,18 @@ _API = {
     "UnitsResult": ("lammpskit.run.result_types", "UnitsResult"),
     "AuditResult": ("lammpskit.run.result_types", "AuditResult"),
     "anneal_density": ("lammpskit.workflows.quench", "anneal_density"),
+    "DensityResult": ("lammpskit.run.result_types", "DensityResult"),
     "composition": ("lammpskit.structure.composition", "select"),
     "Campaign": ("lammpskit.study.campaign", "Campaign"),
     "finetune_mace": ("lammpskit.finetune.mace", "finetune_mace"),
     "finetune_sevenn": ("lammpskit.finetune.sevennet", "finetune_sevenn"),
     "train_deepmd": ("lammpskit.finetune.deepmd", "train_deepmd"),
+    "TrainingResult": ("lammpskit.finetune.results", "TrainingResult"),
     "audit": ("lammpskit.audit.core", "audit"),
     "label_dft": ("lammpskit.study.dft", "label_dft"),
     "converge_dft": ("lammpskit.finetune.cp2k_converge", "converge"),
+    "LabelResult": ("lammpskit.finetune.results", "LabelResult"),
+    "ConvergenceResult": ("lammpskit.finetune.results", "ConvergenceResult"),
     # what a long call reports to (progress=...): any object with start/stage/advance/finish
     "Progress": ("lammpskit.progress", "Progress"),
     # errors a caller can branch on (lammpskit.errors): lk.UserError and lk.RunError are the bases every layer

@@ -91,11 +91,11 @@ def analyze_rdf(
         info = dump_analysis.rdf(path, cli_types.frames(frames), cli_types.element_list(types), out, rmax, bins,
                                  _bar(as_json))
     if as_json:
-        return _echo_json(info)
-    typer.echo(f"wrote {info['csv']} and {info['png']}")
+        return _echo_json(info.to_dict())
+    typer.echo(f"wrote {info.csv} and {info.png}")
     typer.echo("proposed cutoffs (first minimum of g_ab): "
-               + " ".join(f"--cutoff {k}={v}" for k, v in info["cutoffs_proposed"].items()))
-    for pair, why in info["cutoffs_not_proposed"].items():
+               + " ".join(f"--cutoff {k}={v}" for k, v in (info.cutoffs_proposed or {}).items()))
+    for pair, why in (info.cutoffs_not_proposed or {}).items():
         typer.echo(f"  no cutoff for {pair}: {why}")
 
 
@@ -116,9 +116,9 @@ def analyze_sq(
         info = dump_analysis.sq(path, cli_types.frames(frames), cli_types.element_list(types), out, rmax, qmax,
                                 _bar(as_json))
     if as_json:
-        return _echo_json(info)
-    typer.echo(f"wrote {', '.join(info['csv'] + info['png'])}")
-    typer.echo(f"S(Q) below {info['q_resolved_invA']:.2f} 1/Å is not resolved by this box (column 'resolved' = 0)")
+        return _echo_json(info.to_dict())
+    typer.echo(f"wrote {', '.join(info.csv + info.png)}")
+    typer.echo(f"S(Q) below {info.q_resolved_invA:.2f} 1/Å is not resolved by this box (column 'resolved' = 0)")
 
 
 @analyze_app.command("angles")
@@ -139,11 +139,12 @@ def analyze_angles(
     with options(**cli_types.frames_names(frames)):
         info = dump_analysis.angles(path, cli_types.frames(frames), elements, out, cut, _bar(as_json))
     if as_json:
-        return _echo_json(info)
-    typer.echo(f"wrote {info['csv']} and {info['png']}")
+        return _echo_json(info.to_dict())
+    typer.echo(f"wrote {info.csv} and {info.png}")
+    counts, means = info.angles_per_frame or {}, info.mean_deg or {}
     for t in DEFAULT_TRIPLETS:
-        if info["angles_per_frame"][t]:
-            typer.echo(f"  {t}: mean {info['mean_deg'][t]:.1f}°, {info['angles_per_frame'][t]:.1f} per frame")
+        if counts.get(t):
+            typer.echo(f"  {t}: mean {means[t]:.1f}°, {counts[t]:.1f} per frame")
 
 
 @analyze_app.command("msd")
@@ -165,11 +166,11 @@ def analyze_msd(
         res = dump_analysis.msd(path, cli_types.frames(frames), cli_types.element_list(types), out, dt, temperature,
                                 cli_types.fit_window(fit), _bar(as_json))
     if as_json:
-        return _echo_json(res)
-    for el, d in res["D"].items():
-        sigma = res["conductivity_S_cm"].get(el)
+        return _echo_json(res.to_dict())
+    for el, d in res.diffusivities.items():
+        sigma = (res.conductivity_S_cm or {}).get(el)
         extra = f", Nernst-Einstein sigma {sigma:.3g} S/cm" if sigma is not None else ""
-        typer.echo(f"{el}: D = {d['D_cm2_s']:.3g} cm²/s (fit {d['fit_ps'][0]:.2f}-{d['fit_ps'][1]:.2f} ps){extra}")
-        for problem in d.get("problems", []):
+        typer.echo(f"{el}: D = {d.D_cm2_s:.3g} cm²/s (fit {d.fit_ps[0]:.2f}-{d.fit_ps[1]:.2f} ps){extra}")
+        for problem in d.problems:
             typer.echo(f"  warning: {el}: {problem}")
-    typer.echo(f"wrote {res['csv']} and {res['png']}")
+    typer.echo(f"wrote {res.csv} and {res.png}")

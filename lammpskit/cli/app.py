@@ -208,8 +208,8 @@ def density_cmd(
     validate.integer(blocks, "--blocks", 2, 1000)
     res = anneal_density(run_dir, blocks)
     if as_json:
-        return _echo_json({"density_g_cm3": res})
-    typer.echo(f"density {res['mean']:.4f} ± {res['err']:.4f} g/cm³ ({res['n']} thermo rows, {blocks} blocks)")
+        return _echo_json({"density_g_cm3": res.to_dict()})
+    typer.echo(f"density {res.mean:.4f} ± {res.err:.4f} g/cm³ ({res.n} thermo rows, {blocks} blocks)")
 
 
 @app.command("elastic")

@@ -63,16 +63,15 @@ def _show(res: AuditResult) -> None:
     from rich.table import Table
 
     console = Console()
-    rows = res.rows
+    rows = res.errors
     title = f"against {res.reference}" if res.reference else "between potentials (pairwise)"
     t = Table(title=f"audit of {res.frames} frames ({res.atoms} atoms) {title}")
     for col in ("", "E RMSE eV/atom", "F RMSE eV/Å", "F MAE eV/Å", "σ RMSE GPa"):
         t.add_column(col)
     for name, r in rows.items():
-        t.add_row(name, _fmt(r["energy_rmse_eV_atom"]), _fmt(r["force_rmse_eV_A"]), _fmt(r["force_mae_eV_A"]),
-                  _fmt(r["stress_rmse_GPa"], 3))
+        t.add_row(name, _fmt(r.energy_rmse_eV_atom), _fmt(r.force_rmse_eV_A), _fmt(r.force_mae_eV_A),
+                  _fmt(r.stress_rmse_GPa, 3))
     console.print(t)
-    classes = next(iter(rows.values()))["by_class"]
     c = Table(title="force RMSE (eV/Å) per structural class" + ("; committee spread (mean)" if res.committee
                                                                   else ""))
     c.add_column("class")
@@ -81,13 +80,14 @@ def _show(res: AuditResult) -> None:
         c.add_column(name)
     if res.committee:
         c.add_column("spread")
-    for cls, info in classes.items():
-        cells = [_fmt(rows[name]["by_class"][cls]["force_rmse_eV_A"]) for name in rows]
+    for cls, atoms in res.classes.items():
+        cells = [_fmt(rows[name].classes[cls].force_rmse_eV_A) for name in rows]
         if res.committee:
-            cells.append(_fmt(res.committee["by_class"][cls]["force_spread_mean_eV_A"]))
-        c.add_row(cls, str(info["atoms"]), *cells)
+            cells.append(_fmt(res.spread(cls)))
+        c.add_row(cls, str(atoms), *cells)
     console.print(c)
     if res.dump:
         console.print(f"per-atom dump: {res.dump} (columns {' '.join(res.dump_columns)})")
     if res.selected:
-        console.print(f"{len(res.selected['frames'])} frames to label next: {res.selected['out']}")
+        n, out = res.selection
+        console.print(f"{n} frames to label next: {out}")

@@ -185,23 +185,23 @@ def dft_cmd(
     if slurm_site is not None:
         info = dft.label_dft(frames, _out(out), code, slurm=slurm_site, folder=folder, settings=settings)
         if as_json:
-            return _echo_json(info)
-        if info["job"] is None:
-            typer.echo(f"all {info['frames']} frames have finished: run the command again without --slurm")
+            return _echo_json(info.to_dict())
+        if info.job is None:
+            typer.echo(f"all {info.frames} frames have finished: run the command again without --slurm")
         else:
-            typer.echo(f"submitted array job {info['job']} ({info['tasks']} frames): {info['script']}; "
+            typer.echo(f"submitted array job {info.job} ({info.tasks} frames): {info.script}; "
                        "when it has run, repeat the command without --slurm to collect the labels")
         return None
     info = dft.label_dft(frames, _out(out), code, workers=workers, threads=threads, folder=folder,
                          settings=settings, progress=Cp2kBar(quiet=as_json))
     if as_json:
-        return _echo_json(info)
-    for fail in info["failed"]:
-        typer.echo(f"warning: frame {fail['frame_index']} left out: {fail['reason']}", err=True)
-    per = f", {info['s_per_frame']} s per frame" if info["s_per_frame"] else ""
-    typer.echo(f"labelled {info['labelled']} of {info['frames']} frames ({info['ran']} run, {info['skipped']} "
-               f"already done{per}): {info['out']}; frame folders in {info['folder']}")
-    if not info["labelled"]:
+        return _echo_json(info.to_dict())
+    for fail in info.failures:
+        typer.echo(f"warning: frame {fail.frame_index} left out: {fail.reason}", err=True)
+    per = f", {info.s_per_frame} s per frame" if info.s_per_frame else ""
+    typer.echo(f"labelled {info.labelled} of {info.frames} frames ({info.ran} run, {info.skipped} "
+               f"already done{per}): {info.out}; frame folders in {info.folder}")
+    if not info.labelled:
         raise UserError("no frame was labelled: see the warnings above") from None
     return None
 
@@ -233,23 +233,23 @@ def converge_cmd(
                                      progress=Cp2kBar(quiet=as_json), valence=_valence(valence),
                                      **({} if xc_smooth is None else {"xc_smooth": xc_smooth}))
     if as_json:
-        return _echo_json(res)
-    ref = res["reference"]
-    typer.echo(f"against {ref['cutoff']:g}/{ref['rel_cutoff']:g} Ry ({res['frame_atoms']} atoms):")
+        return _echo_json(res.to_dict())
+    ref, rows = res.reference_setting, res.settings
+    typer.echo(f"against {ref.cutoff:g}/{ref.rel_cutoff:g} Ry ({res.frame_atoms} atoms):")
     typer.echo(f"{'cutoff':>7} {'rel':>5} {'dE meV/at':>10} {'max|dF| meV/A':>14} {'dS GPa':>8} "
                f"{'|sum F| eV/A':>13} {'wall s':>7}")
-    for row in res["rows"]:
-        if "failed" in row:
-            typer.echo(f"{row['cutoff']:7g} {row['rel_cutoff']:5g}  failed: {row['failed']}")
+    for row in rows:
+        if row.failed is not None:
+            typer.echo(f"{row.cutoff:7g} {row.rel_cutoff:5g}  failed: {row.failed}")
             continue
-        typer.echo(f"{row['cutoff']:7g} {row['rel_cutoff']:5g} {row['energy_meV_atom']:10.3f} "
-                   f"{row['force_meV_A']:14.2f} {row['stress_GPa']:8.4f} {row['force_sum_eV_A']:13.3f} "
-                   f"{row['wall_s'] or float('nan'):7.1f}{'' if row['within'] else '  *'}")
-    tol, rec = res["tolerances"], res["recommended"]
-    typer.echo(f"recommended: --cutoff {rec['cutoff']:g} --rel-cutoff {rec['rel_cutoff']:g} (within "
-               f"{tol['energy_meV_atom']:g} meV/atom, {tol['force_meV_A']:g} meV/Å, {tol['stress_GPa']:g} GPa; "
+        typer.echo(f"{row.cutoff:7g} {row.rel_cutoff:5g} {row.energy_meV_atom:10.3f} "
+                   f"{row.force_meV_A:14.2f} {row.stress_GPa:8.4f} {row.force_sum_eV_A:13.3f} "
+                   f"{row.wall_s or float('nan'):7.1f}{'' if row.within else '  *'}")
+    tol, rec = res.tolerance, res.recommended_setting
+    typer.echo(f"recommended: --cutoff {rec.cutoff:g} --rel-cutoff {rec.rel_cutoff:g} (within "
+               f"{tol.energy_meV_atom:g} meV/atom, {tol.force_meV_A:g} meV/Å, {tol.stress_GPa:g} GPa; "
                "* = outside)")
-    for axis, edge in res["at_edge"].items():
+    for axis, edge in (res.at_edge or {}).items():
         if edge:
             typer.echo(f"warning: only the largest {axis} scanned is within the tolerances: scan higher", err=True)
     return None
@@ -305,10 +305,9 @@ def deepmd_cmd(
     info = deepmd.train_deepmd(train, valid, steps=steps, ensemble=ensemble, rcut=rcut, compress=compress, name=name,
                                out=out)
     if as_json:
-        return _echo_json(info)
-    typer.echo(f"trained {len(info['models'])} model(s); validation force RMSE "
-               f"{info['validation_first_last'].get('rmse_f_val')} eV/Å; "
-               f"registered {name}")
+        return _echo_json(info.to_dict())
+    forces = [v.force_eV_A for v in info.validation] if info.validation else None
+    typer.echo(f"trained {len(info.models)} model(s); validation force RMSE {forces} eV/Å; registered {name}")
 
 
 @finetune_app.command("deviation")
@@ -372,9 +371,9 @@ def mace_cmd(
         return _submit_self(slurm_site, "mace", out, as_json, train=train, **options)
     info = mace.finetune_mace(train, out=out, progress=EpochBar(quiet=as_json), **options)
     if as_json:
-        return _echo_json(info)
-    if info["validation_first_last"]:
-        _echo_validation(*info["validation_first_last"])
+        return _echo_json(info.to_dict())
+    if info.validation:
+        _echo_validation(*info.validation)
     _echo_registered(name, info)
 
 
@@ -417,21 +416,23 @@ def sevenn_cmd(
     with cli_options(train="TRAIN"):
         info = sevennet.finetune_sevenn(train, out=out, progress=EpochBar(quiet=as_json), **options)
     if as_json:
-        return _echo_json(info)
-    offsets = ", ".join(f"{el} {v:+.2f}" for el, v in info["offsets_eV"].items())
+        return _echo_json(info.to_dict())
+    offsets = ", ".join(f"{el} {v:+.2f}" for el, v in (info.offsets_eV or {}).items())
     typer.echo(f"reference offsets absorbed (eV per atom): {offsets}")
-    _echo_validation(*info["validation_first_last"])
+    _echo_validation(*info.validation)
     _echo_registered(name, info)
 
 
-def _echo_validation(first: dict, last: dict) -> None:
-    """The validation RMSE of the first and the last epoch (energy eV/atom, force eV/Å)."""
-    typer.echo(f"validation RMSE: E {first['rmse_e_per_atom']:.4f} -> {last['rmse_e_per_atom']:.4f}"
-               f" eV/atom, F {first['rmse_f']:.4f} -> {last['rmse_f']:.4f} eV/Å")
+def _echo_validation(first, last) -> None:
+    """The validation RMSE (``finetune.results.Validation``) of the first and the last epoch (energy eV/atom,
+    force eV/Å)."""
+    typer.echo(f"validation RMSE: E {first.energy_eV_atom:.4f} -> {last.energy_eV_atom:.4f}"
+               f" eV/atom, F {first.force_eV_A:.4f} -> {last.force_eV_A:.4f} eV/Å")
 
 
-def _echo_registered(name: str, info: dict) -> None:
-    typer.echo(f"registered {name} ({info['files'][0]['path']}); run it: lammpskit quench --pot {name}")
+def _echo_registered(name: str, info) -> None:
+    """Where a ``TrainingResult``'s model was registered, and how to run it."""
+    typer.echo(f"registered {name} ({info.registered_file}); run it: lammpskit quench --pot {name}")
 
 
 def _submit_self(site_file: Path, command: str, out: Path, as_json: bool, args: list[str] | None = None,

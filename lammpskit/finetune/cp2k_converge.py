@@ -20,6 +20,7 @@ import numpy as np
 from lammpskit._util import validate
 from lammpskit.errors import UserError, param
 from lammpskit.finetune import cp2k
+from lammpskit.finetune.results import ConvergenceResult
 from lammpskit.progress import Progress
 from lammpskit.structure import frames as xyz
 
@@ -46,7 +47,7 @@ def _frame(frame):
 
 def converge(frame, cutoffs=(300, 400, 600, 800), rel_cutoffs=(40, 60, 80), folder: Path = Path("cp2k-converge"),
              threads: int = 1, cp2k_exe: str | None = None, tolerances: dict | None = None,
-             progress: Progress | None = None, **options) -> dict:
+             progress: Progress | None = None, **options) -> ConvergenceResult:
     """Scan CP2K's CUTOFF and REL_CUTOFF on one frame (``lk.converge_dft``): each setting against the tightest,
     and the smallest setting within the tolerances. Finished runs in ``folder`` are reused.
 
@@ -64,8 +65,8 @@ def converge(frame, cutoffs=(300, 400, 600, 800), rel_cutoffs=(40, 60, 80), fold
         **options (Any): other ``cp2k.Settings`` fields (``functional``, ``d3``, ``eps_scf``, ``xc_smooth``, ...).
 
     Returns:
-        dict: ``rows`` (per setting: energy meV/atom, max force difference meV/Å, |ΣF| eV/Å, stress GPa,
-        wall time s), ``reference``, ``recommended`` and ``at_edge``.
+        ConvergenceResult: ``rows`` (per setting: energy meV/atom, max force difference meV/Å, |ΣF| eV/Å,
+        stress GPa, wall time s; ``settings`` typed), ``reference``, ``recommended`` and ``at_edge``.
     """
     at = _frame(frame)
     tol = {**TOLERANCES, **(tolerances or {})}
@@ -91,11 +92,12 @@ def converge(frame, cutoffs=(300, 400, 600, 800), rel_cutoffs=(40, 60, 80), fold
     rec_c = _smallest([row for row in rows if row["rel_cutoff"] == r_ref], "cutoff")
     rec_r = _smallest([row for row in rows if row["cutoff"] == c_ref], "rel_cutoff")
     pair = next((row for row in rows if (row["cutoff"], row["rel_cutoff"]) == (rec_c, rec_r)), None)
-    return {"frame_atoms": len(at), "reference": {"cutoff": c_ref, "rel_cutoff": r_ref}, "tolerances": tol,
-            "rows": rows, "recommended": {"cutoff": rec_c, "rel_cutoff": rec_r},
-            "pair_within": pair["within"] if pair else None,
-            "at_edge": {"cutoff": rec_c == c_ref and len(cutoffs) > 1, "rel_cutoff": rec_r == r_ref and len(rels) > 1},
-            "folder": str(folder)}
+    return ConvergenceResult.from_values({
+        "frame_atoms": len(at), "reference": {"cutoff": c_ref, "rel_cutoff": r_ref}, "tolerances": tol,
+        "rows": rows, "recommended": {"cutoff": rec_c, "rel_cutoff": rec_r},
+        "pair_within": pair["within"] if pair else None,
+        "at_edge": {"cutoff": rec_c == c_ref and len(cutoffs) > 1, "rel_cutoff": rec_r == r_ref and len(rels) > 1},
+        "folder": str(folder)})
 
 
 def _row(c: float, r: float, got: tuple, ref, tol: dict, sub: Path) -> dict:

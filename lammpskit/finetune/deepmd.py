@@ -15,6 +15,7 @@ from pathlib import Path
 
 from lammpskit._util.tools import run_tool
 from lammpskit.errors import param
+from lammpskit.finetune.results import TrainingResult
 
 DP_ENV = {"OMP_NUM_THREADS": "1", "DP_INTRA_OP_PARALLELISM_THREADS": "1", "DP_INTER_OP_PARALLELISM_THREADS": "1"}
 
@@ -119,7 +120,7 @@ def write_input(folder: Path, spec: dict) -> Path:
 
 
 def train_deepmd(train: Path, valid: Path, steps: int = 100000, ensemble: int = 1, rcut: float = 6.0,
-                 compress: bool = False, name: str = "deepmd", out: Path = Path("deepmd-train")) -> dict:
+                 compress: bool = False, name: str = "deepmd", out: Path = Path("deepmd-train")) -> TrainingResult:
     """Train a DeePMD ensemble (se_e2_a, PyTorch backend) on labelled frames, freeze (and compress) each
     model, register the first as ``name`` with provenance (``lk.train_deepmd``).
 
@@ -134,8 +135,9 @@ def train_deepmd(train: Path, valid: Path, steps: int = 100000, ensemble: int = 
         out (str | Path): the training folder.
 
     Returns:
-        dict: ``models`` (frozen model paths), ``registered``, the registry entry and
-        ``validation_first_last`` (energy eV, force eV/Å RMSE at the first and last step).
+        TrainingResult: ``models`` (frozen model paths), ``registered``, the registry entry and
+        ``validation_first_last`` (energy eV/atom, force eV/Å RMSE at the first and last step; ``validation``
+        gives them in the shape every family shares).
     """
     from lammpskit._util import validate
     from lammpskit.potentials import registration
@@ -159,4 +161,5 @@ def train_deepmd(train: Path, valid: Path, steps: int = 100000, ensemble: int = 
                   "rcut_A": rcut, "type_map": type_map, "ensemble": [str(m) for m in models],
                   "validation_first_last": errors}
     reg = registration.register_trained(name, models[0], "deepmd", type_map, provenance)
-    return {"models": [str(m) for m in models], "registered": name, **reg, "validation_first_last": errors}
+    return TrainingResult.from_values({"models": [str(m) for m in models], "registered": name, **reg,
+                                       "validation_first_last": errors})

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from lammpskit.errors import RunError, param
+from lammpskit.finetune.results import TrainingResult
 from lammpskit.progress import Progress, counting
 
 HEAD, PT_HEAD = "Default", "pt_head"  # the heads mace_run_train gives the user's data and the replay
@@ -133,7 +134,7 @@ def check_options(train: Path, foundation: str = "mp0", valid: Path | None = Non
 def finetune_mace(train: Path, foundation: str = "mp0", valid: Path | None = None, epochs: int = 50,
                   lr: float | None = None, batch: int = 4, e0s: str | None = None, replay: Path | None = None,
                   device: str = "cpu", threads: int = 1, name: str = "ft-mp0", out: Path = Path("mace-finetune"),
-                  progress: Progress | None = None) -> dict:
+                  progress: Progress | None = None) -> TrainingResult:
     """Fine-tune a MACE foundation model (mace_run_train), convert it for LAMMPS and register it as ``name``
     with provenance (``lk.finetune_mace``).
 
@@ -155,7 +156,7 @@ def finetune_mace(train: Path, foundation: str = "mp0", valid: Path | None = Non
         progress (Progress | None): told the epochs (``lk.Progress``, unit ``epoch``).
 
     Returns:
-        dict: ``model``, ``registered``, the registry entry, ``converted`` (LAMMPS files) and
+        TrainingResult: ``model``, ``registered``, the registry entry, ``converted`` (LAMMPS files) and
         ``validation_first_last`` (RMSE energy eV/atom, forces eV/Å of the first and last epoch).
     """
     from lammpskit._util import validate
@@ -184,5 +185,5 @@ def finetune_mace(train: Path, foundation: str = "mp0", valid: Path | None = Non
     for spec in pot.files:
         if spec.derive == "mace-libtorch":
             converted.append(str(conversions.convert(pot, spec.key, head=HEAD if replay else None)))
-    return {"model": str(model), "registered": name, **reg, "converted": converted,
-            "validation_first_last": [history[0], history[-1]] if history else []}
+    return TrainingResult.from_values({"model": str(model), "registered": name, **reg, "converted": converted,
+                                       "validation_first_last": [history[0], history[-1]] if history else []})

@@ -47,6 +47,7 @@ import time
 from pathlib import Path
 
 from lammpskit.errors import RunError, UserError, param
+from lammpskit.finetune.results import TrainingResult
 from lammpskit.progress import Progress, counting
 
 PRESET = {  # the train section of sevenn's fine_tune preset (sevenn/presets/fine_tune.yaml, 0.13.0)
@@ -245,7 +246,7 @@ def _sha256_frames(labelled: list) -> str:
 def finetune_sevenn(train: Path, foundation: str = "7net-0", valid: Path | None = None, epochs: int = 50,
                     lr: float | None = None, batch: int = 4, device: str = "cpu", threads: int = 1,
                     name: str = "ft-7net", out: Path = Path("sevenn-finetune"),
-                    progress: Progress | None = None) -> dict:
+                    progress: Progress | None = None) -> TrainingResult:
     """Fine-tune a SevenNet foundation model with sevenn's trainer and register it as ``name`` with provenance
     (``lk.finetune_sevenn``). The labels' energy reference is absorbed into the per-element shift first (see the
     module's docstring).
@@ -265,7 +266,7 @@ def finetune_sevenn(train: Path, foundation: str = "7net-0", valid: Path | None 
         progress (Progress | None): told the epochs (``lk.Progress``, unit ``epoch``).
 
     Returns:
-        dict: ``model``, ``registered``, the registry entry, ``offsets_eV`` (per element, eV) and
+        TrainingResult: ``model``, ``registered``, the registry entry, ``offsets_eV`` (per element, eV) and
         ``validation_first_last``: RMSE of the starting model (foundation + offsets) and of the fine-tuned one
         (energy eV/atom, forces eV/Å, stress eV/Å³).
     """
@@ -305,9 +306,10 @@ def finetune_sevenn(train: Path, foundation: str = "7net-0", valid: Path | None 
     model = work / f"{name}.pth"  # the registered file: a later run in this folder replaces sevenn's, not this
     shutil.copyfile(result["model"], model)
     reg = registration.register_trained(name, model, "sevenn", elements, provenance, dtype="float32")
-    return {"model": str(model), "registered": name, **reg, "offsets_eV": result["offsets"],
-            "validation_first_last": [result["before"], result["after"]], "epoch_seconds": result["epoch_seconds"],
-            "train_seconds": result["train_seconds"]}
+    return TrainingResult.from_values({
+        "model": str(model), "registered": name, **reg, "offsets_eV": result["offsets"],
+        "validation_first_last": [result["before"], result["after"]], "epoch_seconds": result["epoch_seconds"],
+        "train_seconds": result["train_seconds"]})
 
 
 # -- the child: runs with the side folder first on sys.path --------------------------------------------

@@ -198,6 +198,22 @@ class Manifest:
     def pot_name(self) -> str | None:
         return self.potential.name if self.potential else None
 
+    @property
+    def composition_label(self) -> str | None:
+        """The glass's label (``Na4P2S5O2``); None for a run without a composition."""
+        return (self.composition or {}).get("label")
+
+    @property
+    def atoms(self) -> int | None:
+        """Atoms in the glass, as the composition counts them."""
+        return (self.composition or {}).get("atoms")
+
+    def glass_composition(self):
+        """The composition as a ``lammpskit.structure.composition.Composition`` (None without one)."""
+        from lammpskit.structure.composition import Composition
+
+        return Composition.from_dict(self.composition, f"{MANIFEST}: composition") if self.composition else None
+
 
 def _list(value, where: str) -> list:
     if not isinstance(value, list):

@@ -35,8 +35,9 @@ class RunResult:
     RENAMED: ClassVar[dict[str, str]] = {}   # old JSON key -> today's key
 
     @classmethod
-    def _named(cls) -> set[str]:
-        return {f.name for f in fields(cls)} - {"run_dir", "extra"}
+    def _named(cls) -> list[str]:
+        """The JSON keys the class names, in field order."""
+        return [f.name for f in fields(cls) if f.name not in ("run_dir", "extra")]
 
     @classmethod
     def from_dict(cls, data: dict, run_dir: str | Path | None = None, where: str = RESULT):
@@ -46,8 +47,14 @@ class RunResult:
             from lammpskit.errors import UserError
 
             raise UserError(f"{where} must hold a JSON table")
+        return cls.from_values(data, run_dir)
+
+    @classmethod
+    def from_values(cls, data: dict, run_dir: str | Path | None = None):
+        """The result of a table the kit has just computed (not checked: ``from_dict`` checks what is read);
+        ``to_dict()`` gives ``data`` back, old key names renamed."""
         data = {cls.RENAMED.get(k, k): v for k, v in data.items()}
-        named = cls._named()
+        named = set(cls._named())
         obj = cls(run_dir=Path(run_dir) if run_dir is not None else None,
                   extra={k: v for k, v in data.items() if k not in named},
                   **{k: v for k, v in data.items() if k in named})
@@ -66,11 +73,13 @@ class RunResult:
         return cls.from_dict(checked.read(path), path.parent, str(path))
 
     def to_dict(self) -> dict:
-        """The JSON contract: the keys as read or built, in their order; new attributes set since go last."""
-        named = self._named()
+        """The JSON contract: the keys as read or built, in their order; attributes set since go last (in
+        field order)."""
+        order = self._named()
+        named = set(order)
         read = getattr(self, "_keys", ())
         keys = list(read) + [k for k in self.extra if k not in read]
-        keys += [k for k in sorted(named) if k not in keys and getattr(self, k) is not None]
+        keys += [k for k in order if k not in keys and getattr(self, k) is not None]
         return {k: getattr(self, k) if k in named else self.extra[k] for k in keys}
 
 
@@ -145,6 +154,24 @@ class QuenchResult(RunResult):
     def result(self) -> dict:
         """The whole ``result.json`` (``to_dict()``)."""
         return self.to_dict()
+
+
+@dataclass
+class DensityResult(RunResult):
+    """The density over the second half of a quench's NPT anneal (``lk.anneal_density``, ``density --json``'s
+    ``density_g_cm3``, a quench result's ``density_stats``).
+
+    Attributes:
+        mean (float | None): mean density (g/cm³).
+        err (float | None): its block-averaged standard error (g/cm³); None from fewer rows than blocks.
+        n (int | None): thermo rows averaged.
+        blocks (int | None): blocks of the error estimate.
+    """
+
+    mean: float | None = None
+    err: float | None = None
+    n: int | None = None
+    blocks: int | None = None
 
 
 ELASTIC_OLD_NAMES = {k: f"{k}_GPa" for k in ("C", "C_err", "B", "G", "E", "B_voigt", "B_reuss", "G_voigt",
@@ -307,6 +334,130 @@ class UnitsResult(RunResult):
 
 
 @dataclass
+class RdfResult(RunResult):
+    """Partial g(r) of a dump's frames (``analyze rdf --json``; ``workflows.dump_analysis.rdf``).
+
+    Attributes:
+        frames (int | None): frames averaged.
+        csv, png (str | None): the table and the plot written.
+        cutoffs_proposed (dict | None): per pair, the first minimum of its g(r) (Å); ``cutoffs_not_proposed``
+            why a pair got none.
+        density_atoms_per_A3 (float | None): number density (1/Å³); ``concentrations`` per element.
+    """
+
+    frames: int | None = None
+    csv: str | None = None
+    png: str | None = None
+    cutoffs_proposed: dict | None = None
+    cutoffs_not_proposed: dict | None = None
+    density_atoms_per_A3: float | None = None
+    concentrations: dict | None = None
+
+
+@dataclass
+class SqResult(RunResult):
+    """Neutron and X-ray S(Q) and G(r) of a dump's frames (``analyze sq --json``).
+
+    Attributes:
+        frames (int | None): frames averaged.
+        csv, png (list | None): ``sq.csv`` and ``Gr.csv``, and their plots.
+        q_resolved_invA (float | None): below this Q (1/Å) the box does not resolve S(Q).
+    """
+
+    frames: int | None = None
+    csv: list | None = None
+    png: list | None = None
+    q_resolved_invA: float | None = None
+
+
+@dataclass
+class AnglesResult(RunResult):
+    """Bond-angle distributions of a dump's frames (``analyze angles --json``).
+
+    Attributes:
+        frames (int | None): frames averaged.
+        csv, png (str | None): the table and the plot written.
+        angles_per_frame (dict | None): per triplet (``S-P-S``, ...), angles per frame; ``mean_deg`` their mean
+            (degrees).
+    """
+
+    frames: int | None = None
+    csv: str | None = None
+    png: str | None = None
+    angles_per_frame: dict | None = None
+    mean_deg: dict | None = None
+
+
+@dataclass
+class Diffusivity:
+    """One element's MSD fit: ``D_cm2_s`` (cm²/s), ``fit_ps`` the window fitted (ps), ``msd_exponent`` (1 when
+    diffusive) and ``problems`` named."""
+
+    D_cm2_s: float | None = None
+    D_A2_ps: float | None = None
+    fit_ps: list | None = None
+    intercept_A2: float | None = None
+    msd_exponent: float | None = None
+    problems: list = field(default_factory=list)
+
+
+@dataclass
+class MsdResult(RunResult):
+    """MSD per element of an unwrapped dump (``analyze msd --json``; ``workflows.dump_analysis.msd``).
+
+    Attributes:
+        frames (int | None): frames used; ``temperature_K`` (K) and ``volume_A3`` (Å³) of the conductivity.
+        D (dict | None): per element, its fit (``diffusivities`` typed).
+        conductivity_S_cm (dict | None): Nernst-Einstein conductivity per charged element (S/cm).
+        csv, png (str | None): the table and the plot written.
+    """
+
+    frames: int | None = None
+    temperature_K: float | None = None
+    volume_A3: float | None = None
+    D: dict | None = None
+    conductivity_S_cm: dict | None = None
+    csv: str | None = None
+    png: str | None = None
+
+    @property
+    def diffusivities(self) -> dict[str, Diffusivity]:
+        """Each element's fit, typed."""
+        names = {f.name for f in fields(Diffusivity)}
+        return {el: Diffusivity(**{k: v for k, v in d.items() if k in names}) for el, d in (self.D or {}).items()}
+
+
+@dataclass
+class ClassError:
+    """Force errors of one structural class (``P_edge_sharing``, ``S_bridging``, ...): ``atoms`` in it,
+    ``force_rmse_eV_A`` and ``force_mae_eV_A`` (eV/Å; None for an empty class)."""
+
+    atoms: int = 0
+    force_rmse_eV_A: float | None = None
+    force_mae_eV_A: float | None = None
+
+
+@dataclass
+class ErrorRow:
+    """One potential's (or one pair's) errors in an audit: energy per atom (eV/atom), forces (eV/Å), stress
+    (GPa, None without stress labels), per structural class (``classes``) and per element (``by_element``)."""
+
+    energy_rmse_eV_atom: float | None = None
+    energy_mae_eV_atom: float | None = None
+    force_rmse_eV_A: float | None = None
+    force_mae_eV_A: float | None = None
+    stress_rmse_GPa: float | None = None
+    stress_mae_GPa: float | None = None
+    by_class: dict = field(default_factory=dict)
+    by_element: dict = field(default_factory=dict)
+
+    @property
+    def classes(self) -> dict[str, ClassError]:
+        """The per-class errors, typed, in the audit's order."""
+        return {k: as_row(ClassError, v) for k, v in self.by_class.items()}
+
+
+@dataclass
 class AuditResult(RunResult):
     """Potentials' errors on the same frames, against labels or each other (``lk.audit``, ``audit --json``).
 
@@ -342,6 +493,27 @@ class AuditResult(RunResult):
         """The error rows: per potential against a reference, else per pair."""
         return (self.potentials if self.reference else self.pairs) or {}
 
+    @property
+    def errors(self) -> dict[str, ErrorRow]:
+        """``rows``, typed."""
+        return {name: as_row(ErrorRow, row) for name, row in self.rows.items()}
+
+    @property
+    def classes(self) -> dict[str, int]:
+        """The structural classes, in the audit's order, with their atoms (over all frames)."""
+        first = next(iter(self.errors.values()), None)
+        return {k: c.atoms for k, c in first.classes.items()} if first else {}
+
+    def spread(self, cls: str) -> float | None:
+        """The committee's mean force spread in structural class ``cls`` (eV/Å); None without a committee."""
+        return ((self.committee or {}).get("by_class", {}).get(cls) or {}).get("force_spread_mean_eV_A")
+
+    @property
+    def selection(self) -> tuple[int, str | None]:
+        """The frames written for labelling (``select_n``): how many, and the file; (0, None) without."""
+        sel = self.selected or {}
+        return len(sel.get("frames", [])), sel.get("out")
+
 
 BY_PROTOCOL = {"quench": QuenchResult, "elastic": ElasticResult, "diffusion": DiffusionResult}
 
@@ -349,6 +521,12 @@ BY_PROTOCOL = {"quench": QuenchResult, "elastic": ElasticResult, "diffusion": Di
 def for_protocol(protocol: str) -> type[RunResult]:
     """The result class of a run directory's protocol (``run.json`` ``protocol``)."""
     return BY_PROTOCOL.get(protocol, RunResult)
+
+
+def as_row(cls, row: dict | None):
+    """A row dataclass from a JSON table (keys it does not name left out)."""
+    names = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in (row or {}).items() if k in names})
 
 
 def _path(run_dir: Path | None, name: str | None) -> Path | None:

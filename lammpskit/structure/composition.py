@@ -160,6 +160,22 @@ class Composition:
         """Cubic box edge (Å) for a density in g/cm^3."""
         return (self.mass / (AVOGADRO * density)) ** (1 / 3)
 
+    @classmethod
+    def from_dict(cls, data: dict, where: str = "composition") -> Composition:
+        """The composition ``as_dict()`` wrote (a run.json's ``composition``), checked: a user error names what
+        is wrong."""
+        fu = data.get("formula_unit") if isinstance(data, dict) else None
+        n = data.get("formula_units") if isinstance(data, dict) else None
+        if not isinstance(fu, dict) or not fu or isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise UserError(f"{where}: needs formula_unit (element -> count) and formula_units (>= 1)")
+        formula = {}
+        for el, count in fu.items():
+            validate.element(el)
+            if isinstance(count, bool) or not isinstance(count, int | float) or not 0 <= count < 1e6:
+                raise UserError(f"{where}.formula_unit.{el}: expected a count >= 0, got {count!r:.40}")
+            formula[el] = Fraction(count).limit_denominator(1000)
+        return cls(str(data.get("label", "")), formula, n)
+
     def as_dict(self) -> dict:
         return {
             "label": self.label,

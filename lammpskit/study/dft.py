@@ -12,6 +12,7 @@ from pathlib import Path
 from lammpskit._util import validate
 from lammpskit.errors import UserError, param
 from lammpskit.finetune import cp2k
+from lammpskit.finetune.results import LabelResult
 from lammpskit.progress import Progress
 from lammpskit.structure import frames as xyz
 from lammpskit.study import slurm as slurm_machinery
@@ -20,7 +21,7 @@ from lammpskit.study import slurm as slurm_machinery
 def label_dft(frames, out: Path = Path("labelled.xyz"), code: str = "cp2k", slurm: Path | None = None,
               workers: int = 1, threads: int = 1, folder: Path | None = None, settings: cp2k.Settings | None = None,
               cp2k_exe: str | None = None, timeout: float | None = None, progress: Progress | None = None,
-              **options) -> dict:
+              **options) -> LabelResult:
     """Label frames with DFT (CP2K) here or as one SLURM array (``lk.label_dft``).
 
     Finished frames are never run twice: with ``slurm``, call again when the array has run to read the labels.
@@ -45,14 +46,15 @@ def label_dft(frames, out: Path = Path("labelled.xyz"), code: str = "cp2k", slur
             finished before as done, ``advance(done, {"wall_s": s})`` after each.
 
     Returns:
-        dict: here: ``out``, ``folder``, ``frames``, ``labelled``, ``skipped``, ``ran``, ``failed``, ``wall_s``,
+        LabelResult: here: ``out``, ``folder``, ``frames``, ``labelled``, ``skipped``, ``ran``, ``failed``, ``wall_s``,
         ``s_per_frame``, ``settings``; with ``slurm``: ``job`` (None when all frames had finished), ``tasks``,
         ``frames``, ``folder``, ``out``, ``script``.
     """
     if slurm is None:
-        return cp2k.label_dft(frames, out, code, workers, threads, folder, settings, cp2k_exe, timeout, progress,
-                              **options)
-    return submit(frames, slurm, out, code, folder, settings, cp2k_exe or "cp2k.psmp", **options)
+        return LabelResult.from_values(cp2k.label_dft(frames, out, code, workers, threads, folder, settings, cp2k_exe,
+                                                      timeout, progress, **options))
+    return LabelResult.from_values(submit(frames, slurm, out, code, folder, settings, cp2k_exe or "cp2k.psmp",
+                                          **options))
 
 
 def submit(frames, site_file: Path, out: Path = Path("labelled.xyz"), code: str = "cp2k",

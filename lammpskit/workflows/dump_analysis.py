@@ -16,7 +16,7 @@ from lammpskit.analysis import reader
 from lammpskit.errors import param
 from lammpskit.figures import plots
 from lammpskit.progress import Progress
-from lammpskit.run.result_types import UnitsResult
+from lammpskit.run.result_types import AnglesResult, MsdResult, RdfResult, SqResult, UnitsResult
 
 
 def _source(path) -> Path:
@@ -78,7 +78,7 @@ def units(path: str | Path, frames: str | int | slice | list[int] = "last", type
 
 
 def rdf(path, frames="all", types: list[str] | None = None, out=None, rmax: float = 6.0, bins: int = 300,
-        progress: Progress | None = None) -> dict:
+        progress: Progress | None = None) -> RdfResult:
     """Partial and total g(r) up to ``rmax`` Å (``rdf.csv``, ``rdf.png``) and cutoffs proposed from first minima."""
     from lammpskit.analysis import scattering
 
@@ -91,13 +91,14 @@ def rdf(path, frames="all", types: list[str] | None = None, out=None, rmax: floa
     csv_path = plots.write_csv(folder / layout.RDF, scattering.rdf_table(g))
     png = plots.line_plot(folder / "rdf.png", g["r"], dict(g["partials"]), "r (Å)", "g(r)",
                           f"partial g(r), {len(selected)} frame(s)")
-    return {"frames": len(selected), "csv": str(csv_path), "png": str(png),
-            "cutoffs_proposed": scattering.propose_cutoffs(g), "cutoffs_not_proposed": scattering.cutoff_notes(g),
-            "density_atoms_per_A3": g["rho"], "concentrations": g["conc"]}
+    return RdfResult.from_values({
+        "frames": len(selected), "csv": str(csv_path), "png": str(png),
+        "cutoffs_proposed": scattering.propose_cutoffs(g), "cutoffs_not_proposed": scattering.cutoff_notes(g),
+        "density_atoms_per_A3": g["rho"], "concentrations": g["conc"]})
 
 
 def sq(path, frames="all", types: list[str] | None = None, out=None, rmax: float = 6.0, qmax: float = 20.0,
-       progress: Progress | None = None) -> dict:
+       progress: Progress | None = None) -> SqResult:
     """Neutron and X-ray S(Q) up to ``qmax`` 1/Å and G(r) (``sq.csv``, ``Gr.csv`` and their PNGs)."""
     import numpy as np
 
@@ -118,12 +119,12 @@ def sq(path, frames="all", types: list[str] | None = None, out=None, rmax: float
                              "Q (1/Å)", "S(Q)", "total structure factor")
     gr_png = plots.line_plot(folder / "Gr.png", g["r"], {"neutron": gr["G_neutron"], "X-ray": gr["G_xray"]},
                              "r (Å)", "G(r) (1/Å²)", "total pair distribution function")
-    return {"frames": len(selected), "csv": [str(sq_csv), str(gr_csv)], "png": [str(sq_png), str(gr_png)],
-            "q_resolved_invA": round(scattering.q_resolved(g), 4)}
+    return SqResult.from_values({"frames": len(selected), "csv": [str(sq_csv), str(gr_csv)],
+                                 "png": [str(sq_png), str(gr_png)], "q_resolved_invA": round(scattering.q_resolved(g), 4)})
 
 
 def angles(path, frames="all", types: list[str] | None = None, out=None, cutoffs: dict | None = None,
-           progress: Progress | None = None) -> dict:
+           progress: Progress | None = None) -> AnglesResult:
     """Bond-angle distributions S-P-S, O-P-O, S-P-O, P-S-P, P-O-P in degrees (``angles.csv``, ``angles.png``)."""
     from lammpskit.analysis import angles as _angles
     from lammpskit.analysis import cutoffs as _cutoffs
@@ -137,12 +138,13 @@ def angles(path, frames="all", types: list[str] | None = None, out=None, cutoffs
     csv_path = plots.write_csv(folder / "angles.csv", {"angle_deg": dist["angle"], **series})
     png = plots.line_plot(folder / "angles.png", dist["angle"], {t: v for t, v in series.items() if dist["counts"][t]},
                           "angle (degrees)", "probability density", "bond-angle distributions")
-    return {"frames": len(selected), "csv": str(csv_path), "png": str(png), "angles_per_frame": dist["counts"],
-            "mean_deg": dist["mean"]}
+    return AnglesResult.from_values({"frames": len(selected), "csv": str(csv_path), "png": str(png),
+                                     "angles_per_frame": dist["counts"], "mean_deg": dist["mean"]})
 
 
 def msd(path, frames="all", types: list[str] | None = None, out=None, dt: float | None = None,
-        temperature: float | None = None, fit: tuple[float, float] = (0.2, 0.8), progress: Progress | None = None) -> dict:
+        temperature: float | None = None, fit: tuple[float, float] = (0.2, 0.8),
+        progress: Progress | None = None) -> MsdResult:
     """MSD per element, D (cm^2/s) and Nernst-Einstein conductivity (S/cm) (``msd.csv``, ``msd.png``).
 
     ``path``: a run directory (its ``dump.unwrapped.lammpstrj``, timestep and temperature) or a dump
@@ -174,7 +176,7 @@ def msd(path, frames="all", types: list[str] | None = None, out=None, dt: float 
                           "mean-square displacement")
     summary = {k: v for k, v in res.items() if k not in ("msd_A2", "time_ps")}
     summary.update(csv=str(csv_path), png=str(png))
-    return summary
+    return MsdResult.from_values(summary)
 
 
 def fit_window(fit) -> tuple[float, float]:

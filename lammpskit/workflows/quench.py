@@ -19,7 +19,7 @@ from lammpskit.progress import Progress
 from lammpskit.run import integrity, manifest
 from lammpskit.run.engine import RunStats
 from lammpskit.run.render import choose_mode, new_manifest, potential_ctx, potential_text, staging
-from lammpskit.run.result_types import QuenchResult
+from lammpskit.run.result_types import DensityResult, QuenchResult
 from lammpskit.structure import builder as structure
 from lammpskit.structure.composition import Composition
 from lammpskit.workflows import protocol
@@ -73,11 +73,10 @@ def result(run_dir: Path, man: manifest.Manifest, stats: RunStats) -> dict:
     """The result of a finished quench: composition, final thermo, anneal density (g/cm^3), speed."""
     rows = thermo.read_log(Path(run_dir) / layout.LOG)
     final = rows[-1] if rows else {}
-    comp = man.composition or {}
     out = {
         "state": "done",
-        "composition": comp.get("label"),
-        "atoms": comp.get("atoms"),
+        "composition": man.composition_label,
+        "atoms": man.atoms,
         "potential": man.potential.name,
         "mode": man.potential.mode,
         "profile": man.profile,
@@ -92,8 +91,10 @@ def result(run_dir: Path, man: manifest.Manifest, stats: RunStats) -> dict:
         "glass_data": layout.GLASS_DATA,
     }
     if man.stage("anneal"):
-        out["density_g_cm3"] = anneal_density(run_dir, man=man)
-        out["problems"] = density_problems(out["density_g_cm3"]["mean"], comp)
+        density = anneal_density(run_dir, man=man)
+        out["density_g_cm3"] = density.to_dict()
+        comp = man.glass_composition()
+        out["problems"] = density_problems(density.mean, comp) if comp else []
     if man.stage("quench") and man.params.quench_ensemble == "npt":
         out.update(glass_transition(run_dir, man, rows))
     if stats.bridge_calls:
@@ -178,7 +179,7 @@ def quench(pot: str = "chgnet", x: float | None = 0.0, *, threads: int | None = 
 EV_PER_BAR_A3 = 6.241509074e-7  # 1 bar Å^3 in eV
 
 
-def anneal_density(run_dir: str | Path, nblocks: int = 5, man: manifest.Manifest | None = None) -> dict[str, float]:
+def anneal_density(run_dir: str | Path, nblocks: int = 5, man: manifest.Manifest | None = None) -> DensityResult:
     """Density (g/cm³) over the second half of a quench run's NPT anneal (``lk.anneal_density``).
 
     Args:
@@ -187,14 +188,15 @@ def anneal_density(run_dir: str | Path, nblocks: int = 5, man: manifest.Manifest
         man: the run's ``Manifest`` when already read (else read from ``run_dir``).
 
     Returns:
-        dict: ``mean`` and ``err`` (g/cm³) and ``n`` (thermo rows averaged).
+        DensityResult: ``mean`` and ``err`` (g/cm³), ``n`` (thermo rows averaged) and ``blocks``.
     """
     validate.integer(nblocks, param("nblocks"), 2, 1000)
     man = man or manifest.load(validate.path(run_dir, "run directory"))
     stage = man.stage("anneal")
     if stage is None:
         raise UserError(f"{run_dir} has no NPT (anneal) stage: no equilibrium density to report")
-    return thermo.anneal_density(Path(run_dir) / layout.LOG, stage.begin, stage.end, nblocks)
+    return DensityResult.from_values(thermo.anneal_density(Path(run_dir) / layout.LOG, stage.begin, stage.end, nblocks),
+                                     run_dir)
 
 
 def glass_transition(run_dir: Path, man: manifest.Manifest, rows: list[dict] | None = None) -> dict:
@@ -226,7 +228,7 @@ def glass_transition(run_dir: Path, man: manifest.Manifest, rows: list[dict] | N
     except InputError as exc:
         return {"Tg_error": str(exc)}
     plots.tg_plot(Path(run_dir) / "tg.png", T, V, fv, "volume (Å³)",
-                  f"{(man.composition or {}).get('label')}, {man.pot_name}: quench at {p.quench_rate:g} K/ps")
+                  f"{man.composition_label}, {man.pot_name}: quench at {p.quench_rate:g} K/ps")
     return {"Tg_K": round(fv["Tg"], 1), "Tg_err_K": round(fv["Tg_err"], 1),
             "Tg_enthalpy_K": round(fh["Tg"], 1), "Tg_enthalpy_err_K": round(fh["Tg_err"], 1),
             "Tg_fit": {"quantity": "volume_A3", "png": "tg.png",
@@ -236,17 +238,12 @@ def glass_transition(run_dir: Path, man: manifest.Manifest, rows: list[dict] | N
 DENSITY_RANGE = (0.6, 1.6)  # a glass's density against the volume-additivity estimate (within 20 % of crystals)
 
 
-def density_problems(density: float, composition: dict) -> list[str]:
+def density_problems(density: float, composition: Composition) -> list[str]:
     """Why an anneal density (g/cm^3) is not one the composition allows: outside ``DENSITY_RANGE`` times
     its volume-additivity estimate (a potential that explodes or collapses the glass, a wrong P)."""
-    from fractions import Fraction
-
-    from lammpskit.structure.composition import Composition
-
-    fu = {el: Fraction(n).limit_denominator(1000) for el, n in composition["formula_unit"].items()}
-    estimate = Composition(composition["label"], fu, int(composition["formula_units"])).density_estimate()
+    estimate = composition.density_estimate()
     lo, hi = (f * estimate for f in DENSITY_RANGE)
     if lo <= density <= hi:
         return []
-    return [f"density {density:.3f} g/cm^3 is outside what {composition['label']} allows "
+    return [f"density {density:.3f} g/cm^3 is outside what {composition.label} allows "
             f"({lo:.2f}-{hi:.2f} g/cm^3: {DENSITY_RANGE[0]:g}-{DENSITY_RANGE[1]:g} x its estimate {estimate:.2f})"]

@@ -56,9 +56,9 @@ def analyse(run_dir: Path, rmax: float = 6.0, qmax: float = 20.0, progress: Prog
     out = {
         "run_dir": str(run_dir),
         "potential": man.pot_name,
-        "composition": (man.composition or {}).get("label"),
+        "composition": man.composition_label,
         "frames": len(frames),
-        "density_g_cm3": quench.density_stats or anneal_density(run_dir, man=man),
+        "density_g_cm3": quench.density_stats or anneal_density(run_dir, man=man).to_dict(),
         "units": layout.UNITS, "rdf": layout.RDF, "sq": layout.SQ, "transport": diffusion,
         "cutoffs_proposed": scattering.propose_cutoffs(rdf),
     }

@@ -144,8 +144,20 @@ def test_a_density_the_composition_does_not_allow_is_named():
     from lammpskit.structure import composition
     from lammpskit.workflows.quench import density_problems
 
-    comp = composition.make(0, fu=8).as_dict()
+    comp = composition.Composition.from_dict(composition.make(0, fu=8).as_dict())  # as run.json holds it
     est = composition.make(0, fu=8).density_estimate()
+    assert comp == composition.make(0, fu=8)
     assert density_problems(est, comp) == []
     assert "outside what Na4P2S7 allows" in density_problems(0.3 * est, comp)[0]
     assert density_problems(2.0 * est, comp)
+
+
+@pytest.mark.parametrize("bad", [{"label": "x"}, {"formula_unit": {"Na": "4"}, "formula_units": 2},
+                                 {"formula_unit": {"Xx": 1}, "formula_units": 2},
+                                 {"formula_unit": {"Na": 1}, "formula_units": 0}])
+def test_a_shared_run_s_composition_is_checked(bad):
+    from lammpskit.errors import UserError
+    from lammpskit.structure import composition
+
+    with pytest.raises(UserError):
+        composition.Composition.from_dict(bad)

@@ -463,7 +463,7 @@ def test_class5_api_anneal_density_checks_blocks(finished, nblocks):
 
     with pytest.raises(lk.UserError, match="blocks"):
         lk.anneal_density(finished, nblocks=nblocks)
-    assert lk.anneal_density(finished, nblocks=2)["err"] >= 0
+    assert lk.anneal_density(finished, nblocks=2).err >= 0
 
 
 def test_class5_api_analysis_errors_are_lk_user_errors(tmp_path):

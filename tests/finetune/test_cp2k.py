@@ -243,8 +243,8 @@ def test_unconverged_scf_is_reported_and_left_out(tmp_path):
     from lammpskit.finetune import cp2k
 
     res = lk.label_dft(FRAME13, out=tmp_path / "l.xyz", settings=cp2k.Settings(cutoff=100, rel_cutoff=20, max_scf=2))
-    assert (res["labelled"], res["out"]) == (0, None) and not (tmp_path / "l.xyz").exists()
-    assert res["failed"][0]["frame_index"] == 0 and "NOT converged" in res["failed"][0]["reason"]
+    assert (res.labelled, res.out) == (0, None) and not (tmp_path / "l.xyz").exists()
+    assert res.failures[0].frame_index == 0 and "NOT converged" in res.failures[0].reason
 
 
 # Finite differences: h = 0.01 Å on one force component; ±0.1 % linear strain (±0.3 % volume).
@@ -274,7 +274,7 @@ def fd_labels(tmp_path_factory):
         frames.append(at)
     wd = tmp_path_factory.mktemp("cp2k-fd")
     res = lk.label_dft(frames, out=wd / "fd.xyz", settings=cp2k.Settings(**FD), workers=1, threads=1)
-    assert res["labelled"] == 5, res["failed"]
+    assert res.labelled == 5, res.failed
     from ase.io import read
 
     return read(wd / "fd.xyz", index=":"), atom, axis
@@ -333,13 +333,13 @@ def test_slurm_array_runs_the_frames_and_a_local_call_reads_them(cluster, tmp_pa
     site.write_text('[slurm]\ntime = "00:10:00"\ncpus = 1\n')
     settings = cp2k.Settings(cutoff=100, rel_cutoff=20)
     info = lk.label_dft(FRAME13, out=tmp_path / "l.xyz", slurm=site, settings=settings)
-    assert info["job"] and info["tasks"] == 1
-    sub = Path(info["folder"]) / "0000"
+    assert info.job and info.tasks == 1
+    sub = Path(info.folder) / "0000"
     end = time.monotonic() + 400
     while not cp2k.done(sub) and time.monotonic() < end:
         time.sleep(2)
-    assert cp2k.done(sub), list(Path(info["folder"]).glob("*.out"))
+    assert cp2k.done(sub), list(Path(info.folder).glob("*.out"))
     res = lk.label_dft(FRAME13, out=tmp_path / "l.xyz", settings=settings)
-    assert (res["ran"], res["labelled"]) == (0, 1)
+    assert (res.ran, res.labelled) == (0, 1)
     again = lk.label_dft(FRAME13, out=tmp_path / "l.xyz", slurm=site, settings=settings)
-    assert again["job"] is None and again["tasks"] == 0
+    assert again.job is None and again.tasks == 0

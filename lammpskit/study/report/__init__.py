@@ -57,8 +57,8 @@ def write(c: campaigns.Campaign, folder: Path, ref_path: Path = REFERENCE) -> di
     figs = (figures.quantity_figures(rows, ref, quantities, folder)
             + figures.units_figure(rows, names, folder) + figures.structure_figures(analysed(c), folder))
     if audited is not None:
-        figs += figures.audit_figure({p: {k: r["by_class"][k]["force_rmse_eV_A"] for k in audit.classes(audited)}
-                                      for p, r in audited.potentials.items()}, Path(str(c.reference_set)).name,
+        figs += figures.audit_figure({p: {k: r.classes[k].force_rmse_eV_A for k in audit.classes(audited)}
+                                      for p, r in audited.errors.items()}, Path(str(c.reference_set)).name,
                                      folder)
     conv = convergence.sentences(rows, c.axes, quantities)
     for axis in c.axes:

@@ -25,8 +25,7 @@ def run(c, folder: Path) -> AuditResult | None:
 
 def classes(res: AuditResult) -> list[str]:
     """The structural classes with atoms in the reference set, in the audit's order."""
-    first = next(iter(res.potentials.values()))["by_class"]
-    return [k for k, v in first.items() if v["atoms"]]
+    return [k for k, atoms in res.classes.items() if atoms]
 
 
 def table(res: AuditResult, score: list[dict]) -> tuple[list[str], list[list[str]]]:
@@ -34,14 +33,13 @@ def table(res: AuditResult, score: list[dict]) -> tuple[list[str], list[list[str
     set, the campaign's artefacts per 100 P, and the force RMSE of each structural class (atoms in brackets)."""
     from lammpskit.study.report.writers import fmt
 
-    names = classes(res)
-    first = next(iter(res.potentials.values()))["by_class"]
+    names, atoms = classes(res), res.classes
     art = {s["potential"]: s["artefacts_per_100P"] for s in score}
     head = ["potential", "E RMSE (meV/atom)", "F RMSE (eV/Å)", "σ RMSE (GPa)", "artefacts per 100 P"] + \
-        [f"{k} ({first[k]['atoms']})" for k in names]
+        [f"{k} ({atoms[k]})" for k in names]
     body = []
-    for pot, r in res.potentials.items():
-        e = r["energy_rmse_eV_atom"]
-        body.append([pot, fmt(None if e is None else 1000 * e), fmt(r["force_rmse_eV_A"]), fmt(r["stress_rmse_GPa"]),
-                     fmt(art.get(pot))] + [fmt(r["by_class"][k]["force_rmse_eV_A"]) for k in names])
+    for pot, r in res.errors.items():
+        e = r.energy_rmse_eV_atom
+        body.append([pot, fmt(None if e is None else 1000 * e), fmt(r.force_rmse_eV_A), fmt(r.stress_rmse_GPa),
+                     fmt(art.get(pot))] + [fmt(r.classes[k].force_rmse_eV_A) for k in names])
     return head, body
