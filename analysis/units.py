@@ -284,30 +284,3 @@ def summarise(per_frame: list[dict], cut: dict) -> dict:
                 "edge_sharing_pairs": sc_sd["edge_sharing_pairs"], "pp_bonds": sc_sd["pp_bonds"],
                 "ss_bonds": sc_sd["ss_bonds"], "longest_pp_chain": sc_sd["longest_pp_chain"]},
     }
-
-
-def analyze_file(path, frames: str | int | slice | list[int] = "last", types: list[str] | None = None,
-                 cutoffs: dict | None = None, progress: Progress | None = None) -> dict:
-    """Structural units of a LAMMPS dump or data file: P^n, anion classes, artefacts (``lk.analyze_units``).
-
-    Args:
-        path (str | Path): a LAMMPS dump (``element`` or ``type`` column) or data file.
-        frames (str | int | slice | list[int]): ``"last"`` (default), ``"all"``, one frame index (negative:
-            from the end), a slice (``slice(-10, None)``: the last ten) or a list of indices.
-        types (list[str] | None): element symbols of atom types 1, 2, ... (``["Na", "P", "S", "O"]``) when
-            the file names none.
-        cutoffs (dict[str, float] | None): bond cutoffs in Å by element pair over the defaults
-            (``{"P-S": 2.6, "P-O": 2.0}``; ``analysis.cutoffs.DEFAULTS``).
-        progress (Progress | None): told ``start(frames, unit="frame")``, ``advance(done)`` after each frame
-            and ``finish()`` (``lk.Progress``).
-
-    Returns:
-        dict: averages over the frames with their spread (``std``), the same dict as
-        ``lammpskit analyze units --json``.
-    """
-    from . import reader
-
-    cut = _cutoffs.with_defaults(cutoffs)
-    pipeline = reader.open_pipeline(path, types)
-    selected = reader.select_frames(frames, pipeline.source.num_frames)
-    return analyse(pipeline, selected, cut, progress)

@@ -117,95 +117,69 @@ class RunProgress:
             self.console.file.flush()
 
 
-class FramesBar:
+class _Bar:
+    """A transient rich bar over ``total`` items, one per ``start``; disabled with ``quiet`` (--json). A
+    subclass gives its columns (``columns``) and may refuse a bar (``shown``)."""
+
+    def __init__(self, quiet: bool = False):
+        self.quiet, self.bar, self.task = quiet, None, None
+
+    def columns(self) -> tuple:
+        raise NotImplementedError
+
+    def shown(self, total: int) -> Console | None:
+        """The console to draw on (stdout), None for no bar."""
+        return None if self.quiet else Console()
+
+    def start(self, total: int, done: int = 0, unit: str = "") -> None:
+        """A bar over ``total`` items, ``done`` of them finished before (not part of the ETA's rate)."""
+        self.finish()
+        console = self.shown(total)
+        if console is None:
+            return
+        self.bar = Progress(*self.columns(), console=console, transient=True)
+        self.bar.start()
+        self.task = self.bar.add_task("", total=total, completed=done)
+
+    def stage(self, name: str) -> None:
+        """Not shown."""
+
+    def advance(self, done: int, info: dict | None = None) -> None:
+        """``done`` items finished (``info``, e.g. CP2K's ``wall_s``, is not shown: the bar keeps its clock)."""
+        if self.bar is not None:
+            self.bar.update(self.task, completed=done)
+
+    def finish(self) -> None:
+        """Take the bar off the screen."""
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+
+
+class FramesBar(_Bar):
     """A transient bar over analysed frames on stderr; none with ``quiet`` (--json), for fewer than two frames
     or where stderr is not a terminal. Each ``start`` opens a new bar (the audit: one per potential)."""
 
-    def __init__(self, quiet: bool = False):
-        self.quiet, self.bar, self.task = quiet, None, None
-
-    def start(self, total: int, done: int = 0, unit: str = "") -> None:
-        """A bar over ``total`` frames."""
-        self.finish()
+    def shown(self, total: int) -> Console | None:
         console = Console(stderr=True)
-        if self.quiet or total < 2 or not console.is_terminal:
-            return
-        self.bar = Progress(TextColumn("frames"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                            console=console, transient=True)
-        self.bar.start()
-        self.task = self.bar.add_task("frames", total=total, completed=done)
+        return None if self.quiet or total < 2 or not console.is_terminal else console
 
-    def stage(self, name: str) -> None:
-        """Not shown."""
-
-    def advance(self, done: int, info: dict | None = None) -> None:
-        """``done`` frames analysed."""
-        if self.bar is not None:
-            self.bar.update(self.task, completed=done)
-
-    def finish(self) -> None:
-        """Take the bar off the screen."""
-        if self.bar is not None:
-            self.bar.stop()
-            self.bar = None
+    def columns(self) -> tuple:
+        return TextColumn("frames"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()
 
 
-class Cp2kBar:
+class Cp2kBar(_Bar):
     """A transient 'CP2K frame k/N' bar with an ETA (stdout); disabled with ``quiet`` (--json)."""
 
-    def __init__(self, quiet: bool = False):
-        self.quiet, self.bar, self.task = quiet, None, None
-
-    def start(self, total: int, done: int = 0, unit: str = "") -> None:
-        """A bar over ``total`` CP2K runs, ``done`` of them finished before (not part of the ETA's rate)."""
-        self.finish()
-        self.bar = Progress(TextColumn("CP2K"), BarColumn(), TextColumn("frame {task.completed}/{task.total}"),
-                            TimeRemainingColumn(), disable=self.quiet, transient=True)
-        self.bar.start()
-        self.task = self.bar.add_task("cp2k", total=total, completed=done)
-
-    def stage(self, name: str) -> None:
-        """Not shown."""
-
-    def advance(self, done: int, info: dict | None = None) -> None:
-        """``done`` runs finished (``info["wall_s"]``: not shown, the bar keeps its own clock)."""
-        if self.bar is not None:
-            self.bar.update(self.task, completed=done)
-
-    def finish(self) -> None:
-        """Take the bar off the screen."""
-        if self.bar is not None:
-            self.bar.stop()
-            self.bar = None
+    def columns(self) -> tuple:
+        return TextColumn("CP2K"), BarColumn(), TextColumn("frame {task.completed}/{task.total}"), TimeRemainingColumn()
 
 
-class EpochBar:
+class EpochBar(_Bar):
     """A transient 'fine-tuning epoch k/N' bar (stdout); disabled with ``quiet`` (--json)."""
 
-    def __init__(self, quiet: bool = False):
-        self.quiet, self.bar, self.task = quiet, None, None
-
-    def start(self, total: int, done: int = 0, unit: str = "") -> None:
-        """A bar over ``total`` epochs."""
-        self.finish()
-        self.bar = Progress(TextColumn("fine-tuning"), BarColumn(), TextColumn("epoch {task.completed}/{task.total}"),
-                            disable=self.quiet, transient=True)
-        self.bar.start()
-        self.task = self.bar.add_task("epochs", total=total, completed=done)
-
-    def stage(self, name: str) -> None:
-        """Not shown."""
-
-    def advance(self, done: int, info: dict | None = None) -> None:
-        """``done`` epochs finished."""
-        if self.bar is not None:
-            self.bar.update(self.task, completed=done)
-
-    def finish(self) -> None:
-        """Take the bar off the screen."""
-        if self.bar is not None:
-            self.bar.stop()
-            self.bar = None
+    def columns(self) -> tuple:
+        return TextColumn("fine-tuning"), BarColumn(), TextColumn("epoch {task.completed}/{task.total}")
 
 
 class DownloadBar:
