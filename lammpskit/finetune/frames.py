@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lammpskit._util import layout
 from lammpskit.errors import UserError, param
 from lammpskit.progress import Progress, counting
 from lammpskit.run import manifest
@@ -47,7 +48,7 @@ def dump_frames(dump: Path, every: int = 1) -> list:
     return frames
 
 
-UNWRAPPED = "dump.unwrapped.lammpstrj"  # a quench's production frames again, unwrapped for the MSD
+UNWRAPPED = layout.UNWRAPPED_DUMP  # a quench's production frames again, unwrapped for the MSD
 
 
 def _trajectories(run: Path) -> list[Path]:

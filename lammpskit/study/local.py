@@ -26,7 +26,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from lammpskit._util import files, reading, validate
+from lammpskit._util import files, layout, reading, validate
 from lammpskit.errors import RunError, UserError, param
 from lammpskit.progress import Progress
 from lammpskit.study import stages
@@ -219,8 +219,7 @@ class Runner:
         running = []
         for s in self.slots:
             if s.proc is not None:
-                log = s.case.dir / ("log.lammps" if s.stage == "quench" else
-                                    f"{stages.result_dir(s.stage, self.c.elastic)}/log.lammps")
+                log = s.case.dir / stages.result_dir(s.stage, self.c.elastic) / layout.LOG
                 running.append({"label": s.case.label, "stage": s.stage, "live": thermo.last_row(log),
                                 "elapsed_s": time.monotonic() - s.started})
         walls = [e["wall_s"] for e in self.state["events"][self.first_event:] if e["state"] == "done"]
