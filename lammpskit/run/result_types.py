@@ -285,6 +285,12 @@ class AnalysisResult(RunResult):
     transport: dict | None = None
     cutoffs_proposed: dict | None = None
 
+    def transport_of(self, key: str, element: str = "Na") -> float | None:
+        """``D_cm2_s`` (cm²/s) or ``conductivity_S_cm`` (S/cm) of ``element`` at T_final; None where the
+        transport was not computed (``transport["error"]`` says why)."""
+        value = (self.transport or {}).get(key)
+        return value.get(element) if isinstance(value, dict) else None
+
 
 @dataclass
 class UnitsResult(RunResult):

@@ -14,7 +14,7 @@ def _pn(u: UnitsResult, n: str) -> float | None:
 
 
 def _na(r: AnalysisResult, key: str) -> float | None:
-    return r.transport[key]["Na"]
+    return r.transport_of(key, "Na")
 
 
 # key, label, unit, source file, getter; sources: quench (<case>/result.json), elastic
