@@ -84,6 +84,20 @@ class RunResult:
 
 
 @dataclass
+class FinalState:
+    """The last thermo row of a run: ``step``, ``temp_K`` (K), ``press_bar`` (bar), ``pe_eV`` and ``etotal_eV``
+    (eV), ``volume_A3`` (Å³), ``density_g_cm3`` (g/cm³)."""
+
+    step: int | None = None
+    temp_K: float | None = None
+    press_bar: float | None = None
+    pe_eV: float | None = None
+    etotal_eV: float | None = None
+    volume_A3: float | None = None
+    density_g_cm3: float | None = None
+
+
+@dataclass
 class QuenchResult(RunResult):
     """A finished melt-quench (``lk.quench``, ``lk.run`` of a quench directory, ``lammpskit run --json``).
 
@@ -129,6 +143,22 @@ class QuenchResult(RunResult):
     def density_stats(self) -> dict | None:
         """The anneal density as written: ``mean``, ``err`` (g/cm³), ``n`` thermo rows, ``blocks``."""
         return self.extra.get("density_g_cm3")
+
+    @property
+    def density(self) -> DensityResult | None:
+        """The anneal density, typed (None for a protocol without an anneal)."""
+        stats = self.density_stats
+        return DensityResult.from_values(stats) if isinstance(stats, dict) else None
+
+    @property
+    def final_state(self) -> FinalState:
+        """The last thermo row, typed."""
+        return as_row(FinalState, self.final)
+
+    @property
+    def model_s_per_call(self) -> float | None:
+        """A bridged model's seconds per force call (None for a native run)."""
+        return (self.bridge or {}).get("model_s_per_call")
 
     @property
     def density_g_cm3(self) -> float | None:
@@ -227,6 +257,16 @@ class ElasticResult(RunResult):
     replica_B_GPa: list | None = None
     replica_G_GPa: list | None = None
     problems: list | None = None
+
+    @property
+    def isotropy_dev_GPa(self) -> float | None:
+        """The largest deviation of C from the nearest isotropic tensor (GPa)."""
+        return (self.isotropy or {}).get("max_dev_GPa")
+
+    @property
+    def isotropy_dev_sigma(self) -> float | None:
+        """That deviation in units of its error (None without errors)."""
+        return (self.isotropy or {}).get("max_dev_sigma")
 
 
 @dataclass
@@ -333,6 +373,15 @@ class UnitsResult(RunResult):
         a = (self.anions or {}).get(element, {})
         total = sum(a.get(k, 0.0) for k in ("bridging", "nonbridging", "free"))
         return a.get(kind, 0.0) / total if total else None
+
+    def anion_count(self, element: str, kind: str) -> float:
+        """``element`` atoms per frame that are ``kind`` (``bridging``, ``nonbridging``, ``free``)."""
+        return (self.anions or {}).get(element, {}).get(kind, 0.0)
+
+    @property
+    def spread(self) -> UnitsResult:
+        """The standard deviations over frames of the same quantities (``std``), as a ``UnitsResult``."""
+        return UnitsResult.from_values(self.std or {})
 
     def per_100_P(self, count: float | None) -> float | None:
         """A per-frame count per 100 P atoms; None without P."""
