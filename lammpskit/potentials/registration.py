@@ -259,7 +259,7 @@ def _write(name: str, entry: dict, existing) -> dict:
 
 
 def to_toml(entry: dict) -> str:
-    """The TOML text of an entry (strings JSON-escaped, which TOML basic strings accept)."""
+    """The TOML text of an entry (``Potential.to_dict()``; strings JSON-escaped, which TOML basic strings accept)."""
     def val(v):
         if isinstance(v, bool):
             return "true" if v else "false"
@@ -267,6 +267,8 @@ def to_toml(entry: dict) -> str:
             return repr(v)
         if isinstance(v, list):
             return "[" + ", ".join(val(x) for x in v) + "]"
+        if isinstance(v, dict):  # an inline table, e.g. one of a folder's parts
+            return "{ " + ", ".join(f"{json.dumps(k)} = {val(x)}" for k, x in v.items()) + " }"
         return json.dumps(v, ensure_ascii=False)
 
     lines = ["# registered with 'lammpskit potentials add'"]
