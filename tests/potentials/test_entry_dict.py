@@ -45,3 +45,16 @@ def test_from_dict_errors_start_with_where():
     with pytest.raises(UserError, match=r"^here: native variant 'lj/cut' uses undefined files \['eam'\]$"):
         potentials.Potential.from_dict({"name": "p", "native": {"pair_style": "lj/cut {eam}"}}, Path("p.toml"), "here")
 
+
+def test_add_checks_the_entry_before_writing_and_writes_what_loads(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAMMPSKIT_HOME", str(tmp_path))
+    with pytest.raises(UserError, match=r"^entry 'evil': \[\[native\]\] #1 pair_style: .*python"):
+        registration.add("evil", pair_style="python 6.0", elements=["Na"])
+    assert not (tmp_path / "potentials").exists()
+    r = registration.add("lj-mine", pair_style="lj/cut 6.0", pair_coeff=["* * 0.01 2.6"], elements=["Na", "S"])
+    assert r == {"entry": str(tmp_path / "potentials" / "lj-mine.toml"), "files": []}
+    pot = potentials.load_file(Path(r["entry"]))
+    assert pot.elements == ["Na", "S"] and pot.family == "classical"
+    assert [v.as_dict() for v in pot.native] == [{"id": "lj/cut", "pair_style": "lj/cut 6.0",
+                                                  "pair_coeff": ["* * 0.01 2.6"], "styles": ["lj/cut"],
+                                                  "kokkos": False, "d3": False}]
