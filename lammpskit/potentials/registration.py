@@ -107,7 +107,7 @@ def add(name: str, model: Path | None = None, fs_yaml: Path | None = None, famil
     entry = {"name": name, "title": title or f"{fam} model {model.name} (registered by you)", "family": fam,
              "elements": els, "dtype": dtype, "licence": licence, "citation": citation, "files": spec,
              "bridge": {"calculator": fam, **({"dtype": dtype} if kind.bridge_dtype else {})}, "native": native}
-    return _write(name, entry, existing)
+    return _write(_entry(entry), existing)
 
 
 def _existing(path: Path, what: str) -> Path:
@@ -177,7 +177,7 @@ def _yours(pot: potentials.Potential, model: Path, fs_yaml: Path | None, element
              "licence": "yours" + asl, "citation": "", "files": specs,
              "bridge": pot.bridge.as_dict() if pot.bridge else None, "native": native,
              "d3": pot.d3.as_dict() if pot.d3 else None}
-    return _write(pot.name, {k: v for k, v in entry.items() if v is not None}, None)
+    return _write(_entry({k: v for k, v in entry.items() if v is not None}), None)
 
 
 def _savedmodel_facts(model: Path) -> dict:
@@ -243,23 +243,29 @@ def _classical(name, pair_style, pair_coeff, files, elements, title, licence, ci
              "citation": citation, "files": spec,
              "native": [{"id": pair_style.split()[0], "pair_style": pair_style, "pair_coeff": pair_coeff,
                          "styles": [pair_style.split()[0]]}]}
-    return _write(name, entry, existing)
+    return _write(_entry(entry), existing)
 
 
-def _write(name: str, entry: dict, existing) -> dict:
-    folder = resources.user_dir() / "potentials"
-    target = folder / f"{name}.toml"
+def _entry(data: dict) -> potentials.Potential:
+    """``data`` (TOML keys) checked as the entry ``$LAMMPSKIT_HOME/potentials/NAME.toml``, before anything is written."""
+    target = resources.user_dir() / "potentials" / f"{data['name']}.toml"
+    return potentials.Potential.from_dict(data, target, f"entry {data['name']!r}")
+
+
+def _write(pot: potentials.Potential, existing) -> dict:
+    """Write ``pot`` to its TOML atomically (it must load back); {"entry": path, "files": [{key, path, sha256}]}."""
+    target = Path(pot.source)
     if existing is not None and Path(existing.source) != target:
-        raise UserError(f"{name!r} is already registered in {existing.source}: choose another name")
-    folder.mkdir(parents=True, exist_ok=True)
+        raise UserError(f"{pot.name!r} is already registered in {existing.source}: choose another name")
+    target.parent.mkdir(parents=True, exist_ok=True)
     with files.atomic_path(target, ".toml") as tmp:
-        tmp.write_text(to_toml(entry))
+        tmp.write_text(to_toml(pot.to_dict()))
         potentials.load_file(tmp)  # what we wrote must load
-    return {"entry": str(target), "files": [{k: f[k] for k in ("key", "path", "sha256")} for f in entry["files"]]}
+    return {"entry": str(target), "files": [{"key": s.key, "path": s.path, "sha256": s.sha256} for s in pot.files]}
 
 
 def to_toml(entry: dict) -> str:
-    """The TOML text of an entry (strings JSON-escaped, which TOML basic strings accept)."""
+    """The TOML text of an entry (``Potential.to_dict()``; strings JSON-escaped, which TOML basic strings accept)."""
     def val(v):
         if isinstance(v, bool):
             return "true" if v else "false"
@@ -267,6 +273,8 @@ def to_toml(entry: dict) -> str:
             return repr(v)
         if isinstance(v, list):
             return "[" + ", ".join(val(x) for x in v) + "]"
+        if isinstance(v, dict):  # an inline table, e.g. one of a folder's parts
+            return "{ " + ", ".join(f"{json.dumps(k)} = {val(x)}" for k, x in v.items()) + " }"
         return json.dumps(v, ensure_ascii=False)
 
     lines = ["# registered with 'lammpskit potentials add'"]

@@ -43,7 +43,7 @@ from pathlib import Path
 from lammpskit._util import resources, validate
 from lammpskit.errors import UserError
 from lammpskit.potentials import extras, families
-from lammpskit.potentials.schema import D3, WORDISH_RE, Bridge, FileSpec, NativeVariant, check_keys
+from lammpskit.potentials.schema import D3, WORDISH_RE, Bridge, FileSpec, NativeVariant, check_keys, toml_fields
 
 TOP = {"name", "title", "family", "elements", "cutoff", "dtype", "licence", "citation", "notes", "files",
        "bridge", "native", "d3"}
@@ -67,6 +67,43 @@ class Potential:
     bridge: Bridge | None = None
     native: list[NativeVariant] = field(default_factory=list)
     d3: D3 | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict, source: Path, where: str) -> Potential:
+        """The entry from its TOML keys, checked field by field; errors start with ``where``."""
+        check_keys(data, TOP, where)
+        if "name" not in data:
+            raise UserError(f"{where}: missing 'name'")
+        validate.name(data["name"], f"potential name in {where}")
+        _check_fields(data, where)
+        files = data.get("files", [])
+        if not isinstance(files, list):
+            raise UserError(f"{where}: files must be an array of tables ([[files]])")
+        specs = [FileSpec.from_toml(spec, f"{where}: [[files]] #{i + 1}") for i, spec in enumerate(files)]
+        keys = [s.key for s in specs]
+        for i, k in enumerate(keys):
+            if k in keys[:i]:
+                raise UserError(f"{where}: [[files]] #{i + 1}: file key {k!r} is used twice")
+        native = data.get("native", [])
+        native = [native] if isinstance(native, dict) else native
+        if not isinstance(native, list):
+            raise UserError(f"{where}: native must be an array of tables ([[native]])")
+        pot = cls(**{**data, "source": source, "files": specs,
+                     "bridge": Bridge.from_toml(data["bridge"], f"{where}: [bridge]", set(keys)) if "bridge" in data
+                     else None,
+                     "native": [NativeVariant.from_toml(v, f"{where}: [[native]] #{i + 1}") for i, v in enumerate(native)],
+                     "d3": D3.from_toml(data["d3"], f"{where}: [d3]") if "d3" in data else None})
+        for v in pot.native:
+            missing = set(pot.native_keys(v)) - set(keys)
+            if missing:
+                raise UserError(f"{where}: native variant {v.id!r} uses undefined files {sorted(missing)}")
+        return pot
+
+    def to_dict(self) -> dict:
+        """The entry's TOML keys, less those left at an empty default; ``from_dict`` reads them back equal."""
+        tables = {"files": [s.as_dict() for s in self.files], "native": [v.as_dict() for v in self.native],
+                  "bridge": self.bridge and self.bridge.as_dict(), "d3": self.d3 and self.d3.as_dict()}
+        return {k: tables.get(k, v) for k, v in toml_fields(self).items() if k != "source"}
 
     # -- files ------------------------------------------------------------------------------
     def spec(self, key: str) -> FileSpec:
@@ -233,39 +270,11 @@ def search_path() -> list[Path]:
 
 def load_file(path: Path) -> Potential:
     """Read and check one registry entry, field by field (shipped, user and $LAMMPSKIT_HOME entries alike)."""
-
     try:
         data = tomllib.loads(path.read_text())
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise UserError(f"cannot read potential file {path}: {exc}") from None
-    where = str(path)
-    check_keys(data, TOP, where)
-    if "name" not in data:
-        raise UserError(f"{path}: missing 'name'")
-    validate.name(data["name"], f"potential name in {path}")
-    _check_fields(data, where)
-    files = data.get("files", [])
-    if not isinstance(files, list):
-        raise UserError(f"{where}: files must be an array of tables ([[files]])")
-    specs = [FileSpec.from_toml(spec, f"{where}: [[files]] #{i + 1}") for i, spec in enumerate(files)]
-    keys = [s.key for s in specs]
-    for i, k in enumerate(keys):
-        if k in keys[:i]:
-            raise UserError(f"{where}: [[files]] #{i + 1}: file key {k!r} is used twice")
-    native = data.get("native", [])
-    native = [native] if isinstance(native, dict) else native
-    if not isinstance(native, list):
-        raise UserError(f"{where}: native must be an array of tables ([[native]])")
-    pot = Potential(**{**data, "source": path, "files": specs,
-                       "bridge": Bridge.from_toml(data["bridge"], f"{where}: [bridge]", set(keys)) if "bridge" in data
-                       else None,
-                       "native": [NativeVariant.from_toml(v, f"{where}: [[native]] #{i + 1}") for i, v in enumerate(native)],
-                       "d3": D3.from_toml(data["d3"], f"{where}: [d3]") if "d3" in data else None})
-    for v in pot.native:
-        missing = set(pot.native_keys(v)) - set(keys)
-        if missing:
-            raise UserError(f"{path}: native variant {v.id!r} uses undefined files {sorted(missing)}")
-    return pot
+    return Potential.from_dict(data, path, str(path))
 
 
 def _check_fields(data: dict, where: str) -> None:

@@ -8,7 +8,7 @@ Every value may reach a LAMMPS deck, a job script or a file-system call, so ever
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 
 from lammpskit._util import checks
@@ -37,11 +37,15 @@ def check_keys(table, allowed: set, where: str) -> dict:
     return table
 
 
-def _as_dict(obj, renames: dict | None = None) -> dict:
-    """The non-empty fields of a dataclass under their TOML names."""
+def toml_fields(obj, renames: dict | None = None) -> dict:
+    """A dataclass's fields under their TOML names, less those left at an empty default (None, "", [])."""
+    def kept(f) -> bool:
+        v = getattr(obj, f.name)
+        default = f.default_factory() if f.default_factory is not MISSING else f.default
+        return v not in (None, [], "") or v != default
+
     renames = renames or {}
-    return {renames.get(f.name, f.name): getattr(obj, f.name) for f in fields(obj)
-            if getattr(obj, f.name) not in (None, [], "")}
+    return {renames.get(f.name, f.name): getattr(obj, f.name) for f in fields(obj) if kept(f)}
 
 
 @dataclass
@@ -93,7 +97,7 @@ class FileSpec:
         return cls(**{("source" if k == "from" else k): v for k, v in spec.items()})
 
     def as_dict(self) -> dict:
-        return _as_dict(self, {"source": "from"})
+        return toml_fields(self, {"source": "from"})
 
 
 @dataclass
@@ -126,7 +130,7 @@ class Bridge:
         return cls(**b)
 
     def as_dict(self) -> dict:
-        return _as_dict(self)
+        return toml_fields(self)
 
 
 @dataclass
@@ -156,7 +160,7 @@ class NativeVariant:
                       "pair_coeff": coeffs if isinstance(coeffs, list) else [coeffs]})
 
     def as_dict(self) -> dict:
-        return _as_dict(self)
+        return toml_fields(self)
 
 
 @dataclass
@@ -182,7 +186,7 @@ class D3:
         return cls(**d)
 
     def as_dict(self) -> dict:
-        return _as_dict(self)
+        return toml_fields(self)
 
 
 def _check_parts(spec: dict, where: str) -> None:
