@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from lammpskit._util import layout
 from lammpskit._util.files import write_json
 from lammpskit.errors import UserError
 
@@ -26,24 +24,6 @@ KEY_RE = re.compile(r"^[^\x00-\x1f\x7f]{1,120}$")  # printable, short
 UNIT_SUFFIXES = ("_K", "_GPa", "_g_cm3", "_eV", "_eV_atom", "_eV_A", "_A3", "_s", "_ps", "_fs", "_bar",
                  "_cm2_s", "_S_cm", "_A")
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-@dataclass
-class Result:
-    """A run's ``result.json``: ``state`` and the workflow's values (``values[key]``, unit-suffixed keys)."""
-
-    state: str
-    values: dict = field(default_factory=dict)
-
-    @classmethod
-    def from_dict(cls, data, where: str) -> Result:
-        data = check(data, where)
-        if data.get("state", "done") != "done":
-            raise UserError(f"{where}: state {data.get('state')!r}: a result file is written only for a finished run")
-        return cls(state="done", values={k: v for k, v in data.items() if k != "state"})
-
-    def to_dict(self) -> dict:
-        return {"state": self.state, **self.values}
 
 
 def check(value, where: str, depth: int = 0, numeric: bool = False):
@@ -82,16 +62,9 @@ def read(path: Path) -> dict:
     return check(data, str(path))
 
 
-def load(path: Path) -> Result:
-    """``result.json`` at ``path`` (a file, or a run folder holding one) as a checked ``Result``."""
-    path = Path(path)
-    path = path / layout.RESULT if path.is_dir() else path
-    return Result.from_dict(read(path), str(path))
-
-
-def save(path: Path, result: dict | Result) -> dict:
-    """Write a result atomically (checked first: the kit writes only what it would accept); returns what
-    was written."""
-    data = check(result.to_dict() if isinstance(result, Result) else result, str(path))
+def save(path: Path, result: dict) -> dict:
+    """Write a result table atomically (checked first: the kit writes only what it would accept); returns what
+    was written. Typed results: ``lammpskit.run.result_types``."""
+    data = check(result, str(path))
     write_json(Path(path), data)
     return data

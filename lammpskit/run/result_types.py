@@ -42,11 +42,13 @@ class RunResult:
     @classmethod
     def from_dict(cls, data: dict, run_dir: str | Path | None = None, where: str = RESULT):
         """The result in the JSON table ``data`` (checked: a user error names what is wrong)."""
+        from lammpskit.errors import UserError
+
         data = checked.check(data, where)
         if not isinstance(data, dict):
-            from lammpskit.errors import UserError
-
             raise UserError(f"{where} must hold a JSON table")
+        if data.get("state", "done") != "done":
+            raise UserError(f"{where}: state {data.get('state')!r:.40}: a result file is written only for a finished run")
         return cls.from_values(data, run_dir)
 
     @classmethod
@@ -226,6 +228,7 @@ class ElasticResult(RunResult):
         isotropy (dict | None): the largest deviation from the nearest isotropic tensor (GPa, and in errors).
         replicas (int | None): glasses averaged (``replica_B_GPa``, ``replica_G_GPa`` their moduli).
         problems (list | None): numbers that make no physical sense, named.
+        source (str | None): the structure strained (a data file); ``sources`` those of the replicas.
     """
 
     RENAMED: ClassVar[dict[str, str]] = ELASTIC_OLD_NAMES
@@ -257,6 +260,8 @@ class ElasticResult(RunResult):
     replica_B_GPa: list | None = None
     replica_G_GPa: list | None = None
     problems: list | None = None
+    source: str | None = None
+    sources: list | None = None
 
     @property
     def isotropy_dev_GPa(self) -> float | None:

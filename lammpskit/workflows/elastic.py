@@ -107,7 +107,7 @@ def combine(results: list[ElasticResult]) -> ElasticResult:
         err = np.hypot(err, np.sqrt(np.sum(np.array([r.C_err_GPa for r in results]) ** 2, axis=0)) / n)
     first = results[0]
     out = {"state": "done", "method": first.method, "strain": first.strain, "potential": first.potential,
-           "replicas": n, "sources": [r.extra.get("source") for r in results],
+           "replicas": n, "sources": [r.source for r in results],
            "C": np.round(C, 4).tolist(), "C_err": np.round(err, 4).tolist()}
     out.update(checked_moduli(C))
     if out["mechanically_stable"]:

@@ -114,12 +114,13 @@ def test_error_text_from_tools_is_kept_readable_and_valid(tmp_path):
 
 def test_result_files_are_checked_when_read(tmp_path):
     from lammpskit.run import result
+    from lammpskit.run.result_types import QuenchResult
 
     good = {"state": "done", "density_g_cm3": {"mean": 2.1, "err": 0.01, "n": 50}, "Tg_K": 612.5, "dump": "d.lammpstrj",
             "problems": ["density far from the estimate"], "C": [[1.0, 2.0], [2.0, 1.0]], "by_class": {"P0": None}}
     result.save(tmp_path / "result.json", good)
-    r = result.load(tmp_path)
-    assert r.state == "done" and r.values["Tg_K"] == 612.5 and r.to_dict() == good
+    r = QuenchResult.from_directory(tmp_path)
+    assert r.state == "done" and r.Tg_K == 612.5 and r.to_dict() == good and r.extra["C"] == good["C"]
     for bad, needle in [({"Tg_K": "612"}, "Tg_K must be a number"),
                         ({"density_g_cm3": {"mean": "<script>"}}, "density_g_cm3.mean must be a number"),
                         ({"note": "\x1b[2J"}, "control characters"),
@@ -127,14 +128,14 @@ def test_result_files_are_checked_when_read(tmp_path):
                         ({"\x07": 1}, "plain name")]:
         (tmp_path / "result.json").write_text(json.dumps({**good, **bad}))
         with pytest.raises(UserError, match=needle):
-            result.load(tmp_path)
+            QuenchResult.from_directory(tmp_path)
     (tmp_path / "result.json").write_text(json.dumps({**good, "density_g_cm3": {"mean": 2.1, "err": float("nan")}}))
-    assert result.load(tmp_path).values["density_g_cm3"]["err"] is None  # JSON has no NaN: null
+    assert QuenchResult.from_directory(tmp_path).density.err is None  # JSON has no NaN: null
     result.save(tmp_path / "r2.json", {"state": "done", "Tg_err_K": float("inf")})
     assert json.loads((tmp_path / "r2.json").read_text())["Tg_err_K"] is None
     (tmp_path / "result.json").write_text("[1, 2]")
     with pytest.raises(UserError, match="JSON table"):
-        result.load(tmp_path / "result.json")
+        QuenchResult.from_file(tmp_path / "result.json")
 
 
 def test_params_are_the_workflows_dataclass_and_write_back_the_same_keys():
