@@ -7,9 +7,6 @@ import re
 import subprocess
 import sys
 
-import pytest
-
-from ..conftest import ROOT
 from ..docs.pages import RUNNABLE, TUTORIALS, code_blocks, run_blocks
 
 
@@ -51,11 +48,3 @@ def test_tutorial_runs_as_written(tmp_path):
     assert (run_dir / "units.dump").is_file() and (run_dir / "analysis" / "rdf.png").stat().st_size > 1000
     assert (tmp_path / "runs" / "cli-x0" / "run.json").is_file() and not (tmp_path / "runs" / "cli-x0" / "result.json").exists()
     assert re.search(r"^52 atoms, \d+ frames; P\^n of the P atoms in the last frame: \[", out, re.M), out
-
-
-@pytest.mark.fast
-def test_readme_python_example_is_the_tutorials_first_block():
-    """README's "From Python" example is the tutorial's first block, so the test above runs it as written."""
-    section = (ROOT / "README.md").read_text().split("## From Python", 1)[1]
-    example = re.search(r"```python\n(.*?)```", section, re.S).group(1)
-    assert example == code_blocks("tutorial.md")[0][1]
