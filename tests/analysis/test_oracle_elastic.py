@@ -34,7 +34,7 @@ def sw_si(tmp_path):
 
 
 def test_elastic_cli_reports_the_hand_computed_moduli_of_sw_silicon(sw_si):
-    """The whole path (strain, relax, C from stresses, averages) against the literals above, 2 %."""
+    """The whole path (strain, relax, C from stresses, averages) against the literals of test_oracle_elastic_pure.py, 2 %."""
     data, env = sw_si
     r = cli("elastic", data, "--pot", "sw-si", "--strain", "0.005", "--json", env=env)
     assert r.returncode == 0, r.stderr
