@@ -7,6 +7,9 @@ steps that follow it: ``analysis/`` (``lammpskit analyze run``), ``elastic-<meth
 ``diffusion-<T>K/``.
 """
 
+QUENCH_DECK = "in.quench.lmp"          # a quench's input deck
+PRODUCTION_DUMP = "dump.production.lammpstrj"  # a quench's production frames (element column)
+TG_PLOT = "tg.png"                     # an NPT quench's V(T) fit
 MANIFEST = "run.json"
 RESULT = "result.json"
 POTENTIAL = "potential.lmp"
@@ -19,6 +22,7 @@ UNWRAPPED_DUMP = "dump.unwrapped.lammpstrj"
 ANALYSIS_DIR = "analysis"
 UNITS = "units.json"                   # in analysis/
 RDF, SQ, MSD = "rdf.csv", "sq.csv", "msd.csv"
+GR, ANGLES = "Gr.csv", "angles.csv"
 
 
 def elastic_dir(method: str) -> str:

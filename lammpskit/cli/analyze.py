@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from lammpskit._util import layout
 from lammpskit.cli import types as cli_types
 from lammpskit.cli.common import Json, options
 from lammpskit.cli.common import echo_json as _echo_json
@@ -69,8 +70,9 @@ def analyze_run(
     result = run_analysis.analyse(validate.path(run_dir, "run directory"))
     if as_json:
         return _echo_json(result.to_dict())
-    msd = "msd.csv, " if "msd" in (result.transport or {}) else ""
-    typer.echo(f"wrote {Path(run_dir) / 'analysis'}: units.json, rdf.csv, sq.csv, {msd}result.json "
+    msd = f"{layout.MSD}, " if "msd" in (result.transport or {}) else ""
+    typer.echo(f"wrote {Path(run_dir) / layout.ANALYSIS_DIR}: {layout.UNITS}, {layout.RDF}, {layout.SQ}, {msd}"
+               f"{layout.RESULT} "
                f"({result.frames} frames)")
 
 

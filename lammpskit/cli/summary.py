@@ -7,6 +7,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from lammpskit._util.layout import TG_PLOT
 from lammpskit.run.result_types import ElasticResult, QuenchResult, UnitsResult
 
 
@@ -41,7 +42,7 @@ def show(run_dir: Path, r: QuenchResult, console: Console | None = None) -> None
     console.print(f"final structure: {here.glass_data}", soft_wrap=True)
     if r.Tg_K is not None:
         console.print(f"Tg (NPT quench, V(T) kink): {pm(r.Tg_K, r.Tg_err_K, 0)} K; fit in "
-                      f"{Path(run_dir) / 'tg.png'}", soft_wrap=True)
+                      f"{Path(run_dir) / TG_PLOT}", soft_wrap=True)
     for problem in r.problems or []:
         console.print(f"[red]problem: {problem}[/red]", soft_wrap=True)
     if r.profile == "smoke":

@@ -165,7 +165,7 @@ def structure_figures(runs: dict[tuple[str, float], Path], folder: Path) -> list
         out.append((f"partial g(r), x = {x:g}", partial_figure({pot: t[layout.RDF] for pot, t in tables.items()},
                                                                f"x = {x:g}", folder / f"partials_x{x:g}.png")))
     for (pot, x), run in sorted(runs.items()):
-        dump = run / "dump.production.lammpstrj"
+        dump = run / layout.PRODUCTION_DUMP
         if dump.exists():
             out.append((f"{pot}, x = {x:g} (P0 blue, P1 green, P2 orange, P3 red; P-P magenta, edge-sharing cyan)",
                         snapshot.render(dump, folder / f"glass_{pot}_x{x:g}.png")))

@@ -24,7 +24,7 @@ import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from lammpskit._util import reading, resources, templates, validate
+from lammpskit._util import layout, reading, resources, templates, validate
 from lammpskit._util.tools import run_tool
 from lammpskit.errors import UserError, param
 from lammpskit.study import stages
@@ -227,7 +227,7 @@ def stage_command(stage: str, site: Site, native: bool, elastic: dict) -> str:
         kk = " " + KOKKOS_ARGS.format(gpus=max(site.gpus, 1)) if site.kokkos else ""
         # lmp runs the deck directly: the kit checks it first, as 'lammpskit run' would
         kit = shlex.quote(site.kit_command())
-        return (f'{kit} run "$CASE" --verify-only && (cd "$CASE" && srun {shlex.quote(site.lmp)}{kk} -in in.quench.lmp) '
+        return (f'{kit} run "$CASE" --verify-only && (cd "$CASE" && srun {shlex.quote(site.lmp)}{kk} -in {layout.QUENCH_DECK}) '
                 f'&& {kit} run "$CASE" --record-only > /dev/null')
     args = stages.kit_args(stage, CASE, elastic, site.cpus, "cuda" if site.gpus else "cpu")
     line = " ".join('"$CASE"' if a == CASE else shlex.quote(a) for a in [site.kit_command(), *args])

@@ -114,7 +114,7 @@ def sq(path, frames="all", types: list[str] | None = None, out=None, rmax: float
     s = scattering.sq_table(g, q)
     gr = scattering.total_gr(g)
     sq_csv = plots.write_csv(folder / layout.SQ, s)
-    gr_csv = plots.write_csv(folder / "Gr.csv", {"r_A": g["r"], **gr})
+    gr_csv = plots.write_csv(folder / layout.GR, {"r_A": g["r"], **gr})
     sq_png = plots.line_plot(folder / "sq.png", q, {"neutron": s["S_neutron"], "X-ray": s["S_xray"]},
                              "Q (1/Å)", "S(Q)", "total structure factor")
     gr_png = plots.line_plot(folder / "Gr.png", g["r"], {"neutron": gr["G_neutron"], "X-ray": gr["G_xray"]},
@@ -135,7 +135,7 @@ def angles(path, frames="all", types: list[str] | None = None, out=None, cutoffs
     folder.mkdir(parents=True, exist_ok=True)
     dist = _angles.distributions(pipeline, selected, cut, progress=progress)
     series = {t: dist[t] for t in _angles.DEFAULT_TRIPLETS}
-    csv_path = plots.write_csv(folder / "angles.csv", {"angle_deg": dist["angle"], **series})
+    csv_path = plots.write_csv(folder / layout.ANGLES, {"angle_deg": dist["angle"], **series})
     png = plots.line_plot(folder / "angles.png", dist["angle"], {t: v for t, v in series.items() if dist["counts"][t]},
                           "angle (degrees)", "probability density", "bond-angle distributions")
     return AnglesResult.from_values({"frames": len(selected), "csv": str(csv_path), "png": str(png),

@@ -11,7 +11,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 
-from lammpskit._util import resources, validate
+from lammpskit._util import layout, resources, validate
 from lammpskit.errors import UserError, param
 from lammpskit.run.params import RunParams
 
@@ -172,7 +172,7 @@ def stages(p: Params) -> list[Stage]:
         ("melt", "nvt", p.T_melt, p.T_melt, p.t_melt, ""),
         ("quench", p.quench_ensemble, p.T_melt, p.T_final, t_quench, ""),
         ("anneal", "npt", p.T_final, p.T_final, p.t_anneal, ""),
-        ("production", "nvt", p.T_final, p.T_final, p.t_production, "dump.production.lammpstrj"),
+        ("production", "nvt", p.T_final, p.T_final, p.t_production, layout.PRODUCTION_DUMP),
     ]
     out = [Stage(1, "minimize", "minimize.lmp.j2", 0, 0)]
     step = 0

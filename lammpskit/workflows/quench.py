@@ -56,10 +56,10 @@ def render(out: Path, comp: Composition, pot: potentials.Potential, params: prot
         (tmp / layout.POTENTIAL).write_text(potential_text(pctx))
         for st in stages:
             (tmp / st.file).write_text(tmpl.get_template(f"quench/{st.template}").render(s=st, **ctx))
-        (tmp / "in.quench.lmp").write_text(tmpl.get_template("quench/deck.lmp.j2").render(**ctx))
+        (tmp / layout.QUENCH_DECK).write_text(tmpl.get_template("quench/deck.lmp.j2").render(**ctx))
         (tmp / layout.RESTART_DIR).mkdir()
         manifest.save(tmp, new_manifest(
-            "quench", "in.quench.lmp", pot, mode, files, variant, pctx["d3"],
+            "quench", layout.QUENCH_DECK, pot, mode, files, variant, pctx["d3"],
             extra={"density_start_g_cm3": round(density, 5)}, composition=comp.as_dict(), elements=comp.elements,
             seed=seed, profile=profile, params=params,
             stages=[manifest.Stage(name=st.name, file=st.file, begin=st.begin, end=st.end, dump=st.dump)
@@ -227,11 +227,11 @@ def glass_transition(run_dir: Path, man: manifest.Manifest, rows: list[dict] | N
         fv, fh = gt.fit(T, V, what="V(T)"), gt.fit(T, H, what="H(T)")
     except InputError as exc:
         return {"Tg_error": str(exc)}
-    plots.tg_plot(Path(run_dir) / "tg.png", T, V, fv, "volume (Å³)",
+    plots.tg_plot(Path(run_dir) / layout.TG_PLOT, T, V, fv, "volume (Å³)",
                   f"{man.composition_label}, {man.pot_name}: quench at {p.quench_rate:g} K/ps")
     return {"Tg_K": round(fv["Tg"], 1), "Tg_err_K": round(fv["Tg_err"], 1),
             "Tg_enthalpy_K": round(fh["Tg"], 1), "Tg_enthalpy_err_K": round(fh["Tg_err"], 1),
-            "Tg_fit": {"quantity": "volume_A3", "png": "tg.png",
+            "Tg_fit": {"quantity": "volume_A3", "png": layout.TG_PLOT,
                        **{k: fv[k] for k in ("a", "slope_glass", "slope_liquid", "T_range", "n", "rmse")}}}
 
 

@@ -36,7 +36,7 @@ def analyse(run_dir: Path, rmax: float = 6.0, qmax: float = 20.0, progress: Prog
     man = manifest.load(run_dir)
     if man.protocol != "quench" or not (Path(run_dir) / manifest.RESULT).exists():
         raise UserError(f"{run_dir} is not a finished quench run: run it first ('lammpskit run {run_dir}')")
-    dump = Path(run_dir) / "dump.production.lammpstrj"
+    dump = Path(run_dir) / layout.PRODUCTION_DUMP
     if not dump.exists():
         raise UserError(f"{run_dir} has no production dump ({dump.name})")
     folder = Path(run_dir) / layout.ANALYSIS_DIR
