@@ -276,18 +276,27 @@ class ElasticResult(RunResult):
 
 @dataclass
 class DiffusionResult(RunResult):
-    """One NVT diffusion run at ``T_K`` (``lk.run`` of a ``diffusion-<T>K`` directory).
+    """One NVT diffusion run (``lk.run`` of a ``diffusion-<T>K`` directory).
 
     Attributes:
+        protocol (str | None): ``diffusion``.
         potential (str | None): the registered potential.
+        temperature_K (float | None): the run's temperature (K); ``frames`` the unwrapped frames fitted.
         D_cm2_s (dict | None): diffusion coefficient per element (cm²/s).
+        fit_ps (list | None): the MSD fit window (ps).
         conductivity_S_cm (dict | None): Nernst-Einstein conductivity per element (S/cm).
+        problems (dict | None): per element, what makes its D doubtful (sub-diffusive MSD, rattling), named.
     """
 
     state: str = "done"
+    protocol: str | None = None
     potential: str | None = None
+    temperature_K: float | None = None
+    frames: int | None = None
     D_cm2_s: dict | None = None
+    fit_ps: list | None = None
     conductivity_S_cm: dict | None = None
+    problems: dict | None = None
 
 
 @dataclass

@@ -134,8 +134,7 @@ def arrhenius(target: str | Path, temperatures: list[float] | tuple[float, ...] 
 
     Returns:
         ArrheniusResult: ``temperatures_K``, ``D_cm2_s`` (cm²/s) and ``conductivity_S_cm`` (S/cm) per
-        temperature,
-        ``Ea_eV`` (eV), ``D0_cm2_s`` and the fit's errors.
+        temperature, ``Ea_eV`` (eV), ``D0_cm2_s`` and the fit's errors.
     """
     from lammpskit import workflows
     from lammpskit.analysis import transport
