@@ -83,7 +83,7 @@ def _show(res: AuditResult) -> None:
     for cls, atoms in res.classes.items():
         cells = [_fmt(rows[name].classes[cls].force_rmse_eV_A) for name in rows]
         if res.committee:
-            cells.append(_fmt(res.spread(cls)))
+            cells.append(_fmt(res.committee_spread(cls)))
         c.add_row(cls, str(atoms), *cells)
     console.print(c)
     if res.dump:

@@ -306,7 +306,8 @@ def deepmd_cmd(
                                out=out)
     if as_json:
         return _echo_json(info.to_dict())
-    forces = [v.force_eV_A for v in info.validation] if info.validation else None
+    val = info.validation  # the learning curve's force RMSE, first and last step (None: not in lcurve.out)
+    forces = [v.force_eV_A for v in val] if val and val[0].force_eV_A is not None else None
     typer.echo(f"trained {len(info.models)} model(s); validation force RMSE {forces} eV/Å; registered {name}")
 
 

@@ -36,7 +36,7 @@ def show(run_dir: Path, r: QuenchResult, console: Console | None = None) -> None
         t.add_row("model call", f"{r.model_s_per_call * 1e3:.1f} ms per step")
     console.print(t)
     # paths on their own lines so a narrow terminal never truncates them
-    here = r if r.run_dir is not None else QuenchResult.from_values(r.to_dict(), run_dir)
+    here = QuenchResult.from_values(r.to_dict(), run_dir)  # its files under the folder shown
     if here.dump:
         console.print(f"dump (open in OVITO): {here.dump}", soft_wrap=True)
     console.print(f"final structure: {here.glass_data}", soft_wrap=True)

@@ -42,7 +42,7 @@ class TrainingResult(RunResult):
         validation_first_last: as the trainer reports it: MACE and SevenNet a pair of rows (first and last
             epoch, or start and end), DeePMD ``{rmse_e_val: [first, last], rmse_f_val: [...]}``; the same for
             every family in ``validation``.
-        epoch_seconds, train_seconds (float | None): SevenNet: seconds per epoch and in all.
+        epoch_seconds (list | None): SevenNet: seconds of each epoch; ``train_seconds`` (float) in all.
     """
 
     model: str | None = None
@@ -53,7 +53,7 @@ class TrainingResult(RunResult):
     converted: list | None = None
     offsets_eV: dict | None = None
     validation_first_last: list | dict | None = None
-    epoch_seconds: float | None = None
+    epoch_seconds: list | None = None
     train_seconds: float | None = None
 
     @property
@@ -66,6 +66,8 @@ class TrainingResult(RunResult):
         """Validation RMSE before (first epoch or starting model) and after training; None if not reported."""
         v = self.validation_first_last
         if isinstance(v, dict):  # DeePMD's learning curve: per-atom energy and force RMSE, first and last step
+            if not v.get("rmse_e_val") and not v.get("rmse_f_val"):
+                return None
             e, f = v.get("rmse_e_val") or [None, None], v.get("rmse_f_val") or [None, None]
             return Validation(e[0], f[0]), Validation(e[-1], f[-1])
         if not v:
@@ -78,7 +80,7 @@ class LabelFailure:
     """A frame left out of the labels: its ``frame_index`` and the ``reason`` (SCF not converged, ...)."""
 
     frame_index: int | None = None
-    reason: str = ""
+    reason: str | None = None
 
 
 @dataclass
@@ -122,9 +124,9 @@ class ConvergenceRow:
     """One CUTOFF/REL_CUTOFF setting of a scan against the tightest (``ConvergenceResult.settings``).
 
     Attributes:
-        cutoff, rel_cutoff (float): the setting (Ry).
-        folder (str): its CP2K folder.
-        within (bool): within every tolerance.
+        cutoff, rel_cutoff (float | None): the setting (Ry).
+        folder (str | None): its CP2K folder.
+        within (bool | None): within every tolerance.
         failed (str | None): why it gave no label (then the differences are None).
         energy_meV_atom (float | None): |ΔE| per atom (meV); ``force_meV_A`` max |ΔF| (meV/Å); ``stress_GPa``
             max |Δσ| (GPa).
@@ -132,10 +134,10 @@ class ConvergenceRow:
         pressure_GPa (float | None): its pressure (GPa); ``wall_s`` the CP2K run's wall time (s).
     """
 
-    cutoff: float = 0.0
-    rel_cutoff: float = 0.0
-    folder: str = ""
-    within: bool = False
+    cutoff: float | None = None
+    rel_cutoff: float | None = None
+    folder: str | None = None
+    within: bool | None = None
     failed: str | None = None
     energy_meV_atom: float | None = None
     force_meV_A: float | None = None

@@ -107,7 +107,7 @@ def add(name: str, model: Path | None = None, fs_yaml: Path | None = None, famil
     entry = {"name": name, "title": title or f"{fam} model {model.name} (registered by you)", "family": fam,
              "elements": els, "dtype": dtype, "licence": licence, "citation": citation, "files": spec,
              "bridge": {"calculator": fam, **({"dtype": dtype} if kind.bridge_dtype else {})}, "native": native}
-    return _write(_entry(entry), existing)
+    return _write(_entry(entry, existing))
 
 
 def _existing(path: Path, what: str) -> Path:
@@ -177,7 +177,7 @@ def _yours(pot: potentials.Potential, model: Path, fs_yaml: Path | None, element
              "licence": "yours" + asl, "citation": "", "files": specs,
              "bridge": pot.bridge.as_dict() if pot.bridge else None, "native": native,
              "d3": pot.d3.as_dict() if pot.d3 else None}
-    return _write(_entry({k: v for k, v in entry.items() if v is not None}), None)
+    return _write(_entry({k: v for k, v in entry.items() if v is not None}, None))
 
 
 def _savedmodel_facts(model: Path) -> dict:
@@ -243,20 +243,21 @@ def _classical(name, pair_style, pair_coeff, files, elements, title, licence, ci
              "citation": citation, "files": spec,
              "native": [{"id": pair_style.split()[0], "pair_style": pair_style, "pair_coeff": pair_coeff,
                          "styles": [pair_style.split()[0]]}]}
-    return _write(_entry(entry), existing)
+    return _write(_entry(entry, existing))
 
 
-def _entry(data: dict) -> potentials.Potential:
-    """``data`` (TOML keys) checked as the entry ``$LAMMPSKIT_HOME/potentials/NAME.toml``, before anything is written."""
+def _entry(data: dict, existing) -> potentials.Potential:
+    """``data`` (TOML keys) checked as the entry ``$LAMMPSKIT_HOME/potentials/NAME.toml``, before anything is
+    written; a name registered elsewhere (``existing``) is refused first."""
     target = resources.user_dir() / "potentials" / f"{data['name']}.toml"
+    if existing is not None and Path(existing.source) != target:
+        raise UserError(f"{data['name']!r} is already registered in {existing.source}: choose another name")
     return potentials.Potential.from_dict(data, target, f"entry {data['name']!r}")
 
 
-def _write(pot: potentials.Potential, existing) -> dict:
+def _write(pot: potentials.Potential) -> dict:
     """Write ``pot`` to its TOML atomically (it must load back); {"entry": path, "files": [{key, path, sha256}]}."""
     target = Path(pot.source)
-    if existing is not None and Path(existing.source) != target:
-        raise UserError(f"{pot.name!r} is already registered in {existing.source}: choose another name")
     target.parent.mkdir(parents=True, exist_ok=True)
     with files.atomic_path(target, ".toml") as tmp:
         tmp.write_text(to_toml(pot.to_dict()))

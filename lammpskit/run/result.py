@@ -1,7 +1,8 @@
 """``result.json`` (and the analysis's JSON files): what a finished run gave, checked when read.
 
 A result is a table whose keys carry their units (``density_g_cm3``, ``Tg_K``, ``B_GPa``, ...). Run folders
-are shared, so a result file is untrusted input: ``load`` refuses anything but JSON tables of short keys,
+are shared, so a result file is untrusted input: ``read`` (and ``check``, which the typed results of
+``lammpskit.run.result_types`` call on every table they read) refuses anything but JSON tables of short keys,
 numbers, texts without control characters, lists and nested tables (bounded depth and size), and a
 unit-suffixed key holding text. A number that is not finite (an error estimate from too few samples) is
 written and read as null: JSON has no NaN. The report renders these values into HTML and the terminal,

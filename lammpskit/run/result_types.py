@@ -12,6 +12,7 @@ new names.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import ClassVar
@@ -83,6 +84,17 @@ class RunResult:
         keys = list(read) + [k for k in self.extra if k not in read]
         keys += [k for k in order if k not in keys and getattr(self, k) is not None]
         return {k: getattr(self, k) if k in named else self.extra[k] for k in keys}
+
+    def __getitem__(self, key: str):
+        """``result[key]`` as on the dict these functions returned before they were typed: deprecated, with a
+        DeprecationWarning (use the attribute, or ``to_dict()[key]``)."""
+        warnings.warn(f"{type(self).__name__}[{key!r}] is deprecated: use the attribute or to_dict()[{key!r}]",
+                      DeprecationWarning, stacklevel=2)
+        return self.to_dict()[self.RENAMED.get(key, key)]
+
+    def __contains__(self, key: str) -> bool:
+        """``key in result``, as on the dict of before (deprecated like ``result[key]``)."""
+        return self.RENAMED.get(key, key) in self.to_dict()
 
 
 @dataclass
@@ -195,7 +207,8 @@ class DensityResult(RunResult):
 
     Attributes:
         mean (float | None): mean density (g/cm³).
-        err (float | None): its block-averaged standard error (g/cm³); None from fewer rows than blocks.
+        err (float | None): its block-averaged standard error (g/cm³); with fewer than 2 x ``blocks`` rows each
+            row is its own block (``blocks`` says so); NaN from a single row (null once written to JSON).
         n (int | None): thermo rows averaged.
         blocks (int | None): blocks of the error estimate.
     """
@@ -459,8 +472,8 @@ class AnglesResult(RunResult):
 
 @dataclass
 class Diffusivity:
-    """One element's MSD fit: ``D_cm2_s`` (cm²/s), ``fit_ps`` the window fitted (ps), ``msd_exponent`` (1 when
-    diffusive) and ``problems`` named."""
+    """One element's MSD fit: ``D_cm2_s`` (cm²/s) and ``D_A2_ps`` (Å²/ps), ``fit_ps`` the window fitted (ps),
+    ``intercept_A2`` the fit's MSD at t = 0 (Å²), ``msd_exponent`` (1 when diffusive) and ``problems`` named."""
 
     D_cm2_s: float | None = None
     D_A2_ps: float | None = None
@@ -501,7 +514,7 @@ class ClassError:
     """Force errors of one structural class (``P_edge_sharing``, ``S_bridging``, ...): ``atoms`` in it,
     ``force_rmse_eV_A`` and ``force_mae_eV_A`` (eV/Å; None for an empty class)."""
 
-    atoms: int = 0
+    atoms: int | None = None
     force_rmse_eV_A: float | None = None
     force_mae_eV_A: float | None = None
 
@@ -573,7 +586,7 @@ class AuditResult(RunResult):
         first = next(iter(self.errors.values()), None)
         return {k: c.atoms for k, c in first.classes.items()} if first else {}
 
-    def spread(self, cls: str) -> float | None:
+    def committee_spread(self, cls: str) -> float | None:
         """The committee's mean force spread in structural class ``cls`` (eV/Å); None without a committee."""
         return ((self.committee or {}).get("by_class", {}).get(cls) or {}).get("force_spread_mean_eV_A")
 

@@ -166,11 +166,14 @@ class Composition:
         is wrong."""
         fu = data.get("formula_unit") if isinstance(data, dict) else None
         n = data.get("formula_units") if isinstance(data, dict) else None
+        if isinstance(n, float) and n.is_integer():
+            n = int(n)
         if not isinstance(fu, dict) or not fu or isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise UserError(f"{where}: needs formula_unit (element -> count) and formula_units (>= 1)")
+            raise UserError(f"{where}: needs formula_unit (element -> count) and formula_units (a whole number >= 1)")
         formula = {}
         for el, count in fu.items():
-            validate.element(el)
+            if el not in validate.ELEMENTS:
+                raise UserError(f"{where}.formula_unit: {el!r:.40} is not an element symbol")
             if isinstance(count, bool) or not isinstance(count, int | float) or not 0 <= count < 1e6:
                 raise UserError(f"{where}.formula_unit.{el}: expected a count >= 0, got {count!r:.40}")
             formula[el] = Fraction(count).limit_denominator(1000)

@@ -78,3 +78,14 @@ def test_a_shared_result_file_is_checked():
     """A control character in a shared result is refused (from_dict reads untrusted input)."""
     with pytest.raises(UserError, match="control characters"):
         lk.LabelResult.from_dict({"out": "l.xyz\x1b[2J"})
+
+
+def test_indexing_a_result_as_the_dict_it_was_still_works_with_a_warning():
+    """Code written when these functions returned dicts keeps running for a release, warned."""
+    r = lk.DensityResult.from_values({"mean": 2.2, "err": 0.01, "n": 40, "blocks": 5})
+    with pytest.warns(DeprecationWarning, match=r"DensityResult\['mean'\] is deprecated"):
+        assert r["mean"] == 2.2
+    assert "err" in r and "nope" not in r
+    old = lk.ElasticResult.from_dict({"method": "static", "B": 20.0})
+    with pytest.warns(DeprecationWarning):
+        assert old["B"] == old["B_GPa"] == 20.0  # an old key name reads the renamed value
