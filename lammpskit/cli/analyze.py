@@ -70,7 +70,7 @@ def analyze_run(
     result = run_analysis.analyse(validate.path(run_dir, "run directory"))
     if as_json:
         return _echo_json(result.to_dict())
-    msd = f"{layout.MSD}, " if "msd" in (result.transport or {}) else ""
+    msd = f"{result.msd_table}, " if result.msd_table else ""
     typer.echo(f"wrote {Path(run_dir) / layout.ANALYSIS_DIR}: {layout.UNITS}, {layout.RDF}, {layout.SQ}, {msd}"
                f"{layout.RESULT} "
                f"({result.frames} frames)")

@@ -352,6 +352,11 @@ class AnalysisResult(RunResult):
     transport: dict | None = None
     cutoffs_proposed: dict | None = None
 
+    @property
+    def msd_table(self) -> str | None:
+        """The MSD table written beside it (``msd.csv``), None when the transport could not be computed."""
+        return (self.transport or {}).get("msd")
+
     def transport_of(self, key: str, element: str = "Na") -> float | None:
         """``D_cm2_s`` (cm²/s) or ``conductivity_S_cm`` (S/cm) of ``element`` at T_final; None where the
         transport was not computed (``transport["error"]`` says why)."""
