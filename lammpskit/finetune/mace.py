@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
-import time
 from pathlib import Path
 
+from lammpskit._util.tools import supervise
 from lammpskit.errors import RunError, param
 from lammpskit.finetune.results import TrainingResult
 from lammpskit.progress import Progress, counting
@@ -75,18 +74,11 @@ def run_training(cmd: list[str], work: Path, n_epochs: int, threads: int = 1, pr
     """Run ``cmd`` (from ``command``) in ``work``; ``progress`` is told the epochs done; returns the model file."""
     work.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
-    with open(work / "mace_run_train.log", "w") as log, counting(progress, n_epochs, unit="epoch") as report:
-        proc = subprocess.Popen(cmd, cwd=work, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                env=env)
-        start = time.monotonic()
-        while proc.poll() is None:
-            if progress is not None:
-                report.advance(max(0, len(epoch_errors(work)) - 1))
-            if time.monotonic() - start > timeout:
-                proc.kill()
-                raise RunError(f"mace_run_train ran longer than {timeout:.0f} s")
-            time.sleep(1)
-    if proc.returncode != 0:
+    with counting(progress, n_epochs, unit="epoch") as report:
+        code = supervise(cmd, "mace_run_train", work / "mace_run_train.log", cwd=work, env=env,
+                         tick=(lambda: report.advance(max(0, len(epoch_errors(work)) - 1))) if progress else None,
+                         timeout=timeout)
+    if code != 0:
         tail = (work / "mace_run_train.log").read_text().strip().splitlines()[-3:]
         raise RunError("mace_run_train failed: " + " | ".join(tail) + f" (log: {work / 'mace_run_train.log'})")
     model = work / "models" / "ft.model"

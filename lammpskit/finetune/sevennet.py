@@ -41,11 +41,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
 
+from lammpskit._util.tools import supervise
 from lammpskit.errors import RunError, UserError, param
 from lammpskit.finetune.results import TrainingResult
 from lammpskit.progress import Progress, counting
@@ -204,21 +204,14 @@ def run_training(work: Path, n_epochs: int, threads: int = 1, progress: Progress
            "TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "0", "PYTHONIOENCODING": "utf-8",  # marked parameters in error lines
            "PYTHONPATH": os.pathsep.join([root, *filter(None, [os.environ.get("PYTHONPATH")])])}
     log_path = work / "finetune-sevenn.log"
-    with open(log_path, "w") as log, counting(progress, n_epochs, unit="epoch") as report:
-        proc = subprocess.Popen([sys.executable, "-c", CHILD, str(work / "job.json")], cwd=work,
-                                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env)
-        start = time.monotonic()
-        while proc.poll() is None:
-            if progress is not None:
-                report.advance(len(epoch_errors(work)))
-            if time.monotonic() - start > timeout:
-                proc.kill()
-                raise RunError(f"sevenn train ran longer than {timeout:.0f} s")
-            time.sleep(1)
+    with counting(progress, n_epochs, unit="epoch") as report:
+        code = supervise([sys.executable, "-c", CHILD, str(work / "job.json")], "sevenn train", log_path, cwd=work,
+                         env=env, tick=(lambda: report.advance(len(epoch_errors(work)))) if progress else None,
+                         timeout=timeout)
     text = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
-    if proc.returncode == 2 and text and text[-1].startswith("error: "):
+    if code == 2 and text and text[-1].startswith("error: "):
         raise UserError(text[-1][len("error: "):])
-    if proc.returncode != 0:
+    if code != 0:
         raise RunError("sevenn fine-tuning failed: " + " | ".join(text[-3:]) + f" (log: {log_path})")
     return json.loads((work / "result.json").read_text())
 

@@ -7,6 +7,9 @@ through the bridge. Bad input: one error line, nothing registered."""
 from __future__ import annotations
 
 import json
+import os
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -128,6 +131,50 @@ def test_bad_input_is_one_error_line_and_registers_nothing(finetuned, home, tmp_
         assert_user_error(cli("finetune", "sevenn", train, "--device", "cuda", "--name", "bad9", *out), "cuda")
     names = {p["name"] for p in json.loads(cli("potentials", "list", "--json").stdout)}
     assert not names & {f"bad{k}" for k in range(1, 10)}
+
+
+def _children_of(job: Path) -> list[int]:
+    """Processes whose command line names ``job`` (the training child reads its job.json)."""
+    pids = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if str(job) in (d / "cmdline").read_bytes().decode(errors="replace"):
+                    pids.append(int(d.name))
+            except OSError:
+                continue
+    return pids
+
+
+def test_a_killed_finetune_stops_its_training_and_registers_nothing(finetuned, home, tmp_path):
+    """SIGTERM to 'finetune sevenn' (kill, a scheduler) stops the training child too: one error line, exit 1."""
+    import signal
+    import subprocess
+    import time
+
+    wd, _ = finetuned
+    out = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, "-m", "lammpskit", "finetune", "sevenn", str(wd / "train.xyz"),
+                             "--valid", str(wd / "valid.xyz"), "--epochs", "50", "--name", "killed", "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+    job = out.resolve() / "job.json"
+    end = time.monotonic() + 240
+    while not _children_of(job) and proc.poll() is None and time.monotonic() < end:
+        time.sleep(0.5)
+    assert _children_of(job), "the training child never started"
+    time.sleep(3)  # well inside its training
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, err[-2000:]
+    lines = err.strip().splitlines()
+    assert lines[-1].startswith("error: ") and "stopped by SIGTERM" in lines[-1] and "Traceback" not in err, err
+    end = time.monotonic() + 20
+    while _children_of(job) and time.monotonic() < end:
+        time.sleep(0.5)
+    assert not _children_of(job), "the training child outlived its command"
+    names = {p["name"] for p in json.loads(cli("potentials", "list", "--json").stdout)}
+    assert "killed" not in names
 
 
 def test_python_api_is_exported():
