@@ -123,6 +123,19 @@ def cli(*args, env=None, timeout=600, **kw) -> subprocess.CompletedProcess:
                           text=True, env=full_env, timeout=timeout, **kw)
 
 
+def processes_naming(text: str) -> list[int]:
+    """Processes (other than this one) whose command line holds ``text``: a child that must be gone."""
+    out = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit() and d.name != str(os.getpid()):
+            try:
+                if text in (d / "cmdline").read_bytes().decode(errors="replace"):
+                    out.append(int(d.name))
+            except OSError:
+                continue
+    return out
+
+
 def assert_user_error(r, *needles):
     """One ``error:`` line on stderr naming ``needles``, exit code 2, no traceback."""
     assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)

@@ -37,7 +37,7 @@ import json
 import os
 import string
 import tomllib
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from lammpskit._util import resources, validate
@@ -104,10 +104,7 @@ class Potential:
         unstated); ``from_dict`` reads them back equal."""
         tables = {"files": [s.as_dict() for s in self.files], "native": [v.as_dict() for v in self.native],
                   "bridge": self.bridge and self.bridge.as_dict(), "d3": self.d3 and self.d3.as_dict()}
-        defaults = {f.name: f.default_factory() if f.default_factory is not MISSING else f.default
-                    for f in fields(self)}
-        return {k: tables.get(k, v) for k, v in toml_fields(self).items()
-                if k != "source" and (k == "name" or v != defaults[k])}
+        return {k: tables.get(k, v) for k, v in toml_fields(self, all_defaults=True).items() if k != "source"}
 
     # -- files ------------------------------------------------------------------------------
     def spec(self, key: str) -> FileSpec:

@@ -37,12 +37,13 @@ def check_keys(table, allowed: set, where: str) -> dict:
     return table
 
 
-def toml_fields(obj, renames: dict | None = None) -> dict:
-    """A dataclass's fields under their TOML names, less those left at an empty default (None, "", [])."""
+def toml_fields(obj, renames: dict | None = None, all_defaults: bool = False) -> dict:
+    """A dataclass's fields under their TOML names, less those left at an empty default (None, "", []); with
+    ``all_defaults``, less any field left at its default."""
     def kept(f) -> bool:
         v = getattr(obj, f.name)
         default = f.default_factory() if f.default_factory is not MISSING else f.default
-        return v not in (None, [], "") or v != default
+        return v != default if all_defaults else (v not in (None, [], "") or v != default)
 
     renames = renames or {}
     return {renames.get(f.name, f.name): getattr(obj, f.name) for f in fields(obj) if kept(f)}

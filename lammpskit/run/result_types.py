@@ -510,8 +510,7 @@ class MsdResult(RunResult):
     @property
     def diffusivities(self) -> dict[str, Diffusivity]:
         """Each element's fit, typed."""
-        names = {f.name for f in fields(Diffusivity)}
-        return {el: Diffusivity(**{k: v for k, v in d.items() if k in names}) for el, d in (self.D or {}).items()}
+        return {el: as_row(Diffusivity, d) for el, d in (self.D or {}).items()}
 
 
 @dataclass

@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 import os
 import sys
-from pathlib import Path
 
 import pytest
 
-from ..conftest import ROOT, assert_user_error, cli
+from ..conftest import ROOT, assert_user_error, cli, processes_naming
 
 # a made-up DFT reference, per atom (eV): CHGNet's energies moved by these, ~ -570 eV/atom on the glasses
 OFFSETS = {"Na": -1310.0, "P": -190.0, "S": -290.0, "O": -430.0}
@@ -133,19 +132,6 @@ def test_bad_input_is_one_error_line_and_registers_nothing(finetuned, home, tmp_
     assert not names & {f"bad{k}" for k in range(1, 10)}
 
 
-def _children_of(job: Path) -> list[int]:
-    """Processes whose command line names ``job`` (the training child reads its job.json)."""
-    pids = []
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                if str(job) in (d / "cmdline").read_bytes().decode(errors="replace"):
-                    pids.append(int(d.name))
-            except OSError:
-                continue
-    return pids
-
-
 def test_a_killed_finetune_stops_its_training_and_registers_nothing(finetuned, home, tmp_path):
     """SIGTERM to 'finetune sevenn' (kill, a scheduler) stops the training child too: one error line, exit 1."""
     import signal
@@ -160,9 +146,9 @@ def test_a_killed_finetune_stops_its_training_and_registers_nothing(finetuned, h
                             env={**os.environ, "OMP_NUM_THREADS": "1"})
     job = out.resolve() / "job.json"
     end = time.monotonic() + 240
-    while not _children_of(job) and proc.poll() is None and time.monotonic() < end:
+    while not processes_naming(str(job)) and proc.poll() is None and time.monotonic() < end:
         time.sleep(0.5)
-    assert _children_of(job), "the training child never started"
+    assert processes_naming(str(job)), "the training child never started"
     time.sleep(3)  # well inside its training
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
@@ -170,9 +156,9 @@ def test_a_killed_finetune_stops_its_training_and_registers_nothing(finetuned, h
     lines = err.strip().splitlines()
     assert lines[-1].startswith("error: ") and "stopped by SIGTERM" in lines[-1] and "Traceback" not in err, err
     end = time.monotonic() + 20
-    while _children_of(job) and time.monotonic() < end:
+    while processes_naming(str(job)) and time.monotonic() < end:
         time.sleep(0.5)
-    assert not _children_of(job), "the training child outlived its command"
+    assert not processes_naming(str(job)), "the training child outlived its command"
     names = {p["name"] for p in json.loads(cli("potentials", "list", "--json").stdout)}
     assert "killed" not in names
 

@@ -3,31 +3,18 @@ timeout, on Ctrl-C and on SIGTERM, the child and its own children are stopped. R
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 
 from lammpskit._util.tools import supervise
 from lammpskit.errors import RunError
 
-
-def _sleepers(marker: str) -> list[int]:
-    """Processes whose command line holds ``marker``."""
-    out = []
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit() and d.name != str(os.getpid()):
-            try:
-                if marker in (d / "cmdline").read_bytes().decode(errors="replace"):
-                    out.append(int(d.name))
-            except OSError:
-                continue
-    return out
+from ..conftest import processes_naming
 
 
 def _tree(marker: str) -> list[str]:
@@ -40,9 +27,9 @@ def _tree(marker: str) -> list[str]:
 
 def _gone(marker: str, within_s: float = 20) -> bool:
     end = time.monotonic() + within_s
-    while _sleepers(marker) and time.monotonic() < end:
+    while processes_naming(marker) and time.monotonic() < end:
         time.sleep(0.2)
-    return not _sleepers(marker)
+    return not processes_naming(marker)
 
 
 def test_past_its_timeout_the_child_and_grandchild_are_stopped(tmp_path):
@@ -61,7 +48,7 @@ def test_a_signal_to_the_caller_stops_the_child_and_grandchild(tmp_path, sig, ne
               f"supervise({_tree(marker)!r}, 'sleeper', Path({str(tmp_path / 'log')!r}))")
     proc = subprocess.Popen([sys.executable, "-c", caller], stderr=subprocess.PIPE, text=True)
     end = time.monotonic() + 30
-    kids = lambda: [p for p in _sleepers(marker) if p != proc.pid]  # noqa: E731 - child and grandchild
+    kids = lambda: [p for p in processes_naming(marker) if p != proc.pid]  # noqa: E731 - child and grandchild
     while len(kids()) < 2 and time.monotonic() < end:
         time.sleep(0.2)
     assert len(kids()) == 2
